@@ -1,0 +1,19 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace tessera::cli {
+
+// Each subcommand registers its options on the app and returns the action that
+// runs it once parsing succeeded. Actions throw on failure; main maps exceptions
+// to exit codes (1 for bad input files, 2 for usage errors).
+struct Command {
+  CLI::App* parser;
+  std::function<int()> action;
+};
+
+Command add_run_command(CLI::App& app);
+Command add_models_command(CLI::App& app);
+
+}  // namespace tessera::cli

@@ -1,0 +1,38 @@
+#include <exception>
+#include <iostream>
+#include <vector>
+
+#include "cli/commands.hpp"
+#include "tessera/models/error.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "tessera: an int8 transformer accelerator stack, from HLS kernels and RTL to "
+      "tokens.\nRuns llama2.c models on the reference device (more devices to come)."};
+  app.name("tessera");
+  app.set_version_flag("--version", TESSERA_VERSION);
+  app.require_subcommand(1);
+
+  const std::vector<tessera::cli::Command> commands = {tessera::cli::add_run_command(app),
+                                                        tessera::cli::add_models_command(app)};
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    const int code = app.exit(error);
+    return code == 0 ? 0 : 2;
+  }
+
+  try {
+    for (const auto& command : commands) {
+      if (command.parser->parsed()) return command.action();
+    }
+  } catch (const tessera::models::InputError& error) {
+    std::cerr << "tessera: error: " << error.what() << '\n';
+    return 1;
+  } catch (const std::exception& error) {
+    std::cerr << "tessera: error: " << error.what() << '\n';
+    return 1;
+  }
+  return 2;
+}

@@ -1,0 +1,140 @@
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "cli/commands.hpp"
+#include "runtime/device.hpp"
+#include "runtime/generation.hpp"
+#include "tessera/models/checkpoint.hpp"
+#include "tessera/models/model_paths.hpp"
+#include "tessera/models/sampler.hpp"
+#include "tessera/models/tokenizer.hpp"
+
+namespace tessera::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Flags and defaults are llama2.c's run: same letters, same meanings.
+struct RunOptions {
+  std::string model = models::kDefaultModelFile;
+  std::optional<std::string> tokenizer;
+  float temperature = 1.0f;
+  float top_p = 0.9f;
+  std::int64_t seed = 0;
+  int steps = 256;
+  std::string prompt;
+  std::string device = "reference";
+  std::optional<fs::path> model_dir;
+};
+
+CLI::Validator finite_at_least_zero() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        const float value = std::stof(text);
+        if (!std::isfinite(value) || value < 0.0f) return "must be a finite number >= 0";
+        return {};
+      },
+      ">= 0", "finite, >= 0");
+}
+
+CLI::Validator known_device() {
+  return CLI::Validator(
+      [](std::string& name) -> std::string {
+        std::string known;
+        for (const auto& device : runtime::available_devices()) {
+          if (device.name == name) return {};
+          known += (known.empty() ? "" : ", ") + device.name;
+        }
+        return "unknown device '" + name + "' (available: " + known + ")";
+      },
+      "DEVICE", "known device");
+}
+
+std::uint64_t seed_or_clock(std::int64_t seed) {
+  // llama2.c turns the seed into an unsigned 64-bit state and falls back to the
+  // clock for 0 (xorshift would stay at 0 forever).
+  if (seed != 0) return static_cast<std::uint64_t>(seed);
+  return static_cast<std::uint64_t>(static_cast<unsigned int>(std::time(nullptr)));
+}
+
+void report(const runtime::GenerationResult& result) {
+  if (result.positions > 1) {
+    std::fprintf(stderr, "achieved tok/s: %f\n", result.tokens_per_second);
+  }
+  if (result.positions >= 1) {
+    std::fprintf(stderr, "time to first token: %.3f ms\n", result.seconds_to_first_token * 1e3);
+  }
+}
+
+int run(const RunOptions& options) {
+  const models::ModelDirectory dir = models::find_model_directory(options.model_dir);
+  const fs::path model_path = models::resolve_model_file(options.model, dir);
+  const models::Checkpoint checkpoint = models::Checkpoint::load(model_path);
+  const models::ModelConfig& config = checkpoint.config();
+  const fs::path tokenizer_path = options.tokenizer
+                                      ? models::resolve_model_file(*options.tokenizer, dir)
+                                      : models::default_tokenizer(model_path, config.vocab_size);
+  const models::Tokenizer tokenizer = models::Tokenizer::load(tokenizer_path, config.vocab_size);
+
+  runtime::GenerationRequest request;
+  request.prompt = options.prompt;
+  // llama2.c: 0 or more than the model's context means "the whole context".
+  request.steps = options.steps == 0 || options.steps > config.seq_len ? config.seq_len
+                                                                       : options.steps;
+  models::SamplerSettings sampling;
+  sampling.temperature = options.temperature;
+  sampling.top_p = options.top_p;
+  sampling.seed = seed_or_clock(options.seed);
+  models::Sampler sampler(config.vocab_size, sampling);
+  std::unique_ptr<runtime::Device> device =
+      runtime::open_device(options.device, checkpoint, request.steps);
+
+  report(runtime::generate(*device, tokenizer, sampler, request, std::cout));
+  return 0;
+}
+
+}  // namespace
+
+Command add_run_command(CLI::App& app) {
+  auto options = std::make_shared<RunOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "run", "Generate text from a llama2.c model, as llama2.c's `run` does: text on "
+             "stdout, statistics on stderr");
+  cmd->add_option("MODEL", options->model,
+                  "llama2.c checkpoint (.bin): a path, or a file name in the model directory")
+      ->capture_default_str();
+  cmd->add_option("-z,--tokenizer", options->tokenizer,
+                  "llama2.c tokenizer; default: tokenizer.bin, else tok<vocab>.bin beside the "
+                  "model");
+  cmd->add_option("-t,--temperature", options->temperature,
+                  "sampling temperature; 0 = greedy argmax")
+      ->capture_default_str()
+      ->check(finite_at_least_zero());
+  cmd->add_option("-p,--top-p", options->top_p,
+                  "nucleus sampling mass in [0, 1]; 0 or 1 samples the full distribution")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0f, 1.0f));
+  cmd->add_option("-s,--seed", options->seed, "random seed; 0 = seed from the clock")
+      ->capture_default_str();
+  cmd->add_option("-n,--steps", options->steps,
+                  "positions to run, prompt included; 0 = the model's whole context")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("-i,--prompt", options->prompt, "prompt text");
+  cmd->add_option("--device", options->device, "where the model runs (see `tessera models`)")
+      ->capture_default_str()
+      ->check(known_device());
+  cmd->add_option("--model-dir", options->model_dir,
+                  "folder holding model files; default: $TESSERA_MODEL_DIR, else "
+                  "../shared/models beside the checkout, else the download cache");
+  return {cmd, [options] { return run(*options); }};
+}
+
+}  // namespace tessera::cli

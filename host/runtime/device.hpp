@@ -1,0 +1,34 @@
+#pragma once
+
+#include <Eigen/Core>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tessera/models/checkpoint.hpp"
+
+namespace tessera::runtime {
+
+// Something that runs the model: turns the token at a position into next-token
+// logits, keeping its own KV cache. Every backend (the fp32 reference now; the HLS
+// model, the CPU fallback and the simulated accelerator later) implements this.
+class Device {
+ public:
+  virtual ~Device() = default;
+  virtual const Eigen::VectorXf& forward(int token, int pos) = 0;
+  virtual std::string name() const = 0;
+};
+
+// Names accepted by --device, with a line of description each.
+struct DeviceInfo {
+  std::string name;
+  std::string description;
+};
+std::vector<DeviceInfo> available_devices();
+
+// Opens a device by its --device name for a run of at most max_positions positions.
+// Throws std::invalid_argument naming the available devices for an unknown name.
+std::unique_ptr<Device> open_device(const std::string& name,
+                                    const models::Checkpoint& checkpoint, int max_positions);
+
+}  // namespace tessera::runtime

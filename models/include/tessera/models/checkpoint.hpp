@@ -1,0 +1,84 @@
+#pragma once
+
+#include <Eigen/Core>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace tessera::models {
+
+// Hyperparameters of a Llama-architecture model, as in llama2.c's Config.
+struct ModelConfig {
+  int dim = 0;         // residual stream width
+  int hidden_dim = 0;  // SwiGLU hidden width
+  int n_layers = 0;
+  int n_heads = 0;     // query heads
+  int n_kv_heads = 0;  // key/value heads (grouped-query attention when < n_heads)
+  int vocab_size = 0;
+  int seq_len = 0;     // longest sequence the model was trained for
+  bool shared_classifier = true;  // classifier weights are the token embedding
+
+  int head_size() const { return dim / n_heads; }
+  int kv_dim() const { return n_kv_heads * head_size(); }
+  int queries_per_kv_head() const { return n_heads / n_kv_heads; }
+};
+
+// The encodings of llama2.c checkpoints that tessera reads.
+enum class CheckpointFormat {
+  kLegacyFp32,  // llama2.c "version 0": 28-byte header, fp32, RoPE tables (run.c)
+  kVersion1Fp32,  // export.py version 1: 256-byte "ak42" header, fp32
+  kVersion2Int8,  // export.py version 2: int8 Q8_0 groups (runq.c), dequantized here
+};
+std::string to_string(CheckpointFormat format);
+
+using RowMajorMatrixXf = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using ConstMatrixView = Eigen::Map<const RowMajorMatrixXf>;
+using ConstVectorView = Eigen::Map<const Eigen::VectorXf>;
+
+// One transformer block's weights. Matrices are [out][in], so y = W * x.
+struct LayerWeights {
+  ConstVectorView rms_att;  // [dim]
+  ConstMatrixView wq;       // [n_heads * head_size][dim]
+  ConstMatrixView wk;       // [kv_dim][dim]
+  ConstMatrixView wv;       // [kv_dim][dim]
+  ConstMatrixView wo;       // [dim][n_heads * head_size]
+  ConstVectorView rms_ffn;  // [dim]
+  ConstMatrixView w1;       // [hidden_dim][dim]  gate
+  ConstMatrixView w2;       // [dim][hidden_dim]  down
+  ConstMatrixView w3;       // [hidden_dim][dim]  up
+};
+
+struct ModelWeights {
+  ConstMatrixView token_embedding;  // [vocab_size][dim]
+  std::vector<LayerWeights> layers;
+  ConstVectorView rms_final;   // [dim]
+  ConstMatrixView classifier;  // [vocab_size][dim]; aliases token_embedding when shared
+};
+
+// A loaded checkpoint: config plus views of the weights. Copies share the storage
+// (the file mapping, or the dequantized buffer), which lives as long as any copy.
+class Checkpoint {
+ public:
+  // Reads a llama2.c checkpoint. Throws InputError naming the file and the problem
+  // for anything malformed; never allocates more than the file justifies.
+  static Checkpoint load(const std::filesystem::path& path);
+
+  const ModelConfig& config() const { return config_; }
+  const ModelWeights& weights() const { return *weights_; }
+  CheckpointFormat format() const { return format_; }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  Checkpoint(std::filesystem::path path, CheckpointFormat format, ModelConfig config,
+             std::shared_ptr<const void> storage, std::shared_ptr<const ModelWeights> weights);
+
+  std::filesystem::path path_;
+  CheckpointFormat format_;
+  ModelConfig config_;
+  std::shared_ptr<const void> storage_;  // keeps the bytes behind the views alive
+  std::shared_ptr<const ModelWeights> weights_;
+};
+
+}  // namespace tessera::models

@@ -1,0 +1,22 @@
+#pragma once
+
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+
+namespace tessera::models {
+
+// A problem with something the user handed us (a model file, a tokenizer, a path).
+// The message is one line, "FILE: problem", so a CLI can print it as it is.
+class InputError : public std::runtime_error {
+ public:
+  InputError(const std::filesystem::path& file, const std::string& problem)
+      : std::runtime_error(file.string() + ": " + problem), file_(file) {}
+
+  const std::filesystem::path& file() const { return file_; }
+
+ private:
+  std::filesystem::path file_;
+};
+
+}  // namespace tessera::models

@@ -1,0 +1,396 @@
+#include "tessera/models/checkpoint.hpp"
+
+#include <cstring>
+#include <limits>
+#include <sstream>
+#include <utility>
+
+#include "tessera/models/error.hpp"
+#include "tessera/models/mapped_file.hpp"
+
+namespace tessera::models {
+
+using std::filesystem::path;
+
+namespace {
+
+constexpr std::uint32_t kVersionedMagic = 0x616b3432;  // "ak42"
+constexpr std::size_t kLegacyHeaderBytes = 7 * sizeof(std::int32_t);
+constexpr std::size_t kVersionedHeaderBytes = 256;
+constexpr std::size_t kSharedFlagOffset = 36;  // after magic, version and 7 ints
+constexpr std::size_t kGroupSizeOffset = 37;   // version 2 only, unaligned
+
+std::int32_t read_i32(const std::uint8_t* bytes) {
+  std::int32_t value;
+  std::memcpy(&value, bytes, sizeof value);
+  return value;
+}
+
+// Header fields come from untrusted files: every size computation is checked.
+class SizeMath {
+ public:
+  explicit SizeMath(const path& file) : file_(file) {}
+  std::uint64_t mul(std::uint64_t a, std::uint64_t b) const {
+    std::uint64_t r;
+    if (__builtin_mul_overflow(a, b, &r)) fail();
+    return r;
+  }
+  std::uint64_t mul(std::uint64_t a, std::uint64_t b, std::uint64_t c) const {
+    return mul(mul(a, b), c);
+  }
+  std::uint64_t add(std::uint64_t a, std::uint64_t b) const {
+    std::uint64_t r;
+    if (__builtin_add_overflow(a, b, &r)) fail();
+    return r;
+  }
+
+ private:
+  [[noreturn]] void fail() const {
+    throw InputError(file_, "header dimensions are too large for any model file");
+  }
+  const path& file_;
+};
+
+std::string describe(const ModelConfig& c) {
+  std::ostringstream out;
+  out << "dim=" << c.dim << " hidden_dim=" << c.hidden_dim << " n_layers=" << c.n_layers
+      << " n_heads=" << c.n_heads << " n_kv_heads=" << c.n_kv_heads
+      << " vocab_size=" << c.vocab_size << " seq_len=" << c.seq_len;
+  return out.str();
+}
+
+// Reads the seven int32 fields every llama2.c format shares. In the legacy format a
+// negative vocab_size means the classifier is stored separately (run.c's convention).
+ModelConfig read_dimensions(const std::uint8_t* bytes, const path& file, bool legacy) {
+  ModelConfig c;
+  c.dim = read_i32(bytes + 0);
+  c.hidden_dim = read_i32(bytes + 4);
+  c.n_layers = read_i32(bytes + 8);
+  c.n_heads = read_i32(bytes + 12);
+  c.n_kv_heads = read_i32(bytes + 16);
+  c.vocab_size = read_i32(bytes + 20);
+  c.seq_len = read_i32(bytes + 24);
+  if (legacy && c.vocab_size < 0 && c.vocab_size != std::numeric_limits<std::int32_t>::min()) {
+    c.shared_classifier = false;
+    c.vocab_size = -c.vocab_size;
+  }
+  const std::pair<const char*, int> fields[] = {
+      {"dim", c.dim},         {"hidden_dim", c.hidden_dim}, {"n_layers", c.n_layers},
+      {"n_heads", c.n_heads}, {"n_kv_heads", c.n_kv_heads}, {"vocab_size", c.vocab_size},
+      {"seq_len", c.seq_len}};
+  for (const auto& [name, value] : fields) {
+    if (value <= 0) {
+      throw InputError(file, "header field " + std::string(name) + " = " +
+                                 std::to_string(value) + " must be positive (" + describe(c) +
+                                 "); is this a llama2.c checkpoint?");
+    }
+  }
+  return c;
+}
+
+void validate_shape(const ModelConfig& c, const path& file) {
+  auto fail = [&](const std::string& problem) {
+    throw InputError(file, problem + " (" + describe(c) + ")");
+  };
+  if (c.dim % c.n_heads != 0) fail("dim is not divisible by n_heads");
+  if (c.n_kv_heads > c.n_heads) fail("n_kv_heads exceeds n_heads");
+  if (c.n_heads % c.n_kv_heads != 0) fail("n_heads is not a multiple of n_kv_heads");
+  if (c.head_size() % 2 != 0) fail("head size dim/n_heads is odd; RoPE rotates pairs");
+}
+
+// Element counts of every weight tensor, over all layers.
+struct TensorCounts {
+  std::uint64_t embedding, rms_layers, wq, wkv, wo, w_up, rms_final, rope_table, classifier;
+  std::uint64_t quantizable_per_layer_sum;  // wq + wk + wv + wo + w1 + w2 + w3, one layer
+
+  // Floats in the fp32 formats (v0 adds the two unused RoPE tables).
+  std::uint64_t fp32_floats(const SizeMath& m, bool with_rope_tables) const {
+    std::uint64_t n = embedding;
+    for (std::uint64_t t : {rms_layers, rms_layers, wq, wkv, wkv, wo, w_up, w_up, w_up,
+                            rms_final, classifier}) {
+      n = m.add(n, t);
+    }
+    if (with_rope_tables) n = m.add(n, m.mul(rope_table, 2));
+    return n;
+  }
+};
+
+TensorCounts count_tensors(const ModelConfig& c, const SizeMath& m) {
+  const auto dim = static_cast<std::uint64_t>(c.dim);
+  const auto layers = static_cast<std::uint64_t>(c.n_layers);
+  const auto kv_dim = static_cast<std::uint64_t>(c.kv_dim());
+  const auto hidden = static_cast<std::uint64_t>(c.hidden_dim);
+  TensorCounts t{};
+  t.embedding = m.mul(static_cast<std::uint64_t>(c.vocab_size), dim);
+  t.rms_layers = m.mul(layers, dim);
+  t.wq = m.mul(layers, dim, dim);
+  t.wkv = m.mul(layers, dim, kv_dim);
+  t.wo = t.wq;
+  t.w_up = m.mul(layers, dim, hidden);
+  t.rms_final = dim;
+  // run.c skips seq_len * head_size / 2 floats twice (freq_cis_real, freq_cis_imag).
+  t.rope_table = m.mul(static_cast<std::uint64_t>(c.seq_len),
+                       static_cast<std::uint64_t>(c.head_size())) / 2;
+  t.classifier = c.shared_classifier ? 0 : t.embedding;
+  return t;
+}
+
+void require_size(std::uint64_t expected, std::size_t actual, const ModelConfig& c,
+                  const path& file, const std::string& format) {
+  if (expected == actual) return;
+  std::string what = actual < expected ? "truncated file or a header that overstates the model"
+                                       : "a header that does not match the weights";
+  throw InputError(file, format + " header (" + describe(c) + ") implies " +
+                             std::to_string(expected) + " bytes but the file has " +
+                             std::to_string(actual) + ": " + what);
+}
+
+// Base pointers of each weight stack, layers contiguous as in every llama2.c format.
+struct WeightPointers {
+  const float* embedding;
+  const float* rms_att;
+  const float* wq;
+  const float* wk;
+  const float* wv;
+  const float* wo;
+  const float* rms_ffn;
+  const float* w1;
+  const float* w2;
+  const float* w3;
+  const float* rms_final;
+  const float* classifier;
+};
+
+// Hands out consecutive tensors from a float array whose size was checked already.
+class FloatCursor {
+ public:
+  explicit FloatCursor(const float* start) : next_(start) {}
+  const float* take(std::uint64_t count) {
+    const float* here = next_;
+    next_ += count;
+    return here;
+  }
+
+ private:
+  const float* next_;
+};
+
+std::shared_ptr<const ModelWeights> make_views(const ModelConfig& c, const WeightPointers& p) {
+  const Eigen::Index dim = c.dim, hidden = c.hidden_dim, kv = c.kv_dim();
+  const Eigen::Index q_out = static_cast<Eigen::Index>(c.n_heads) * c.head_size();
+  auto weights = std::make_shared<ModelWeights>(ModelWeights{
+      ConstMatrixView(p.embedding, c.vocab_size, dim),
+      {},
+      ConstVectorView(p.rms_final, dim),
+      ConstMatrixView(p.classifier, c.vocab_size, dim)});
+  weights->layers.reserve(static_cast<std::size_t>(c.n_layers));
+  for (Eigen::Index l = 0; l < c.n_layers; ++l) {
+    weights->layers.push_back(LayerWeights{
+        ConstVectorView(p.rms_att + l * dim, dim),
+        ConstMatrixView(p.wq + l * q_out * dim, q_out, dim),
+        ConstMatrixView(p.wk + l * kv * dim, kv, dim),
+        ConstMatrixView(p.wv + l * kv * dim, kv, dim),
+        ConstMatrixView(p.wo + l * dim * q_out, dim, q_out),
+        ConstVectorView(p.rms_ffn + l * dim, dim),
+        ConstMatrixView(p.w1 + l * hidden * dim, hidden, dim),
+        ConstMatrixView(p.w2 + l * dim * hidden, dim, hidden),
+        ConstMatrixView(p.w3 + l * hidden * dim, hidden, dim)});
+  }
+  return weights;
+}
+
+// llama2.c legacy order: embedding, rms_att, wq, wk, wv, wo, rms_ffn, w1, w2, w3,
+// rms_final, two RoPE tables, [classifier].
+WeightPointers legacy_layout(const float* start, const TensorCounts& t) {
+  FloatCursor cur(start);
+  WeightPointers p{};
+  p.embedding = cur.take(t.embedding);
+  p.rms_att = cur.take(t.rms_layers);
+  p.wq = cur.take(t.wq);
+  p.wk = cur.take(t.wkv);
+  p.wv = cur.take(t.wkv);
+  p.wo = cur.take(t.wo);
+  p.rms_ffn = cur.take(t.rms_layers);
+  p.w1 = cur.take(t.w_up);
+  p.w2 = cur.take(t.w_up);
+  p.w3 = cur.take(t.w_up);
+  p.rms_final = cur.take(t.rms_final);
+  cur.take(2 * t.rope_table);
+  p.classifier = t.classifier == 0 ? p.embedding : cur.take(t.classifier);
+  return p;
+}
+
+// export.py version 1 order: norms first, then the matrices, then [classifier].
+WeightPointers version1_layout(const float* start, const TensorCounts& t) {
+  FloatCursor cur(start);
+  WeightPointers p{};
+  p.rms_att = cur.take(t.rms_layers);
+  p.rms_ffn = cur.take(t.rms_layers);
+  p.rms_final = cur.take(t.rms_final);
+  p.embedding = cur.take(t.embedding);
+  p.wq = cur.take(t.wq);
+  p.wk = cur.take(t.wkv);
+  p.wv = cur.take(t.wkv);
+  p.wo = cur.take(t.wo);
+  p.w1 = cur.take(t.w_up);
+  p.w2 = cur.take(t.w_up);
+  p.w3 = cur.take(t.w_up);
+  p.classifier = t.classifier == 0 ? p.embedding : cur.take(t.classifier);
+  return p;
+}
+
+const float* floats_at(const MappedFile& file, std::size_t offset) {
+  return reinterpret_cast<const float*>(file.data() + offset);
+}
+
+}  // namespace
+
+std::string to_string(CheckpointFormat format) {
+  switch (format) {
+    case CheckpointFormat::kLegacyFp32: return "llama2.c legacy fp32";
+    case CheckpointFormat::kVersion1Fp32: return "llama2.c version 1 fp32";
+    case CheckpointFormat::kVersion2Int8: return "llama2.c version 2 int8 (Q8_0)";
+  }
+  return "unknown";
+}
+
+Checkpoint::Checkpoint(std::filesystem::path file, CheckpointFormat format, ModelConfig config,
+                       std::shared_ptr<const void> storage,
+                       std::shared_ptr<const ModelWeights> weights)
+    : path_(std::move(file)),
+      format_(format),
+      config_(config),
+      storage_(std::move(storage)),
+      weights_(std::move(weights)) {}
+
+namespace {
+
+struct LoadedWeights {
+  ModelConfig config;
+  CheckpointFormat format;
+  std::shared_ptr<const void> storage;
+  std::shared_ptr<const ModelWeights> weights;
+};
+
+LoadedWeights load_legacy(std::shared_ptr<const MappedFile> file) {
+  const path& name = file->path();
+  ModelConfig c = read_dimensions(file->data(), name, /*legacy=*/true);
+  validate_shape(c, name);
+  SizeMath m(name);
+  TensorCounts t = count_tensors(c, m);
+  std::uint64_t floats = t.fp32_floats(m, /*with_rope_tables=*/true);
+  require_size(m.add(kLegacyHeaderBytes, m.mul(floats, sizeof(float))), file->size(), c, name,
+               "llama2.c legacy");
+  auto weights = make_views(c, legacy_layout(floats_at(*file, kLegacyHeaderBytes), t));
+  return {c, CheckpointFormat::kLegacyFp32, std::move(file), std::move(weights)};
+}
+
+LoadedWeights load_version1(std::shared_ptr<const MappedFile> file) {
+  const path& name = file->path();
+  ModelConfig c = read_dimensions(file->data() + 8, name, /*legacy=*/false);
+  c.shared_classifier = file->data()[kSharedFlagOffset] != 0;
+  validate_shape(c, name);
+  SizeMath m(name);
+  TensorCounts t = count_tensors(c, m);
+  std::uint64_t floats = t.fp32_floats(m, /*with_rope_tables=*/false);
+  require_size(m.add(kVersionedHeaderBytes, m.mul(floats, sizeof(float))), file->size(), c,
+               name, "llama2.c version 1");
+  auto weights = make_views(c, version1_layout(floats_at(*file, kVersionedHeaderBytes), t));
+  return {c, CheckpointFormat::kVersion1Fp32, std::move(file), std::move(weights)};
+}
+
+// Version 2 stores norms in fp32 and every matrix as int8 values followed by one fp32
+// scale per group. The reference is fp32, so weights are dequantized (q * scale,
+// exactly as runq.c dequantizes) into a buffer laid out like a version 1 file.
+LoadedWeights load_version2(const std::shared_ptr<const MappedFile>& file) {
+  const path& name = file->path();
+  ModelConfig c = read_dimensions(file->data() + 8, name, /*legacy=*/false);
+  c.shared_classifier = file->data()[kSharedFlagOffset] != 0;
+  const std::int32_t group = read_i32(file->data() + kGroupSizeOffset);
+  validate_shape(c, name);
+  if (group <= 0) {
+    throw InputError(name, "version 2 group_size = " + std::to_string(group) +
+                               " must be positive");
+  }
+  SizeMath m(name);
+  TensorCounts t = count_tensors(c, m);
+  const auto layers = static_cast<std::uint64_t>(c.n_layers);
+  // Quantized tensors in file order; per-layer matrices are separate tensors.
+  std::vector<std::uint64_t> tensors{t.embedding};
+  for (std::uint64_t stack : {t.wq, t.wkv, t.wkv, t.wo, t.w_up, t.w_up, t.w_up}) {
+    tensors.insert(tensors.end(), static_cast<std::size_t>(layers), stack / layers);
+  }
+  if (!c.shared_classifier) tensors.push_back(t.classifier);
+  std::uint64_t expected =
+      m.add(kVersionedHeaderBytes, m.mul(m.add(m.mul(t.rms_layers, 2), t.rms_final), 4));
+  for (std::uint64_t n : tensors) {
+    if (n % static_cast<std::uint64_t>(group) != 0) {
+      throw InputError(name, "version 2 tensor of " + std::to_string(n) +
+                                 " weights is not a whole number of groups of " +
+                                 std::to_string(group));
+    }
+    expected = m.add(expected, m.add(n, m.mul(n / static_cast<std::uint64_t>(group), 4)));
+  }
+  require_size(expected, file->size(), c, name, "llama2.c version 2");
+
+  auto buffer = std::make_shared<std::vector<float>>(
+      static_cast<std::size_t>(t.fp32_floats(m, /*with_rope_tables=*/false)));
+  const std::uint8_t* in = file->data() + kVersionedHeaderBytes;
+  float* out = buffer->data();
+  const std::size_t norm_bytes = static_cast<std::size_t>(2 * t.rms_layers + t.rms_final) * 4;
+  std::memcpy(out, in, norm_bytes);
+  in += norm_bytes;
+  out += norm_bytes / 4;
+  const auto group_size = static_cast<std::size_t>(group);
+  for (std::uint64_t count : tensors) {
+    const auto n = static_cast<std::size_t>(count);
+    const auto* q = reinterpret_cast<const std::int8_t*>(in);
+    const std::uint8_t* scales = in + n;
+    for (std::size_t g = 0; g < n / group_size; ++g) {
+      float scale;
+      std::memcpy(&scale, scales + g * sizeof(float), sizeof scale);
+      for (std::size_t i = g * group_size; i < (g + 1) * group_size; ++i) {
+        out[i] = static_cast<float>(q[i]) * scale;
+      }
+    }
+    in += n + (n / group_size) * sizeof(float);
+    out += n;
+  }
+  auto weights = make_views(c, version1_layout(buffer->data(), t));
+  return {c, CheckpointFormat::kVersion2Int8, std::move(buffer), std::move(weights)};
+}
+
+}  // namespace
+
+Checkpoint Checkpoint::load(const std::filesystem::path& file_path) {
+  auto file = std::make_shared<const MappedFile>(file_path);
+  if (file->size() == 0) throw InputError(file_path, "empty file, expected a llama2.c checkpoint");
+  if (file->size() < kLegacyHeaderBytes) {
+    throw InputError(file_path, "file is " + std::to_string(file->size()) +
+                                    " bytes, too short for a llama2.c checkpoint header");
+  }
+  std::uint32_t magic;
+  std::memcpy(&magic, file->data(), sizeof magic);
+  LoadedWeights loaded;
+  if (magic != kVersionedMagic) {
+    loaded = load_legacy(file);
+  } else {
+    if (file->size() < kVersionedHeaderBytes) {
+      throw InputError(file_path, "file has the \"ak42\" magic but is shorter than its " +
+                                      std::to_string(kVersionedHeaderBytes) + "-byte header");
+    }
+    const std::int32_t version = read_i32(file->data() + 4);
+    if (version == 1) {
+      loaded = load_version1(file);
+    } else if (version == 2) {
+      loaded = load_version2(file);
+    } else {
+      throw InputError(file_path, "llama2.c checkpoint version " + std::to_string(version) +
+                                      " is not supported (supported: legacy, 1, 2)");
+    }
+  }
+  return Checkpoint(file_path, loaded.format, loaded.config, std::move(loaded.storage),
+                    std::move(loaded.weights));
+}
+
+}  // namespace tessera::models

@@ -1,0 +1,189 @@
+#include "tessera/models/tokenizer.hpp"
+
+#include <cctype>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <utility>
+
+#include "tessera/models/error.hpp"
+#include "tessera/models/mapped_file.hpp"
+
+namespace tessera::models {
+namespace {
+
+// Sequential reader over the tokenizer file that turns any overrun into an error
+// naming the entry being read.
+class TokenizerReader {
+ public:
+  explicit TokenizerReader(const MappedFile& file) : file_(file) {}
+
+  template <typename T>
+  T read(const std::string& what) {
+    T value;
+    require(sizeof value, what);
+    std::memcpy(&value, file_.data() + offset_, sizeof value);
+    offset_ += sizeof value;
+    return value;
+  }
+
+  std::string read_bytes(std::size_t count, const std::string& what) {
+    require(count, what);
+    std::string bytes(reinterpret_cast<const char*>(file_.data() + offset_), count);
+    offset_ += count;
+    return bytes;
+  }
+
+  std::size_t remaining() const { return file_.size() - offset_; }
+
+ private:
+  void require(std::size_t count, const std::string& what) {
+    if (remaining() < count) {
+      throw InputError(file_.path(), "truncated tokenizer: file ends inside " + what +
+                                         " at byte " + std::to_string(offset_));
+    }
+  }
+
+  const MappedFile& file_;
+  std::size_t offset_ = 0;
+};
+
+bool is_continuation_byte(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+
+}  // namespace
+
+Tokenizer Tokenizer::load(const std::filesystem::path& path, int vocab_size) {
+  if (vocab_size <= 0) throw InputError(path, "model vocabulary size must be positive");
+  MappedFile file(path);
+  if (file.size() == 0) throw InputError(path, "empty file, expected a llama2.c tokenizer");
+  TokenizerReader reader(file);
+  const auto max_token_length = reader.read<std::int32_t>("the max_token_length header");
+  if (max_token_length < 0) {
+    throw InputError(path, "max_token_length " + std::to_string(max_token_length) +
+                               " is negative; is this a llama2.c tokenizer?");
+  }
+  std::vector<std::string> pieces;
+  std::vector<float> scores;
+  const auto count = static_cast<std::size_t>(vocab_size);
+  // Each entry takes at least 8 bytes, so a model vocabulary larger than the file
+  // could hold is caught before reserving memory for it.
+  if (reader.remaining() / 8 < count) {
+    throw InputError(path, "tokenizer of " + std::to_string(file.size()) +
+                               " bytes cannot hold the model's " + std::to_string(vocab_size) +
+                               " tokens: truncated, or a tokenizer for another model");
+  }
+  pieces.reserve(count);
+  scores.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::string entry = "token " + std::to_string(i);
+    scores.push_back(reader.read<float>(entry + "'s score"));
+    const auto length = reader.read<std::int32_t>(entry + "'s length");
+    if (length < 0) {
+      throw InputError(path, entry + " has negative length " + std::to_string(length));
+    }
+    std::string bytes = reader.read_bytes(static_cast<std::size_t>(length), entry + "'s bytes");
+    pieces.push_back(bytes.substr(0, std::strlen(bytes.c_str())));
+  }
+  if (reader.remaining() != 0) {
+    throw InputError(path, std::to_string(reader.remaining()) + " bytes follow the " +
+                               std::to_string(vocab_size) +
+                               " tokens the model expects: a tokenizer for another model?");
+  }
+  return Tokenizer(path, std::move(pieces), std::move(scores));
+}
+
+Tokenizer::Tokenizer(std::filesystem::path path, std::vector<std::string> pieces,
+                     std::vector<float> scores)
+    : path_(std::move(path)), pieces_(std::move(pieces)), scores_(std::move(scores)) {
+  ids_.reserve(pieces_.size());
+  for (std::size_t i = 0; i < pieces_.size(); ++i) ids_.emplace(pieces_[i], static_cast<int>(i));
+  for (std::size_t b = 0; b < 256; ++b) byte_pieces_[2 * b] = static_cast<char>(b);
+}
+
+int Tokenizer::lookup(const std::string& piece) const {
+  auto it = ids_.find(piece);
+  return it == ids_.end() ? -1 : it->second;
+}
+
+int Tokenizer::byte_token(unsigned char byte) const {
+  const int id = kFirstByteToken + byte;
+  if (id >= vocab_size()) {
+    throw InputError(path_, "byte fallback needs token " + std::to_string(id) +
+                                " but the vocabulary has " + std::to_string(vocab_size()));
+  }
+  return id;
+}
+
+std::vector<int> Tokenizer::encode(std::string_view text, bool bos, bool eos) const {
+  // Stop at an embedded NUL, as llama2.c's C-string input would.
+  text = text.substr(0, std::min(text.size(), text.find('\0')));
+  std::vector<int> tokens;
+  tokens.reserve(text.size() + 3);
+  if (bos) tokens.push_back(kBos);
+  if (!text.empty()) {
+    // SentencePiece's add_dummy_prefix. llama2.c reads past the vocabulary when it
+    // has no " " piece; the space's byte token is the well-defined equivalent.
+    const int space = lookup(" ");
+    tokens.push_back(space >= 0 ? space : byte_token(' '));
+  }
+
+  // Split into UTF-8 code points (at most 4 bytes, stray continuation bytes alone),
+  // each a token if the vocabulary has it, else one byte token per byte.
+  std::string code_point;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (!is_continuation_byte(text[i])) code_point.clear();
+    code_point.push_back(text[i]);
+    const bool more = i + 1 < text.size() && is_continuation_byte(text[i + 1]);
+    if (more && code_point.size() < 4) continue;
+    const int id = lookup(code_point);
+    if (id >= 0) {
+      tokens.push_back(id);
+    } else {
+      for (char byte : code_point) tokens.push_back(byte_token(static_cast<unsigned char>(byte)));
+    }
+    code_point.clear();
+  }
+
+  // Greedily merge the adjacent pair whose merged piece scores highest; the leftmost
+  // pair wins ties.
+  while (tokens.size() >= 2) {
+    float best_score = -1e10f;
+    int best_id = -1;
+    std::size_t best_index = 0;
+    for (std::size_t i = 0; i + 1 < tokens.size(); ++i) {
+      const int id = lookup(piece(tokens[i]) + piece(tokens[i + 1]));
+      if (id >= 0 && scores_[static_cast<std::size_t>(id)] > best_score) {
+        best_score = scores_[static_cast<std::size_t>(id)];
+        best_id = id;
+        best_index = i;
+      }
+    }
+    if (best_id < 0) break;
+    tokens[best_index] = best_id;
+    tokens.erase(tokens.begin() + static_cast<std::ptrdiff_t>(best_index) + 1);
+  }
+  if (eos) tokens.push_back(kEos);
+  return tokens;
+}
+
+std::string_view Tokenizer::decode(int previous, int token) const {
+  const char* text = piece(token).c_str();
+  if (previous == kBos && text[0] == ' ') ++text;
+  // The same pattern llama2.c matches, so odd pieces such as "<0x4" behave alike.
+  unsigned char byte = 0;
+  if (std::sscanf(text, "<0x%02hhX>", &byte) == 1) {
+    return std::string_view(&byte_pieces_[2 * static_cast<std::size_t>(byte)]);  // "" for 0x00
+  }
+  return text;
+}
+
+void Tokenizer::write_safe(std::ostream& out, std::string_view piece) {
+  if (piece.empty()) return;
+  if (piece.size() == 1) {
+    const auto byte = static_cast<unsigned char>(piece[0]);
+    if (!(std::isprint(byte) || std::isspace(byte))) return;
+  }
+  out << piece;
+}
+
+}  // namespace tessera::models
