@@ -1,6 +1,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <iostream>
 #include <limits>
@@ -37,8 +38,11 @@ struct RunOptions {
 CLI::Validator finite_at_least_zero() {
   return CLI::Validator(
       [](std::string& text) -> std::string {
-        const float value = std::stof(text);
-        if (!std::isfinite(value) || value < 0.0f) return "must be a finite number >= 0";
+        char* end = nullptr;
+        const float value = std::strtof(text.c_str(), &end);
+        if (end == text.c_str() || *end != '\0' || !std::isfinite(value) || value < 0.0f) {
+          return "must be a finite number >= 0, got '" + text + "'";
+        }
         return {};
       },
       ">= 0", "finite, >= 0");

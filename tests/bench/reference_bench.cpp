@@ -1,0 +1,46 @@
+// Decode throughput of the fp32 reference on stories260K, one thread: a 256-token
+// greedy story per iteration. BM_NaiveLoops runs the same steps through plain scalar
+// loops in llama2.c run.c's order, the baseline the reference must at least match.
+#include <benchmark/benchmark.h>
+
+#include "support/model_files.hpp"
+#include "support/naive_llama.hpp"
+#include "tessera/models/reference_model.hpp"
+#include "tessera/models/sampler.hpp"
+
+namespace {
+
+constexpr int kSteps = 256;
+
+void BM_ReferenceDecode(benchmark::State& state) {
+  const auto ckpt = tessera::models::Checkpoint::load(tessera::testing::real_model_file("stories260K.bin"));
+  for (auto _ : state) {
+    tessera::models::ReferenceModel model(ckpt, kSteps);
+    int token = 1;
+    for (int pos = 0; pos < kSteps; ++pos) token = tessera::models::argmax(model.forward(token, pos));
+    benchmark::DoNotOptimize(token);
+  }
+  state.SetItemsProcessed(state.iterations() * kSteps);
+  state.SetLabel("items/s = tokens/s");
+}
+BENCHMARK(BM_ReferenceDecode)->Unit(benchmark::kMillisecond);
+
+void BM_NaiveLoops(benchmark::State& state) {
+  const auto path = tessera::testing::real_model_file("stories260K.bin");
+  for (auto _ : state) {
+    tessera::testing::NaiveLlama model(path);
+    int token = 1;
+    for (int pos = 0; pos < kSteps; ++pos) {
+      const auto& logits = model.forward(token, pos);
+      token = static_cast<int>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+    }
+    benchmark::DoNotOptimize(token);
+  }
+  state.SetItemsProcessed(state.iterations() * kSteps);
+  state.SetLabel("items/s = tokens/s");
+}
+BENCHMARK(BM_NaiveLoops)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();

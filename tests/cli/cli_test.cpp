@@ -1,0 +1,154 @@
+// The command line as a user meets it: help, flag validation, and one-line errors
+// with exit code 1 (bad input file) or 2 (bad usage), never a crash.
+#include <gtest/gtest.h>
+
+#include "support/model_files.hpp"
+#include "support/subprocess.hpp"
+#include "support/synthetic_model.hpp"
+
+namespace tessera {
+namespace {
+
+using testing::ProcessResult;
+
+ProcessResult tessera(const std::vector<std::string>& args,
+                      const std::map<std::string, std::string>& env = {}) {
+  return testing::run_process(TESSERA_BINARY, args, env);
+}
+
+std::string model() { return testing::real_model_file("stories260K.bin").string(); }
+std::string tokenizer() { return testing::real_model_file("tok512.bin").string(); }
+
+// Exactly one line on stderr, naming what is wrong.
+void expect_one_line_error(const ProcessResult& r, int code, const std::string& needle) {
+  EXPECT_EQ(r.exit_code, code) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  ASSERT_FALSE(r.err.empty());
+  EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << "more than one line: " << r.err;
+  EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
+}
+
+TEST(Cli, HelpListsSubcommandsAndFlags) {
+  const ProcessResult top = tessera({"--help"});
+  EXPECT_EQ(top.exit_code, 0);
+  EXPECT_NE(top.out.find("run"), std::string::npos);
+  EXPECT_NE(top.out.find("models"), std::string::npos);
+  const ProcessResult run = tessera({"run", "--help"});
+  EXPECT_EQ(run.exit_code, 0);
+  for (const char* flag : {"-z", "-t", "-p", "-s", "-n", "-i", "--device", "--model-dir"}) {
+    EXPECT_NE(run.out.find(flag), std::string::npos) << flag;
+  }
+}
+
+TEST(Cli, NoSubcommandIsAUsageError) { EXPECT_EQ(tessera({}).exit_code, 2); }
+
+TEST(Cli, OutOfRangeFlagsAreUsageErrors) {
+  const std::vector<std::vector<std::string>> bad = {
+      {"-t", "-0.5"}, {"-t", "nan"}, {"-t", "inf"}, {"-t", "warm"}, {"-p", "1.5"},
+      {"-p", "-0.1"}, {"-n", "-1"},  {"-n", "ten"}, {"-s", "x"},    {"--device", "tpu"},
+      {"--no-such-flag"}};
+  for (const auto& flags : bad) {
+    std::vector<std::string> args = {"run", model(), "-z", tokenizer()};
+    args.insert(args.end(), flags.begin(), flags.end());
+    const ProcessResult r = tessera(args);
+    EXPECT_EQ(r.exit_code, 2) << flags[0] << " " << (flags.size() > 1 ? flags[1] : "") << ": " << r.err;
+    EXPECT_TRUE(r.out.empty());
+    EXPECT_FALSE(r.err.empty());
+  }
+}
+
+TEST(Cli, UnknownDeviceNamesTheAvailableOnes) {
+  const ProcessResult r = tessera({"run", model(), "--device", "tpu"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("available: reference"), std::string::npos) << r.err;
+}
+
+TEST(Cli, RunWritesTextToStdoutAndStatisticsToStderr) {
+  const ProcessResult r = tessera({"run", model(), "-z", tokenizer(), "-t", "0", "-n", "20"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("Once upon a time", 0), 0u) << r.out;
+  EXPECT_NE(r.err.find("achieved tok/s:"), std::string::npos);
+  EXPECT_NE(r.err.find("time to first token:"), std::string::npos);
+}
+
+TEST(Cli, FindsModelAndTokenizerByNameInTheModelDirectory) {
+  const auto dir = testing::real_model_file("stories260K.bin").parent_path().string();
+  const ProcessResult by_flag = tessera({"run", "--model-dir", dir, "-t", "0", "-n", "12"});
+  EXPECT_EQ(by_flag.exit_code, 0) << by_flag.err;
+  EXPECT_EQ(by_flag.out.rfind("Once upon a time", 0), 0u);
+  const ProcessResult by_env =
+      tessera({"run", "stories260K.bin", "-t", "0", "-n", "12"}, {{"TESSERA_MODEL_DIR", dir}});
+  EXPECT_EQ(by_env.exit_code, 0) << by_env.err;
+  EXPECT_EQ(by_env.out, by_flag.out);
+}
+
+TEST(Cli, MissingModelSaysWhereToGetIt) {
+  const auto empty = testing::make_temp_dir("cli-empty");
+  const ProcessResult r = tessera({"run", "--model-dir", empty.string()});
+  expect_one_line_error(r, 1, "huggingface.co/karpathy/tinyllamas");
+  EXPECT_NE(r.err.find(empty.string()), std::string::npos) << r.err;
+  std::filesystem::remove_all(empty);
+}
+
+TEST(Cli, MissingTokenizerIsAnError) {
+  expect_one_line_error(tessera({"run", model(), "-z", "/nonexistent/tok.bin"}), 1, "tok.bin");
+}
+
+class CliMalformedFiles : public ::testing::Test {
+ protected:
+  void SetUp() override { dir_ = testing::make_temp_dir("cli-malformed"); }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string write(const std::string& name, const std::vector<char>& bytes) {
+    testing::write_bytes(dir_ / name, bytes);
+    return (dir_ / name).string();
+  }
+  std::filesystem::path dir_;
+};
+
+TEST_F(CliMalformedFiles, EmptyModel) {
+  const std::string path = write("empty.bin", {});
+  expect_one_line_error(tessera({"run", path, "-z", tokenizer()}), 1, path + ": empty file");
+}
+
+TEST_F(CliMalformedFiles, TruncatedModel) {
+  auto bytes = testing::read_bytes(model());
+  bytes.resize(bytes.size() / 2);
+  const std::string path = write("half.bin", bytes);
+  expect_one_line_error(tessera({"run", path, "-z", tokenizer()}), 1, "truncated");
+}
+
+TEST_F(CliMalformedFiles, ImpossibleHeader) {
+  auto bytes = testing::read_bytes(model());
+  testing::write_i32(bytes, 16, 16);  // n_kv_heads 16 > n_heads 8
+  const std::string path = write("kv.bin", bytes);
+  expect_one_line_error(tessera({"run", path, "-z", tokenizer()}), 1, "n_kv_heads exceeds n_heads");
+  testing::write_i32(bytes, 16, 4);
+  testing::write_i32(bytes, 20, 1 << 30);  // vocabulary no file of this size holds
+  const std::string huge = write("vocab.bin", bytes);
+  expect_one_line_error(tessera({"run", huge, "-z", tokenizer()}), 1, "truncated");
+}
+
+TEST_F(CliMalformedFiles, TruncatedTokenizer) {
+  auto bytes = testing::read_bytes(tokenizer());
+  bytes.resize(bytes.size() - 10);
+  const std::string path = write("tok.bin", bytes);
+  expect_one_line_error(tessera({"run", model(), "-z", path}), 1, path + ": truncated tokenizer");
+}
+
+TEST_F(CliMalformedFiles, TokenizerOfAnotherModel) {
+  testing::write_tokenizer(dir_ / "tok32.bin", std::vector<testing::TokenizerEntry>(32, {"a", 0.0f}));
+  expect_one_line_error(tessera({"run", model(), "-z", (dir_ / "tok32.bin").string()}), 1,
+                        "cannot hold the model's 512 tokens");
+}
+
+TEST(CliModels, PrintsTheChosenDirectory) {
+  const auto dir = testing::real_model_file("stories260K.bin").parent_path();
+  const ProcessResult r = tessera({"models", "--print-dir"}, {{"TESSERA_MODEL_DIR", dir.string()}});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, dir.string() + "\n");
+  const ProcessResult listing = tessera({"models"}, {{"TESSERA_MODEL_DIR", dir.string()}});
+  EXPECT_NE(listing.out.find("stories260K.bin: present"), std::string::npos) << listing.out;
+}
+
+}  // namespace
+}  // namespace tessera
