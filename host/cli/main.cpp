@@ -14,7 +14,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   const std::vector<tessera::cli::Command> commands = {tessera::cli::add_run_command(app),
-                                                        tessera::cli::add_models_command(app)};
+                                                       tessera::cli::add_models_command(app)};
 
   try {
     app.parse(argc, argv);

@@ -90,8 +90,8 @@ int run(const RunOptions& options) {
   runtime::GenerationRequest request;
   request.prompt = options.prompt;
   // llama2.c: 0 or more than the model's context means "the whole context".
-  request.steps = options.steps == 0 || options.steps > config.seq_len ? config.seq_len
-                                                                       : options.steps;
+  request.steps =
+      options.steps == 0 || options.steps > config.seq_len ? config.seq_len : options.steps;
   models::SamplerSettings sampling;
   sampling.temperature = options.temperature;
   sampling.top_p = options.top_p;
@@ -108,9 +108,10 @@ int run(const RunOptions& options) {
 
 Command add_run_command(CLI::App& app) {
   auto options = std::make_shared<RunOptions>();
-  CLI::App* cmd = app.add_subcommand(
-      "run", "Generate text from a llama2.c model, as llama2.c's `run` does: text on "
-             "stdout, statistics on stderr");
+  CLI::App* cmd =
+      app.add_subcommand("run",
+                         "Generate text from a llama2.c model, as llama2.c's `run` does: text on "
+                         "stdout, statistics on stderr");
   cmd->add_option("MODEL", options->model,
                   "llama2.c checkpoint (.bin): a path, or a file name in the model directory")
       ->capture_default_str();

@@ -28,7 +28,7 @@ std::vector<DeviceInfo> available_devices();
 
 // Opens a device by its --device name for a run of at most max_positions positions.
 // Throws std::invalid_argument naming the available devices for an unknown name.
-std::unique_ptr<Device> open_device(const std::string& name,
-                                    const models::Checkpoint& checkpoint, int max_positions);
+std::unique_ptr<Device> open_device(const std::string& name, const models::Checkpoint& checkpoint,
+                                    int max_positions);
 
 }  // namespace tessera::runtime

@@ -16,9 +16,9 @@ struct GenerationRequest {
 };
 
 struct GenerationResult {
-  std::vector<int> tokens;  // every token fed to or produced by the model, BOS first
-  int prompt_tokens = 0;    // BOS and the encoded prompt
-  int positions = 0;        // forward passes run
+  std::vector<int> tokens;              // every token fed to or produced by the model, BOS first
+  int prompt_tokens = 0;                // BOS and the encoded prompt
+  int positions = 0;                    // forward passes run
   double seconds_to_first_token = 0.0;  // until the first forward pass returned
   double tokens_per_second = 0.0;       // llama2.c's measure: after the first position
 };

@@ -80,8 +80,8 @@ ModelConfig read_dimensions(const std::uint8_t* bytes, const path& file, bool le
       {"seq_len", c.seq_len}};
   for (const auto& [name, value] : fields) {
     if (value <= 0) {
-      throw InputError(file, "header field " + std::string(name) + " = " +
-                                 std::to_string(value) + " must be positive (" + describe(c) +
+      throw InputError(file, "header field " + std::string(name) + " = " + std::to_string(value) +
+                                 " must be positive (" + describe(c) +
                                  "); is this a llama2.c checkpoint?");
     }
   }
@@ -106,8 +106,8 @@ struct TensorCounts {
   // Floats in the fp32 formats (v0 adds the two unused RoPE tables).
   std::uint64_t fp32_floats(const SizeMath& m, bool with_rope_tables) const {
     std::uint64_t n = embedding;
-    for (std::uint64_t t : {rms_layers, rms_layers, wq, wkv, wkv, wo, w_up, w_up, w_up,
-                            rms_final, classifier}) {
+    for (std::uint64_t t :
+         {rms_layers, rms_layers, wq, wkv, wkv, wo, w_up, w_up, w_up, rms_final, classifier}) {
       n = m.add(n, t);
     }
     if (with_rope_tables) n = m.add(n, m.mul(rope_table, 2));
@@ -129,8 +129,8 @@ TensorCounts count_tensors(const ModelConfig& c, const SizeMath& m) {
   t.w_up = m.mul(layers, dim, hidden);
   t.rms_final = dim;
   // run.c skips seq_len * head_size / 2 floats twice (freq_cis_real, freq_cis_imag).
-  t.rope_table = m.mul(static_cast<std::uint64_t>(c.seq_len),
-                       static_cast<std::uint64_t>(c.head_size())) / 2;
+  t.rope_table =
+      m.mul(static_cast<std::uint64_t>(c.seq_len), static_cast<std::uint64_t>(c.head_size())) / 2;
   t.classifier = c.shared_classifier ? 0 : t.embedding;
   return t;
 }
@@ -178,23 +178,22 @@ class FloatCursor {
 std::shared_ptr<const ModelWeights> make_views(const ModelConfig& c, const WeightPointers& p) {
   const Eigen::Index dim = c.dim, hidden = c.hidden_dim, kv = c.kv_dim();
   const Eigen::Index q_out = static_cast<Eigen::Index>(c.n_heads) * c.head_size();
-  auto weights = std::make_shared<ModelWeights>(ModelWeights{
-      ConstMatrixView(p.embedding, c.vocab_size, dim),
-      {},
-      ConstVectorView(p.rms_final, dim),
-      ConstMatrixView(p.classifier, c.vocab_size, dim)});
+  auto weights = std::make_shared<ModelWeights>(
+      ModelWeights{ConstMatrixView(p.embedding, c.vocab_size, dim),
+                   {},
+                   ConstVectorView(p.rms_final, dim),
+                   ConstMatrixView(p.classifier, c.vocab_size, dim)});
   weights->layers.reserve(static_cast<std::size_t>(c.n_layers));
   for (Eigen::Index l = 0; l < c.n_layers; ++l) {
-    weights->layers.push_back(LayerWeights{
-        ConstVectorView(p.rms_att + l * dim, dim),
-        ConstMatrixView(p.wq + l * q_out * dim, q_out, dim),
-        ConstMatrixView(p.wk + l * kv * dim, kv, dim),
-        ConstMatrixView(p.wv + l * kv * dim, kv, dim),
-        ConstMatrixView(p.wo + l * dim * q_out, dim, q_out),
-        ConstVectorView(p.rms_ffn + l * dim, dim),
-        ConstMatrixView(p.w1 + l * hidden * dim, hidden, dim),
-        ConstMatrixView(p.w2 + l * dim * hidden, dim, hidden),
-        ConstMatrixView(p.w3 + l * hidden * dim, hidden, dim)});
+    weights->layers.push_back(LayerWeights{ConstVectorView(p.rms_att + l * dim, dim),
+                                           ConstMatrixView(p.wq + l * q_out * dim, q_out, dim),
+                                           ConstMatrixView(p.wk + l * kv * dim, kv, dim),
+                                           ConstMatrixView(p.wv + l * kv * dim, kv, dim),
+                                           ConstMatrixView(p.wo + l * dim * q_out, dim, q_out),
+                                           ConstVectorView(p.rms_ffn + l * dim, dim),
+                                           ConstMatrixView(p.w1 + l * hidden * dim, hidden, dim),
+                                           ConstMatrixView(p.w2 + l * dim * hidden, dim, hidden),
+                                           ConstMatrixView(p.w3 + l * hidden * dim, hidden, dim)});
   }
   return weights;
 }
@@ -247,9 +246,12 @@ const float* floats_at(const MappedFile& file, std::size_t offset) {
 
 std::string to_string(CheckpointFormat format) {
   switch (format) {
-    case CheckpointFormat::kLegacyFp32: return "llama2.c legacy fp32";
-    case CheckpointFormat::kVersion1Fp32: return "llama2.c version 1 fp32";
-    case CheckpointFormat::kVersion2Int8: return "llama2.c version 2 int8 (Q8_0)";
+    case CheckpointFormat::kLegacyFp32:
+      return "llama2.c legacy fp32";
+    case CheckpointFormat::kVersion1Fp32:
+      return "llama2.c version 1 fp32";
+    case CheckpointFormat::kVersion2Int8:
+      return "llama2.c version 2 int8 (Q8_0)";
   }
   return "unknown";
 }
@@ -293,8 +295,8 @@ LoadedWeights load_version1(std::shared_ptr<const MappedFile> file) {
   SizeMath m(name);
   TensorCounts t = count_tensors(c, m);
   std::uint64_t floats = t.fp32_floats(m, /*with_rope_tables=*/false);
-  require_size(m.add(kVersionedHeaderBytes, m.mul(floats, sizeof(float))), file->size(), c,
-               name, "llama2.c version 1");
+  require_size(m.add(kVersionedHeaderBytes, m.mul(floats, sizeof(float))), file->size(), c, name,
+               "llama2.c version 1");
   auto weights = make_views(c, version1_layout(floats_at(*file, kVersionedHeaderBytes), t));
   return {c, CheckpointFormat::kVersion1Fp32, std::move(file), std::move(weights)};
 }
@@ -309,8 +311,7 @@ LoadedWeights load_version2(const std::shared_ptr<const MappedFile>& file) {
   const std::int32_t group = read_i32(file->data() + kGroupSizeOffset);
   validate_shape(c, name);
   if (group <= 0) {
-    throw InputError(name, "version 2 group_size = " + std::to_string(group) +
-                               " must be positive");
+    throw InputError(name, "version 2 group_size = " + std::to_string(group) + " must be positive");
   }
   SizeMath m(name);
   TensorCounts t = count_tensors(c, m);

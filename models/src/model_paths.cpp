@@ -39,9 +39,9 @@ std::vector<ModelDirectory> model_directory_candidates(const std::optional<fs::p
   if (auto env = environment_path(kModelDirEnvironment)) {
     candidates.push_back({*env, std::string("$") + kModelDirEnvironment});
   }
-  candidates.push_back({(fs::path(TESSERA_SOURCE_DIR) / ".." / "shared" / "models")
-                            .lexically_normal(),
-                        "../shared/models beside the checkout"});
+  candidates.push_back(
+      {(fs::path(TESSERA_SOURCE_DIR) / ".." / "shared" / "models").lexically_normal(),
+       "../shared/models beside the checkout"});
   if (auto cache = download_cache()) candidates.push_back({*cache, "download cache"});
   return candidates;
 }
@@ -64,10 +64,9 @@ fs::path resolve_model_file(const std::string& name, const ModelDirectory& dir) 
   const fs::path given(name);
   if (file_exists(given)) return given;
   if (given.is_relative() && file_exists(dir.path / given)) return dir.path / given;
-  std::string where = given.is_relative()
-                          ? "not found here nor in the model directory " + dir.path.string() +
-                                " (" + dir.origin + ")"
-                          : "not found";
+  std::string where = given.is_relative() ? "not found here nor in the model directory " +
+                                                dir.path.string() + " (" + dir.origin + ")"
+                                          : "not found";
   throw InputError(given, where + "; stories260K.bin and tok512.bin come from " +
                               kModelDownloadPage + " (scripts/fetch-models downloads and checks " +
                               "them; --model-dir or $" + kModelDirEnvironment +
@@ -76,14 +75,15 @@ fs::path resolve_model_file(const std::string& name, const ModelDirectory& dir) 
 
 fs::path default_tokenizer(const fs::path& model, int vocab_size) {
   const fs::path beside = model.parent_path();
-  const fs::path candidates[] = {
-      "tokenizer.bin", beside / "tokenizer.bin",
-      beside / ("tok" + std::to_string(vocab_size) + ".bin")};
+  const fs::path candidates[] = {"tokenizer.bin", beside / "tokenizer.bin",
+                                 beside / ("tok" + std::to_string(vocab_size) + ".bin")};
   for (const auto& candidate : candidates) {
     if (file_exists(candidate)) return candidate;
   }
-  throw InputError(model, "no tokenizer given (-z) and none found beside the model "
-                          "(tokenizer.bin or tok" + std::to_string(vocab_size) + ".bin)");
+  throw InputError(model,
+                   "no tokenizer given (-z) and none found beside the model "
+                   "(tokenizer.bin or tok" +
+                       std::to_string(vocab_size) + ".bin)");
 }
 
 }  // namespace tessera::models

@@ -41,8 +41,8 @@ void softmax_in_place(float* values, int size) {
 
 void swiglu(Eigen::Ref<Eigen::VectorXf> hidden, const Eigen::Ref<const Eigen::VectorXf>& gate,
             const Eigen::Ref<const Eigen::VectorXf>& up) {
-  hidden = gate.unaryExpr([](float g) { return g * (1.0f / (1.0f + std::exp(-g))); })
-               .cwiseProduct(up);
+  hidden =
+      gate.unaryExpr([](float g) { return g * (1.0f / (1.0f + std::exp(-g))); }).cwiseProduct(up);
 }
 
 }  // namespace tessera::models

@@ -82,10 +82,9 @@ int Sampler::sample_top_p(float coin) {
   }
   // Stable, so equal probabilities keep token order: the result glibc's merge-sort
   // qsort gives llama2.c, and the same on every platform.
-  std::stable_sort(candidates_.begin(), candidates_.end(),
-                   [](const Candidate& a, const Candidate& b) {
-                     return a.probability > b.probability;
-                   });
+  std::stable_sort(
+      candidates_.begin(), candidates_.end(),
+      [](const Candidate& a, const Candidate& b) { return a.probability > b.probability; });
   std::size_t last = candidates_.size() - 1;
   float cumulative = 0.0f;
   for (std::size_t i = 0; i < candidates_.size(); ++i) {

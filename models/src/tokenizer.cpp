@@ -39,8 +39,8 @@ class TokenizerReader {
  private:
   void require(std::size_t count, const std::string& what) {
     if (remaining() < count) {
-      throw InputError(file_.path(), "truncated tokenizer: file ends inside " + what +
-                                         " at byte " + std::to_string(offset_));
+      throw InputError(file_.path(), "truncated tokenizer: file ends inside " + what + " at byte " +
+                                         std::to_string(offset_));
     }
   }
 

@@ -44,14 +44,15 @@ TEST(Cli, NoSubcommandIsAUsageError) { EXPECT_EQ(tessera({}).exit_code, 2); }
 
 TEST(Cli, OutOfRangeFlagsAreUsageErrors) {
   const std::vector<std::vector<std::string>> bad = {
-      {"-t", "-0.5"}, {"-t", "nan"}, {"-t", "inf"}, {"-t", "warm"}, {"-p", "1.5"},
-      {"-p", "-0.1"}, {"-n", "-1"},  {"-n", "ten"}, {"-s", "x"},    {"--device", "tpu"},
-      {"--no-such-flag"}};
+      {"-t", "-0.5"}, {"-t", "nan"},       {"-t", "inf"},     {"-t", "warm"},
+      {"-p", "1.5"},  {"-p", "-0.1"},      {"-n", "-1"},      {"-n", "ten"},
+      {"-s", "x"},    {"--device", "tpu"}, {"--no-such-flag"}};
   for (const auto& flags : bad) {
     std::vector<std::string> args = {"run", model(), "-z", tokenizer()};
     args.insert(args.end(), flags.begin(), flags.end());
     const ProcessResult r = tessera(args);
-    EXPECT_EQ(r.exit_code, 2) << flags[0] << " " << (flags.size() > 1 ? flags[1] : "") << ": " << r.err;
+    EXPECT_EQ(r.exit_code, 2) << flags[0] << " " << (flags.size() > 1 ? flags[1] : "") << ": "
+                              << r.err;
     EXPECT_TRUE(r.out.empty());
     EXPECT_FALSE(r.err.empty());
   }
@@ -136,7 +137,8 @@ TEST_F(CliMalformedFiles, TruncatedTokenizer) {
 }
 
 TEST_F(CliMalformedFiles, TokenizerOfAnotherModel) {
-  testing::write_tokenizer(dir_ / "tok32.bin", std::vector<testing::TokenizerEntry>(32, {"a", 0.0f}));
+  testing::write_tokenizer(dir_ / "tok32.bin",
+                           std::vector<testing::TokenizerEntry>(32, {"a", 0.0f}));
   expect_one_line_error(tessera({"run", model(), "-z", (dir_ / "tok32.bin").string()}), 1,
                         "cannot hold the model's 512 tokens");
 }

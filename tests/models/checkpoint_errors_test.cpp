@@ -30,7 +30,15 @@ ModelConfig small_config() {
 }
 
 // Header field offsets in the legacy format.
-enum Field : std::size_t { kDim = 0, kHidden = 4, kLayers = 8, kHeads = 12, kKvHeads = 16, kVocab = 20, kSeqLen = 24 };
+enum Field : std::size_t {
+  kDim = 0,
+  kHidden = 4,
+  kLayers = 8,
+  kHeads = 12,
+  kKvHeads = 16,
+  kVocab = 20,
+  kSeqLen = 24
+};
 
 class CheckpointErrors : public ::testing::Test {
  protected:
@@ -60,7 +68,8 @@ class CheckpointErrors : public ::testing::Test {
     } catch (const InputError& error) {
       const std::string message = error.what();
       EXPECT_EQ(message.find('\n'), std::string::npos) << "message spans lines: " << message;
-      EXPECT_EQ(message.rfind(path.string(), 0), 0u) << "message does not name the file: " << message;
+      EXPECT_EQ(message.rfind(path.string(), 0), 0u)
+          << "message does not name the file: " << message;
       return message;
     }
     ADD_FAILURE() << "loading " << path << " succeeded";
@@ -114,8 +123,9 @@ TEST_F(CheckpointErrors, NegativeDimensions) {
   }
   // A negative vocabulary means "separate classifier", so this file is too short.
   EXPECT_NE(error_with_field(kVocab, -32).find("truncated"), std::string::npos);
-  EXPECT_NE(error_with_field(kVocab, std::numeric_limits<std::int32_t>::min()).find("must be positive"),
-            std::string::npos);
+  EXPECT_NE(
+      error_with_field(kVocab, std::numeric_limits<std::int32_t>::min()).find("must be positive"),
+      std::string::npos);
 }
 
 TEST_F(CheckpointErrors, DimNotDivisibleByHeads) {

@@ -98,7 +98,9 @@ TEST_P(CheckpointFormats, Version2DequantizesWithinHalfAStep) {
 }
 
 INSTANTIATE_TEST_SUITE_P(SharedAndSeparateClassifier, CheckpointFormats, ::testing::Bool(),
-                         [](const auto& test_info) { return test_info.param ? "shared" : "separate"; });
+                         [](const auto& test_info) {
+                           return test_info.param ? "shared" : "separate";
+                         });
 
 }  // namespace
 }  // namespace tessera::models

@@ -1,10 +1,10 @@
 // The fp32 host ops against their textbook definitions.
+#include "tessera/models/ops.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
-
-#include "tessera/models/ops.hpp"
 
 namespace tessera::models {
 namespace {

@@ -1,11 +1,12 @@
 // The Eigen reference against an independent scalar implementation, on synthetic
 // models of shapes stories260K does not cover.
+#include "tessera/models/reference_model.hpp"
+
 #include <gtest/gtest.h>
 
 #include "support/model_files.hpp"
 #include "support/naive_llama.hpp"
 #include "support/synthetic_model.hpp"
-#include "tessera/models/reference_model.hpp"
 
 namespace tessera::models {
 namespace {
@@ -64,11 +65,12 @@ TEST_P(ReferenceVsNaive, LogitsAndAttentionAgreeAtEveryPosition) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    GroupedQueryShapes, ReferenceVsNaive,
-    ::testing::Values(Shape{"multi_head", 4, 4, true}, Shape{"grouped_by_2", 4, 2, true},
-                      Shape{"multi_query", 4, 1, false}, Shape{"eight_heads_grouped_by_4", 8, 2, false}),
-    [](const auto& test_info) { return std::string(test_info.param.name); });
+INSTANTIATE_TEST_SUITE_P(GroupedQueryShapes, ReferenceVsNaive,
+                         ::testing::Values(Shape{"multi_head", 4, 4, true},
+                                           Shape{"grouped_by_2", 4, 2, true},
+                                           Shape{"multi_query", 4, 1, false},
+                                           Shape{"eight_heads_grouped_by_4", 8, 2, false}),
+                         [](const auto& test_info) { return std::string(test_info.param.name); });
 
 class ReferenceModelApi : public ::testing::Test {
  protected:

@@ -1,8 +1,8 @@
+#include "tessera/models/sampler.hpp"
+
 #include <gtest/gtest.h>
 
 #include <map>
-
-#include "tessera/models/sampler.hpp"
 
 namespace tessera::models {
 namespace {
@@ -57,7 +57,8 @@ TEST(Sampler, SameSeedSameTokens) {
 TEST(Sampler, FullDistributionFollowsTheCdf) {
   const std::uint64_t seed = 133742;  // first coin 0.7062990...
   // Probabilities 0.1, 0.2, 0.3, 0.4 from their logs: cdf 0.1, 0.3, 0.6, 1.0.
-  const Eigen::VectorXf logits = logits_of({std::log(0.1f), std::log(0.2f), std::log(0.3f), std::log(0.4f)});
+  const Eigen::VectorXf logits =
+      logits_of({std::log(0.1f), std::log(0.2f), std::log(0.3f), std::log(0.4f)});
   Sampler s(4, {1.0f, 1.0f, seed});
   EXPECT_EQ(s.sample(logits), 3);
   Sampler zero_top_p(4, {1.0f, 0.0f, seed});
@@ -67,7 +68,8 @@ TEST(Sampler, FullDistributionFollowsTheCdf) {
 TEST(Sampler, TopPSamplesOnlyTheNucleus) {
   // Sorted: 0.4 (id 3), 0.3 (id 2), 0.2 (id 1), 0.1 (id 0). With top-p 0.5 the
   // nucleus is {3, 2} (cumulative 0.7); the coin 0.706 scaled to 0.494 lands in id 2.
-  const Eigen::VectorXf logits = logits_of({std::log(0.1f), std::log(0.2f), std::log(0.3f), std::log(0.4f)});
+  const Eigen::VectorXf logits =
+      logits_of({std::log(0.1f), std::log(0.2f), std::log(0.3f), std::log(0.4f)});
   Sampler s(4, {1.0f, 0.5f, 133742});
   EXPECT_EQ(s.sample(logits), 2);
   // Over many draws only nucleus tokens appear, in roughly their renormalised odds.

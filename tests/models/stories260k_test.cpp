@@ -127,7 +127,8 @@ TEST(Stories260kReference, AgreesWithTheNaiveLoops) {
     const Eigen::VectorXf& got = model.forward(token, pos);
     const std::vector<float>& want = naive.forward(token, pos);
     for (int i = 0; i < 512; ++i) {
-      ASSERT_NEAR(got[i], want[static_cast<std::size_t>(i)], 1e-4f * std::max(1.0f, std::fabs(want[static_cast<std::size_t>(i)])))
+      ASSERT_NEAR(got[i], want[static_cast<std::size_t>(i)],
+                  1e-4f * std::max(1.0f, std::fabs(want[static_cast<std::size_t>(i)])))
           << "pos " << pos << " logit " << i;
     }
     token = ids[static_cast<std::size_t>(pos)];

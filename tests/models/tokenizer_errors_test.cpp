@@ -47,7 +47,8 @@ TEST_F(TokenizerErrors, Empty) { EXPECT_NE(load_error({}, 5).find("empty"), std:
 TEST_F(TokenizerErrors, TruncatedAtEveryByte) {
   const auto bytes = testing::read_bytes(path_);
   for (std::size_t size = 1; size < bytes.size(); ++size) {
-    const std::string message = load_error({bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(size)}, 5);
+    const std::string message =
+        load_error({bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(size)}, 5);
     EXPECT_TRUE(message.find("truncated") != std::string::npos ||
                 message.find("cannot hold") != std::string::npos)
         << "size " << size << ": " << message;

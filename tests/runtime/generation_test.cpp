@@ -16,7 +16,8 @@ using testing::real_model_file;
 class Generation : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    checkpoint_ = new models::Checkpoint(models::Checkpoint::load(real_model_file("stories260K.bin")));
+    checkpoint_ =
+        new models::Checkpoint(models::Checkpoint::load(real_model_file("stories260K.bin")));
     tokenizer_ = new models::Tokenizer(models::Tokenizer::load(real_model_file("tok512.bin"), 512));
   }
   static void TearDownTestSuite() {

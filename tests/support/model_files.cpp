@@ -15,9 +15,9 @@ std::filesystem::path real_model_file(const std::string& name) {
 
 std::filesystem::path make_temp_dir(const std::string& stem) {
   static std::atomic<int> counter{0};
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("tessera-" + stem + "-" + std::to_string(::getpid()) + "-" +
-                    std::to_string(counter++));
+  const auto dir =
+      std::filesystem::temp_directory_path() /
+      ("tessera-" + stem + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;

@@ -54,17 +54,28 @@ NaiveLlama::NaiveLlama(const std::filesystem::path& path) {
 
   const long long head = dim_ / heads_, kv_dim = head * kv_heads_, L = layers_;
   const float* p = data_.data();
-  emb_ = p;       p += sz(vocab_) * sz(dim_);
-  rms_att_ = p;   p += sz(L * dim_);
-  wq_ = p;        p += sz(L * dim_ * dim_);
-  wk_ = p;        p += sz(L * dim_ * kv_dim);
-  wv_ = p;        p += sz(L * dim_ * kv_dim);
-  wo_ = p;        p += sz(L * dim_ * dim_);
-  rms_ffn_ = p;   p += sz(L * dim_);
-  w1_ = p;        p += sz(L * dim_ * hidden_);
-  w2_ = p;        p += sz(L * dim_ * hidden_);
-  w3_ = p;        p += sz(L * dim_ * hidden_);
-  rms_final_ = p; p += sz(dim_);
+  emb_ = p;
+  p += sz(vocab_) * sz(dim_);
+  rms_att_ = p;
+  p += sz(L * dim_);
+  wq_ = p;
+  p += sz(L * dim_ * dim_);
+  wk_ = p;
+  p += sz(L * dim_ * kv_dim);
+  wv_ = p;
+  p += sz(L * dim_ * kv_dim);
+  wo_ = p;
+  p += sz(L * dim_ * dim_);
+  rms_ffn_ = p;
+  p += sz(L * dim_);
+  w1_ = p;
+  p += sz(L * dim_ * hidden_);
+  w2_ = p;
+  p += sz(L * dim_ * hidden_);
+  w3_ = p;
+  p += sz(L * dim_ * hidden_);
+  rms_final_ = p;
+  p += sz(dim_);
   p += sz(seq_len_ * head / 2) * 2;
   wcls_ = shared_ ? emb_ : p;
 
@@ -75,8 +86,8 @@ NaiveLlama::NaiveLlama(const std::filesystem::path& path) {
   att_out_.assign(sz(L), {});
 }
 
-void NaiveLlama::matmul(std::vector<float>& out, const std::vector<float>& x, const float* w,
-                        int n, int d) {
+void NaiveLlama::matmul(std::vector<float>& out, const std::vector<float>& x, const float* w, int n,
+                        int d) {
   out.assign(sz(d), 0.0f);
   for (int i = 0; i < d; ++i) {
     float acc = 0.0f;
@@ -95,7 +106,8 @@ const std::vector<float>& NaiveLlama::forward(int token, int pos) {
     matmul(k, xb, wk_ + sz(l) * sz(dim_) * sz(kv_dim), dim_, kv_dim);
     matmul(v, xb, wv_ + sz(l) * sz(dim_) * sz(kv_dim), dim_, kv_dim);
     for (int i = 0; i < dim_; i += 2) {
-      const float freq = 1.0f / std::pow(10000.0f, static_cast<float>(i % head) / static_cast<float>(head));
+      const float freq =
+          1.0f / std::pow(10000.0f, static_cast<float>(i % head) / static_cast<float>(head));
       const float angle = static_cast<float>(pos) * freq;
       const float c = std::cos(angle), s = std::sin(angle);
       for (std::vector<float>* vec : {&q, &k}) {

@@ -108,7 +108,8 @@ void write_legacy(const SyntheticModel& m, const std::filesystem::path& path) {
     w.put(*t);
   }
   // The unused RoPE tables run.c skips: seq_len * head_size / 2 floats, twice.
-  const auto rope = static_cast<std::size_t>(c.seq_len) * static_cast<std::size_t>(c.head_size()) / 2;
+  const auto rope =
+      static_cast<std::size_t>(c.seq_len) * static_cast<std::size_t>(c.head_size()) / 2;
   w.put(std::vector<float>(2 * rope, 0.0f));
   if (!c.shared_classifier) w.put(m.classifier);
 }
@@ -138,7 +139,8 @@ void write_version2(const SyntheticModel& m, const std::filesystem::path& path, 
   const auto layers = static_cast<std::size_t>(c.n_layers);
   for (const auto* stack : {&m.wq, &m.wk, &m.wv, &m.wo, &m.w1, &m.w2, &m.w3}) {
     const std::size_t per_layer = stack->size() / layers;
-    for (std::size_t l = 0; l < layers; ++l) put_quantized(w, *stack, l * per_layer, per_layer, group);
+    for (std::size_t l = 0; l < layers; ++l)
+      put_quantized(w, *stack, l * per_layer, per_layer, group);
   }
   if (!c.shared_classifier) put_quantized(w, m.classifier, 0, m.classifier.size(), group);
 }
@@ -161,7 +163,8 @@ void write_tokenizer(const std::filesystem::path& path,
                      const std::vector<TokenizerEntry>& entries) {
   Writer w(path);
   std::int32_t longest = 0;
-  for (const auto& e : entries) longest = std::max(longest, static_cast<std::int32_t>(e.piece.size()));
+  for (const auto& e : entries)
+    longest = std::max(longest, static_cast<std::int32_t>(e.piece.size()));
   w.put(longest);
   for (const auto& e : entries) {
     w.put(e.score);

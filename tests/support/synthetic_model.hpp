@@ -15,8 +15,7 @@ namespace tessera::testing {
 struct SyntheticModel {
   models::ModelConfig config;
   // Tensors in llama2.c legacy order, each stack covering all layers.
-  std::vector<float> embedding, rms_att, wq, wk, wv, wo, rms_ffn, w1, w2, w3, rms_final,
-      classifier;
+  std::vector<float> embedding, rms_att, wq, wk, wv, wo, rms_ffn, w1, w2, w3, rms_final, classifier;
 };
 
 SyntheticModel make_synthetic_model(const models::ModelConfig& config, std::uint32_t seed);
@@ -24,8 +23,7 @@ SyntheticModel make_synthetic_model(const models::ModelConfig& config, std::uint
 void write_legacy(const SyntheticModel& model, const std::filesystem::path& path);
 void write_version1(const SyntheticModel& model, const std::filesystem::path& path);
 // Q8_0 export: int8 per group with scale max|w| / 127, as llama2.c's export.py.
-void write_version2(const SyntheticModel& model, const std::filesystem::path& path,
-                    int group_size);
+void write_version2(const SyntheticModel& model, const std::filesystem::path& path, int group_size);
 
 // Raw bytes helpers for corrupting files.
 std::vector<char> read_bytes(const std::filesystem::path& path);

@@ -17,7 +17,7 @@ struct ModelConfig {
   int n_heads = 0;     // query heads
   int n_kv_heads = 0;  // key/value heads (grouped-query attention when < n_heads)
   int vocab_size = 0;
-  int seq_len = 0;     // longest sequence the model was trained for
+  int seq_len = 0;                // longest sequence the model was trained for
   bool shared_classifier = true;  // classifier weights are the token embedding
 
   int head_size() const { return dim / n_heads; }
@@ -27,7 +27,7 @@ struct ModelConfig {
 
 // The encodings of llama2.c checkpoints that tessera reads.
 enum class CheckpointFormat {
-  kLegacyFp32,  // llama2.c "version 0": 28-byte header, fp32, RoPE tables (run.c)
+  kLegacyFp32,    // llama2.c "version 0": 28-byte header, fp32, RoPE tables (run.c)
   kVersion1Fp32,  // export.py version 1: 256-byte "ak42" header, fp32
   kVersion2Int8,  // export.py version 2: int8 Q8_0 groups (runq.c), dequantized here
 };

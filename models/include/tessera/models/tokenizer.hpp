@@ -40,8 +40,7 @@ class Tokenizer {
   float score(int id) const { return scores_.at(static_cast<std::size_t>(id)); }
 
  private:
-  Tokenizer(std::filesystem::path path, std::vector<std::string> pieces,
-            std::vector<float> scores);
+  Tokenizer(std::filesystem::path path, std::vector<std::string> pieces, std::vector<float> scores);
   int lookup(const std::string& piece) const;
   int byte_token(unsigned char byte) const;
 
