@@ -84,11 +84,10 @@ TEST(Cli, FindsModelAndTokenizerByNameInTheModelDirectory) {
 }
 
 TEST(Cli, MissingModelSaysWhereToGetIt) {
-  const auto empty = testing::make_temp_dir("cli-empty");
-  const ProcessResult r = tessera({"run", "--model-dir", empty.string()});
+  const testing::TempDir empty("cli-empty");
+  const ProcessResult r = tessera({"run", "--model-dir", empty.path().string()});
   expect_one_line_error(r, 1, "huggingface.co/karpathy/tinyllamas");
-  EXPECT_NE(r.err.find(empty.string()), std::string::npos) << r.err;
-  std::filesystem::remove_all(empty);
+  EXPECT_NE(r.err.find(empty.path().string()), std::string::npos) << r.err;
 }
 
 TEST(Cli, MissingTokenizerIsAnError) {
@@ -97,13 +96,11 @@ TEST(Cli, MissingTokenizerIsAnError) {
 
 class CliMalformedFiles : public ::testing::Test {
  protected:
-  void SetUp() override { dir_ = testing::make_temp_dir("cli-malformed"); }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
   std::string write(const std::string& name, const std::vector<char>& bytes) {
     testing::write_bytes(dir_ / name, bytes);
     return (dir_ / name).string();
   }
-  std::filesystem::path dir_;
+  testing::TempDir dir_{"cli-malformed"};
 };
 
 TEST_F(CliMalformedFiles, EmptyModel) {

@@ -12,22 +12,11 @@
 namespace tessera::models {
 namespace {
 
-using testing::make_temp_dir;
 using testing::read_bytes;
 using testing::write_bytes;
 using testing::write_i32;
 
-ModelConfig small_config() {
-  ModelConfig c;
-  c.dim = 16;
-  c.hidden_dim = 24;
-  c.n_layers = 2;
-  c.n_heads = 4;
-  c.n_kv_heads = 2;
-  c.vocab_size = 32;
-  c.seq_len = 8;
-  return c;
-}
+ModelConfig small_config() { return testing::model_config(16, 24, 2, 4, 2, 32, 8); }
 
 // Header field offsets in the legacy format.
 enum Field : std::size_t {
@@ -43,11 +32,8 @@ enum Field : std::size_t {
 class CheckpointErrors : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = make_temp_dir("ckpt-errors");
-    valid_ = dir_ / "valid.bin";
     testing::write_legacy(testing::make_synthetic_model(small_config(), 7), valid_);
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   // Writes the valid file with one header field changed and returns the load error.
   std::string error_with_field(Field field, std::int32_t value) {
@@ -76,7 +62,8 @@ class CheckpointErrors : public ::testing::Test {
     return {};
   }
 
-  std::filesystem::path dir_, valid_;
+  testing::TempDir dir_{"ckpt-errors"};
+  std::filesystem::path valid_ = dir_ / "valid.bin";
 };
 
 TEST_F(CheckpointErrors, ValidFileLoads) { EXPECT_NO_THROW(Checkpoint::load(valid_)); }
@@ -86,7 +73,7 @@ TEST_F(CheckpointErrors, MissingFile) {
 }
 
 TEST_F(CheckpointErrors, DirectoryInsteadOfFile) {
-  EXPECT_NE(load_error(dir_).find("not a regular file"), std::string::npos);
+  EXPECT_NE(load_error(dir_.path()).find("not a regular file"), std::string::npos);
 }
 
 TEST_F(CheckpointErrors, EmptyFile) {

@@ -9,16 +9,7 @@ namespace tessera::models {
 namespace {
 
 ModelConfig config_with(bool shared) {
-  ModelConfig c;
-  c.dim = 16;
-  c.hidden_dim = 40;
-  c.n_layers = 3;
-  c.n_heads = 4;
-  c.n_kv_heads = 1;
-  c.vocab_size = 24;
-  c.seq_len = 10;
-  c.shared_classifier = shared;
-  return c;
+  return testing::model_config(16, 40, 3, 4, 1, 24, 10, shared);
 }
 
 Eigen::VectorXf flat(const std::vector<float>& v) {
@@ -33,9 +24,7 @@ Eigen::VectorXf flat(const View& m) {
 
 class CheckpointFormats : public ::testing::TestWithParam<bool> {
  protected:
-  void SetUp() override { dir_ = testing::make_temp_dir("formats"); }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::filesystem::path dir_;
+  testing::TempDir dir_{"formats"};
 };
 
 void expect_config(const ModelConfig& a, const ModelConfig& b) {

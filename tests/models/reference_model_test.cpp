@@ -21,21 +21,13 @@ struct Shape {
 class ReferenceVsNaive : public ::testing::TestWithParam<Shape> {
  protected:
   void SetUp() override {
-    dir_ = testing::make_temp_dir("reference");
-    ModelConfig c;
-    c.dim = 32;
-    c.hidden_dim = 72;
-    c.n_layers = 3;
-    c.n_heads = GetParam().n_heads;
-    c.n_kv_heads = GetParam().n_kv_heads;
-    c.vocab_size = 40;
-    c.seq_len = 24;
-    c.shared_classifier = GetParam().shared;
-    path_ = dir_ / "model.bin";
+    const Shape& shape = GetParam();
+    const ModelConfig c =
+        testing::model_config(32, 72, 3, shape.n_heads, shape.n_kv_heads, 40, 24, shape.shared);
     testing::write_legacy(testing::make_synthetic_model(c, 21), path_);
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::filesystem::path dir_, path_;
+  testing::TempDir dir_{"reference"};
+  std::filesystem::path path_ = dir_ / "model.bin";
 };
 
 void expect_close(const Eigen::VectorXf& got, const std::vector<float>& want, const char* what,
@@ -75,19 +67,10 @@ INSTANTIATE_TEST_SUITE_P(GroupedQueryShapes, ReferenceVsNaive,
 class ReferenceModelApi : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = testing::make_temp_dir("reference-api");
-    ModelConfig c;
-    c.dim = 16;
-    c.hidden_dim = 32;
-    c.n_layers = 2;
-    c.n_heads = 2;
-    c.n_kv_heads = 1;
-    c.vocab_size = 20;
-    c.seq_len = 8;
+    const ModelConfig c = testing::model_config(16, 32, 2, 2, 1, 20, 8);
     testing::write_legacy(testing::make_synthetic_model(c, 2), dir_ / "m.bin");
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::filesystem::path dir_;
+  testing::TempDir dir_{"reference-api"};
 };
 
 TEST_F(ReferenceModelApi, TraceHoldsConsistentIntermediates) {

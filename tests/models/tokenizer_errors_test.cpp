@@ -12,12 +12,8 @@ namespace {
 class TokenizerErrors : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = testing::make_temp_dir("tok-errors");
-    path_ = dir_ / "tok.bin";
     testing::write_tokenizer(path_, {{"<unk>", 0}, {"<s>", 0}, {"</s>", 0}, {"a", -1}, {"b", -2}});
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   std::string load_error(const std::vector<char>& bytes, int vocab_size) {
     testing::write_bytes(dir_ / "broken.bin", bytes);
     try {
@@ -32,7 +28,8 @@ class TokenizerErrors : public ::testing::Test {
     return {};
   }
 
-  std::filesystem::path dir_, path_;
+  testing::TempDir dir_{"tok-errors"};
+  std::filesystem::path path_ = dir_ / "tok.bin";
 };
 
 TEST_F(TokenizerErrors, ValidFileLoads) {

@@ -13,14 +13,17 @@ std::filesystem::path real_model_file(const std::string& name) {
   return models::resolve_model_file(name, dir);
 }
 
-std::filesystem::path make_temp_dir(const std::string& stem) {
+TempDir::TempDir(const std::string& stem) {
   static std::atomic<int> counter{0};
-  const auto dir =
-      std::filesystem::temp_directory_path() /
-      ("tessera-" + stem + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
+  path_ = std::filesystem::temp_directory_path() /
+          ("tessera-" + stem + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+  std::filesystem::remove_all(path_);
+  std::filesystem::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
 }
 
 }  // namespace tessera::testing

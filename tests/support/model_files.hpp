@@ -10,8 +10,20 @@ namespace tessera::testing {
 // test that needed it fails loudly instead of being skipped.
 std::filesystem::path real_model_file(const std::string& name);
 
-// A fresh, empty folder for one test's files, removed at process exit is not
-// guaranteed: it lives under the system temp folder with a unique name.
-std::filesystem::path make_temp_dir(const std::string& stem);
+// A fresh, empty folder under the system temp folder, removed with its contents when
+// the object goes away.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& stem);
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
 
 }  // namespace tessera::testing

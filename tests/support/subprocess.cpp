@@ -26,7 +26,7 @@ std::string slurp(const std::filesystem::path& path) {
 ProcessResult run_process(const std::string& program, const std::vector<std::string>& args,
                           const std::map<std::string, std::string>& env) {
   // Output goes through files rather than pipes so a chatty child can never block.
-  const auto dir = make_temp_dir("proc");
+  const TempDir dir("proc");
   const auto out_path = dir / "stdout";
   const auto err_path = dir / "stderr";
   const pid_t pid = ::fork();
@@ -53,7 +53,6 @@ ProcessResult run_process(const std::string& program, const std::vector<std::str
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   result.out = slurp(out_path);
   result.err = slurp(err_path);
-  std::filesystem::remove_all(dir);
   return result;
 }
 

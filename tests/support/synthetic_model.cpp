@@ -74,6 +74,20 @@ void put_quantized(Writer& w, const std::vector<float>& values, std::size_t begi
 
 }  // namespace
 
+models::ModelConfig model_config(int dim, int hidden_dim, int n_layers, int n_heads, int n_kv_heads,
+                                 int vocab_size, int seq_len, bool shared_classifier) {
+  models::ModelConfig c;
+  c.dim = dim;
+  c.hidden_dim = hidden_dim;
+  c.n_layers = n_layers;
+  c.n_heads = n_heads;
+  c.n_kv_heads = n_kv_heads;
+  c.vocab_size = vocab_size;
+  c.seq_len = seq_len;
+  c.shared_classifier = shared_classifier;
+  return c;
+}
+
 SyntheticModel make_synthetic_model(const models::ModelConfig& c, std::uint32_t seed) {
   std::mt19937 rng(seed);
   const auto dim = static_cast<std::size_t>(c.dim);

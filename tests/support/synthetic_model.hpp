@@ -18,6 +18,9 @@ struct SyntheticModel {
   std::vector<float> embedding, rms_att, wq, wk, wv, wo, rms_ffn, w1, w2, w3, rms_final, classifier;
 };
 
+models::ModelConfig model_config(int dim, int hidden_dim, int n_layers, int n_heads, int n_kv_heads,
+                                 int vocab_size, int seq_len, bool shared_classifier = true);
+
 SyntheticModel make_synthetic_model(const models::ModelConfig& config, std::uint32_t seed);
 
 void write_legacy(const SyntheticModel& model, const std::filesystem::path& path);
