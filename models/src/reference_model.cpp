@@ -1,5 +1,7 @@
 #include "tessera/models/reference_model.hpp"
 
+#include <unistd.h>
+
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -7,6 +9,26 @@
 #include "tessera/models/ops.hpp"
 
 namespace tessera::models {
+namespace {
+
+// The KV cache is the one allocation a header can inflate beyond the file (a version
+// 2 checkpoint's seq_len is not backed by any data): refuse before touching memory.
+void require_cache_fits_in_memory(std::size_t layers, std::size_t positions, std::size_t kv_dim) {
+  const double bytes = 2.0 * static_cast<double>(layers) * static_cast<double>(positions) *
+                       static_cast<double>(kv_dim) * sizeof(float);
+  const long pages = ::sysconf(_SC_PHYS_PAGES);
+  const long page_size = ::sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || page_size <= 0) return;
+  const double memory = static_cast<double>(pages) * static_cast<double>(page_size);
+  if (bytes > 0.5 * memory) {
+    throw std::invalid_argument("reference model: a KV cache for " + std::to_string(positions) +
+                                " positions needs " + std::to_string(bytes / (1 << 30)) +
+                                " GiB, more than half of this machine's memory; run fewer "
+                                "steps (-n)");
+  }
+}
+
+}  // namespace
 
 ReferenceModel::ReferenceModel(Checkpoint checkpoint, int max_positions)
     : checkpoint_(std::move(checkpoint)), max_positions_(max_positions) {
@@ -16,6 +38,8 @@ ReferenceModel::ReferenceModel(Checkpoint checkpoint, int max_positions)
                                 " must be in [1, seq_len = " + std::to_string(c.seq_len) + "]");
   }
   const auto layers = static_cast<std::size_t>(c.n_layers);
+  require_cache_fits_in_memory(layers, static_cast<std::size_t>(max_positions),
+                               static_cast<std::size_t>(c.kv_dim()));
   key_cache_.assign(layers, RowMajorMatrixXf::Zero(max_positions, c.kv_dim()));
   value_cache_.assign(layers, RowMajorMatrixXf::Zero(max_positions, c.kv_dim()));
   x_.resize(c.dim);

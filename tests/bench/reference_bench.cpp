@@ -3,6 +3,9 @@
 // loops in llama2.c run.c's order, the baseline the reference must at least match.
 #include <benchmark/benchmark.h>
 
+#include <cstdio>
+#include <exception>
+
 #include "support/model_files.hpp"
 #include "support/naive_llama.hpp"
 #include "tessera/models/reference_model.hpp"
@@ -47,4 +50,16 @@ BENCHMARK(BM_NaiveLoops)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  try {
+    tessera::testing::real_model_file("stories260K.bin");
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "reference_bench: %s\n", error.what());
+    return 1;
+  }
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

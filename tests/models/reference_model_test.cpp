@@ -106,5 +106,20 @@ TEST_F(ReferenceModelApi, RejectsOutOfRangeTokensPositionsAndCacheSizes) {
   EXPECT_NO_THROW(model.forward(19, 3));
 }
 
+TEST(ReferenceModelMemory, RefusesAKvCacheLargerThanMemory) {
+  // A version 2 header can claim any seq_len: no data backs it.
+  testing::TempDir dir("reference-memory");
+  ModelConfig c = testing::model_config(64, 8, 8, 2, 2, 8, 1 << 30);
+  testing::write_version2(testing::make_synthetic_model(c, 1), dir / "v2.bin", 8);
+  const Checkpoint ckpt = Checkpoint::load(dir / "v2.bin");
+  try {
+    ReferenceModel model(ckpt, ckpt.config().seq_len);
+    FAIL() << "allocated a KV cache of 2^30 positions";
+  } catch (const std::invalid_argument& error) {
+    EXPECT_NE(std::string(error.what()).find("run fewer steps"), std::string::npos);
+  }
+  EXPECT_NO_THROW(ReferenceModel(ckpt, 16));
+}
+
 }  // namespace
 }  // namespace tessera::models
