@@ -8,12 +8,13 @@
 int main(int argc, char** argv) {
   CLI::App app{
       "tessera: an int8 transformer accelerator stack, from HLS kernels and RTL to "
-      "tokens.\nRuns llama2.c models on the reference device (more devices to come)."};
+      "tokens.\nRuns llama2.c models on the fp32 reference or through the int8 HLS kernels."};
   app.name("tessera");
   app.set_version_flag("--version", TESSERA_VERSION);
   app.require_subcommand(1);
 
   const std::vector<tessera::cli::Command> commands = {tessera::cli::add_run_command(app),
+                                                       tessera::cli::add_eval_command(app),
                                                        tessera::cli::add_models_command(app)};
 
   try {

@@ -48,19 +48,6 @@ CLI::Validator finite_at_least_zero() {
       ">= 0", "finite, >= 0");
 }
 
-CLI::Validator known_device() {
-  return CLI::Validator(
-      [](std::string& name) -> std::string {
-        std::string known;
-        for (const auto& device : runtime::available_devices()) {
-          if (device.name == name) return {};
-          known += (known.empty() ? "" : ", ") + device.name;
-        }
-        return "unknown device '" + name + "' (available: " + known + ")";
-      },
-      "DEVICE", "known device");
-}
-
 std::uint64_t seed_or_clock(std::int64_t seed) {
   // llama2.c turns the seed into an unsigned 64-bit state and falls back to the
   // clock for 0 (xorshift would stay at 0 forever).
@@ -135,7 +122,7 @@ Command add_run_command(CLI::App& app) {
   cmd->add_option("-i,--prompt", options->prompt, "prompt text");
   cmd->add_option("--device", options->device, "where the model runs (see `tessera models`)")
       ->capture_default_str()
-      ->check(known_device());
+      ->check(known_device_validator());
   cmd->add_option("--model-dir", options->model_dir,
                   "folder holding model files; default: $TESSERA_MODEL_DIR, else "
                   "../shared/models beside the checkout, else the download cache");

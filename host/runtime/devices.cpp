@@ -1,6 +1,8 @@
 #include <stdexcept>
 
 #include "runtime/device.hpp"
+#include "runtime/int8_model.hpp"
+#include "tessera/hls/kernels.hpp"
 #include "tessera/models/reference_model.hpp"
 
 namespace tessera::runtime {
@@ -17,15 +19,41 @@ class ReferenceDevice final : public Device {
   models::ReferenceModel model_;
 };
 
+// The HLS C models, called directly on the CPU.
+class HlsKernels final : public Int8Kernels {
+ public:
+  explicit HlsKernels(hls::ArrayShape array) : array_(array) {}
+  void gemm(const hls::GemmArgs& args) override { hls::gemm_or_throw(array_, args); }
+  void attention(const hls::AttentionArgs& args) override { hls::attention_or_throw(args); }
+
+ private:
+  hls::ArrayShape array_;
+};
+
+class HlsDevice final : public Device {
+ public:
+  HlsDevice(const models::Checkpoint& checkpoint, int max_positions)
+      : kernels_(hls::kDefaultArray), model_(checkpoint, max_positions, kernels_) {}
+  const Eigen::VectorXf& forward(int token, int pos) override { return model_.forward(token, pos); }
+  std::string name() const override { return "hls"; }
+
+ private:
+  HlsKernels kernels_;
+  Int8Model model_;
+};
+
 }  // namespace
 
 std::vector<DeviceInfo> available_devices() {
-  return {{"reference", "fp32 Eigen reference forward pass on the CPU (the golden model)"}};
+  return {{"reference", "fp32 Eigen reference forward pass on the CPU (the golden model)"},
+          {"hls", "int8 model path: every matmul and attention through the HLS C models (" +
+                      hls::to_string(hls::kDefaultArray) + " array)"}};
 }
 
 std::unique_ptr<Device> open_device(const std::string& name, const models::Checkpoint& checkpoint,
                                     int max_positions) {
   if (name == "reference") return std::make_unique<ReferenceDevice>(checkpoint, max_positions);
+  if (name == "hls") return std::make_unique<HlsDevice>(checkpoint, max_positions);
   std::string known;
   for (const auto& device : available_devices()) known += (known.empty() ? "" : ", ") + device.name;
   throw std::invalid_argument("unknown device '" + name + "' (available: " + known + ")");

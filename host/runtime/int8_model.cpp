@@ -1,0 +1,145 @@
+#include "runtime/int8_model.hpp"
+
+#include <stdexcept>
+#include <string>
+
+#include "tessera/models/ops.hpp"
+#include "tessera/numerics/int8.hpp"
+
+namespace tessera::runtime {
+
+namespace nx = tessera::numerics;
+
+namespace {
+std::size_t sz(long n) { return static_cast<std::size_t>(n); }
+}  // namespace
+
+Int8Model::Int8Model(const models::Checkpoint& checkpoint, int max_positions,
+                     Int8Kernels& kernels)
+    : checkpoint_(checkpoint),
+      weights_(models::quantize_model(checkpoint)),
+      kernels_(kernels),
+      max_positions_(max_positions) {
+  const models::ModelConfig& c = config();
+  if (max_positions <= 0 || max_positions > c.seq_len) {
+    throw std::invalid_argument("int8 model: max_positions " + std::to_string(max_positions) +
+                                " must be in [1, seq_len = " + std::to_string(c.seq_len) + "]");
+  }
+  const auto layers = sz(c.n_layers);
+  const std::size_t values = sz(static_cast<long>(max_positions) * c.kv_dim());
+  const std::size_t scales = sz(static_cast<long>(max_positions) * c.n_kv_heads);
+  k_cache_.assign(layers, std::vector<std::int8_t>(values, 0));
+  v_cache_.assign(layers, std::vector<std::int8_t>(values, 0));
+  k_scale_.assign(layers, std::vector<float>(scales, 0.0f));
+  v_scale_.assign(layers, std::vector<float>(scales, 0.0f));
+  q_int8_.resize(sz(c.dim));
+  q_scale_.resize(sz(c.n_heads));
+  attention_acc_.resize(sz(c.dim));
+  attention_norm_.resize(sz(c.n_heads));
+  attention_out_.resize(c.dim);
+}
+
+void Int8Model::linear(const models::QuantizedMatrix& w, const Eigen::VectorXf& x,
+                       Eigen::VectorXf& out) {
+  quantized_.resize(sz(x.size()));
+  const float x_scale = models::quantize_row(x.data(), static_cast<int>(x.size()), quantized_.data());
+  out.resize(w.rows);
+  hls::GemmArgs g;
+  g.a = quantized_.data();
+  g.w = w.values.data();
+  g.m = 1;
+  g.n = w.rows;
+  g.k = w.cols;
+  g.epilogue = hls::Epilogue::kDequantize;
+  g.c_fp32 = out.data();
+  g.row_scale = &x_scale;
+  g.col_scale = w.scales.data();
+  kernels_.gemm(g);
+}
+
+// Quantizes the rotated key and the value of position pos per kv head into the cache.
+void Int8Model::cache_keys_and_values(int layer, int pos) {
+  const models::ModelConfig& c = config();
+  const int hs = c.head_size();
+  for (int h = 0; h < c.n_kv_heads; ++h) {
+    const std::size_t row = sz(static_cast<long>(pos) * c.n_kv_heads + h);
+    const std::size_t offset = row * sz(hs);
+    const std::size_t l = sz(layer);
+    k_scale_[l][row] = models::quantize_row(k_.data() + h * hs, hs, k_cache_[l].data() + offset);
+    v_scale_[l][row] = models::quantize_row(v_.data() + h * hs, hs, v_cache_[l].data() + offset);
+  }
+}
+
+void Int8Model::attention(int layer, int pos) {
+  const models::ModelConfig& c = config();
+  const int hs = c.head_size();
+  for (int h = 0; h < c.n_heads; ++h) {
+    const float scale =
+        models::quantize_row(q_.data() + h * hs, hs, q_int8_.data() + sz(static_cast<long>(h) * hs));
+    q_scale_[sz(h)] = nx::attention_query_scale(scale, hs);
+  }
+  hls::AttentionArgs a;
+  a.q = q_int8_.data();
+  a.q_scale = q_scale_.data();
+  a.k = k_cache_[sz(layer)].data();
+  a.k_scale = k_scale_[sz(layer)].data();
+  a.v = v_cache_[sz(layer)].data();
+  a.v_scale = v_scale_[sz(layer)].data();
+  a.n_queries = 1;
+  a.first_position = pos;
+  a.n_heads = c.n_heads;
+  a.n_kv_heads = c.n_kv_heads;
+  a.head_size = hs;
+  a.out = attention_acc_.data();
+  a.norm = attention_norm_.data();
+  kernels_.attention(a);
+  for (int h = 0; h < c.n_heads; ++h) {
+    const float scale = nx::attention_output_scale(attention_norm_[sz(h)]);
+    for (int i = 0; i < hs; ++i) {
+      const long index = static_cast<long>(h) * hs + i;
+      attention_out_[index] = nx::dequantize(attention_acc_[sz(index)], scale);
+    }
+  }
+}
+
+const Eigen::VectorXf& Int8Model::forward(int token, int pos) {
+  const models::ModelConfig& c = config();
+  if (token < 0 || token >= c.vocab_size) {
+    throw std::out_of_range("int8 model: token " + std::to_string(token) +
+                            " outside the vocabulary [0, " + std::to_string(c.vocab_size) + ")");
+  }
+  if (pos < 0 || pos >= max_positions_) {
+    throw std::out_of_range("int8 model: position " + std::to_string(pos) +
+                            " outside the KV cache [0, " + std::to_string(max_positions_) + ")");
+  }
+  const models::ModelWeights& w = checkpoint_.weights();
+  x_ = w.token_embedding.row(token).transpose();
+  for (int l = 0; l < c.n_layers; ++l) {
+    const models::LayerWeights& norms = w.layers[sz(l)];
+    const models::QuantizedLayer& lw = weights_.layers[sz(l)];
+    xb_.resize(c.dim);
+    models::rmsnorm(xb_, x_, norms.rms_att);
+    linear(lw.wq, xb_, q_);
+    linear(lw.wk, xb_, k_);
+    linear(lw.wv, xb_, v_);
+    models::apply_rope(q_, pos, c.head_size());
+    models::apply_rope(k_, pos, c.head_size());
+    cache_keys_and_values(l, pos);
+    attention(l, pos);
+    linear(lw.wo, attention_out_, proj_);
+    x_ += proj_;
+
+    models::rmsnorm(xb_, x_, norms.rms_ffn);
+    linear(lw.w1, xb_, gate_);
+    linear(lw.w3, xb_, up_);
+    hidden_.resize(gate_.size());
+    models::swiglu(hidden_, gate_, up_);
+    linear(lw.w2, hidden_, proj_);
+    x_ += proj_;
+  }
+  models::rmsnorm(xb_, x_, w.rms_final);
+  linear(weights_.classifier, xb_, logits_);
+  return logits_;
+}
+
+}  // namespace tessera::runtime

@@ -1,0 +1,55 @@
+#pragma once
+
+#include <Eigen/Core>
+#include <cstdint>
+#include <vector>
+
+#include "tessera/hls/attention_i8.hpp"
+#include "tessera/hls/gemm_i8.hpp"
+#include "tessera/models/checkpoint.hpp"
+#include "tessera/models/quantized_model.hpp"
+
+namespace tessera::runtime {
+
+// Where the int8 kernels run: the HLS C model now; the simulated accelerator and the
+// OpenCL CPU fallback later. Implementations throw on a failed kernel.
+class Int8Kernels {
+ public:
+  virtual ~Int8Kernels() = default;
+  virtual void gemm(const hls::GemmArgs& args) = 0;
+  virtual void attention(const hls::AttentionArgs& args) = 0;
+};
+
+// The int8 model path of docs/numerics.md: weights quantized at load, every matmul
+// and the attention through the int8 kernels, host ops (embedding lookup, RMSNorm,
+// RoPE, SwiGLU, residual adds, activation quantization) in fp32. K and V are cached
+// as int8 with one scale per position and kv head.
+class Int8Model {
+ public:
+  Int8Model(const models::Checkpoint& checkpoint, int max_positions, Int8Kernels& kernels);
+
+  const Eigen::VectorXf& forward(int token, int pos);
+  const models::ModelConfig& config() const { return checkpoint_.config(); }
+
+ private:
+  void linear(const models::QuantizedMatrix& w, const Eigen::VectorXf& x, Eigen::VectorXf& out);
+  void cache_keys_and_values(int layer, int pos);
+  void attention(int layer, int pos);
+
+  models::Checkpoint checkpoint_;
+  models::QuantizedModel weights_;
+  Int8Kernels& kernels_;
+  int max_positions_;
+  // Per layer: [position][kv head][head_size] int8 and [position][kv head] scales.
+  std::vector<std::vector<std::int8_t>> k_cache_, v_cache_;
+  std::vector<std::vector<float>> k_scale_, v_scale_;
+  // Activations of the current position.
+  Eigen::VectorXf x_, xb_, q_, k_, v_, attention_out_, proj_, gate_, up_, hidden_, logits_;
+  std::vector<std::int8_t> quantized_;
+  std::vector<std::int8_t> q_int8_;
+  std::vector<float> q_scale_;
+  std::vector<std::int32_t> attention_acc_;
+  std::vector<numerics::AttentionNorm> attention_norm_;
+};
+
+}  // namespace tessera::runtime
