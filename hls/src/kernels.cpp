@@ -32,11 +32,12 @@ ArrayShape parse_array_shape(const std::string& text) {
   ArrayShape shape{0, 0};
   char x = 0;
   std::string rest;
-  const bool parsed = static_cast<bool>(in >> shape.rows >> x >> shape.cols) && x == 'x' &&
-                      !(in >> rest);
+  const bool parsed =
+      static_cast<bool>(in >> shape.rows >> x >> shape.cols) && x == 'x' && !(in >> rest);
   if (!parsed || !is_supported(shape)) {
     std::string known;
-    for (const ArrayShape& s : supported_arrays()) known += (known.empty() ? "" : ", ") + to_string(s);
+    for (const ArrayShape& s : supported_arrays())
+      known += (known.empty() ? "" : ", ") + to_string(s);
     throw std::invalid_argument("array '" + text + "' is not supported (supported: " + known + ")");
   }
   return shape;

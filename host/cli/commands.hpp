@@ -3,6 +3,8 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 
+#include "tessera/hls/array_config.hpp"
+
 namespace tessera::cli {
 
 // Each subcommand registers its options on the app and returns the action that
@@ -19,5 +21,8 @@ Command add_models_command(CLI::App& app);
 
 // Accepts the names of runtime::available_devices() and lists them otherwise.
 CLI::Validator known_device_validator();
+
+// Adds --array RxC (the int8 devices' systolic array) bound to *array.
+void add_array_option(CLI::App& command, hls::ArrayShape* array);
 
 }  // namespace tessera::cli

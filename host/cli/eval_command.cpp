@@ -25,6 +25,7 @@ int run_eval(const EvalOptions& options) {
   const models::ModelDirectory dir = models::find_model_directory(options.model_dir);
   const models::Checkpoint checkpoint =
       models::Checkpoint::load(models::resolve_model_file(options.model, dir));
+  runtime::check_settings(checkpoint.config(), options.settings);
   std::fprintf(stderr, "eval: %s vs reference, %d sequences of %d tokens...\n",
                options.settings.device.c_str(), options.settings.sequences,
                options.settings.length);
@@ -52,9 +53,11 @@ int run_eval(const EvalOptions& options) {
 Command add_eval_command(CLI::App& app) {
   auto options = std::make_shared<EvalOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "eval", "Compare a device with the fp32 reference, teacher-forced on sequences the "
-              "reference samples (seeds 1..N): top-1 agreement, KL divergence, perplexity");
-  cmd->add_option("MODEL", options->model, "llama2.c checkpoint (path or name in the model directory)")
+      "eval",
+      "Compare a device with the fp32 reference, teacher-forced on sequences the "
+      "reference samples (seeds 1..N): top-1 agreement, KL divergence, perplexity");
+  cmd->add_option("MODEL", options->model,
+                  "llama2.c checkpoint (path or name in the model directory)")
       ->capture_default_str();
   cmd->add_option("-z,--tokenizer", options->tokenizer,
                   "accepted for symmetry with `run`; evaluation needs no text");
@@ -68,6 +71,7 @@ Command add_eval_command(CLI::App& app) {
                   "tokens per sequence, BOS included (length - 1 predictions each)")
       ->capture_default_str()
       ->check(CLI::Range(2, 1 << 20));
+  add_array_option(*cmd, &options->settings.device_options.array);
   cmd->add_flag("--json", options->json, "print one JSON object");
   cmd->add_option("--model-dir", options->model_dir, "folder holding model files");
   return {cmd, [options] { return run_eval(*options); }};

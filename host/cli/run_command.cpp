@@ -32,6 +32,7 @@ struct RunOptions {
   int steps = 256;
   std::string prompt;
   std::string device = "reference";
+  runtime::DeviceOptions device_options;
   std::optional<fs::path> model_dir;
 };
 
@@ -85,7 +86,7 @@ int run(const RunOptions& options) {
   sampling.seed = seed_or_clock(options.seed);
   models::Sampler sampler(config.vocab_size, sampling);
   std::unique_ptr<runtime::Device> device =
-      runtime::open_device(options.device, checkpoint, request.steps);
+      runtime::open_device(options.device, checkpoint, request.steps, options.device_options);
 
   report(runtime::generate(*device, tokenizer, sampler, request, std::cout));
   return 0;
@@ -123,6 +124,7 @@ Command add_run_command(CLI::App& app) {
   cmd->add_option("--device", options->device, "where the model runs (see `tessera models`)")
       ->capture_default_str()
       ->check(known_device_validator());
+  add_array_option(*cmd, &options->device_options.array);
   cmd->add_option("--model-dir", options->model_dir,
                   "folder holding model files; default: $TESSERA_MODEL_DIR, else "
                   "../shared/models beside the checkout, else the download cache");

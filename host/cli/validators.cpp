@@ -1,5 +1,6 @@
 #include "cli/commands.hpp"
 #include "runtime/device.hpp"
+#include "tessera/hls/array_config.hpp"
 
 namespace tessera::cli {
 
@@ -14,6 +15,24 @@ CLI::Validator known_device_validator() {
         return "unknown device '" + name + "' (available: " + known + ")";
       },
       "DEVICE", "known device");
+}
+
+void add_array_option(CLI::App& command, hls::ArrayShape* array) {
+  command
+      .add_option_function<std::string>(
+          "--array", [array](const std::string& text) { *array = hls::parse_array_shape(text); },
+          "systolic array RxC of the int8 devices (default " + hls::to_string(hls::kDefaultArray) +
+              ")")
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            try {
+              hls::parse_array_shape(text);
+            } catch (const std::invalid_argument& error) {
+              return error.what();
+            }
+            return {};
+          },
+          "RxC", "array shape"));
 }
 
 }  // namespace tessera::cli

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "tessera/hls/array_config.hpp"
 #include "tessera/models/checkpoint.hpp"
 
 namespace tessera::runtime {
@@ -26,9 +27,14 @@ struct DeviceInfo {
 };
 std::vector<DeviceInfo> available_devices();
 
+// How a device is built, where the device has a choice.
+struct DeviceOptions {
+  hls::ArrayShape array = hls::kDefaultArray;  // systolic array of the int8 devices
+};
+
 // Opens a device by its --device name for a run of at most max_positions positions.
 // Throws std::invalid_argument naming the available devices for an unknown name.
 std::unique_ptr<Device> open_device(const std::string& name, const models::Checkpoint& checkpoint,
-                                    int max_positions);
+                                    int max_positions, const DeviceOptions& options = {});
 
 }  // namespace tessera::runtime

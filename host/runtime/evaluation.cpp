@@ -11,8 +11,8 @@
 namespace tessera::runtime {
 namespace {
 
-std::vector<int> sample_sequence(const models::Checkpoint& checkpoint,
-                                 const EvaluationSettings& s, std::uint64_t seed) {
+std::vector<int> sample_sequence(const models::Checkpoint& checkpoint, const EvaluationSettings& s,
+                                 std::uint64_t seed) {
   auto reference = open_device("reference", checkpoint, s.length);
   models::Sampler sampler(checkpoint.config().vocab_size, {s.temperature, s.top_p, seed});
   std::vector<int> tokens{models::Tokenizer::kBos};
@@ -25,7 +25,8 @@ std::vector<int> sample_sequence(const models::Checkpoint& checkpoint,
 std::vector<double> log_softmax(const Eigen::VectorXf& logits) {
   const double top = static_cast<double>(logits.maxCoeff());
   double sum = 0.0;
-  for (Eigen::Index i = 0; i < logits.size(); ++i) sum += std::exp(static_cast<double>(logits[i]) - top);
+  for (Eigen::Index i = 0; i < logits.size(); ++i)
+    sum += std::exp(static_cast<double>(logits[i]) - top);
   const double log_z = top + std::log(sum);
   std::vector<double> out(static_cast<std::size_t>(logits.size()));
   for (Eigen::Index i = 0; i < logits.size(); ++i) {
@@ -42,12 +43,16 @@ double kl_divergence(const std::vector<double>& log_p, const std::vector<double>
 
 }  // namespace
 
-EvaluationResult evaluate(const models::Checkpoint& checkpoint, const EvaluationSettings& s) {
+void check_settings(const models::ModelConfig& config, const EvaluationSettings& s) {
   if (s.sequences <= 0) throw std::invalid_argument("eval: --sequences must be positive");
-  if (s.length < 2 || s.length > checkpoint.config().seq_len) {
-    throw std::invalid_argument("eval: --length must be in [2, seq_len = " +
-                                std::to_string(checkpoint.config().seq_len) + "]");
+  if (s.length < 2 || s.length > config.seq_len) {
+    throw std::invalid_argument(
+        "eval: --length must be in [2, seq_len = " + std::to_string(config.seq_len) + "]");
   }
+}
+
+EvaluationResult evaluate(const models::Checkpoint& checkpoint, const EvaluationSettings& s) {
+  check_settings(checkpoint.config(), s);
   EvaluationResult result;
   std::vector<double> kls;
   double nll_reference = 0.0, nll_device = 0.0;
@@ -56,7 +61,7 @@ EvaluationResult evaluate(const models::Checkpoint& checkpoint, const Evaluation
     result.sequences.push_back(sample_sequence(checkpoint, s, static_cast<std::uint64_t>(n) + 1));
     const std::vector<int>& tokens = result.sequences.back();
     auto reference = open_device("reference", checkpoint, s.length);
-    auto device = open_device(s.device, checkpoint, s.length);
+    auto device = open_device(s.device, checkpoint, s.length, s.device_options);
     for (int pos = 0; pos + 1 < s.length; ++pos) {
       const int token = tokens[static_cast<std::size_t>(pos)];
       const int next = tokens[static_cast<std::size_t>(pos) + 1];

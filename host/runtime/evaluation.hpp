@@ -3,14 +3,16 @@
 #include <string>
 #include <vector>
 
+#include "runtime/device.hpp"
 #include "tessera/models/checkpoint.hpp"
 
 namespace tessera::runtime {
 
 struct EvaluationSettings {
   std::string device = "hls";
-  int sequences = 8;   // sampled sequences
-  int length = 129;    // tokens per sequence, BOS included: length - 1 predictions each
+  DeviceOptions device_options;
+  int sequences = 8;  // sampled sequences
+  int length = 129;   // tokens per sequence, BOS included: length - 1 predictions each
   float temperature = 1.0f;
   float top_p = 0.9f;
 };
@@ -27,6 +29,9 @@ struct EvaluationResult {
   double ppl_device = 0.0;
   std::vector<std::vector<int>> sequences;
 };
+
+// Throws std::invalid_argument for settings the model cannot be evaluated with.
+void check_settings(const models::ModelConfig& config, const EvaluationSettings& settings);
 
 EvaluationResult evaluate(const models::Checkpoint& checkpoint, const EvaluationSettings& settings);
 

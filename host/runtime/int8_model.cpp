@@ -14,8 +14,7 @@ namespace {
 std::size_t sz(long n) { return static_cast<std::size_t>(n); }
 }  // namespace
 
-Int8Model::Int8Model(const models::Checkpoint& checkpoint, int max_positions,
-                     Int8Kernels& kernels)
+Int8Model::Int8Model(const models::Checkpoint& checkpoint, int max_positions, Int8Kernels& kernels)
     : checkpoint_(checkpoint),
       weights_(models::quantize_model(checkpoint)),
       kernels_(kernels),
@@ -42,7 +41,8 @@ Int8Model::Int8Model(const models::Checkpoint& checkpoint, int max_positions,
 void Int8Model::linear(const models::QuantizedMatrix& w, const Eigen::VectorXf& x,
                        Eigen::VectorXf& out) {
   quantized_.resize(sz(x.size()));
-  const float x_scale = models::quantize_row(x.data(), static_cast<int>(x.size()), quantized_.data());
+  const float x_scale =
+      models::quantize_row(x.data(), static_cast<int>(x.size()), quantized_.data());
   out.resize(w.rows);
   hls::GemmArgs g;
   g.a = quantized_.data();
@@ -74,8 +74,8 @@ void Int8Model::attention(int layer, int pos) {
   const models::ModelConfig& c = config();
   const int hs = c.head_size();
   for (int h = 0; h < c.n_heads; ++h) {
-    const float scale =
-        models::quantize_row(q_.data() + h * hs, hs, q_int8_.data() + sz(static_cast<long>(h) * hs));
+    const float scale = models::quantize_row(q_.data() + h * hs, hs,
+                                             q_int8_.data() + sz(static_cast<long>(h) * hs));
     q_scale_[sz(h)] = nx::attention_query_scale(scale, hs);
   }
   hls::AttentionArgs a;

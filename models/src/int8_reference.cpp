@@ -39,7 +39,8 @@ AttentionOutput attention(const AttentionInput& in) {
       std::vector<std::int32_t> logit(at(positions));
       for (long t = 0; t < positions; ++t) {
         std::int32_t score = 0;
-        for (long i = 0; i < hs; ++i) score += in.q[at(qrow * hs + i)] * in.k[at(kv_row(t) * hs + i)];
+        for (long i = 0; i < hs; ++i)
+          score += in.q[at(qrow * hs + i)] * in.k[at(kv_row(t) * hs + i)];
         logit[at(t)] = nx::attention_logit(
             score, nx::multiply_scales(in.q_scale[at(qrow)], in.k_scale[at(kv_row(t))]));
       }
@@ -55,7 +56,8 @@ AttentionOutput attention(const AttentionInput& in) {
       for (long t = 0; t < positions; ++t) {
         const std::uint32_t e = nx::exp2_negative(static_cast<std::int64_t>(top) - logit[at(t)]);
         norm.exp_sum += e;
-        weight[at(t)] = nx::value_weight(e, nx::unpack_scale(in.v_scale[at(kv_row(t))]), max_exponent);
+        weight[at(t)] =
+            nx::value_weight(e, nx::unpack_scale(in.v_scale[at(kv_row(t))]), max_exponent);
         norm.max_weight = std::max(norm.max_weight, weight[at(t)]);
       }
       const std::uint64_t reciprocal = nx::probability_reciprocal(norm.max_weight);

@@ -140,6 +140,45 @@ TEST_F(CliMalformedFiles, TokenizerOfAnotherModel) {
                         "cannot hold the model's 512 tokens");
 }
 
+TEST(CliEval, JsonHasTheDocumentedKeys) {
+  const ProcessResult r = tessera({"eval", model(), "--device", "hls", "--sequences", "2",
+                                   "--length", "20", "--array", "8x8", "--json"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  for (const char* key : {"\"top1_agreement\"", "\"kl_mean\"", "\"kl_p99\"", "\"ppl_reference\"",
+                          "\"ppl_device\"", "\"positions\": 38"}) {
+    EXPECT_NE(r.out.find(key), std::string::npos) << key << " in " << r.out;
+  }
+  EXPECT_EQ(r.out.front(), '{');
+  EXPECT_EQ(r.out.find('\n'), r.out.size() - 1);
+}
+
+TEST(CliEval, RejectsBadSettings) {
+  for (const std::vector<std::string>& flags : {std::vector<std::string>{"--sequences", "0"},
+                                                {"--length", "1"},
+                                                {"--array", "0x16"},
+                                                {"--array", "3x3"},
+                                                {"--device", "tpu"}}) {
+    std::vector<std::string> args = {"eval", model()};
+    args.insert(args.end(), flags.begin(), flags.end());
+    const ProcessResult r = tessera(args);
+    EXPECT_EQ(r.exit_code, 2) << flags[0] << " " << flags[1] << ": " << r.err;
+  }
+  // A length beyond the model's context is only known once the model is loaded.
+  expect_one_line_error(tessera({"eval", model(), "--length", "600"}), 1, "--length must be in");
+}
+
+TEST(CliRun, HlsDeviceOnEveryArrayGivesTheSameText) {
+  std::string first;
+  for (const char* array : {"4x4", "16x16", "32x32"}) {
+    const ProcessResult r = tessera({"run", model(), "-z", tokenizer(), "-t", "0", "-n", "40",
+                                     "--device", "hls", "--array", array});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    if (first.empty()) first = r.out;
+    EXPECT_EQ(r.out, first) << array;
+  }
+  EXPECT_EQ(first.rfind("Once upon a time", 0), 0u);
+}
+
 TEST(CliModels, PrintsTheChosenDirectory) {
   const auto dir = testing::real_model_file("stories260K.bin").parent_path();
   const ProcessResult r = tessera({"models", "--print-dir"}, {{"TESSERA_MODEL_DIR", dir.string()}});

@@ -96,18 +96,20 @@ TEST_P(AttentionCases, RandomInputsMatchTheReference) {
 
 // Decode steps (one query) and prefill blocks, with every GQA grouping of 8 query
 // heads (stories260K uses 8 over 4) and head sizes from 8 to 128.
-INSTANTIATE_TEST_SUITE_P(
-    Shapes, AttentionCases,
-    ::testing::Values(Case{8, 4, 8, 0, 1}, Case{8, 4, 8, 37, 1}, Case{8, 4, 8, 511, 1},
-                      Case{8, 4, 8, 0, 16}, Case{8, 4, 8, 100, 7}, Case{8, 8, 8, 20, 3},
-                      Case{8, 2, 16, 60, 1}, Case{8, 1, 32, 9, 4}, Case{4, 4, 64, 200, 2},
-                      Case{2, 1, 128, 33, 1}, Case{1, 1, 256, 5, 2}),
-    [](const auto& test_info) {
-      const Case& c = test_info.param;
-      return std::to_string(c.n_heads) + "q" + std::to_string(c.n_kv_heads) + "kv_hs" +
-             std::to_string(c.head_size) + "_at" + std::to_string(c.first_position) + "_x" +
-             std::to_string(c.n_queries);
-    });
+INSTANTIATE_TEST_SUITE_P(Shapes, AttentionCases,
+                         ::testing::Values(Case{8, 4, 8, 0, 1}, Case{8, 4, 8, 37, 1},
+                                           Case{8, 4, 8, 511, 1}, Case{8, 4, 8, 0, 16},
+                                           Case{8, 4, 8, 100, 7}, Case{8, 8, 8, 20, 3},
+                                           Case{8, 2, 16, 60, 1}, Case{8, 1, 32, 9, 4},
+                                           Case{4, 4, 64, 200, 2}, Case{2, 1, 128, 33, 1},
+                                           Case{1, 1, 256, 5, 2}),
+                         [](const auto& test_info) {
+                           const Case& c = test_info.param;
+                           return std::to_string(c.n_heads) + "q" + std::to_string(c.n_kv_heads) +
+                                  "kv_hs" + std::to_string(c.head_size) + "_at" +
+                                  std::to_string(c.first_position) + "_x" +
+                                  std::to_string(c.n_queries);
+                         });
 
 TEST(Attention, AdversarialInputs) {
   std::mt19937 rng(77);
@@ -149,7 +151,8 @@ TEST(Attention, ApproximatesFloatAttention) {
       }
       // The query scale holds log2(e)/sqrt(hs): this is the natural-log logit.
       p[static_cast<std::size_t>(t)] = s * in.q_scale[static_cast<std::size_t>(h)] *
-                                       in.k_scale[static_cast<std::size_t>(t * 2 + kvh)] / std::log2(std::exp(1.0));
+                                       in.k_scale[static_cast<std::size_t>(t * 2 + kvh)] /
+                                       std::log2(std::exp(1.0));
       max_logit = std::max(max_logit, p[static_cast<std::size_t>(t)]);
     }
     double z = 0;
@@ -160,7 +163,8 @@ TEST(Attention, ApproximatesFloatAttention) {
       double exact = 0;
       for (int t = 0; t < 64; ++t) {
         const auto row = static_cast<std::size_t>(t * 2 + kvh);
-        exact += p[static_cast<std::size_t>(t)] / z * in.v[row * 16 + static_cast<std::size_t>(i)] * in.v_scale[row];
+        exact += p[static_cast<std::size_t>(t)] / z * in.v[row * 16 + static_cast<std::size_t>(i)] *
+                 in.v_scale[row];
       }
       const double got = out.acc[static_cast<std::size_t>(h * 16 + i)] * static_cast<double>(scale);
       error += (got - exact) * (got - exact);

@@ -11,7 +11,8 @@ namespace {
 
 using models::int8_reference::gemm;
 
-std::vector<std::int8_t> random_int8(std::size_t n, std::mt19937& rng, int lo = -128, int hi = 127) {
+std::vector<std::int8_t> random_int8(std::size_t n, std::mt19937& rng, int lo = -128,
+                                     int hi = 127) {
   std::uniform_int_distribution<int> d(lo, hi);
   std::vector<std::int8_t> v(n);
   for (auto& x : v) x = static_cast<std::int8_t>(d(rng));
@@ -32,7 +33,9 @@ std::vector<std::int32_t> run_int32(ArrayShape array, const std::vector<std::int
   return c;
 }
 
-std::size_t count(int m, int n) { return static_cast<std::size_t>(m) * static_cast<std::size_t>(n); }
+std::size_t count(int m, int n) {
+  return static_cast<std::size_t>(m) * static_cast<std::size_t>(n);
+}
 
 class GemmOnArray : public ::testing::TestWithParam<ArrayShape> {};
 
@@ -55,7 +58,8 @@ TEST_P(GemmOnArray, AdversarialValues) {
                          std::tuple{1, 3 * r + 1, 129}, std::tuple{2 * r, 1, 64}}) {
     for (int fill : {127, -127, -128, 0}) {
       const std::vector<std::int8_t> a(count(m, k), static_cast<std::int8_t>(fill));
-      const std::vector<std::int8_t> w(count(n, k), static_cast<std::int8_t>(fill == 0 ? 5 : -fill));
+      const std::vector<std::int8_t> w(count(n, k),
+                                       static_cast<std::int8_t>(fill == 0 ? 5 : -fill));
       ASSERT_EQ(run_int32(GetParam(), a, w, m, n, k), gemm(a, w, m, n, k)) << fill;
     }
   }
@@ -69,7 +73,8 @@ INSTANTIATE_TEST_SUITE_P(Arrays, GemmOnArray, ::testing::ValuesIn(supported_arra
 
 TEST(Gemm, AccumulationLimitIsExactAndEnforced) {
   const int k = numerics::kMaxAccumulationDepth;
-  const std::vector<std::int8_t> a(static_cast<std::size_t>(k), -128), w(2 * static_cast<std::size_t>(k), -128);
+  const std::vector<std::int8_t> a(static_cast<std::size_t>(k), -128),
+      w(2 * static_cast<std::size_t>(k), -128);
   const auto c = run_int32(kDefaultArray, a, w, 1, 2, k);
   EXPECT_EQ(c[0], static_cast<std::int32_t>(static_cast<std::int64_t>(k) * 16384));
   EXPECT_EQ(c, gemm(a, w, 1, 2, k));

@@ -1,10 +1,10 @@
 // The scalar helpers of the int8 contract against their definitions.
-#include "tessera/numerics/int8.hpp"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
+
+#include "tessera/numerics/int8.hpp"
 
 namespace tessera::numerics {
 namespace {
@@ -50,8 +50,9 @@ TEST(Numerics, UnpackScaleIsExact) {
   }
   EXPECT_EQ(unpack_scale(0.0f).mantissa, 0);
   const float tiny = std::ldexp(1.0f, -140);  // subnormal
-  EXPECT_EQ(std::ldexp(static_cast<double>(unpack_scale(tiny).mantissa), unpack_scale(tiny).exponent),
-            static_cast<double>(tiny));
+  EXPECT_EQ(
+      std::ldexp(static_cast<double>(unpack_scale(tiny).mantissa), unpack_scale(tiny).exponent),
+      static_cast<double>(tiny));
   EXPECT_FALSE(is_valid_scale(-1.0f));
   EXPECT_FALSE(is_valid_scale(INFINITY));
   EXPECT_FALSE(is_valid_scale(std::nanf("")));
@@ -95,7 +96,8 @@ TEST(Numerics, RequantizeMatchesRealArithmetic) {
 
 TEST(Numerics, Exp2TableMatchesItsFormula) {
   for (int j = 0; j < 256; ++j) {
-    EXPECT_EQ(kExp2Table[j], static_cast<std::uint32_t>(std::lround(65536.0 * std::exp2(-j / 256.0))))
+    EXPECT_EQ(kExp2Table[j],
+              static_cast<std::uint32_t>(std::lround(65536.0 * std::exp2(-j / 256.0))))
         << j;
   }
   EXPECT_EQ(exp2_negative(0), 65536u);

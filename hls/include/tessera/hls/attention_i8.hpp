@@ -25,7 +25,7 @@ struct AttentionArgs {
   const std::int8_t* v = nullptr;  // [positions][n_kv_heads][head_size]
   const float* v_scale = nullptr;  // [positions][n_kv_heads]
   int n_queries = 0, first_position = 0, n_heads = 0, n_kv_heads = 0, head_size = 0;
-  std::int32_t* out = nullptr;             // [n_queries][n_heads][head_size]
+  std::int32_t* out = nullptr;              // [n_queries][n_heads][head_size]
   numerics::AttentionNorm* norm = nullptr;  // [n_queries][n_heads]
 };
 

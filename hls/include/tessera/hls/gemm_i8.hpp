@@ -12,8 +12,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "tessera/hls/stream.hpp"
 #include "tessera/hls/status.hpp"
+#include "tessera/hls/stream.hpp"
 #include "tessera/numerics/int8.hpp"
 
 namespace tessera::hls {
@@ -29,9 +29,9 @@ struct GemmArgs {
   const std::int8_t* w = nullptr;  // [n][k]
   int m = 0, n = 0, k = 0;
   Epilogue epilogue = Epilogue::kInt32;
-  std::int32_t* c_int32 = nullptr;  // [m][n], for kInt32
-  float* c_fp32 = nullptr;          // [m][n], for kDequantize
-  std::int8_t* c_int8 = nullptr;    // [m][n], for kRequantize
+  std::int32_t* c_int32 = nullptr;   // [m][n], for kInt32
+  float* c_fp32 = nullptr;           // [m][n], for kDequantize
+  std::int8_t* c_int8 = nullptr;     // [m][n], for kRequantize
   const float* row_scale = nullptr;  // [m], for the fp32 and int8 epilogues
   const float* col_scale = nullptr;  // [n]
 };
@@ -73,8 +73,9 @@ load_k:
 // zeros and are never drained, so skipping them changes no result (the hardware
 // array computes them anyway).
 template <int ROWS, int COLS, int K_TILE>
-void multiply_accumulate(Stream<OperandBeat<ROWS, COLS>, K_TILE>& beats, int live_rows,
-                         std::int32_t (&acc)[static_cast<std::size_t>(ROWS)][static_cast<std::size_t>(COLS)]) {
+void multiply_accumulate(
+    Stream<OperandBeat<ROWS, COLS>, K_TILE>& beats, int live_rows,
+    std::int32_t (&acc)[static_cast<std::size_t>(ROWS)][static_cast<std::size_t>(COLS)]) {
 mac_k:
   while (!beats.empty()) {
 #pragma HLS PIPELINE II = 1
@@ -91,7 +92,9 @@ mac_k:
 }
 
 template <int ROWS, int COLS>
-void drain(const GemmArgs& g, int m0, int n0, const std::int32_t (&acc)[static_cast<std::size_t>(ROWS)][static_cast<std::size_t>(COLS)]) {
+void drain(
+    const GemmArgs& g, int m0, int n0,
+    const std::int32_t (&acc)[static_cast<std::size_t>(ROWS)][static_cast<std::size_t>(COLS)]) {
 drain_rows:
   for (int r = 0; r < ROWS && m0 + r < g.m; ++r) {
     for (int c = 0; c < COLS && n0 + c < g.n; ++c) {
@@ -103,10 +106,12 @@ drain_rows:
           g.c_int32[index] = sum;
           break;
         case Epilogue::kDequantize:
-          g.c_fp32[index] = numerics::dequantize_product(sum, g.row_scale[m0 + r], g.col_scale[n0 + c]);
+          g.c_fp32[index] =
+              numerics::dequantize_product(sum, g.row_scale[m0 + r], g.col_scale[n0 + c]);
           break;
         case Epilogue::kRequantize:
-          g.c_int8[index] = numerics::requantize_product(sum, g.row_scale[m0 + r], g.col_scale[n0 + c]);
+          g.c_int8[index] =
+              numerics::requantize_product(sum, g.row_scale[m0 + r], g.col_scale[n0 + c]);
           break;
       }
     }

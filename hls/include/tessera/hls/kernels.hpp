@@ -13,8 +13,7 @@ namespace tessera::hls {
 
 class KernelError : public std::runtime_error {
  public:
-  KernelError(Status status, const std::string& what)
-      : std::runtime_error(what), status_(status) {}
+  KernelError(Status status, const std::string& what) : std::runtime_error(what), status_(status) {}
   Status status() const { return status_; }
 
  private:
