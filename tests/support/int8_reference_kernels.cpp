@@ -20,7 +20,9 @@ void Int8ReferenceKernels::gemm(const hls::GemmArgs& g) {
     for (long j = 0; j < g.n; ++j) {
       const std::size_t at = sz(i * g.n + j);
       switch (g.epilogue) {
-        case hls::Epilogue::kInt32: g.c_int32[at] = c[at]; break;
+        case hls::Epilogue::kInt32:
+          g.c_int32[at] = c[at];
+          break;
         case hls::Epilogue::kDequantize:
           g.c_fp32[at] = numerics::dequantize_product(c[at], g.row_scale[i], g.col_scale[j]);
           break;
