@@ -1,0 +1,297 @@
+// int8 GEMM engine: operand buffers, a tile sequencer, the systolic array, and an
+// output FIFO, with valid/ready (AXI4-Stream-like) streams on every port.
+//
+// A job computes C = A * W^T tile by tile. The driver packs operands in tile order:
+// A word (mt, k) is column k of row tile mt (ROWS int8, row r at [8r +: 8], rows past
+// M zero), at buffer address mt*k_len + k; W likewise with COLS. The engine loads
+// m_tiles*k_len A words and n_tiles*k_len W words (both streams at once, or none
+// when `preloaded`), then runs the tiles in order (mt outer, nt inner), one K step
+// per cycle. Tiles follow each other without a gap: a tile's first beat retires the
+// previous tile's sums. The result leaves as one beat per tile row (COLS int32, ROWS
+// rows per tile, rows past M included as zeros). A full output FIFO stalls the whole
+// pipeline (`en`), so back-pressure is lossless.
+module tessera_gemm_engine #(
+    parameter int ROWS       = 16,
+    parameter int COLS       = 16,
+    parameter int A_DEPTH    = 4096,  // A buffer words (ROWS bytes each)
+    parameter int W_DEPTH    = 4096,  // W buffer words (COLS bytes each)
+    parameter int FIFO_DEPTH = 4
+) (
+    input  logic                 clk,
+    input  logic                 rst_n,
+    // Job control.
+    input  logic                 start,
+    input  logic                 preloaded,
+    input  logic [         15:0] m_tiles,
+    input  logic [         15:0] n_tiles,
+    input  logic [         19:0] k_len,
+    output logic                 busy,
+    output logic                 done,       // one cycle at the end of a job
+    output logic                 error,      // the last job's sizes did not fit
+    // Operand streams.
+    input  logic                 a_valid,
+    output logic                 a_ready,
+    input  logic [   ROWS*8-1:0] a_data,
+    input  logic                 w_valid,
+    output logic                 w_ready,
+    input  logic [   COLS*8-1:0] w_data,
+    // Result stream: one tile row per beat.
+    output logic                 c_valid,
+    input  logic                 c_ready,
+    output logic [  COLS*32-1:0] c_data,
+    // Counters of the last job (held until the next start).
+    output logic [         63:0] cycles,          // start to done
+    output logic [         63:0] compute_cycles,  // first beat to done
+    output logic [         63:0] stall_cycles,    // compute cycles lost to back-pressure
+    output logic [         63:0] load_wait_cycles // load cycles with a stream not valid
+);
+  localparam int AW = $clog2(A_DEPTH);
+  localparam int WW = $clog2(W_DEPTH);
+  localparam int FW = $clog2(FIFO_DEPTH + 1);
+  localparam int MIN_PERIOD = COLS + 1;  // a row's results are read before they retire again
+
+  typedef enum logic [1:0] {
+    IDLE,
+    LOAD,
+    COMPUTE,
+    DRAIN
+  } state_t;
+  state_t state;
+
+  // ---- Job registers -----------------------------------------------------------
+  logic [15:0] m_tiles_q, n_tiles_q;
+  logic [19:0] k_len_q;
+  logic [35:0] a_words, w_words;
+  assign a_words = 36'(m_tiles) * 36'(k_len);
+  assign w_words = 36'(n_tiles) * 36'(k_len);
+  logic sizes_fit;
+  assign sizes_fit = m_tiles != 0 && n_tiles != 0 && k_len != 0 &&
+                     a_words <= 36'(A_DEPTH) && w_words <= 36'(W_DEPTH);
+
+  // ---- Operand buffers -----------------------------------------------------------
+  logic [ROWS*8-1:0] a_buf[A_DEPTH];
+  logic [COLS*8-1:0] w_buf[W_DEPTH];
+  logic [35:0] a_loaded, w_loaded, a_total, w_total;
+  assign a_ready = state == LOAD && a_loaded < a_total;
+  assign w_ready = state == LOAD && w_loaded < w_total;
+
+  always_ff @(posedge clk) begin
+    if (a_valid && a_ready) a_buf[a_loaded[AW-1:0]] <= a_data;
+    if (w_valid && w_ready) w_buf[w_loaded[WW-1:0]] <= w_data;
+  end
+
+  // ---- Output FIFO and pipeline enable -----------------------------------------------
+  logic [COLS*32-1:0] fifo[FIFO_DEPTH];
+  logic [FW-1:0] fifo_count;
+  logic [$clog2(FIFO_DEPTH)-1:0] fifo_head, fifo_tail;
+  logic push, pop, en;
+  logic [ROWS-1:0] row_retire, retire_q;
+  logic [ROWS*COLS*32-1:0] results;
+
+  assign pop     = c_valid && c_ready;
+  assign push    = |retire_q;
+  assign c_valid = fifo_count != 0;
+  assign c_data  = fifo[fifo_head];
+  // A retire seen now is pushed next cycle: keep room for it and for one in flight.
+  assign en = (32'(fifo_count) + (push ? 32'd1 : 32'd0)) <= 32'(FIFO_DEPTH - 2);
+
+  logic [COLS*32-1:0] retired_row;
+  always_comb begin
+    retired_row = '0;
+    for (int r = 0; r < ROWS; r++) begin
+      if (retire_q[r]) retired_row = results[r*COLS*32+:COLS*32];
+    end
+  end
+
+  always_ff @(posedge clk) begin
+    if (!rst_n) begin
+      fifo_count <= '0;
+      fifo_head  <= '0;
+      fifo_tail  <= '0;
+      retire_q   <= '0;
+    end else begin
+      retire_q <= row_retire;
+      if (push) begin
+        fifo[fifo_tail] <= retired_row;
+        fifo_tail <= fifo_tail == $clog2(FIFO_DEPTH)'(FIFO_DEPTH - 1) ? '0 : fifo_tail + 1'b1;
+      end
+      if (pop) fifo_head <= fifo_head == $clog2(FIFO_DEPTH)'(FIFO_DEPTH - 1) ? '0 : fifo_head + 1'b1;
+      fifo_count <= fifo_count + FW'(push) - FW'(pop);
+    end
+  end
+
+  // ---- Tile sequencer (stage 0: addresses and tags; stage 1: buffer read) ----------
+  logic [15:0] mt, nt;
+  logic [19:0] kk;
+  logic [20:0] period_left;  // beats and bubbles left in the current tile
+  logic [35:0] a_base, w_base;
+  logic issue_valid, issue_first, issue_flush, sequencing;
+  logic [35:0] rows_expected, rows_emitted;
+
+  logic s1_valid, s1_first, s1_flush;
+  logic [ROWS*8-1:0] s1_a;
+  logic [COLS*8-1:0] s1_w;
+
+  always_comb begin
+    issue_valid = 1'b0;
+    issue_first = 1'b0;
+    issue_flush = 1'b0;
+    if (state == COMPUTE && sequencing) begin
+      if (kk < k_len_q) begin
+        issue_valid = 1'b1;
+        issue_first = kk == 0;
+      end
+    end else if (state == COMPUTE) begin
+      issue_valid = 1'b1;  // the closing flush beat
+      issue_flush = 1'b1;
+    end
+  end
+
+  always_ff @(posedge clk) begin
+    if (!rst_n) begin
+      s1_valid <= 1'b0;
+      s1_first <= 1'b0;
+      s1_flush <= 1'b0;
+      s1_a     <= '0;
+      s1_w     <= '0;
+    end else if (en) begin
+      s1_valid <= issue_valid;
+      s1_first <= issue_first;
+      s1_flush <= issue_flush;
+      s1_a     <= issue_valid && !issue_flush ? a_buf[AW'(a_base + 36'(kk))] : '0;
+      s1_w     <= issue_valid && !issue_flush ? w_buf[WW'(w_base + 36'(kk))] : '0;
+    end
+  end
+
+  tessera_systolic_array #(
+      .ROWS(ROWS),
+      .COLS(COLS)
+  ) array (
+      .clk       (clk),
+      .rst_n     (rst_n),
+      .en        (en),
+      .beat_valid(s1_valid),
+      .beat_first(s1_first),
+      .beat_flush(s1_flush),
+      .a_column  (s1_a),
+      .w_column  (s1_w),
+      .results   (results),
+      .row_retire(row_retire)
+  );
+
+  // ---- Control ---------------------------------------------------------------------
+  logic [20:0] period;
+  assign period = 21'(k_len_q) > 21'(MIN_PERIOD) ? 21'(k_len_q) : 21'(MIN_PERIOD);
+  assign busy   = state != IDLE;
+
+  always_ff @(posedge clk) begin
+    if (!rst_n) begin
+      state            <= IDLE;
+      done             <= 1'b0;
+      error            <= 1'b0;
+      m_tiles_q        <= '0;
+      n_tiles_q        <= '0;
+      k_len_q          <= '0;
+      a_loaded         <= '0;
+      w_loaded         <= '0;
+      a_total          <= '0;
+      w_total          <= '0;
+      mt               <= '0;
+      nt               <= '0;
+      kk               <= '0;
+      period_left      <= '0;
+      a_base           <= '0;
+      w_base           <= '0;
+      sequencing       <= 1'b0;
+      rows_expected    <= '0;
+      rows_emitted     <= '0;
+      cycles           <= '0;
+      compute_cycles   <= '0;
+      stall_cycles     <= '0;
+      load_wait_cycles <= '0;
+    end else begin
+      done <= 1'b0;
+      if (state != IDLE) cycles <= cycles + 1;
+      if (state == COMPUTE || state == DRAIN) begin
+        compute_cycles <= compute_cycles + 1;
+        if (!en) stall_cycles <= stall_cycles + 1;
+      end
+      if (pop) rows_emitted <= rows_emitted + 1;
+      case (state)
+        IDLE: begin
+          if (start) begin
+            cycles           <= 64'd1;
+            compute_cycles   <= '0;
+            stall_cycles     <= '0;
+            load_wait_cycles <= '0;
+            if (!sizes_fit) begin
+              error <= 1'b1;
+              done  <= 1'b1;
+            end else begin
+              error         <= 1'b0;
+              m_tiles_q     <= m_tiles;
+              n_tiles_q     <= n_tiles;
+              k_len_q       <= k_len;
+              a_loaded      <= '0;
+              w_loaded      <= '0;
+              a_total       <= preloaded ? '0 : a_words;
+              w_total       <= preloaded ? '0 : w_words;
+              rows_expected <= 36'(m_tiles) * 36'(n_tiles) * 36'(ROWS);
+              rows_emitted  <= '0;
+              state         <= LOAD;
+            end
+          end
+        end
+        LOAD: begin
+          if (a_valid && a_ready) a_loaded <= a_loaded + 1;
+          if (w_valid && w_ready) w_loaded <= w_loaded + 1;
+          if ((a_ready && !a_valid) || (w_ready && !w_valid)) load_wait_cycles <= load_wait_cycles + 1;
+          if (a_loaded + 36'(a_valid && a_ready) == a_total &&
+              w_loaded + 36'(w_valid && w_ready) == w_total) begin
+            state       <= COMPUTE;
+            sequencing  <= 1'b1;
+            mt          <= '0;
+            nt          <= '0;
+            kk          <= '0;
+            a_base      <= '0;
+            w_base      <= '0;
+            period_left <= period;
+          end
+        end
+        COMPUTE: begin
+          if (en) begin
+            if (!sequencing) begin
+              state <= DRAIN;  // the flush beat went out this cycle
+            end else if (period_left > 1) begin
+              kk          <= kk + 1;
+              period_left <= period_left - 1;
+            end else begin
+              kk          <= '0;
+              period_left <= period;
+              if (nt + 1 < n_tiles_q) begin
+                nt     <= nt + 1;
+                w_base <= w_base + 36'(k_len_q);
+              end else begin
+                nt     <= '0;
+                w_base <= '0;
+                if (mt + 1 < m_tiles_q) begin
+                  mt     <= mt + 1;
+                  a_base <= a_base + 36'(k_len_q);
+                end else begin
+                  sequencing <= 1'b0;
+                end
+              end
+            end
+          end
+        end
+        DRAIN: begin
+          if (rows_emitted + 36'(pop) == rows_expected) begin
+            state <= IDLE;
+            done  <= 1'b1;
+          end
+        end
+        default: state <= IDLE;
+      endcase
+    end
+  end
+endmodule

@@ -1,0 +1,53 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tessera/hls/array_config.hpp"
+
+namespace tessera::sim {
+
+// How the test bench drives the Verilated GEMM engine's streams.
+struct RtlStreamOptions {
+  double operand_valid_rate = 1.0;  // chance per cycle that an operand stream offers a word
+  double result_ready_rate = 1.0;   // chance per cycle that the result stream accepts a row
+  std::uint32_t seed = 1;
+  bool preload_operands = false;  // write the operand buffers directly: "already on chip"
+  std::string fst_path;           // non-empty: dump an FST waveform of the whole run
+};
+
+struct RtlGemmResult {
+  std::vector<std::int32_t> c;       // M x N, row-major
+  std::uint64_t cycles = 0;          // clock cycles simulated, all jobs
+  std::uint64_t compute_cycles = 0;  // from the first beat of each job to its done
+  std::uint64_t stall_cycles = 0;    // compute cycles lost to result back-pressure
+  std::uint64_t load_wait_cycles = 0;
+  int jobs = 0;  // engine jobs the GEMM was split into (operand buffers are finite)
+};
+
+// The Verilated int8 GEMM engine (rtl/gemm) behind a C++ driver: tiles and packs
+// operands, splits a GEMM into jobs that fit the operand buffers, runs the clock and
+// unpacks the result. One object holds one simulated engine; it is not thread-safe.
+class RtlGemm {
+ public:
+  virtual ~RtlGemm() = default;
+  virtual hls::ArrayShape array() const = 0;
+  virtual int buffer_words() const = 0;  // depth of each operand buffer
+  // C = A * W^T, A is M x K, W is N x K. Throws std::invalid_argument for sizes the
+  // engine cannot take (K beyond the operand buffers) and std::runtime_error if the
+  // engine reports an error or stops making progress.
+  virtual RtlGemmResult gemm(const std::int8_t* a, const std::int8_t* w, int m, int n, int k,
+                             const RtlStreamOptions& options) = 0;
+  // Runs `cycles` clocks of a job and then asserts reset, as a test of recovery.
+  virtual void start_then_reset(const std::int8_t* a, const std::int8_t* w, int m, int n, int k,
+                                int cycles) = 0;
+};
+
+// Arrays with a Verilated engine in this build.
+std::vector<hls::ArrayShape> rtl_arrays();
+// Throws std::invalid_argument for an array without a Verilated engine.
+std::unique_ptr<RtlGemm> make_rtl_gemm(hls::ArrayShape array);
+
+}  // namespace tessera::sim

@@ -1,0 +1,264 @@
+#pragma once
+
+// The driver shared by every Verilated GEMM engine instantiation (one per array
+// size, each its own Verilator class): a template over the model class.
+
+#include <verilated.h>
+#include <verilated_fst_c.h>
+
+#include <algorithm>
+#include <memory>
+#include <random>
+#include <stdexcept>
+#include <string>
+
+#include "tessera/sim/rtl_gemm.hpp"
+
+namespace tessera::sim {
+
+// Verilator maps a port wider than 64 bits to an array of 32-bit words.
+template <typename Port>
+void set_byte(Port& port, int index, std::int8_t value) {
+  auto* words = reinterpret_cast<std::uint32_t*>(&port);
+  const int word = index / 4, shift = (index % 4) * 8;
+  words[word] = (words[word] & ~(0xffu << shift)) |
+                (static_cast<std::uint32_t>(static_cast<std::uint8_t>(value)) << shift);
+}
+
+template <typename Port>
+std::int32_t get_word(const Port& port, int index) {
+  return static_cast<std::int32_t>(reinterpret_cast<const std::uint32_t*>(&port)[index]);
+}
+
+template <typename Model, int ROWS, int COLS, int DEPTH>
+class VerilatedGemmEngine final : public RtlGemm {
+ public:
+  VerilatedGemmEngine() : context_(std::make_unique<VerilatedContext>()) {
+    context_->traceEverOn(true);
+    model_ = std::make_unique<Model>(context_.get());
+    reset();
+  }
+  ~VerilatedGemmEngine() override {
+    close_trace();
+    model_->final();
+  }
+
+  hls::ArrayShape array() const override { return {ROWS, COLS}; }
+  int buffer_words() const override { return DEPTH; }
+
+  RtlGemmResult gemm(const std::int8_t* a, const std::int8_t* w, int m, int n, int k,
+                     const RtlStreamOptions& options) override {
+    if (m <= 0 || n <= 0 || k <= 0) throw std::invalid_argument("rtl gemm: sizes must be positive");
+    if (k > DEPTH) {
+      throw std::invalid_argument("rtl gemm: K = " + std::to_string(k) + " exceeds the " +
+                                  std::to_string(DEPTH) + "-word operand buffers");
+    }
+    open_trace(options.fst_path);
+    rng_.seed(options.seed);
+    options_ = options;
+    RtlGemmResult result;
+    result.c.assign(static_cast<std::size_t>(m) * static_cast<std::size_t>(n), 0);
+    const int m_tiles = (m + ROWS - 1) / ROWS, n_tiles = (n + COLS - 1) / COLS;
+    const int tiles_per_job = std::max(1, DEPTH / k);
+    for (int mt0 = 0; mt0 < m_tiles; mt0 += tiles_per_job) {
+      for (int nt0 = 0; nt0 < n_tiles; nt0 += tiles_per_job) {
+        Job job{a,
+                w,
+                m,
+                n,
+                k,
+                mt0,
+                std::min(tiles_per_job, m_tiles - mt0),
+                nt0,
+                std::min(tiles_per_job, n_tiles - nt0)};
+        run_job(job, result);
+        ++result.jobs;
+      }
+    }
+    close_trace();
+    return result;
+  }
+
+  void start_then_reset(const std::int8_t* a, const std::int8_t* w, int m, int n, int k,
+                        int cycles) override {
+    rng_.seed(1);
+    options_ = RtlStreamOptions{};
+    Job job{a, w, m, n, k, 0, (m + ROWS - 1) / ROWS, 0, (n + COLS - 1) / COLS};
+    begin(job, false);
+    std::size_t next_a = 0, next_w = 0;
+    std::vector<std::int32_t> ignored;
+    for (int i = 0; i < cycles; ++i) step(job, next_a, next_w, nullptr);
+    reset();
+  }
+
+ private:
+  struct Job {
+    const std::int8_t* a;
+    const std::int8_t* w;
+    int m, n, k;
+    int mt0, m_tiles, nt0, n_tiles;
+  };
+
+  void tick() {
+    model_->clk = 1;
+    model_->eval();
+    if (trace_) trace_->dump(context_->time());
+    context_->timeInc(1);
+    model_->clk = 0;
+    model_->eval();
+    if (trace_) trace_->dump(context_->time());
+    context_->timeInc(1);
+    ++cycles_;
+  }
+
+  void reset() {
+    model_->rst_n = 0;
+    model_->start = 0;
+    model_->a_valid = 0;
+    model_->w_valid = 0;
+    model_->c_ready = 0;
+    model_->clk = 0;
+    model_->eval();
+    for (int i = 0; i < 2; ++i) tick();
+    model_->rst_n = 1;
+    model_->eval();
+  }
+
+  // Operand word `index` of the job's A (or W) stream: column k of a row tile.
+  void pack_a(const Job& j, std::size_t index) {
+    const int tile = j.mt0 + static_cast<int>(index / static_cast<std::size_t>(j.k));
+    const int kk = static_cast<int>(index % static_cast<std::size_t>(j.k));
+    for (int r = 0; r < ROWS; ++r) {
+      const int row = tile * ROWS + r;
+      set_byte(model_->a_data, r,
+               row < j.m ? j.a[static_cast<long>(row) * j.k + kk] : std::int8_t{0});
+    }
+  }
+  void pack_w(const Job& j, std::size_t index) {
+    const int tile = j.nt0 + static_cast<int>(index / static_cast<std::size_t>(j.k));
+    const int kk = static_cast<int>(index % static_cast<std::size_t>(j.k));
+    for (int c = 0; c < COLS; ++c) {
+      const int col = tile * COLS + c;
+      set_byte(model_->w_data, c,
+               col < j.n ? j.w[static_cast<long>(col) * j.k + kk] : std::int8_t{0});
+    }
+  }
+
+  bool chance(double rate) {
+    return rate >= 1.0 || std::uniform_real_distribution<double>(0, 1)(rng_) < rate;
+  }
+
+  void begin(const Job& j, bool preloaded) {
+    model_->m_tiles = static_cast<std::uint16_t>(j.m_tiles);
+    model_->n_tiles = static_cast<std::uint16_t>(j.n_tiles);
+    model_->k_len = static_cast<std::uint32_t>(j.k);
+    model_->preloaded = preloaded ? 1 : 0;
+    model_->start = 1;
+    model_->eval();
+    tick();
+    model_->start = 0;
+  }
+
+  // One clock of a running job: offer operands, accept a result row, advance.
+  void step(const Job& j, std::size_t& next_a, std::size_t& next_w, RtlGemmResult* out) {
+    const std::size_t a_words = static_cast<std::size_t>(j.m_tiles) * static_cast<std::size_t>(j.k);
+    const std::size_t w_words = static_cast<std::size_t>(j.n_tiles) * static_cast<std::size_t>(j.k);
+    const bool offer_a = next_a < a_words && chance(options_.operand_valid_rate);
+    const bool offer_w = next_w < w_words && chance(options_.operand_valid_rate);
+    if (offer_a) pack_a(j, next_a);
+    if (offer_w) pack_w(j, next_w);
+    model_->a_valid = offer_a ? 1 : 0;
+    model_->w_valid = offer_w ? 1 : 0;
+    model_->c_ready = chance(options_.result_ready_rate) ? 1 : 0;
+    model_->eval();
+    if (model_->a_valid && model_->a_ready) ++next_a;
+    if (model_->w_valid && model_->w_ready) ++next_w;
+    if (out != nullptr && model_->c_valid && model_->c_ready) take_row(j, *out);
+    tick();
+  }
+
+  void take_row(const Job& j, RtlGemmResult& out) {
+    const long tile_rows = static_cast<long>(rows_taken_ / static_cast<std::size_t>(ROWS));
+    const int r = static_cast<int>(rows_taken_ % static_cast<std::size_t>(ROWS));
+    const int mt = j.mt0 + static_cast<int>(tile_rows / j.n_tiles);
+    const int nt = j.nt0 + static_cast<int>(tile_rows % j.n_tiles);
+    const int row = mt * ROWS + r;
+    for (int c = 0; c < COLS; ++c) {
+      const int col = nt * COLS + c;
+      if (row < j.m && col < j.n) {
+        out.c[static_cast<std::size_t>(row) * static_cast<std::size_t>(j.n) +
+              static_cast<std::size_t>(col)] = get_word(model_->c_data, c);
+      }
+    }
+    ++rows_taken_;
+  }
+
+  void run_job(const Job& j, RtlGemmResult& out) {
+    std::size_t next_a = 0, next_w = 0;
+    if (options_.preload_operands) preload(j);
+    rows_taken_ = 0;
+    begin(j, options_.preload_operands);
+    const std::uint64_t limit =
+        cycles_ + 64 +
+        64ull * static_cast<std::uint64_t>(j.k + COLS + ROWS) *
+            static_cast<std::uint64_t>(j.m_tiles * j.n_tiles + j.m_tiles + j.n_tiles) *
+            static_cast<std::uint64_t>(
+                1.0 / std::min(options_.operand_valid_rate, options_.result_ready_rate) + 1);
+    while (!model_->done) {
+      if (cycles_ > limit) throw std::runtime_error("rtl gemm: the engine stopped making progress");
+      step(j, next_a, next_w, &out);
+    }
+    if (model_->error) throw std::runtime_error("rtl gemm: the engine rejected the job sizes");
+    out.cycles += model_->cycles;
+    out.compute_cycles += model_->compute_cycles;
+    out.stall_cycles += model_->stall_cycles;
+    out.load_wait_cycles += model_->load_wait_cycles;
+    // The done pulse lasts one cycle.
+    model_->c_ready = 0;
+    model_->a_valid = 0;
+    model_->w_valid = 0;
+    tick();
+  }
+
+  // Fills the operand buffers as an earlier job would have, without clocks: the
+  // measurement then covers computing with operands already on chip.
+  void preload(const Job& j) {
+    RtlStreamOptions saved = options_;
+    options_.operand_valid_rate = 1.0;
+    options_.result_ready_rate = 1.0;
+    std::size_t next_a = 0, next_w = 0;
+    begin(j, false);
+    const std::size_t a_words = static_cast<std::size_t>(j.m_tiles) * static_cast<std::size_t>(j.k);
+    const std::size_t w_words = static_cast<std::size_t>(j.n_tiles) * static_cast<std::size_t>(j.k);
+    while (next_a < a_words || next_w < w_words) step(j, next_a, next_w, nullptr);
+    // Let that job finish unobserved; its results are discarded.
+    RtlGemmResult discard;
+    discard.c.assign(static_cast<std::size_t>(j.m) * static_cast<std::size_t>(j.n), 0);
+    rows_taken_ = 0;
+    while (!model_->done) step(j, next_a, next_w, &discard);
+    tick();
+    options_ = saved;
+  }
+
+  void open_trace(const std::string& path) {
+    close_trace();
+    if (path.empty()) return;
+    trace_ = std::make_unique<VerilatedFstC>();
+    model_->trace(trace_.get(), 99);
+    trace_->open(path.c_str());
+  }
+  void close_trace() {
+    if (trace_) trace_->close();
+    trace_.reset();
+  }
+
+  std::unique_ptr<VerilatedContext> context_;
+  std::unique_ptr<Model> model_;
+  std::unique_ptr<VerilatedFstC> trace_;
+  std::mt19937 rng_;
+  RtlStreamOptions options_;
+  std::uint64_t cycles_ = 0;
+  std::size_t rows_taken_ = 0;
+};
+
+}  // namespace tessera::sim
