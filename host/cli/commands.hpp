@@ -17,6 +17,7 @@ struct Command {
 
 Command add_run_command(CLI::App& app);
 Command add_eval_command(CLI::App& app);
+Command add_bench_command(CLI::App& app);
 Command add_models_command(CLI::App& app);
 
 // Accepts the names of runtime::available_devices() and lists them otherwise.

@@ -13,9 +13,9 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", TESSERA_VERSION);
   app.require_subcommand(1);
 
-  const std::vector<tessera::cli::Command> commands = {tessera::cli::add_run_command(app),
-                                                       tessera::cli::add_eval_command(app),
-                                                       tessera::cli::add_models_command(app)};
+  const std::vector<tessera::cli::Command> commands = {
+      tessera::cli::add_run_command(app), tessera::cli::add_eval_command(app),
+      tessera::cli::add_bench_command(app), tessera::cli::add_models_command(app)};
 
   try {
     app.parse(argc, argv);

@@ -86,7 +86,8 @@ module tessera_gemm_engine #(
   logic [$clog2(FIFO_DEPTH)-1:0] fifo_head, fifo_tail;
   logic push, pop, en;
   logic [ROWS-1:0] row_retire, retire_q;
-  logic [ROWS*COLS*32-1:0] results;
+  logic [$clog2(ROWS)-1:0] read_row;
+  logic [COLS*32-1:0] retired_row;
 
   assign pop     = c_valid && c_ready;
   assign push    = |retire_q;
@@ -95,11 +96,10 @@ module tessera_gemm_engine #(
   // A retire seen now is pushed next cycle: keep room for it and for one in flight.
   assign en = (32'(fifo_count) + (push ? 32'd1 : 32'd0)) <= 32'(FIFO_DEPTH - 2);
 
-  logic [COLS*32-1:0] retired_row;
   always_comb begin
-    retired_row = '0;
+    read_row = '0;
     for (int r = 0; r < ROWS; r++) begin
-      if (retire_q[r]) retired_row = results[r*COLS*32+:COLS*32];
+      if (retire_q[r]) read_row = $clog2(ROWS)'(r);
     end
   end
 
@@ -175,7 +175,8 @@ module tessera_gemm_engine #(
       .beat_flush(s1_flush),
       .a_column  (s1_a),
       .w_column  (s1_w),
-      .results   (results),
+      .read_row  (read_row),
+      .read_data (retired_row),
       .row_retire(row_retire)
   );
 

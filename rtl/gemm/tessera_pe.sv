@@ -30,27 +30,29 @@ module tessera_pe (
   assign product = a_in * w_in;
   assign retire  = en && valid_in && (first_in || flush_in) && active;
 
+  // The east-going beat (operand and tags) moves as one register.
+  logic [10:0] east_q;
+  assign {valid_out, first_out, flush_out, a_out} = east_q;
+
+  // Only the control state is reset; operands and sums are don't-care until a valid
+  // beat defines them (fewer reset muxes in hardware and in simulation).
   always_ff @(posedge clk) begin
     if (!rst_n) begin
-      acc       <= '0;
-      active    <= 1'b0;
-      result    <= '0;
-      valid_out <= 1'b0;
-      first_out <= 1'b0;
-      flush_out <= 1'b0;
-      a_out     <= '0;
-      w_out     <= '0;
+      active <= 1'b0;
+      east_q <= '0;
     end else if (en) begin
-      valid_out <= valid_in;
-      first_out <= first_in;
-      flush_out <= flush_in;
-      a_out     <= a_in;
-      w_out     <= w_in;
+      east_q <= {valid_in, first_in, flush_in, a_in};
+      if (valid_in && (first_in || flush_in)) active <= !flush_in;
+    end
+  end
+
+  always_ff @(posedge clk) begin
+    if (en) begin
+      w_out <= w_in;
       if (valid_in) begin
         if (first_in || flush_in) begin
           if (active) result <= acc;
-          acc    <= flush_in ? 32'sd0 : 32'(product);
-          active <= !flush_in;
+          acc <= flush_in ? 32'sd0 : 32'(product);
         end else begin
           acc <= acc + 32'(product);
         end

@@ -5,7 +5,8 @@
 // is delayed r cycles and column c of W c cycles, so PE(r,c) sees A[r][k] and W[c][k]
 // together, r + c cycles after the beat entered. When PE(r, COLS-1) retires a tile,
 // all of row r has: `row_retire[r]` goes high for that cycle and the row's results
-// can be read from the next cycle on (`results`, PE(r,c) at [32(r*COLS+c) +: 32]).
+// can be read from the next cycle on: `read_data` is row `read_row` (PE(r,c) at
+// [32c +: 32]).
 module tessera_systolic_array #(
     parameter int ROWS = 16,
     parameter int COLS = 16
@@ -18,7 +19,8 @@ module tessera_systolic_array #(
     input  logic                     beat_flush,
     input  logic [       ROWS*8-1:0] a_column,
     input  logic [       COLS*8-1:0] w_column,
-    output logic [ROWS*COLS*32-1:0]  results,
+    input  logic [$clog2(ROWS)-1:0]  read_row,
+    output logic [      COLS*32-1:0] read_data,
     output logic [         ROWS-1:0] row_retire
 );
   // Skewed operands at the array's west (rows) and north (columns) edges.
@@ -81,22 +83,26 @@ module tessera_systolic_array #(
     end
   endgenerate
 
-  // Wires between PEs: east-going a and tags, south-going w.
-  logic [ROWS*(COLS+1)-1:0] h_valid, h_first, h_flush;
-  logic [ROWS*(COLS+1)*8-1:0] h_a;
-  logic [(ROWS+1)*COLS*8-1:0] v_w;
-  logic [ROWS*COLS-1:0] retire;
+  // Wires between PEs (unpacked, one element per link: Verilator then schedules each
+  // link on its own instead of iterating over one wide vector).
+  logic       h_valid[ROWS][COLS+1];
+  logic       h_first[ROWS][COLS+1];
+  logic       h_flush[ROWS][COLS+1];
+  logic [7:0] h_a    [ROWS][COLS+1];
+  logic [7:0] v_w    [ROWS+1][COLS];
+  logic       retire [ROWS][COLS];
+  logic [31:0] result[ROWS][COLS];
 
   generate
     for (r = 0; r < ROWS; r++) begin : g_west
-      assign h_valid[r*(COLS+1)]      = west_valid[r];
-      assign h_first[r*(COLS+1)]      = west_first[r];
-      assign h_flush[r*(COLS+1)]      = west_flush[r];
-      assign h_a[r*(COLS+1)*8+:8]     = west_a[r*8+:8];
-      assign row_retire[r]            = retire[r*COLS+COLS-1];
+      assign h_valid[r][0] = west_valid[r];
+      assign h_first[r][0] = west_first[r];
+      assign h_flush[r][0] = west_flush[r];
+      assign h_a[r][0]     = west_a[r*8+:8];
+      assign row_retire[r] = retire[r][COLS-1];
     end
     for (c = 0; c < COLS; c++) begin : g_north
-      assign v_w[c*8+:8] = north_w[c*8+:8];
+      assign v_w[0][c] = north_w[c*8+:8];
     end
     for (r = 0; r < ROWS; r++) begin : g_pe_row
       for (c = 0; c < COLS; c++) begin : g_pe_col
@@ -104,20 +110,26 @@ module tessera_systolic_array #(
             .clk      (clk),
             .rst_n    (rst_n),
             .en       (en),
-            .valid_in (h_valid[r*(COLS+1)+c]),
-            .first_in (h_first[r*(COLS+1)+c]),
-            .flush_in (h_flush[r*(COLS+1)+c]),
-            .a_in     (h_a[(r*(COLS+1)+c)*8+:8]),
-            .w_in     (v_w[(r*COLS+c)*8+:8]),
-            .valid_out(h_valid[r*(COLS+1)+c+1]),
-            .first_out(h_first[r*(COLS+1)+c+1]),
-            .flush_out(h_flush[r*(COLS+1)+c+1]),
-            .a_out    (h_a[(r*(COLS+1)+c+1)*8+:8]),
-            .w_out    (v_w[((r+1)*COLS+c)*8+:8]),
-            .result   (results[(r*COLS+c)*32+:32]),
-            .retire   (retire[r*COLS+c])
+            .valid_in (h_valid[r][c]),
+            .first_in (h_first[r][c]),
+            .flush_in (h_flush[r][c]),
+            .a_in     (h_a[r][c]),
+            .w_in     (v_w[r][c]),
+            .valid_out(h_valid[r][c+1]),
+            .first_out(h_first[r][c+1]),
+            .flush_out(h_flush[r][c+1]),
+            .a_out    (h_a[r][c+1]),
+            .w_out    (v_w[r+1][c]),
+            .result   (result[r][c]),
+            .retire   (retire[r][c])
         );
       end
+    end
+  endgenerate
+
+  generate
+    for (c = 0; c < COLS; c++) begin : g_read
+      assign read_data[c*32+:32] = result[read_row][c];
     end
   endgenerate
 
@@ -126,9 +138,9 @@ module tessera_systolic_array #(
   always_comb begin
     unused = 1'b0;
     for (int i = 0; i < ROWS; i++) begin
-      unused = unused ^ h_valid[i*(COLS+1)+COLS] ^ h_first[i*(COLS+1)+COLS] ^
-               h_flush[i*(COLS+1)+COLS] ^ (^h_a[(i*(COLS+1)+COLS)*8+:8]);
+      unused = unused ^ h_valid[i][COLS] ^ h_first[i][COLS] ^ h_flush[i][COLS] ^ (^h_a[i][COLS]);
+      for (int j = 0; j < COLS - 1; j++) unused = unused ^ retire[i][j];
     end
-    unused = unused ^ (^v_w[ROWS*COLS*8+:COLS*8]) ^ (^retire);
+    for (int j = 0; j < COLS; j++) unused = unused ^ (^v_w[ROWS][j]);
   end
 endmodule

@@ -99,15 +99,14 @@ class VerilatedGemmEngine final : public RtlGemm {
     int mt0, m_tiles, nt0, n_tiles;
   };
 
+  // Rising edge, then the clock goes low again; the falling edge is evaluated
+  // together with the next cycle's inputs (nothing in the engine uses it).
   void tick() {
     model_->clk = 1;
     model_->eval();
     if (trace_) trace_->dump(context_->time());
     context_->timeInc(1);
     model_->clk = 0;
-    model_->eval();
-    if (trace_) trace_->dump(context_->time());
-    context_->timeInc(1);
     ++cycles_;
   }
 
@@ -121,7 +120,6 @@ class VerilatedGemmEngine final : public RtlGemm {
     model_->eval();
     for (int i = 0; i < 2; ++i) tick();
     model_->rst_n = 1;
-    model_->eval();
   }
 
   // Operand word `index` of the job's A (or W) stream: column k of a row tile.
@@ -171,6 +169,8 @@ class VerilatedGemmEngine final : public RtlGemm {
     model_->w_valid = offer_w ? 1 : 0;
     model_->c_ready = chance(options_.result_ready_rate) ? 1 : 0;
     model_->eval();
+    if (trace_) trace_->dump(context_->time());
+    context_->timeInc(1);
     if (model_->a_valid && model_->a_ready) ++next_a;
     if (model_->w_valid && model_->w_ready) ++next_w;
     if (out != nullptr && model_->c_valid && model_->c_ready) take_row(j, *out);
