@@ -128,9 +128,11 @@ module tessera_gemm_engine #(
   logic issue_valid, issue_first, issue_flush, sequencing;
   logic [35:0] rows_expected, rows_emitted;
 
-  logic s1_valid, s1_first, s1_flush;
-  logic [ROWS*8-1:0] s1_a;
-  logic [COLS*8-1:0] s1_w;
+  logic s1_valid, s1_first, s1_flush, s1_operands;
+  logic [ROWS*8-1:0] s1_a, a_read;
+  logic [COLS*8-1:0] s1_w, w_read;
+  logic [AW-1:0] a_read_addr;
+  logic [WW-1:0] w_read_addr;
 
   always_comb begin
     issue_valid = 1'b0;
@@ -147,21 +149,32 @@ module tessera_gemm_engine #(
     end
   end
 
+  assign a_read_addr = AW'(a_base + 36'(kk));
+  assign w_read_addr = WW'(w_base + 36'(kk));
+
+  // Synchronous buffer reads without reset, so the buffers map to block RAM.
   always_ff @(posedge clk) begin
-    if (!rst_n) begin
-      s1_valid <= 1'b0;
-      s1_first <= 1'b0;
-      s1_flush <= 1'b0;
-      s1_a     <= '0;
-      s1_w     <= '0;
-    end else if (en) begin
-      s1_valid <= issue_valid;
-      s1_first <= issue_first;
-      s1_flush <= issue_flush;
-      s1_a     <= issue_valid && !issue_flush ? a_buf[AW'(a_base + 36'(kk))] : '0;
-      s1_w     <= issue_valid && !issue_flush ? w_buf[WW'(w_base + 36'(kk))] : '0;
+    if (en) begin
+      a_read <= a_buf[a_read_addr];
+      w_read <= w_buf[w_read_addr];
     end
   end
+
+  always_ff @(posedge clk) begin
+    if (!rst_n) begin
+      s1_valid    <= 1'b0;
+      s1_first    <= 1'b0;
+      s1_flush    <= 1'b0;
+      s1_operands <= 1'b0;
+    end else if (en) begin
+      s1_valid    <= issue_valid;
+      s1_first    <= issue_first;
+      s1_flush    <= issue_flush;
+      s1_operands <= issue_valid && !issue_flush;
+    end
+  end
+  assign s1_a = s1_operands ? a_read : '0;
+  assign s1_w = s1_operands ? w_read : '0;
 
   tessera_systolic_array #(
       .ROWS(ROWS),

@@ -1,0 +1,17 @@
+# Runs scripts/synth on the 8x8 engine and checks the report: one DSP per PE.
+execute_process(COMMAND ${SCRIPT} --array 8x8 --buffer-words 1024 --out ${OUT}
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "scripts/synth failed (${rc}):\n${out}\n${err}")
+endif()
+file(READ ${OUT}/gemm_engine_8x8.json report)
+string(JSON dsp GET "${report}" dsp)
+string(JSON pes GET "${report}" pes)
+string(JSON bram GET "${report}" bram36)
+message(STATUS "${out}")
+if(dsp LESS pes)
+  message(FATAL_ERROR "only ${dsp} DSPs for ${pes} PEs: some multipliers went to LUTs")
+endif()
+if(bram EQUAL 0)
+  message(FATAL_ERROR "the operand buffers did not map to block RAM")
+endif()
