@@ -1,0 +1,227 @@
+// The accelerator's top level: the device register map (docs/rtl.md), a DMA that
+// streams tiled operands from device memory into the GEMM engine and its results
+// back, and the engine. The SystemC platform drives these ports.
+//
+// Memory ports move one word of WORD_BYTES = ROWS bytes (the array edge; ROWS ==
+// COLS). Reads: a request handshake (mem_rd_*) and in-order responses that are
+// always accepted (mem_rsp_*). Writes: one handshake per word (mem_wr_*).
+//
+// Operands in device memory are tiled as the engine consumes them: A at A_ADDR holds
+// m_tiles*K words, word (mt, k) = column k of row tile mt; W at W_ADDR likewise.
+// Results go to C_ADDR, one tile row (COLS int32 = 4 words) after the other, tiles
+// in (mt, nt) order. The ICD packs and unpacks these layouts.
+module tessera_accel_top #(
+    parameter int ROWS    = 16,
+    parameter int COLS    = 16,
+    parameter int A_DEPTH = 4096,
+    parameter int W_DEPTH = 4096
+) (
+    input  logic                    clk,
+    input  logic                    rst_n,
+    // Register bus: one access per cycle; reads return in the same cycle.
+    input  logic                    csr_write,
+    input  logic                    csr_read,
+    input  logic [             7:0] csr_addr,
+    input  logic [            31:0] csr_wdata,
+    output logic [            31:0] csr_rdata,
+    output logic                    irq,          // STATUS.DONE
+    // Memory read requests and responses.
+    output logic                    mem_rd_valid,
+    input  logic                    mem_rd_ready,
+    output logic [            31:0] mem_rd_addr,
+    input  logic                    mem_rsp_valid,
+    input  logic [     ROWS*8-1:0] mem_rsp_data,
+    // Memory writes.
+    output logic                    mem_wr_valid,
+    input  logic                    mem_wr_ready,
+    output logic [            31:0] mem_wr_addr,
+    output logic [     ROWS*8-1:0] mem_wr_data
+);
+  localparam int WORD_BYTES = ROWS;
+  localparam int ROW_WORDS = COLS * 4 / WORD_BYTES;  // words per result row
+
+  // ---- Register map ------------------------------------------------------------------
+  localparam logic [7:0] REG_ID = 8'h00;         // RO "TSRA"
+  localparam logic [7:0] REG_VERSION = 8'h04;    // RO
+  localparam logic [7:0] REG_CONFIG = 8'h08;     // RO: ROWS[7:0] COLS[15:8] log2(A_DEPTH)[23:16] log2(W_DEPTH)[31:24]
+  localparam logic [7:0] REG_CTRL = 8'h10;       // WO: bit 0 START
+  localparam logic [7:0] REG_STATUS = 8'h14;     // RO: bit 0 BUSY, bit 1 DONE, bit 2 ERROR
+  localparam logic [7:0] REG_M_TILES = 8'h18;    // RW
+  localparam logic [7:0] REG_N_TILES = 8'h1c;    // RW
+  localparam logic [7:0] REG_K = 8'h20;          // RW
+  localparam logic [7:0] REG_A_ADDR = 8'h24;     // RW, byte address, word aligned
+  localparam logic [7:0] REG_W_ADDR = 8'h28;     // RW
+  localparam logic [7:0] REG_C_ADDR = 8'h2c;     // RW
+  localparam logic [7:0] REG_CYCLES_LO = 8'h40;  // RO, start to done
+  localparam logic [7:0] REG_CYCLES_HI = 8'h44;
+  localparam logic [7:0] REG_STALL_LO = 8'h48;   // RO, compute cycles lost to result writes
+  localparam logic [7:0] REG_STALL_HI = 8'h4c;
+  localparam logic [7:0] REG_LOAD_WAIT_LO = 8'h50;  // RO, load cycles waiting on memory
+  localparam logic [7:0] REG_LOAD_WAIT_HI = 8'h54;
+
+  logic [$clog2(COLS*4/ROWS+1)-1:0] words_left;  // result writer, below
+  logic [15:0] m_tiles, n_tiles;
+  logic [19:0] k_len;
+  logic [31:0] a_addr, w_addr, c_addr;
+  logic done_flag, engine_finished;  // DONE waits for the last result words to be written
+  logic engine_start, engine_busy, engine_done, engine_error;
+  logic [63:0] cycles, compute_cycles, stall_cycles, load_wait_cycles;
+
+  assign engine_start = csr_write && csr_addr == REG_CTRL && csr_wdata[0] && !engine_busy;
+  assign irq = done_flag;
+
+  always_ff @(posedge clk) begin
+    if (!rst_n) begin
+      m_tiles   <= '0;
+      n_tiles   <= '0;
+      k_len     <= '0;
+      a_addr    <= '0;
+      w_addr    <= '0;
+      c_addr    <= '0;
+      done_flag <= 1'b0;
+      engine_finished <= 1'b0;
+    end else begin
+      if (csr_write && !engine_busy) begin
+        case (csr_addr)
+          REG_M_TILES: m_tiles <= csr_wdata[15:0];
+          REG_N_TILES: n_tiles <= csr_wdata[15:0];
+          REG_K: k_len <= csr_wdata[19:0];
+          REG_A_ADDR: a_addr <= csr_wdata;
+          REG_W_ADDR: w_addr <= csr_wdata;
+          REG_C_ADDR: c_addr <= csr_wdata;
+          default: ;
+        endcase
+      end
+      if (engine_start) begin
+        done_flag       <= 1'b0;
+        engine_finished <= 1'b0;
+      end
+      if (engine_done) engine_finished <= 1'b1;
+      // engine_finished is set the cycle after done, when the writer holds the last row.
+      if (engine_finished && words_left == 0 && !engine_start) begin
+        done_flag       <= 1'b1;
+        engine_finished <= 1'b0;
+      end
+    end
+  end
+
+  always_comb begin
+    csr_rdata = '0;
+    if (csr_read) begin
+      case (csr_addr)
+        REG_ID: csr_rdata = 32'h54535241;
+        REG_VERSION: csr_rdata = 32'h00010000;
+        REG_CONFIG:
+        csr_rdata = {8'($clog2(W_DEPTH)), 8'($clog2(A_DEPTH)), 8'(COLS), 8'(ROWS)};
+        REG_STATUS: csr_rdata = {29'd0, engine_error, done_flag, engine_busy};
+        REG_M_TILES: csr_rdata = {16'd0, m_tiles};
+        REG_N_TILES: csr_rdata = {16'd0, n_tiles};
+        REG_K: csr_rdata = {12'd0, k_len};
+        REG_A_ADDR: csr_rdata = a_addr;
+        REG_W_ADDR: csr_rdata = w_addr;
+        REG_C_ADDR: csr_rdata = c_addr;
+        REG_CYCLES_LO: csr_rdata = cycles[31:0];
+        REG_CYCLES_HI: csr_rdata = cycles[63:32];
+        REG_STALL_LO: csr_rdata = stall_cycles[31:0];
+        REG_STALL_HI: csr_rdata = stall_cycles[63:32];
+        REG_LOAD_WAIT_LO: csr_rdata = load_wait_cycles[31:0];
+        REG_LOAD_WAIT_HI: csr_rdata = load_wait_cycles[63:32];
+        default: csr_rdata = '0;
+      endcase
+    end
+  end
+
+  // ---- Operand DMA: request A's words, then W's; route responses in order ------------
+  logic [35:0] a_words, w_words, requested, received;
+  logic loading;
+  assign a_words = 36'(m_tiles) * 36'(k_len);
+  assign w_words = 36'(n_tiles) * 36'(k_len);
+  // Only while the engine is loading: a job whose sizes it rejected fetches nothing.
+  assign mem_rd_valid = loading && engine_busy && requested < a_words + w_words;
+  assign mem_rd_addr = requested < a_words ? a_addr + 32'(requested * 36'(WORD_BYTES))
+                                           : w_addr + 32'((requested - a_words) * 36'(WORD_BYTES));
+
+  logic a_valid, w_valid, a_ready, w_ready;
+  assign a_valid = mem_rsp_valid && received < a_words;
+  assign w_valid = mem_rsp_valid && received >= a_words;
+
+  always_ff @(posedge clk) begin
+    if (!rst_n) begin
+      loading   <= 1'b0;
+      requested <= '0;
+      received  <= '0;
+    end else begin
+      if (engine_start) begin
+        loading   <= 1'b1;
+        requested <= '0;
+        received  <= '0;
+      end else begin
+        if (mem_rd_valid && mem_rd_ready) requested <= requested + 1;
+        if (mem_rsp_valid) received <= received + 1;
+        if (loading && received + 36'(mem_rsp_valid) == a_words + w_words) loading <= 1'b0;
+      end
+    end
+  end
+
+  // ---- Result writer: each engine row becomes ROW_WORDS memory words ---------------
+  logic c_valid, c_ready;
+  logic [COLS*32-1:0] c_data, row_q;
+  logic [31:0] write_addr;
+  assign c_ready      = words_left == 0;
+  assign mem_wr_valid = words_left != 0;
+  assign mem_wr_addr  = write_addr;
+  assign mem_wr_data  = row_q[ROWS*8-1:0];
+
+  always_ff @(posedge clk) begin
+    if (!rst_n) begin
+      words_left <= '0;
+      write_addr <= '0;
+      row_q      <= '0;
+    end else begin
+      if (engine_start) write_addr <= c_addr;
+      if (c_valid && c_ready) begin
+        row_q      <= c_data;
+        words_left <= ($clog2(ROW_WORDS+1))'(ROW_WORDS);
+      end else if (mem_wr_valid && mem_wr_ready) begin
+        row_q      <= row_q >> (ROWS * 8);
+        words_left <= words_left - 1'b1;
+        write_addr <= write_addr + 32'(WORD_BYTES);
+      end
+    end
+  end
+
+  tessera_gemm_engine #(
+      .ROWS   (ROWS),
+      .COLS   (COLS),
+      .A_DEPTH(A_DEPTH),
+      .W_DEPTH(W_DEPTH)
+  ) engine (
+      .clk             (clk),
+      .rst_n           (rst_n),
+      .start           (engine_start),
+      .preloaded       (1'b0),
+      .m_tiles         (m_tiles),
+      .n_tiles         (n_tiles),
+      .k_len           (k_len),
+      .busy            (engine_busy),
+      .done            (engine_done),
+      .error           (engine_error),
+      .a_valid         (a_valid),
+      .a_ready         (a_ready),
+      .a_data          (mem_rsp_data),
+      .w_valid         (w_valid),
+      .w_ready         (w_ready),
+      .w_data          (mem_rsp_data),
+      .c_valid         (c_valid),
+      .c_ready         (c_ready),
+      .c_data          (c_data),
+      .cycles          (cycles),
+      .compute_cycles  (compute_cycles),
+      .stall_cycles    (stall_cycles),
+      .load_wait_cycles(load_wait_cycles)
+  );
+
+  // Responses are only requested while the engine loads, so it always accepts them.
+  logic unused;
+  assign unused = a_ready ^ w_ready ^ (^compute_cycles);
+endmodule

@@ -1,0 +1,190 @@
+#include <verilated.h>
+
+#include <deque>
+#include <random>
+#include <stdexcept>
+#include <string>
+
+#include "Vtessera_accel_top.h"
+#include "tessera/sim/rtl_accelerator.hpp"
+#include "verilator/gemm_engine_driver.hpp"
+
+namespace tessera::sim {
+namespace {
+
+constexpr int kSize = TESSERA_RTL_TOP_SIZE;
+constexpr std::size_t kWordBytes = kSize;
+
+class VerilatedAccelerator final : public RtlAccelerator {
+ public:
+  VerilatedAccelerator() : context_(std::make_unique<VerilatedContext>()) {
+    model_ = std::make_unique<Vtessera_accel_top>(context_.get());
+    model_->rst_n = 0;
+    model_->clk = 0;
+    model_->eval();
+    for (int i = 0; i < 2; ++i) cycle();
+    model_->rst_n = 1;
+  }
+  ~VerilatedAccelerator() override { model_->final(); }
+
+  hls::ArrayShape array() const override { return {kSize, kSize}; }
+
+  std::uint32_t read_register(std::uint8_t offset) override {
+    model_->csr_read = 1;
+    model_->csr_addr = offset;
+    model_->eval();
+    const std::uint32_t value = model_->csr_rdata;
+    model_->csr_read = 0;
+    return value;
+  }
+
+  void write_register(std::uint8_t offset, std::uint32_t value) override {
+    model_->csr_write = 1;
+    model_->csr_addr = offset;
+    model_->csr_wdata = value;
+    cycle();
+    model_->csr_write = 0;
+  }
+
+  AcceleratorRun gemm(const std::int8_t* a, const std::int8_t* w, int m, int n, int k,
+                      const MemoryModel& memory) override {
+    memory_ = memory;
+    rng_.seed(memory.seed);
+    const int m_tiles = (m + kSize - 1) / kSize, n_tiles = (n + kSize - 1) / kSize;
+    const std::size_t a_bytes =
+        static_cast<std::size_t>(m_tiles) * static_cast<std::size_t>(k) * kWordBytes;
+    const std::size_t w_bytes =
+        static_cast<std::size_t>(n_tiles) * static_cast<std::size_t>(k) * kWordBytes;
+    const std::size_t c_bytes =
+        static_cast<std::size_t>(m_tiles) * static_cast<std::size_t>(n_tiles) * kSize * kSize * 4;
+    const std::uint32_t a_addr = 0x1000, w_addr = static_cast<std::uint32_t>(a_addr + a_bytes),
+                        c_addr = static_cast<std::uint32_t>(w_addr + w_bytes);
+    dram_.assign(c_addr + c_bytes, 0xcd);
+    pack(a, m, k, m_tiles, a_addr);
+    pack(w, n, k, n_tiles, w_addr);
+    write_register(reg::kMTiles, static_cast<std::uint32_t>(m_tiles));
+    write_register(reg::kNTiles, static_cast<std::uint32_t>(n_tiles));
+    write_register(reg::kK, static_cast<std::uint32_t>(k));
+    write_register(reg::kAAddr, a_addr);
+    write_register(reg::kWAddr, w_addr);
+    write_register(reg::kCAddr, c_addr);
+    write_register(reg::kCtrl, 1);
+    const std::uint64_t limit = 1000 +
+                                64ull * (a_bytes + w_bytes + c_bytes) / kWordBytes *
+                                    static_cast<std::uint64_t>(memory.read_latency + 2) +
+                                100ull * static_cast<std::uint64_t>(m_tiles * n_tiles) *
+                                    static_cast<std::uint64_t>(k + 2 * kSize);
+    for (std::uint64_t i = 0; !(read_register(reg::kStatus) & reg::kStatusDone); ++i) {
+      if (i > limit) throw std::runtime_error("rtl accelerator: no DONE; the job hangs");
+      cycle();
+    }
+    if (read_register(reg::kStatus) & reg::kStatusError) {
+      throw std::runtime_error("rtl accelerator: STATUS.ERROR, the engine rejected the sizes");
+    }
+    AcceleratorRun run;
+    run.cycles = (static_cast<std::uint64_t>(read_register(reg::kCyclesHi)) << 32) |
+                 read_register(reg::kCyclesLo);
+    run.stall_cycles = (static_cast<std::uint64_t>(read_register(reg::kStallHi)) << 32) |
+                       read_register(reg::kStallLo);
+    run.load_wait_cycles = (static_cast<std::uint64_t>(read_register(reg::kLoadWaitHi)) << 32) |
+                           read_register(reg::kLoadWaitLo);
+    run.c.assign(static_cast<std::size_t>(m) * static_cast<std::size_t>(n), 0);
+    for (int mt = 0; mt < m_tiles; ++mt) {
+      for (int nt = 0; nt < n_tiles; ++nt) {
+        for (int r = 0; r < kSize; ++r) {
+          const std::size_t row_at =
+              c_addr + ((static_cast<std::size_t>(mt) * static_cast<std::size_t>(n_tiles) +
+                         static_cast<std::size_t>(nt)) *
+                            kSize +
+                        static_cast<std::size_t>(r)) *
+                           kSize * 4;
+          for (int c = 0; c < kSize; ++c) {
+            const int row = mt * kSize + r, col = nt * kSize + c;
+            if (row >= m || col >= n) continue;
+            std::int32_t value;
+            std::memcpy(&value, &dram_[row_at + static_cast<std::size_t>(c) * 4], 4);
+            run.c[static_cast<std::size_t>(row) * static_cast<std::size_t>(n) +
+                  static_cast<std::size_t>(col)] = value;
+          }
+        }
+      }
+    }
+    return run;
+  }
+
+ private:
+  // Tiled layout: word (tile, k) holds column k of the tile's rows.
+  void pack(const std::int8_t* x, int rows, int k, int tiles, std::uint32_t base) {
+    for (int t = 0; t < tiles; ++t) {
+      for (int kk = 0; kk < k; ++kk) {
+        for (int r = 0; r < kSize; ++r) {
+          const int row = t * kSize + r;
+          const std::size_t at = base +
+                                 (static_cast<std::size_t>(t) * static_cast<std::size_t>(k) +
+                                  static_cast<std::size_t>(kk)) *
+                                     kWordBytes +
+                                 static_cast<std::size_t>(r);
+          dram_[at] =
+              static_cast<std::uint8_t>(row < rows ? x[static_cast<long>(row) * k + kk] : 0);
+        }
+      }
+    }
+  }
+
+  bool chance(double rate) {
+    return rate >= 1.0 || std::uniform_real_distribution<double>(0, 1)(rng_) < rate;
+  }
+
+  // One clock with the memory model answering the top's ports.
+  void cycle() {
+    // Responses whose latency has elapsed go out, one per cycle, in order.
+    const bool respond = !pending_.empty() && pending_.front().ready_at <= cycles_;
+    model_->mem_rsp_valid = respond ? 1 : 0;
+    if (respond) {
+      for (std::size_t b = 0; b < kWordBytes; ++b) {
+        set_byte(model_->mem_rsp_data, static_cast<int>(b),
+                 static_cast<std::int8_t>(dram_.at(pending_.front().addr + b)));
+      }
+    }
+    model_->mem_rd_ready = 1;
+    model_->mem_wr_ready = chance(memory_.write_ready_rate) ? 1 : 0;
+    model_->eval();
+    if (respond) pending_.pop_front();
+    if (model_->mem_rd_valid && model_->mem_rd_ready) {
+      pending_.push_back(
+          {model_->mem_rd_addr, cycles_ + static_cast<std::uint64_t>(memory_.read_latency)});
+    }
+    if (model_->mem_wr_valid && model_->mem_wr_ready) {
+      for (std::size_t b = 0; b < kWordBytes; ++b) {
+        const std::uint32_t word =
+            reinterpret_cast<const std::uint32_t*>(&model_->mem_wr_data)[b / 4];
+        dram_.at(model_->mem_wr_addr + b) = static_cast<std::uint8_t>(word >> (8 * (b % 4)));
+      }
+    }
+    model_->clk = 1;
+    model_->eval();
+    model_->clk = 0;
+    ++cycles_;
+  }
+
+  struct Pending {
+    std::uint32_t addr;
+    std::uint64_t ready_at;
+  };
+
+  std::unique_ptr<VerilatedContext> context_;
+  std::unique_ptr<Vtessera_accel_top> model_;
+  std::vector<std::uint8_t> dram_;
+  std::deque<Pending> pending_;
+  MemoryModel memory_;
+  std::mt19937 rng_;
+  std::uint64_t cycles_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<RtlAccelerator> make_rtl_accelerator() {
+  return std::make_unique<VerilatedAccelerator>();
+}
+
+}  // namespace tessera::sim
