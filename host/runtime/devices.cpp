@@ -1,6 +1,7 @@
 #include <stdexcept>
 
 #include "runtime/device.hpp"
+#include "runtime/hls_kernels.hpp"
 #include "runtime/int8_model.hpp"
 #include "tessera/hls/kernels.hpp"
 #include "tessera/models/reference_model.hpp"
@@ -17,17 +18,6 @@ class ReferenceDevice final : public Device {
 
  private:
   models::ReferenceModel model_;
-};
-
-// The HLS C models, called directly on the CPU.
-class HlsKernels final : public Int8Kernels {
- public:
-  explicit HlsKernels(hls::ArrayShape array) : array_(array) {}
-  void gemm(const hls::GemmArgs& args) override { hls::gemm_or_throw(array_, args); }
-  void attention(const hls::AttentionArgs& args) override { hls::attention_or_throw(args); }
-
- private:
-  hls::ArrayShape array_;
 };
 
 class HlsDevice final : public Device {

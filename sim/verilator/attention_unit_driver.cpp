@@ -1,5 +1,4 @@
 #include <verilated.h>
-#include <verilated_fst_c.h>
 
 #include <cstring>
 #include <random>
@@ -8,6 +7,7 @@
 
 #include "Vtessera_attention_unit.h"
 #include "tessera/sim/rtl_attention.hpp"
+#include "verilator/fst_trace.hpp"
 #include "verilator/gemm_engine_driver.hpp"
 
 namespace tessera::sim {
@@ -30,7 +30,7 @@ class VerilatedAttentionUnit final : public RtlAttention {
     reset();
   }
   ~VerilatedAttentionUnit() override {
-    close_trace();
+    trace_.close();
     model_->final();
   }
 
@@ -40,7 +40,7 @@ class VerilatedAttentionUnit final : public RtlAttention {
   RtlAttentionStats attention(const hls::AttentionArgs& g,
                               const RtlStreamOptions& options) override {
     check(g);
-    open_trace(options.fst_path);
+    trace_.open(*model_, options.fst_path);
     rng_.seed(options.seed);
     options_ = options;
     RtlAttentionStats stats;
@@ -50,7 +50,7 @@ class VerilatedAttentionUnit final : public RtlAttention {
         ++stats.jobs;
       }
     }
-    close_trace();
+    trace_.close();
     return stats;
   }
 
@@ -76,14 +76,14 @@ class VerilatedAttentionUnit final : public RtlAttention {
   void tick() {
     model_->clk = 1;
     model_->eval();
-    if (trace_) trace_->dump(context_->time());
+    trace_.dump(context_->time());
     context_->timeInc(1);
     model_->clk = 0;
   }
 
   void settle() {
     model_->eval();
-    if (trace_) trace_->dump(context_->time());
+    trace_.dump(context_->time());
     context_->timeInc(1);
   }
 
@@ -166,21 +166,9 @@ class VerilatedAttentionUnit final : public RtlAttention {
     return model_->cycles;
   }
 
-  void open_trace(const std::string& path) {
-    close_trace();
-    if (path.empty()) return;
-    trace_ = std::make_unique<VerilatedFstC>();
-    model_->trace(trace_.get(), 99);
-    trace_->open(path.c_str());
-  }
-  void close_trace() {
-    if (trace_) trace_->close();
-    trace_.reset();
-  }
-
   std::unique_ptr<VerilatedContext> context_;
   std::unique_ptr<Vtessera_attention_unit> model_;
-  std::unique_ptr<VerilatedFstC> trace_;
+  FstTrace trace_;
   std::mt19937 rng_;
   RtlStreamOptions options_;
 };

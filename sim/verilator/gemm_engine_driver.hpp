@@ -4,7 +4,6 @@
 // size, each its own Verilator class): a template over the model class.
 
 #include <verilated.h>
-#include <verilated_fst_c.h>
 
 #include <algorithm>
 #include <memory>
@@ -13,6 +12,7 @@
 #include <string>
 
 #include "tessera/sim/rtl_gemm.hpp"
+#include "verilator/fst_trace.hpp"
 
 namespace tessera::sim {
 
@@ -39,7 +39,7 @@ class VerilatedGemmEngine final : public RtlGemm {
     reset();
   }
   ~VerilatedGemmEngine() override {
-    close_trace();
+    trace_.close();
     model_->final();
   }
 
@@ -53,7 +53,7 @@ class VerilatedGemmEngine final : public RtlGemm {
       throw std::invalid_argument("rtl gemm: K = " + std::to_string(k) + " exceeds the " +
                                   std::to_string(DEPTH) + "-word operand buffers");
     }
-    open_trace(options.fst_path);
+    trace_.open(*model_, options.fst_path);
     rng_.seed(options.seed);
     options_ = options;
     RtlGemmResult result;
@@ -75,7 +75,7 @@ class VerilatedGemmEngine final : public RtlGemm {
         ++result.jobs;
       }
     }
-    close_trace();
+    trace_.close();
     return result;
   }
 
@@ -104,7 +104,7 @@ class VerilatedGemmEngine final : public RtlGemm {
   void tick() {
     model_->clk = 1;
     model_->eval();
-    if (trace_) trace_->dump(context_->time());
+    trace_.dump(context_->time());
     context_->timeInc(1);
     model_->clk = 0;
     ++cycles_;
@@ -169,7 +169,7 @@ class VerilatedGemmEngine final : public RtlGemm {
     model_->w_valid = offer_w ? 1 : 0;
     model_->c_ready = chance(options_.result_ready_rate) ? 1 : 0;
     model_->eval();
-    if (trace_) trace_->dump(context_->time());
+    trace_.dump(context_->time());
     context_->timeInc(1);
     if (model_->a_valid && model_->a_ready) ++next_a;
     if (model_->w_valid && model_->w_ready) ++next_w;
@@ -240,21 +240,9 @@ class VerilatedGemmEngine final : public RtlGemm {
     options_ = saved;
   }
 
-  void open_trace(const std::string& path) {
-    close_trace();
-    if (path.empty()) return;
-    trace_ = std::make_unique<VerilatedFstC>();
-    model_->trace(trace_.get(), 99);
-    trace_->open(path.c_str());
-  }
-  void close_trace() {
-    if (trace_) trace_->close();
-    trace_.reset();
-  }
-
   std::unique_ptr<VerilatedContext> context_;
   std::unique_ptr<Model> model_;
-  std::unique_ptr<VerilatedFstC> trace_;
+  FstTrace trace_;
   std::mt19937 rng_;
   RtlStreamOptions options_;
   std::uint64_t cycles_ = 0;

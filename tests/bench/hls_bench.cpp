@@ -2,12 +2,12 @@
 // speed, not hardware speed) and the int8 model path's tokens/s on stories260K.
 #include <benchmark/benchmark.h>
 
-#include <cstdio>
-#include <exception>
 #include <random>
 
 #include "runtime/device.hpp"
+#include "support/benchmark_main.hpp"
 #include "support/model_files.hpp"
+#include "support/random_data.hpp"
 #include "tessera/hls/kernels.hpp"
 #include "tessera/models/sampler.hpp"
 
@@ -17,10 +17,7 @@ using namespace tessera;
 
 std::vector<std::int8_t> random_int8(std::size_t n) {
   std::mt19937 rng(1);
-  std::uniform_int_distribution<int> d(-127, 127);
-  std::vector<std::int8_t> v(n);
-  for (auto& x : v) x = static_cast<std::int8_t>(d(rng));
-  return v;
+  return testing::random_int8(n, rng, -127, 127);
 }
 
 // Arguments: M, N, K, array size.
@@ -102,15 +99,5 @@ BENCHMARK(BM_DeviceDecode)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    testing::real_model_file("stories260K.bin");
-  } catch (const std::exception& error) {
-    std::fprintf(stderr, "hls_bench: %s\n", error.what());
-    return 1;
-  }
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  return tessera::testing::run_benchmarks_needing_model(argc, argv, "hls_bench");
 }

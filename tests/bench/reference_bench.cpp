@@ -3,9 +3,7 @@
 // loops in llama2.c run.c's order, the baseline the reference must at least match.
 #include <benchmark/benchmark.h>
 
-#include <cstdio>
-#include <exception>
-
+#include "support/benchmark_main.hpp"
 #include "support/model_files.hpp"
 #include "support/naive_llama.hpp"
 #include "tessera/models/reference_model.hpp"
@@ -51,15 +49,5 @@ BENCHMARK(BM_NaiveLoops)->Unit(benchmark::kMillisecond);
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    tessera::testing::real_model_file("stories260K.bin");
-  } catch (const std::exception& error) {
-    std::fprintf(stderr, "reference_bench: %s\n", error.what());
-    return 1;
-  }
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  return tessera::testing::run_benchmarks_needing_model(argc, argv, "reference_bench");
 }

@@ -3,6 +3,7 @@
 
 #include <random>
 
+#include "support/random_data.hpp"
 #include "tessera/hls/kernels.hpp"
 #include "tessera/models/int8_reference.hpp"
 
@@ -11,13 +12,7 @@ namespace {
 
 using models::int8_reference::gemm;
 
-std::vector<std::int8_t> random_int8(std::size_t n, std::mt19937& rng, int lo = -128,
-                                     int hi = 127) {
-  std::uniform_int_distribution<int> d(lo, hi);
-  std::vector<std::int8_t> v(n);
-  for (auto& x : v) x = static_cast<std::int8_t>(d(rng));
-  return v;
-}
+using testing::random_int8;
 
 std::vector<std::int32_t> run_int32(ArrayShape array, const std::vector<std::int8_t>& a,
                                     const std::vector<std::int8_t>& w, int m, int n, int k) {

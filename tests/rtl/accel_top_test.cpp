@@ -4,18 +4,14 @@
 
 #include <random>
 
+#include "support/random_data.hpp"
 #include "tessera/hls/kernels.hpp"
 #include "tessera/sim/rtl_accelerator.hpp"
 
 namespace tessera::sim {
 namespace {
 
-std::vector<std::int8_t> random_int8(std::size_t n, std::mt19937& rng) {
-  std::uniform_int_distribution<int> d(-128, 127);
-  std::vector<std::int8_t> v(n);
-  for (auto& x : v) x = static_cast<std::int8_t>(d(rng));
-  return v;
-}
+using testing::random_int8;
 
 TEST(RtlAcceleratorTop, IdentifiesItself) {
   auto top = make_rtl_accelerator();
@@ -41,15 +37,7 @@ TEST(RtlAcceleratorTop, GemmsThroughMemoryMatchTheHlsModel) {
     const int k = i == 1 ? 1 : depth(rng);
     const auto a = random_int8(static_cast<std::size_t>(m * k), rng);
     const auto w = random_int8(static_cast<std::size_t>(n * k), rng);
-    std::vector<std::int32_t> expected(static_cast<std::size_t>(m * n));
-    hls::GemmArgs g;
-    g.a = a.data();
-    g.w = w.data();
-    g.m = m;
-    g.n = n;
-    g.k = k;
-    g.c_int32 = expected.data();
-    hls::gemm_or_throw(top->array(), g);
+    const auto expected = testing::hls_gemm_int32(top->array(), a, w, m, n, k);
     MemoryModel memory;
     memory.read_latency = 1 + i % 7;
     memory.write_ready_rate = i % 2 ? 0.3 : 1.0;

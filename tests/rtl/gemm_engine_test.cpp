@@ -7,42 +7,26 @@
 #include <cstdlib>
 #include <random>
 
+#include "support/random_data.hpp"
 #include "tessera/hls/kernels.hpp"
 #include "tessera/sim/rtl_gemm.hpp"
 
 namespace tessera::sim {
 namespace {
 
-std::vector<std::int8_t> random_int8(std::size_t n, std::mt19937& rng) {
-  std::uniform_int_distribution<int> d(-128, 127);
-  std::vector<std::int8_t> v(n);
-  for (auto& x : v) x = static_cast<std::int8_t>(d(rng));
-  return v;
-}
+using testing::random_int8;
 
 std::size_t count(int a, int b) {
   return static_cast<std::size_t>(a) * static_cast<std::size_t>(b);
 }
 
-std::vector<std::int32_t> hls_gemm(hls::ArrayShape array, const std::vector<std::int8_t>& a,
-                                   const std::vector<std::int8_t>& w, int m, int n, int k) {
-  std::vector<std::int32_t> c(count(m, n));
-  hls::GemmArgs g;
-  g.a = a.data();
-  g.w = w.data();
-  g.m = m;
-  g.n = n;
-  g.k = k;
-  g.c_int32 = c.data();
-  hls::gemm_or_throw(array, g);
-  return c;
-}
+using testing::hls_gemm_int32;
 
 // Runs one case on the RTL and compares with the HLS model; on a mismatch, re-runs it
 // with a waveform when TESSERA_FST_DIR is set.
 void check_case(RtlGemm& rtl, const std::vector<std::int8_t>& a, const std::vector<std::int8_t>& w,
                 int m, int n, int k, RtlStreamOptions options, const std::string& name) {
-  const auto expected = hls_gemm(rtl.array(), a, w, m, n, k);
+  const auto expected = hls_gemm_int32(rtl.array(), a, w, m, n, k);
   const RtlGemmResult got = rtl.gemm(a.data(), w.data(), m, n, k, options);
   if (got.c == expected) return;
   std::string wave = "set TESSERA_FST_DIR to dump a waveform";
@@ -151,7 +135,7 @@ TEST(RtlGemmCycles, Utilization256CubedOn16x16) {
   RtlStreamOptions options;
   options.preload_operands = true;
   const RtlGemmResult r = rtl->gemm(a.data(), w.data(), 256, 256, 256, options);
-  EXPECT_EQ(r.c, hls_gemm({16, 16}, a, w, 256, 256, 256));
+  EXPECT_EQ(r.c, hls_gemm_int32({16, 16}, a, w, 256, 256, 256));
   const double utilization =
       256.0 * 256.0 * 256.0 / (256.0 * static_cast<double>(r.compute_cycles));
   RecordProperty("compute_cycles", std::to_string(r.compute_cycles));

@@ -6,6 +6,7 @@
 
 #include "runtime/device.hpp"
 #include "runtime/evaluation.hpp"
+#include "runtime/hls_kernels.hpp"
 #include "support/golden.hpp"
 #include "support/int8_reference_kernels.hpp"
 #include "support/model_files.hpp"
@@ -17,16 +18,6 @@ namespace {
 
 using testing::real_model_file;
 
-class HlsKernelsOn final : public Int8Kernels {
- public:
-  explicit HlsKernelsOn(hls::ArrayShape array) : array_(array) {}
-  void gemm(const hls::GemmArgs& args) override { hls::gemm_or_throw(array_, args); }
-  void attention(const hls::AttentionArgs& args) override { hls::attention_or_throw(args); }
-
- private:
-  hls::ArrayShape array_;
-};
-
 const models::Checkpoint& stories() {
   static const models::Checkpoint checkpoint =
       models::Checkpoint::load(real_model_file("stories260K.bin"));
@@ -37,7 +28,7 @@ const models::Checkpoint& stories() {
 // produce identical logits at every position.
 TEST(Int8Model, HlsKernelsMatchTheInt8ReferenceBitForBit) {
   testing::Int8ReferenceKernels reference_kernels;
-  HlsKernelsOn small({4, 4}), large({32, 32});
+  HlsKernels small({4, 4}), large({32, 32});
   Int8Model by_reference(stories(), 48, reference_kernels);
   Int8Model on_small(stories(), 48, small);
   Int8Model on_large(stories(), 48, large);
