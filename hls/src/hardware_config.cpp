@@ -1,0 +1,195 @@
+#include "tessera/hls/hardware_config.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace tessera::hls {
+namespace {
+
+using nlohmann::json;
+
+class Reader {
+ public:
+  Reader(const json& root, std::string origin) : root_(root), origin_(std::move(origin)) {}
+
+  [[noreturn]] void fail(const std::string& field, const std::string& problem) const {
+    throw ConfigError(origin_ + ": " + field + " " + problem);
+  }
+
+  const json& at(const std::string& field) const {
+    const json* node = &root_;
+    std::istringstream parts(field);
+    std::string part;
+    while (std::getline(parts, part, '.')) {
+      if (!node->is_object() || !node->contains(part)) fail(field, "is missing");
+      node = &(*node)[part];
+    }
+    return *node;
+  }
+
+  double number(const std::string& field) const {
+    const json& v = at(field);
+    if (!v.is_number()) fail(field, "must be a number");
+    const double d = v.get<double>();
+    if (!std::isfinite(d)) fail(field, "must be finite");
+    return d;
+  }
+
+  double positive(const std::string& field) const {
+    const double d = number(field);
+    if (!(d > 0)) fail(field, "= " + format(d) + " must be positive");
+    return d;
+  }
+
+  int positive_int(const std::string& field, double max = 1e9) const {
+    const double d = positive(field);
+    if (d != std::floor(d) || d > max)
+      fail(field, "= " + format(d) + " must be a whole number <= " + format(max));
+    return static_cast<int>(d);
+  }
+
+  std::string text(const std::string& field) const {
+    const json& v = at(field);
+    if (!v.is_string() || v.get<std::string>().empty()) fail(field, "must be a non-empty string");
+    return v.get<std::string>();
+  }
+
+  static std::string format(double d) {
+    std::ostringstream out;
+    out << d;
+    return out.str();
+  }
+
+ private:
+  const json& root_;
+  std::string origin_;
+};
+
+void validate(const HardwareConfig& c, const Reader& r) {
+  if (!is_supported(c.array())) {
+    std::string known;
+    for (const ArrayShape& s : supported_arrays())
+      known += (known.empty() ? "" : ", ") + to_string(s);
+    r.fail("gemm_units.rows/cols", "= " + to_string(c.array()) +
+                                       " has no HLS kernel instantiation (supported: " + known +
+                                       ")");
+  }
+  if (c.gemm.buffer_words < kGemmKTile) {
+    r.fail("gemm_units.buffer_words", "= " + std::to_string(c.gemm.buffer_words) +
+                                          " is smaller than one tile's K chunk (" +
+                                          std::to_string(kGemmKTile) + " words)");
+  }
+  if (c.attention.head_size_max > kAttentionHeadMax) {
+    r.fail("attention_units.head_size_max", "= " + std::to_string(c.attention.head_size_max) +
+                                                " exceeds the attention kernel's " +
+                                                std::to_string(kAttentionHeadMax));
+  }
+  if (c.attention.context_max > kAttentionContextMax) {
+    r.fail("attention_units.context_max", "= " + std::to_string(c.attention.context_max) +
+                                              " exceeds the attention kernel's " +
+                                              std::to_string(kAttentionContextMax));
+  }
+  if (c.address_bits < 64 && c.memory.bytes > (std::uint64_t{1} << c.address_bits)) {
+    r.fail("memory.bytes", "= " + std::to_string(c.memory.bytes) + " is more than the " +
+                               std::to_string(c.address_bits) + "-bit address map holds");
+  }
+  // At most two int8 MACs per DSP slice (one is the usual mapping).
+  if (c.macs_per_cycle() > 2L * c.board.dsp_slices) {
+    r.fail("gemm_units", "need " + std::to_string(c.macs_per_cycle()) +
+                             " MACs per cycle, more than twice board.dsp_slices = " +
+                             std::to_string(c.board.dsp_slices));
+  }
+  if (c.on_chip_bits_needed() > c.on_chip_bits_available()) {
+    r.fail("gemm_units/attention_units", "need " + std::to_string(c.on_chip_bits_needed()) +
+                                             " bits of on-chip buffers, more than the board's " +
+                                             std::to_string(c.on_chip_bits_available()));
+  }
+}
+
+}  // namespace
+
+std::uint64_t HardwareConfig::on_chip_bits_needed() const {
+  const auto gemm_bits = static_cast<std::uint64_t>(gemm.count) *
+                         static_cast<std::uint64_t>(gemm.buffer_words) *
+                         static_cast<std::uint64_t>(gemm.rows + gemm.cols) * 8;
+  // Per position: a value row, a logit or weight (4 bytes) and a value scale (5 bytes).
+  const auto attention_bits = static_cast<std::uint64_t>(attention.count) *
+                              static_cast<std::uint64_t>(attention.context_max) *
+                              static_cast<std::uint64_t>(attention.head_size_max + 9) * 8;
+  return gemm_bits + attention_bits;
+}
+
+std::uint64_t HardwareConfig::on_chip_bits_available() const {
+  return static_cast<std::uint64_t>(board.bram36) * 36 * 1024 +
+         static_cast<std::uint64_t>(board.uram) * 288 * 1024;
+}
+
+HardwareConfig parse_hardware_config(const std::string& json_text, const std::string& origin) {
+  json root;
+  try {
+    root = json::parse(json_text);
+  } catch (const json::parse_error& error) {
+    throw ConfigError(origin + ": not valid JSON (" + std::string(error.what()) + ")");
+  }
+  if (!root.is_object()) throw ConfigError(origin + ": the configuration must be a JSON object");
+  const Reader r(root, origin);
+  HardwareConfig c;
+  c.name = r.text("name");
+  c.description = r.text("description");
+  c.clock_mhz = r.positive("clock_mhz");
+  c.gemm.count = r.positive_int("gemm_units.count", 1024);
+  c.gemm.rows = r.positive_int("gemm_units.rows", 256);
+  c.gemm.cols = r.positive_int("gemm_units.cols", 256);
+  c.gemm.buffer_words = r.positive_int("gemm_units.buffer_words", 1 << 24);
+  c.attention.count = r.positive_int("attention_units.count", 1024);
+  c.attention.head_size_max = r.positive_int("attention_units.head_size_max", 1 << 16);
+  c.attention.context_max = r.positive_int("attention_units.context_max", 1 << 24);
+  const double bytes = r.positive("memory.bytes");
+  if (bytes != std::floor(bytes) || bytes > 1.8e19)
+    r.fail("memory.bytes", "must be a whole number of bytes");
+  c.memory.bytes = static_cast<std::uint64_t>(bytes);
+  c.memory.bandwidth_gbps = r.positive("memory.bandwidth_gbps");
+  c.memory.latency_ns = r.positive("memory.latency_ns");
+  c.memory.channels = r.positive_int("memory.channels", 1024);
+  c.host_link.bandwidth_gbps = r.positive("host_link.bandwidth_gbps");
+  c.host_link.latency_us = r.positive("host_link.latency_us");
+  c.address_bits = r.positive_int("address_bits", 64);
+  c.board.dsp_slices = r.positive_int("board.dsp_slices");
+  c.board.bram36 = r.positive_int("board.bram36");
+  const double uram = r.number("board.uram");
+  if (uram < 0 || uram != std::floor(uram)) r.fail("board.uram", "must be a whole number >= 0");
+  c.board.uram = static_cast<int>(uram);
+  validate(c, r);
+  return c;
+}
+
+HardwareConfig load_hardware_config(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError(path.string() + ": cannot open hardware configuration");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_hardware_config(text.str(), path.string());
+}
+
+std::vector<std::string> preset_names() { return {"kv260", "u280"}; }
+
+HardwareConfig load_preset(const std::string& name_or_path) {
+  const auto names = preset_names();
+  if (std::find(names.begin(), names.end(), name_or_path) != names.end()) {
+    return load_hardware_config(std::filesystem::path(TESSERA_CONFIG_DIR) /
+                                (name_or_path + ".json"));
+  }
+  if (name_or_path.find('/') != std::string::npos ||
+      name_or_path.find(".json") != std::string::npos) {
+    return load_hardware_config(name_or_path);
+  }
+  std::string known;
+  for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
+  throw ConfigError("unknown preset '" + name_or_path + "' (presets: " + known +
+                    "; or give a path to a .json configuration)");
+}
+
+}  // namespace tessera::hls

@@ -1,0 +1,122 @@
+// Hardware configurations: the shipped presets load and are buildable on their
+// boards; broken ones are rejected with a message naming the field.
+#include "tessera/hls/hardware_config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+namespace tessera::hls {
+namespace {
+
+using nlohmann::json;
+
+json kv260_json() {
+  return json::parse(R"({
+    "name": "t", "description": "test", "clock_mhz": 300,
+    "gemm_units": {"count": 1, "rows": 16, "cols": 16, "buffer_words": 4096},
+    "attention_units": {"count": 1, "head_size_max": 128, "context_max": 4096},
+    "memory": {"bytes": 4294967296, "bandwidth_gbps": 19.2, "latency_ns": 120, "channels": 1},
+    "host_link": {"bandwidth_gbps": 4.0, "latency_us": 1.0},
+    "address_bits": 32,
+    "board": {"dsp_slices": 1248, "bram36": 144, "uram": 64}})");
+}
+
+std::string error_for(const json& config) {
+  try {
+    parse_hardware_config(config.dump(), "test.json");
+  } catch (const ConfigError& error) {
+    const std::string message = error.what();
+    EXPECT_EQ(message.rfind("test.json: ", 0), 0u) << message;
+    EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+    return message;
+  }
+  ADD_FAILURE() << "accepted " << config.dump();
+  return {};
+}
+
+TEST(HardwareConfig, PresetsLoadAndFitTheirBoards) {
+  for (const std::string& name : preset_names()) {
+    SCOPED_TRACE(name);
+    const HardwareConfig c = load_preset(name);
+    EXPECT_EQ(c.name, name);
+    EXPECT_LE(c.macs_per_cycle(), c.board.dsp_slices);  // one DSP per MAC, no packing needed
+    EXPECT_LE(c.on_chip_bits_needed(), c.on_chip_bits_available());
+    EXPECT_LE(c.memory.bytes, std::uint64_t{1} << c.address_bits);
+  }
+  const HardwareConfig kv260 = load_preset("kv260");
+  EXPECT_EQ(kv260.array().rows, 16);
+  EXPECT_DOUBLE_EQ(kv260.memory.bandwidth_gbps, 19.2);
+  EXPECT_NEAR(kv260.memory_bytes_per_cycle(), 64.0, 1e-9);
+  const HardwareConfig u280 = load_preset("u280");
+  EXPECT_EQ(u280.macs_per_cycle(), 8 * 32 * 32);
+  EXPECT_EQ(u280.memory.channels, 32);
+}
+
+TEST(HardwareConfig, TheTestConfigIsValid) {
+  EXPECT_NO_THROW(parse_hardware_config(kv260_json().dump(), "test.json"));
+}
+
+TEST(HardwareConfig, RejectsZeroClockAndBandwidth) {
+  json c = kv260_json();
+  c["clock_mhz"] = 0;
+  EXPECT_NE(error_for(c).find("clock_mhz = 0 must be positive"), std::string::npos);
+  c = kv260_json();
+  c["memory"]["bandwidth_gbps"] = 0;
+  EXPECT_NE(error_for(c).find("memory.bandwidth_gbps = 0 must be positive"), std::string::npos);
+  c = kv260_json();
+  c["host_link"]["bandwidth_gbps"] = -3;
+  EXPECT_NE(error_for(c).find("host_link.bandwidth_gbps"), std::string::npos);
+}
+
+TEST(HardwareConfig, RejectsBuffersSmallerThanATile) {
+  json c = kv260_json();
+  c["gemm_units"]["buffer_words"] = 16;
+  EXPECT_NE(error_for(c).find("gemm_units.buffer_words = 16 is smaller than one tile"),
+            std::string::npos);
+}
+
+TEST(HardwareConfig, RejectsMoreMemoryThanTheAddressMapHolds) {
+  json c = kv260_json();
+  c["memory"]["bytes"] = 8589934592.0;
+  EXPECT_NE(
+      error_for(c).find("memory.bytes = 8589934592 is more than the 32-bit address map holds"),
+      std::string::npos);
+}
+
+TEST(HardwareConfig, RejectsDesignsTheBoardCannotHold) {
+  json c = kv260_json();
+  c["gemm_units"]["count"] = 20;  // 5,120 MACs per cycle on 1,248 DSPs
+  EXPECT_NE(error_for(c).find("more than twice board.dsp_slices"), std::string::npos);
+  c = kv260_json();
+  c["attention_units"]["count"] = 8;
+  EXPECT_NE(error_for(c).find("bits of on-chip buffers"), std::string::npos);
+  c = kv260_json();
+  c["gemm_units"]["rows"] = 12;
+  EXPECT_NE(error_for(c).find("has no HLS kernel instantiation"), std::string::npos);
+  c = kv260_json();
+  c["gemm_units"]["rows"] = 0;
+  EXPECT_NE(error_for(c).find("gemm_units.rows = 0 must be positive"), std::string::npos);
+  c = kv260_json();
+  c["attention_units"]["head_size_max"] = 1024;
+  EXPECT_NE(error_for(c).find("attention_units.head_size_max"), std::string::npos);
+}
+
+TEST(HardwareConfig, RejectsMalformedFiles) {
+  EXPECT_THROW(parse_hardware_config("{not json", "x.json"), ConfigError);
+  EXPECT_THROW(parse_hardware_config("[1, 2]", "x.json"), ConfigError);
+  json c = kv260_json();
+  c.erase("memory");
+  EXPECT_NE(error_for(c).find("memory.bytes is missing"), std::string::npos);
+  c = kv260_json();
+  c["gemm_units"]["rows"] = "sixteen";
+  EXPECT_NE(error_for(c).find("gemm_units.rows must be a number"), std::string::npos);
+  c = kv260_json();
+  c["gemm_units"]["cols"] = 16.5;
+  EXPECT_NE(error_for(c).find("whole number"), std::string::npos);
+  EXPECT_THROW(load_preset("zx81"), ConfigError);
+  EXPECT_THROW(load_preset("/nonexistent/board.json"), ConfigError);
+}
+
+}  // namespace
+}  // namespace tessera::hls
