@@ -5,7 +5,9 @@
 #include <string>
 
 #include "cli/commands.hpp"
+#include "tessera/hls/hardware_config.hpp"
 #include "tessera/hls/kernels.hpp"
+#include "tessera/sim/gemm_cycle_model.hpp"
 #include "tessera/sim/rtl_gemm.hpp"
 
 namespace tessera::cli {
@@ -18,6 +20,7 @@ struct GemmBenchOptions {
   double stream_bytes_per_cycle = 0.0;  // 0: operands already in the on-chip buffers
   std::uint32_t seed = 1;
   std::string fst;
+  std::string preset;  // sets the array and the buffer depth (tlm); empty: the RTL build's
   bool json = false;
 };
 
@@ -39,8 +42,16 @@ std::uint64_t checksum(const std::vector<std::int32_t>& c) {
   return h;
 }
 
-int run_gemm_bench(const GemmBenchOptions& o) {
+int run_gemm_bench(GemmBenchOptions o) {
   using Clock = std::chrono::steady_clock;
+  int buffer_words = 8192;  // the verilated engines' operand buffers
+  std::string label = "verilated engine's buffers";
+  if (!o.preset.empty()) {
+    const hls::HardwareConfig config = hls::load_preset(o.preset);
+    buffer_words = config.gemm.buffer_words;
+    o.array = config.array();
+    label = "preset " + config.name;
+  }
   std::mt19937 rng(o.seed);
   const auto a = random_int8(static_cast<std::size_t>(o.m) * static_cast<std::size_t>(o.k), rng);
   const auto w = random_int8(static_cast<std::size_t>(o.n) * static_cast<std::size_t>(o.k), rng);
@@ -56,6 +67,34 @@ int run_gemm_bench(const GemmBenchOptions& o) {
   hls::gemm_or_throw(o.array, g);
   const double hls_seconds = std::chrono::duration<double>(Clock::now() - hls_start).count();
   const double macs = static_cast<double>(o.m) * o.n * o.k;
+
+  if (o.fidelity == "tlm") {
+    // The HLS model's result timed by the cycle model of the RTL engine.
+    const bool preloaded = o.stream_bytes_per_cycle <= 0.0;
+    const double words_per_cycle =
+        preloaded ? 1.0 : o.stream_bytes_per_cycle / (o.array.rows + o.array.cols);
+    const sim::GemmTiming t =
+        sim::gemm_timing(o.array, buffer_words, o.m, o.n, o.k, preloaded, words_per_cycle);
+    const std::uint64_t cycles = preloaded ? t.compute_cycles : t.total_cycles;
+    const double utilization =
+        macs / (static_cast<double>(o.array.rows) * o.array.cols * static_cast<double>(cycles));
+    if (o.json) {
+      std::printf(
+          "{\"fidelity\": \"tlm\", \"array\": \"%s\", \"m\": %d, \"n\": %d, \"k\": %d, "
+          "\"operands\": \"%s\", \"cycles\": %llu, \"useful_macs\": %.0f, "
+          "\"mac_utilization\": %.6f, \"jobs\": %d, \"checksum\": \"%016llx\"}\n",
+          hls::to_string(o.array).c_str(), o.m, o.n, o.k, preloaded ? "on_chip" : "streamed",
+          static_cast<unsigned long long>(cycles), macs, utilization, t.jobs,
+          static_cast<unsigned long long>(checksum(hls_c)));
+    } else {
+      std::printf(
+          "fidelity tlm (HLS model timed by the engine's cycle model, %s), array %s, %dx%dx%d\n",
+          label.c_str(), hls::to_string(o.array).c_str(), o.m, o.n, o.k);
+      std::printf("cycles %llu, useful MACs %.0f, mac_utilization %.4f, jobs %d\n",
+                  static_cast<unsigned long long>(cycles), macs, utilization, t.jobs);
+    }
+    return 0;
+  }
 
   if (o.fidelity == "hls") {
     if (o.json) {
@@ -126,10 +165,16 @@ Command add_bench_command(CLI::App& app) {
   CLI::App* gemm = bench->add_subcommand(
       "gemm",
       "One int8 GEMM C = A * W^T (random operands) through the Verilated engine "
-      "(--fidelity rtl: cycles, utilization, simulation speed) or the HLS C model");
-  gemm->add_option("--fidelity", options->fidelity, "rtl or hls")
+      "(--fidelity rtl: cycles, utilization, simulation speed), the cycle model (tlm) or the "
+      "HLS C model (hls)");
+  gemm->add_option("--fidelity", options->fidelity,
+                   "rtl (Verilated engine), tlm (HLS model + cycle model) or hls (C model only)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"rtl", "hls"}));
+      ->check(CLI::IsMember({"rtl", "tlm", "hls"}));
+  CLI::Option* array = add_array_option(*gemm, &options->array);
+  gemm->add_option("--preset", options->preset,
+                   "hardware preset or config file: its array and operand buffer depth (tlm)")
+      ->excludes(array);
   gemm->add_option("-m", options->m, "rows of A and C")
       ->capture_default_str()
       ->check(CLI::Range(1, 1 << 16));
@@ -139,7 +184,6 @@ Command add_bench_command(CLI::App& app) {
   gemm->add_option("-k", options->k, "reduction length")
       ->capture_default_str()
       ->check(CLI::Range(1, 1 << 16));
-  add_array_option(*gemm, &options->array);
   gemm->add_option("--stream-bytes-per-cycle", options->stream_bytes_per_cycle,
                    "stream operands in at this many bytes per cycle instead of starting with "
                    "them in the on-chip buffers")

@@ -24,6 +24,6 @@ Command add_models_command(CLI::App& app);
 CLI::Validator known_device_validator();
 
 // Adds --array RxC (the int8 devices' systolic array) bound to *array.
-void add_array_option(CLI::App& command, hls::ArrayShape* array);
+CLI::Option* add_array_option(CLI::App& command, hls::ArrayShape* array);
 
 }  // namespace tessera::cli

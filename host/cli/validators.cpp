@@ -17,8 +17,8 @@ CLI::Validator known_device_validator() {
       "DEVICE", "known device");
 }
 
-void add_array_option(CLI::App& command, hls::ArrayShape* array) {
-  command
+CLI::Option* add_array_option(CLI::App& command, hls::ArrayShape* array) {
+  return command
       .add_option_function<std::string>(
           "--array", [array](const std::string& text) { *array = hls::parse_array_shape(text); },
           "systolic array RxC of the int8 devices (default " + hls::to_string(hls::kDefaultArray) +

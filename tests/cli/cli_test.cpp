@@ -179,6 +179,44 @@ TEST(CliRun, HlsDeviceOnEveryArrayGivesTheSameText) {
   EXPECT_EQ(first.rfind("Once upon a time", 0), 0u);
 }
 
+std::string json_field(const std::string& json, const std::string& key) {
+  const auto at = json.find("\"" + key + "\": ");
+  if (at == std::string::npos) return {};
+  const auto start = at + key.size() + 4;
+  return json.substr(start, json.find_first_of(",}", start) - start);
+}
+
+TEST(CliBench, FidelitiesAgreeOnResultsAndCycles) {
+  const std::vector<std::string> shape = {"-m", "37",      "-n",  "21",    "-k",
+                                          "70", "--array", "8x8", "--json"};
+  auto run = [&](const char* fidelity) {
+    std::vector<std::string> args = {"bench", "gemm", "--fidelity", fidelity};
+    args.insert(args.end(), shape.begin(), shape.end());
+    const ProcessResult r = tessera(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out;
+  };
+  const std::string rtl = run("rtl"), tlm = run("tlm"), hls = run("hls");
+  EXPECT_EQ(json_field(rtl, "matches_hls"), "true");
+  EXPECT_EQ(json_field(rtl, "checksum"), json_field(hls, "checksum"));
+  EXPECT_EQ(json_field(tlm, "checksum"), json_field(hls, "checksum"));
+  EXPECT_EQ(json_field(rtl, "cycles"), json_field(tlm, "cycles"));
+  EXPECT_FALSE(json_field(rtl, "mac_utilization").empty());
+  EXPECT_FALSE(json_field(rtl, "sim_cycles_per_second").empty());
+}
+
+TEST(CliBench, RejectsBadArguments) {
+  EXPECT_EQ(tessera({"bench", "gemm", "--fidelity", "spice"}).exit_code, 2);
+  EXPECT_EQ(tessera({"bench", "gemm", "-m", "0"}).exit_code, 2);
+  EXPECT_EQ(tessera({"bench", "gemm", "--preset", "kv260", "--array", "8x8"}).exit_code, 2);
+  EXPECT_EQ(tessera({"bench"}).exit_code, 2);
+  expect_one_line_error(tessera({"bench", "gemm", "--fidelity", "tlm", "--preset", "zx81"}), 1,
+                        "unknown preset 'zx81'");
+  expect_one_line_error(
+      tessera({"bench", "gemm", "--preset", "u280", "-m", "4", "-n", "4", "-k", "4"}), 1,
+      "no RTL engine for array 32x32");
+}
+
 TEST(CliModels, PrintsTheChosenDirectory) {
   const auto dir = testing::real_model_file("stories260K.bin").parent_path();
   const ProcessResult r = tessera({"models", "--print-dir"}, {{"TESSERA_MODEL_DIR", dir.string()}});

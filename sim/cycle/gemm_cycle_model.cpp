@@ -1,0 +1,45 @@
+#include "tessera/sim/gemm_cycle_model.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace tessera::sim {
+
+GemmTiming gemm_timing(hls::ArrayShape array, int buffer_words, int m, int n, int k, bool preloaded,
+                       double operand_words_per_cycle) {
+  if (m <= 0 || n <= 0 || k <= 0 || k > buffer_words || array.rows <= 0 || array.cols <= 0 ||
+      !(operand_words_per_cycle > 0)) {
+    throw std::invalid_argument("gemm_timing: sizes must be positive and K fit the buffers");
+  }
+  const std::uint64_t rows = static_cast<std::uint64_t>(array.rows),
+                      cols = static_cast<std::uint64_t>(array.cols);
+  const int m_tiles = (m + array.rows - 1) / array.rows,
+            n_tiles = (n + array.cols - 1) / array.cols;
+  const int per_job = std::max(1, buffer_words / k);
+  const std::uint64_t period = std::max<std::uint64_t>(static_cast<std::uint64_t>(k), cols + 1);
+  GemmTiming t;
+  for (int mt0 = 0; mt0 < m_tiles; mt0 += per_job) {
+    for (int nt0 = 0; nt0 < n_tiles; nt0 += per_job) {
+      const auto job_m = static_cast<std::uint64_t>(std::min(per_job, m_tiles - mt0));
+      const auto job_n = static_cast<std::uint64_t>(std::min(per_job, n_tiles - nt0));
+      const std::uint64_t a_words = job_m * static_cast<std::uint64_t>(k);
+      const std::uint64_t w_words = job_n * static_cast<std::uint64_t>(k);
+      const std::uint64_t load =
+          preloaded
+              ? 0
+              : static_cast<std::uint64_t>(std::ceil(
+                    static_cast<double>(std::max(a_words, w_words)) / operand_words_per_cycle));
+      const std::uint64_t compute = job_m * job_n * period + rows + cols + 2;
+      t.load_cycles += load;
+      t.compute_cycles += compute;
+      t.total_cycles += load + compute + (preloaded ? 2 : 1);
+      t.operand_bytes += a_words * rows + w_words * cols;
+      t.result_bytes += job_m * job_n * rows * cols * 4;
+      ++t.jobs;
+    }
+  }
+  return t;
+}
+
+}  // namespace tessera::sim
