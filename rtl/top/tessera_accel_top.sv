@@ -1,6 +1,8 @@
 // The accelerator's top level: the device register map (docs/rtl.md), a DMA that
 // streams tiled operands from device memory into the GEMM engine and its results
-// back, and the engine. The SystemC platform drives these ports.
+// back, the engine, and the attention unit behind its own DMA. One job runs at a
+// time: a START while the other unit is busy is ignored. The SystemC platform drives
+// these ports.
 //
 // Memory ports move one word of WORD_BYTES = ROWS bytes (the array edge; ROWS ==
 // COLS). Reads: a request handshake (mem_rd_*) and in-order responses that are
@@ -14,7 +16,9 @@ module tessera_accel_top #(
     parameter int ROWS    = 16,
     parameter int COLS    = 16,
     parameter int A_DEPTH = 4096,
-    parameter int W_DEPTH = 4096
+    parameter int W_DEPTH = 4096,
+    parameter int HS_MAX  = 16,   // attention lanes (largest head size)
+    parameter int CTX_MAX = 1024  // attention positions
 ) (
     input  logic                    clk,
     input  logic                    rst_n,
@@ -24,7 +28,7 @@ module tessera_accel_top #(
     input  logic [             7:0] csr_addr,
     input  logic [            31:0] csr_wdata,
     output logic [            31:0] csr_rdata,
-    output logic                    irq,          // STATUS.DONE
+    output logic                    irq,          // STATUS.DONE or ATT_STATUS.DONE
     // Memory read requests and responses.
     output logic                    mem_rd_valid,
     input  logic                    mem_rd_ready,
@@ -58,6 +62,14 @@ module tessera_accel_top #(
   localparam logic [7:0] REG_STALL_HI = 8'h4c;
   localparam logic [7:0] REG_LOAD_WAIT_LO = 8'h50;  // RO, load cycles waiting on memory
   localparam logic [7:0] REG_LOAD_WAIT_HI = 8'h54;
+  localparam logic [7:0] REG_ATT_CTRL = 8'h60;       // WO: bit 0 START
+  localparam logic [7:0] REG_ATT_STATUS = 8'h64;     // RO: bit 0 BUSY, bit 1 DONE, bit 2 ERROR
+  localparam logic [7:0] REG_ATT_POSITIONS = 8'h68;  // RW
+  localparam logic [7:0] REG_ATT_Q_ADDR = 8'h6c;     // RW, query record
+  localparam logic [7:0] REG_ATT_KV_ADDR = 8'h70;    // RW, first key/value record
+  localparam logic [7:0] REG_ATT_OUT_ADDR = 8'h74;   // RW, result record
+  localparam logic [7:0] REG_ATT_CYCLES_LO = 8'h78;  // RO
+  localparam logic [7:0] REG_ATT_CYCLES_HI = 8'h7c;
 
   logic [$clog2(COLS*4/ROWS+1)-1:0] words_left;  // result writer, below
   logic [15:0] m_tiles, n_tiles;
@@ -67,8 +79,15 @@ module tessera_accel_top #(
   logic engine_start, engine_busy, engine_done, engine_error;
   logic [63:0] cycles, compute_cycles, stall_cycles, load_wait_cycles;
 
-  assign engine_start = csr_write && csr_addr == REG_CTRL && csr_wdata[0] && !engine_busy;
-  assign irq = done_flag;
+  logic [15:0] att_positions;
+  logic [31:0] att_q_addr, att_kv_addr, att_out_addr;
+  logic att_start, att_busy, att_done, att_error, att_done_flag;
+  logic [63:0] att_cycles;
+  logic any_busy;
+  assign any_busy = engine_busy || att_busy || loading || words_left != 0;
+  assign engine_start = csr_write && csr_addr == REG_CTRL && csr_wdata[0] && !any_busy;
+  assign att_start = csr_write && csr_addr == REG_ATT_CTRL && csr_wdata[0] && !any_busy;
+  assign irq = done_flag || att_done_flag;
 
   always_ff @(posedge clk) begin
     if (!rst_n) begin
@@ -80,8 +99,15 @@ module tessera_accel_top #(
       c_addr    <= '0;
       done_flag <= 1'b0;
       engine_finished <= 1'b0;
+      att_positions <= '0;
+      att_q_addr <= '0;
+      att_kv_addr <= '0;
+      att_out_addr <= '0;
+      att_done_flag <= 1'b0;
     end else begin
-      if (csr_write && !engine_busy) begin
+      if (att_start) att_done_flag <= 1'b0;
+      if (att_done) att_done_flag <= 1'b1;
+      if (csr_write && !any_busy) begin
         case (csr_addr)
           REG_M_TILES: m_tiles <= csr_wdata[15:0];
           REG_N_TILES: n_tiles <= csr_wdata[15:0];
@@ -89,6 +115,10 @@ module tessera_accel_top #(
           REG_A_ADDR: a_addr <= csr_wdata;
           REG_W_ADDR: w_addr <= csr_wdata;
           REG_C_ADDR: c_addr <= csr_wdata;
+          REG_ATT_POSITIONS: att_positions <= csr_wdata[15:0];
+          REG_ATT_Q_ADDR: att_q_addr <= csr_wdata;
+          REG_ATT_KV_ADDR: att_kv_addr <= csr_wdata;
+          REG_ATT_OUT_ADDR: att_out_addr <= csr_wdata;
           default: ;
         endcase
       end
@@ -126,6 +156,13 @@ module tessera_accel_top #(
         REG_STALL_HI: csr_rdata = stall_cycles[63:32];
         REG_LOAD_WAIT_LO: csr_rdata = load_wait_cycles[31:0];
         REG_LOAD_WAIT_HI: csr_rdata = load_wait_cycles[63:32];
+        REG_ATT_STATUS: csr_rdata = {29'd0, att_error, att_done_flag, att_busy};
+        REG_ATT_POSITIONS: csr_rdata = {16'd0, att_positions};
+        REG_ATT_Q_ADDR: csr_rdata = att_q_addr;
+        REG_ATT_KV_ADDR: csr_rdata = att_kv_addr;
+        REG_ATT_OUT_ADDR: csr_rdata = att_out_addr;
+        REG_ATT_CYCLES_LO: csr_rdata = att_cycles[31:0];
+        REG_ATT_CYCLES_HI: csr_rdata = att_cycles[63:32];
         default: csr_rdata = '0;
       endcase
     end
@@ -137,13 +174,19 @@ module tessera_accel_top #(
   assign a_words = 36'(m_tiles) * 36'(k_len);
   assign w_words = 36'(n_tiles) * 36'(k_len);
   // Only while the engine is loading: a job whose sizes it rejected fetches nothing.
-  assign mem_rd_valid = loading && engine_busy && requested < a_words + w_words;
-  assign mem_rd_addr = requested < a_words ? a_addr + 32'(requested * 36'(WORD_BYTES))
-                                           : w_addr + 32'((requested - a_words) * 36'(WORD_BYTES));
+  logic gemm_rd_valid;
+  logic [31:0] gemm_rd_addr;
+  assign gemm_rd_valid = loading && engine_busy && requested < a_words + w_words;
+  assign gemm_rd_addr = requested < a_words ? a_addr + 32'(requested * 36'(WORD_BYTES))
+                                            : w_addr + 32'((requested - a_words) * 36'(WORD_BYTES));
 
+  // Responses belong to whichever unit is running (only one is).
+  logic gemm_rsp_valid, att_rsp_valid;
+  assign att_rsp_valid = mem_rsp_valid && att_busy;
+  assign gemm_rsp_valid = mem_rsp_valid && !att_busy;
   logic a_valid, w_valid, a_ready, w_ready;
-  assign a_valid = mem_rsp_valid && received < a_words;
-  assign w_valid = mem_rsp_valid && received >= a_words;
+  assign a_valid = gemm_rsp_valid && received < a_words;
+  assign w_valid = gemm_rsp_valid && received >= a_words;
 
   always_ff @(posedge clk) begin
     if (!rst_n) begin
@@ -156,9 +199,10 @@ module tessera_accel_top #(
         requested <= '0;
         received  <= '0;
       end else begin
-        if (mem_rd_valid && mem_rd_ready) requested <= requested + 1;
-        if (mem_rsp_valid) received <= received + 1;
-        if (loading && received + 36'(mem_rsp_valid) == a_words + w_words) loading <= 1'b0;
+        if (gemm_rd_valid && mem_rd_ready) requested <= requested + 1;
+        if (gemm_rsp_valid) received <= received + 1;
+        if (loading && received + 36'(gemm_rsp_valid) == a_words + w_words) loading <= 1'b0;
+        if (engine_done) loading <= 1'b0;  // also ends a job the engine rejected
       end
     end
   end
@@ -167,10 +211,9 @@ module tessera_accel_top #(
   logic c_valid, c_ready;
   logic [COLS*32-1:0] c_data, row_q;
   logic [31:0] write_addr;
-  assign c_ready      = words_left == 0;
-  assign mem_wr_valid = words_left != 0;
-  assign mem_wr_addr  = write_addr;
-  assign mem_wr_data  = row_q[ROWS*8-1:0];
+  logic gemm_wr_valid;
+  assign c_ready       = words_left == 0;
+  assign gemm_wr_valid = words_left != 0;
 
   always_ff @(posedge clk) begin
     if (!rst_n) begin
@@ -182,7 +225,7 @@ module tessera_accel_top #(
       if (c_valid && c_ready) begin
         row_q      <= c_data;
         words_left <= ($clog2(ROW_WORDS+1))'(ROW_WORDS);
-      end else if (mem_wr_valid && mem_wr_ready) begin
+      end else if (gemm_wr_valid && mem_wr_ready) begin
         row_q      <= row_q >> (ROWS * 8);
         words_left <= words_left - 1'b1;
         write_addr <= write_addr + 32'(WORD_BYTES);
@@ -220,6 +263,47 @@ module tessera_accel_top #(
       .stall_cycles    (stall_cycles),
       .load_wait_cycles(load_wait_cycles)
   );
+
+  // ---- Attention unit and its DMA ----------------------------------------------------
+  logic att_rd_valid, att_rd_ready, att_wr_valid, att_wr_ready;
+  logic [31:0] att_rd_addr, att_wr_addr;
+  logic [ROWS*8-1:0] att_wr_data;
+  assign att_rd_ready = mem_rd_ready && att_busy;
+  assign att_wr_ready = mem_wr_ready && att_busy;
+
+  tessera_attention_port #(
+      .WORD_BYTES(WORD_BYTES),
+      .HS_MAX    (HS_MAX),
+      .CTX_MAX   (CTX_MAX)
+  ) attention (
+      .clk          (clk),
+      .rst_n        (rst_n),
+      .start        (att_start),
+      .positions    (att_positions),
+      .q_addr       (att_q_addr),
+      .kv_addr      (att_kv_addr),
+      .out_addr     (att_out_addr),
+      .busy         (att_busy),
+      .done         (att_done),
+      .error        (att_error),
+      .cycles       (att_cycles),
+      .mem_rd_valid (att_rd_valid),
+      .mem_rd_ready (att_rd_ready),
+      .mem_rd_addr  (att_rd_addr),
+      .mem_rsp_valid(att_rsp_valid),
+      .mem_rsp_data (mem_rsp_data),
+      .mem_wr_valid (att_wr_valid),
+      .mem_wr_ready (att_wr_ready),
+      .mem_wr_addr  (att_wr_addr),
+      .mem_wr_data  (att_wr_data)
+  );
+
+  // ---- Memory port multiplexing --------------------------------------------------------
+  assign mem_rd_valid = att_busy ? att_rd_valid : gemm_rd_valid;
+  assign mem_rd_addr  = att_busy ? att_rd_addr : gemm_rd_addr;
+  assign mem_wr_valid = att_busy ? att_wr_valid : gemm_wr_valid;
+  assign mem_wr_addr  = att_busy ? att_wr_addr : write_addr;
+  assign mem_wr_data  = att_busy ? att_wr_data : row_q[ROWS*8-1:0];
 
   // Responses are only requested while the engine loads, so it always accepts them.
   logic unused;

@@ -1,5 +1,6 @@
 #include <verilated.h>
 
+#include <cstring>
 #include <deque>
 #include <random>
 #include <stdexcept>
@@ -14,6 +15,15 @@ namespace {
 
 constexpr int kSize = TESSERA_RTL_TOP_SIZE;
 constexpr std::size_t kWordBytes = kSize;
+constexpr int kHeadMax = TESSERA_RTL_TOP_HEAD_MAX;
+
+constexpr std::size_t whole_words(std::size_t bytes) {
+  return (bytes + kWordBytes - 1) / kWordBytes * kWordBytes;
+}
+// Record sizes in bytes (docs/rtl.md, "Attention records").
+constexpr std::size_t kQueryRecord = whole_words(kHeadMax + 4);
+constexpr std::size_t kKvRecord = whole_words(2 * kHeadMax + 8);
+constexpr std::size_t kResultRecord = whole_words(4 * kHeadMax + 12);
 
 class VerilatedAccelerator final : public RtlAccelerator {
  public:
@@ -28,6 +38,20 @@ class VerilatedAccelerator final : public RtlAccelerator {
   ~VerilatedAccelerator() override { model_->final(); }
 
   hls::ArrayShape array() const override { return {kSize, kSize}; }
+  int head_size_max() const override { return kHeadMax; }
+
+  std::uint64_t attention(const hls::AttentionArgs& g, const MemoryModel& memory) override {
+    const hls::Status status = hls::validate(g, kHeadMax, 1024);
+    if (status != hls::Status::kOk)
+      throw std::invalid_argument("rtl accelerator: " + hls::describe(status));
+    memory_ = memory;
+    rng_.seed(memory.seed);
+    std::uint64_t cycles = 0;
+    for (int j = 0; j < g.n_queries; ++j) {
+      for (int h = 0; h < g.n_heads; ++h) cycles += attention_job(g, j, h);
+    }
+    return cycles;
+  }
 
   std::uint32_t read_register(std::uint8_t offset) override {
     model_->csr_read = 1;
@@ -113,6 +137,55 @@ class VerilatedAccelerator final : public RtlAccelerator {
   }
 
  private:
+  void put_bytes(std::size_t at, const void* data, std::size_t n) {
+    std::memcpy(&dram_.at(at), data, n);
+    (void)dram_.at(at + n - 1);  // bounds
+  }
+
+  std::uint64_t attention_job(const hls::AttentionArgs& g, int query, int head) {
+    const int positions = g.first_position + query + 1;
+    const int kv_head = head / (g.n_heads / g.n_kv_heads);
+    const std::size_t q_addr = 0x100, kv_addr = q_addr + kQueryRecord;
+    const std::size_t out_addr = kv_addr + static_cast<std::size_t>(positions) * kKvRecord;
+    dram_.assign(out_addr + kResultRecord, 0);
+    const long q_row = static_cast<long>(query) * g.n_heads + head;
+    put_bytes(q_addr, g.q + q_row * g.head_size, static_cast<std::size_t>(g.head_size));
+    put_bytes(q_addr + kHeadMax, &g.q_scale[q_row], 4);
+    for (int t = 0; t < positions; ++t) {
+      const long row = static_cast<long>(t) * g.n_kv_heads + kv_head;
+      const std::size_t at = kv_addr + static_cast<std::size_t>(t) * kKvRecord;
+      put_bytes(at, g.k + row * g.head_size, static_cast<std::size_t>(g.head_size));
+      put_bytes(at + kHeadMax, g.v + row * g.head_size, static_cast<std::size_t>(g.head_size));
+      put_bytes(at + 2 * kHeadMax, &g.k_scale[row], 4);
+      put_bytes(at + 2 * kHeadMax + 4, &g.v_scale[row], 4);
+    }
+    write_register(reg::kAttPositions, static_cast<std::uint32_t>(positions));
+    write_register(reg::kAttQAddr, static_cast<std::uint32_t>(q_addr));
+    write_register(reg::kAttKvAddr, static_cast<std::uint32_t>(kv_addr));
+    write_register(reg::kAttOutAddr, static_cast<std::uint32_t>(out_addr));
+    write_register(reg::kAttCtrl, 1);
+    const std::uint64_t limit = 2000 + 20ull * static_cast<std::uint64_t>(positions) *
+                                           (kKvRecord / kWordBytes + 4) *
+                                           static_cast<std::uint64_t>(memory_.read_latency + 2);
+    for (std::uint64_t i = 0; !(read_register(reg::kAttStatus) & reg::kStatusDone); ++i) {
+      if (i > limit) throw std::runtime_error("rtl accelerator: no ATT_STATUS.DONE; the job hangs");
+      cycle();
+    }
+    if (read_register(reg::kAttStatus) & reg::kStatusError) {
+      throw std::runtime_error("rtl accelerator: ATT_STATUS.ERROR");
+    }
+    for (int i = 0; i < g.head_size; ++i) {
+      std::memcpy(&g.out[q_row * g.head_size + i],
+                  &dram_.at(out_addr + 4 * static_cast<std::size_t>(i)), 4);
+    }
+    std::uint32_t norm[3];
+    std::memcpy(norm, &dram_.at(out_addr + 4 * kHeadMax), sizeof norm);
+    g.norm[q_row] = {static_cast<std::int64_t>(norm[0]), static_cast<std::uint64_t>(norm[1]),
+                     static_cast<std::int32_t>(norm[2])};
+    return (static_cast<std::uint64_t>(read_register(reg::kAttCyclesHi)) << 32) |
+           read_register(reg::kAttCyclesLo);
+  }
+
   // Tiled layout: word (tile, k) holds column k of the tile's rows.
   void pack(const std::int8_t* x, int rows, int k, int tiles, std::uint32_t base) {
     for (int t = 0; t < tiles; ++t) {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "tessera/hls/array_config.hpp"
+#include "tessera/hls/attention_i8.hpp"
 
 namespace tessera::sim {
 
@@ -13,7 +14,9 @@ namespace reg {
 constexpr std::uint8_t kId = 0x00, kVersion = 0x04, kConfig = 0x08, kCtrl = 0x10, kStatus = 0x14,
                        kMTiles = 0x18, kNTiles = 0x1c, kK = 0x20, kAAddr = 0x24, kWAddr = 0x28,
                        kCAddr = 0x2c, kCyclesLo = 0x40, kCyclesHi = 0x44, kStallLo = 0x48,
-                       kStallHi = 0x4c, kLoadWaitLo = 0x50, kLoadWaitHi = 0x54;
+                       kStallHi = 0x4c, kLoadWaitLo = 0x50, kLoadWaitHi = 0x54, kAttCtrl = 0x60,
+                       kAttStatus = 0x64, kAttPositions = 0x68, kAttQAddr = 0x6c, kAttKvAddr = 0x70,
+                       kAttOutAddr = 0x74, kAttCyclesLo = 0x78, kAttCyclesHi = 0x7c;
 constexpr std::uint32_t kIdValue = 0x54535241;  // "TSRA"
 constexpr std::uint32_t kStatusBusy = 1, kStatusDone = 2, kStatusError = 4;
 }  // namespace reg
@@ -42,6 +45,10 @@ class RtlAccelerator {
   virtual void write_register(std::uint8_t offset, std::uint32_t value) = 0;
   virtual AcceleratorRun gemm(const std::int8_t* a, const std::int8_t* w, int m, int n, int k,
                               const MemoryModel& memory) = 0;
+  // Runs an attention call one (query, head) job at a time through the ATT_*
+  // registers and the record layouts of docs/rtl.md; returns the unit cycles.
+  virtual std::uint64_t attention(const hls::AttentionArgs& args, const MemoryModel& memory) = 0;
+  virtual int head_size_max() const = 0;
 };
 
 std::unique_ptr<RtlAccelerator> make_rtl_accelerator();  // the 8x8 top

@@ -1,0 +1,203 @@
+// The attention unit behind a DMA, as the accelerator top exposes it: a job reads
+// a query record and one key/value record per position from device memory, runs the
+// unit, and writes a result record (docs/rtl.md, "Attention records"). Records are
+// whole memory words of WORD_BYTES; fp32 scales and int32 results little-endian.
+//   query  record: q lanes [0, HS_MAX), q_scale [HS_MAX, HS_MAX+4)
+//   kv     record: k lanes [0, HS_MAX), v lanes [HS_MAX, 2 HS_MAX), k_scale, v_scale
+//   result record: HS_MAX int32 accumulators, max_weight, exp_sum, exponent
+module tessera_attention_port #(
+    parameter int WORD_BYTES = 16,
+    parameter int HS_MAX     = 16,
+    parameter int CTX_MAX    = 1024
+) (
+    input  logic                    clk,
+    input  logic                    rst_n,
+    input  logic                    start,
+    input  logic [            15:0] positions,
+    input  logic [            31:0] q_addr,
+    input  logic [            31:0] kv_addr,
+    input  logic [            31:0] out_addr,
+    output logic                    busy,
+    output logic                    done,       // one cycle
+    output logic                    error,
+    output logic [            63:0] cycles,
+    output logic                    mem_rd_valid,
+    input  logic                    mem_rd_ready,
+    output logic [            31:0] mem_rd_addr,
+    input  logic                    mem_rsp_valid,
+    input  logic [WORD_BYTES*8-1:0] mem_rsp_data,
+    output logic                    mem_wr_valid,
+    input  logic                    mem_wr_ready,
+    output logic [            31:0] mem_wr_addr,
+    output logic [WORD_BYTES*8-1:0] mem_wr_data
+);
+  localparam int W = WORD_BYTES * 8;
+  localparam int Q_WORDS = (HS_MAX + 4 + WORD_BYTES - 1) / WORD_BYTES;
+  localparam int KV_WORDS = (2 * HS_MAX + 8 + WORD_BYTES - 1) / WORD_BYTES;
+  localparam int OUT_WORDS = (4 * HS_MAX + 12 + WORD_BYTES - 1) / WORD_BYTES;
+  localparam int OUT_BITS = OUT_WORDS * W;
+
+  typedef enum logic [2:0] {
+    IDLE,
+    READ_Q,
+    READ_KV,
+    WAIT_RESULT,
+    WRITE
+  } state_t;
+  state_t state;
+
+  logic [Q_WORDS*W-1:0] q_rec;
+  logic [KV_WORDS*W-1:0] kv_rec;
+  logic [OUT_WORDS*W-1:0] out_rec;
+  logic [31:0] requested, received, total_words, words_in_record;
+  logic [31:0] writes_left;
+  logic [31:0] write_addr;
+  logic [15:0] positions_q;
+  logic [31:0] q_addr_q, kv_addr_q, out_addr_q;
+
+  // The unit.
+  logic unit_start, unit_busy, unit_error, kv_valid, kv_ready, out_valid, out_ready;
+  logic [HS_MAX*32-1:0] out_acc;
+  logic [31:0] out_max_weight, out_exp_sum;
+  logic signed [31:0] out_exponent;
+  logic [63:0] unit_cycles;
+
+  tessera_attention_unit #(
+      .HS_MAX (HS_MAX),
+      .CTX_MAX(CTX_MAX)
+  ) unit (
+      .clk           (clk),
+      .rst_n         (rst_n),
+      .start         (unit_start),
+      .positions     (positions_q),
+      .q             (q_rec[HS_MAX*8-1:0]),
+      .q_scale       (q_rec[HS_MAX*8+:32]),
+      .busy          (unit_busy),
+      .error         (unit_error),
+      .kv_valid      (kv_valid),
+      .kv_ready      (kv_ready),
+      .kv_k          (kv_rec[HS_MAX*8-1:0]),
+      .kv_k_scale    (kv_rec[2*HS_MAX*8+:32]),
+      .kv_v          (kv_rec[HS_MAX*8+:HS_MAX*8]),
+      .kv_v_scale    (kv_rec[2*HS_MAX*8+32+:32]),
+      .out_valid     (out_valid),
+      .out_ready     (out_ready),
+      .out_acc       (out_acc),
+      .out_max_weight(out_max_weight),
+      .out_exp_sum   (out_exp_sum),
+      .out_exponent  (out_exponent),
+      .cycles        (unit_cycles)
+  );
+
+  assign busy         = state != IDLE;
+  assign out_ready    = state == WAIT_RESULT;
+  assign mem_rd_valid = (state == READ_Q || state == READ_KV) && requested < total_words;
+  assign mem_rd_addr  = (state == READ_Q ? q_addr_q : kv_addr_q) + requested * 32'(WORD_BYTES);
+  assign mem_wr_valid = state == WRITE && writes_left != 0;
+  assign mem_wr_addr  = write_addr;
+  assign mem_wr_data  = out_rec[W-1:0];
+
+  always_ff @(posedge clk) begin
+    if (!rst_n) begin
+      state           <= IDLE;
+      done            <= 1'b0;
+      error           <= 1'b0;
+      cycles          <= '0;
+      unit_start      <= 1'b0;
+      kv_valid        <= 1'b0;
+      requested       <= '0;
+      received        <= '0;
+      total_words     <= '0;
+      words_in_record <= '0;
+      writes_left     <= '0;
+      write_addr      <= '0;
+      positions_q     <= '0;
+      q_addr_q        <= '0;
+      kv_addr_q       <= '0;
+      out_addr_q      <= '0;
+      q_rec           <= '0;
+      kv_rec          <= '0;
+      out_rec         <= '0;
+    end else begin
+      done       <= 1'b0;
+      unit_start <= 1'b0;
+      if (state != IDLE) cycles <= cycles + 1;
+      if (kv_valid && kv_ready) kv_valid <= 1'b0;
+      if (mem_rd_valid && mem_rd_ready) requested <= requested + 1;
+      case (state)
+        IDLE: begin
+          if (start) begin
+            cycles      <= 64'd1;
+            error       <= 1'b0;
+            positions_q <= positions;
+            q_addr_q    <= q_addr;
+            kv_addr_q   <= kv_addr;
+            out_addr_q  <= out_addr;
+            requested   <= '0;
+            received    <= '0;
+            total_words <= 32'(Q_WORDS);
+            state       <= READ_Q;
+          end
+        end
+        READ_Q: begin
+          if (mem_rsp_valid) begin
+            q_rec    <= {mem_rsp_data, q_rec[Q_WORDS*W-1:W]};
+            received <= received + 1;
+            if (received + 1 == 32'(Q_WORDS)) begin
+              unit_start      <= 1'b1;
+              requested       <= '0;
+              received        <= '0;
+              words_in_record <= '0;
+              total_words     <= 32'(positions_q) * 32'(KV_WORDS);
+              state           <= READ_KV;
+            end
+          end
+        end
+        READ_KV: begin
+          if (unit_error) error <= 1'b1;
+          if (mem_rsp_valid) begin
+            kv_rec   <= {mem_rsp_data, kv_rec[KV_WORDS*W-1:W]};
+            received <= received + 1;
+            if (words_in_record + 1 == 32'(KV_WORDS)) begin
+              words_in_record <= '0;
+              // The unit takes a position per cycle while loading, so the previous
+              // record is always gone; if not, the job is flagged rather than corrupted.
+              if (kv_valid && !kv_ready) error <= 1'b1;
+              kv_valid <= 1'b1;
+            end else begin
+              words_in_record <= words_in_record + 1;
+            end
+          end
+          if (received == total_words && !kv_valid && !mem_rsp_valid) state <= WAIT_RESULT;
+        end
+        WAIT_RESULT: begin
+          if (unit_error && !unit_busy) begin
+            error <= 1'b1;
+            done  <= 1'b1;
+            state <= IDLE;
+          end else if (out_valid) begin
+            out_rec     <= OUT_BITS'({out_exponent, out_exp_sum, out_max_weight, out_acc});
+            writes_left <= 32'(OUT_WORDS);
+            write_addr  <= out_addr_q;
+            state       <= WRITE;
+          end
+        end
+        WRITE: begin
+          if (mem_wr_valid && mem_wr_ready) begin
+            out_rec     <= out_rec >> W;
+            writes_left <= writes_left - 1;
+            write_addr  <= write_addr + 32'(WORD_BYTES);
+            if (writes_left == 1) begin
+              done  <= 1'b1;
+              state <= IDLE;
+            end
+          end
+        end
+        default: state <= IDLE;
+      endcase
+    end
+  end
+
+  logic unused;
+  assign unused = ^unit_cycles;
+endmodule
