@@ -11,15 +11,24 @@
 namespace tessera::runtime {
 namespace {
 
-std::vector<int> sample_sequence(const models::Checkpoint& checkpoint, const EvaluationSettings& s,
-                                 std::uint64_t seed) {
+// A sequence the reference samples, with the reference's logits at each position:
+// sampling already ran the teacher-forced reference pass, so it is kept, not redone.
+struct SampledSequence {
+  std::vector<int> tokens;
+  std::vector<Eigen::VectorXf> reference_logits;  // position p predicts tokens[p + 1]
+};
+
+SampledSequence sample_sequence(const models::Checkpoint& checkpoint, const EvaluationSettings& s,
+                                std::uint64_t seed) {
   auto reference = open_device("reference", checkpoint, s.length);
   models::Sampler sampler(checkpoint.config().vocab_size, {s.temperature, s.top_p, seed});
-  std::vector<int> tokens{models::Tokenizer::kBos};
+  SampledSequence out;
+  out.tokens.push_back(models::Tokenizer::kBos);
   for (int pos = 0; pos + 1 < s.length; ++pos) {
-    tokens.push_back(sampler.sample(reference->forward(tokens.back(), pos)));
+    out.reference_logits.push_back(reference->forward(out.tokens.back(), pos));
+    out.tokens.push_back(sampler.sample(out.reference_logits.back()));
   }
-  return tokens;
+  return out;
 }
 
 std::vector<double> log_softmax(const Eigen::VectorXf& logits) {
@@ -58,14 +67,15 @@ EvaluationResult evaluate(const models::Checkpoint& checkpoint, const Evaluation
   double nll_reference = 0.0, nll_device = 0.0;
   int agree = 0;
   for (int n = 0; n < s.sequences; ++n) {
-    result.sequences.push_back(sample_sequence(checkpoint, s, static_cast<std::uint64_t>(n) + 1));
-    const std::vector<int>& tokens = result.sequences.back();
-    auto reference = open_device("reference", checkpoint, s.length);
+    const SampledSequence sampled =
+        sample_sequence(checkpoint, s, static_cast<std::uint64_t>(n) + 1);
+    result.sequences.push_back(sampled.tokens);
+    const std::vector<int>& tokens = sampled.tokens;
     auto device = open_device(s.device, checkpoint, s.length, s.device_options);
     for (int pos = 0; pos + 1 < s.length; ++pos) {
       const int token = tokens[static_cast<std::size_t>(pos)];
       const int next = tokens[static_cast<std::size_t>(pos) + 1];
-      const Eigen::VectorXf& ref_logits = reference->forward(token, pos);
+      const Eigen::VectorXf& ref_logits = sampled.reference_logits[static_cast<std::size_t>(pos)];
       const Eigen::VectorXf& dev_logits = device->forward(token, pos);
       agree += models::argmax(ref_logits) == models::argmax(dev_logits) ? 1 : 0;
       const auto log_p = log_softmax(ref_logits), log_q = log_softmax(dev_logits);

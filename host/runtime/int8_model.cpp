@@ -36,6 +36,7 @@ Int8Model::Int8Model(const models::Checkpoint& checkpoint, int max_positions, In
   attention_acc_.resize(sz(c.dim));
   attention_norm_.resize(sz(c.n_heads));
   attention_out_.resize(c.dim);
+  xb_.resize(c.dim);
 }
 
 void Int8Model::linear(const models::QuantizedMatrix& w, const Eigen::VectorXf& x,
@@ -117,7 +118,6 @@ const Eigen::VectorXf& Int8Model::forward(int token, int pos) {
   for (int l = 0; l < c.n_layers; ++l) {
     const models::LayerWeights& norms = w.layers[sz(l)];
     const models::QuantizedLayer& lw = weights_.layers[sz(l)];
-    xb_.resize(c.dim);
     models::rmsnorm(xb_, x_, norms.rms_att);
     linear(lw.wq, xb_, q_);
     linear(lw.wk, xb_, k_);
