@@ -5,6 +5,7 @@
 #include <cmath>
 #include <random>
 
+#include "support/attention_case.hpp"
 #include "tessera/hls/kernels.hpp"
 #include "tessera/models/int8_reference.hpp"
 
@@ -14,63 +15,15 @@ namespace {
 using models::int8_reference::AttentionInput;
 using models::int8_reference::AttentionOutput;
 
-struct Case {
-  int n_heads, n_kv_heads, head_size, first_position, n_queries;
-};
-
-template <typename T>
-std::vector<T> random_values(std::size_t n, std::mt19937& rng, double lo, double hi) {
-  std::vector<T> v(n);
-  if constexpr (std::is_integral_v<T>) {
-    std::uniform_int_distribution<int> d(static_cast<int>(lo), static_cast<int>(hi));
-    for (auto& x : v) x = static_cast<T>(d(rng));
-  } else {
-    std::uniform_real_distribution<float> d(static_cast<float>(lo), static_cast<float>(hi));
-    for (auto& x : v) x = d(rng);
-  }
-  return v;
-}
+using Case = testing::AttentionShape;
 
 AttentionInput random_input(const Case& c, std::mt19937& rng) {
-  AttentionInput in;
-  in.n_heads = c.n_heads;
-  in.n_kv_heads = c.n_kv_heads;
-  in.head_size = c.head_size;
-  in.first_position = c.first_position;
-  in.n_queries = c.n_queries;
-  const auto positions = static_cast<std::size_t>(c.first_position + c.n_queries);
-  const auto hs = static_cast<std::size_t>(c.head_size);
-  const auto queries = static_cast<std::size_t>(c.n_queries * c.n_heads);
-  const auto kv = positions * static_cast<std::size_t>(c.n_kv_heads);
-  in.q = random_values<std::int8_t>(queries * hs, rng, -127, 127);
-  in.q_scale = random_values<float>(queries, rng, 0.002, 0.03);
-  for (auto& s : in.q_scale) s = numerics::attention_query_scale(s, c.head_size);
-  in.k = random_values<std::int8_t>(kv * hs, rng, -127, 127);
-  in.k_scale = random_values<float>(kv, rng, 0.002, 0.05);
-  in.v = random_values<std::int8_t>(kv * hs, rng, -127, 127);
-  in.v_scale = random_values<float>(kv, rng, 0.0005, 0.2);
-  return in;
+  return testing::random_attention_input(c, rng);
 }
 
 AttentionOutput run_kernel(const AttentionInput& in, Status expected = Status::kOk) {
   AttentionOutput out;
-  out.acc.assign(static_cast<std::size_t>(in.n_queries * in.n_heads * in.head_size), 0);
-  out.norms.resize(static_cast<std::size_t>(in.n_queries * in.n_heads));
-  AttentionArgs a;
-  a.q = in.q.data();
-  a.q_scale = in.q_scale.data();
-  a.k = in.k.data();
-  a.k_scale = in.k_scale.data();
-  a.v = in.v.data();
-  a.v_scale = in.v_scale.data();
-  a.n_queries = in.n_queries;
-  a.first_position = in.first_position;
-  a.n_heads = in.n_heads;
-  a.n_kv_heads = in.n_kv_heads;
-  a.head_size = in.head_size;
-  a.out = out.acc.data();
-  a.norm = out.norms.data();
-  EXPECT_EQ(attention(a), expected);
+  EXPECT_EQ(attention(testing::attention_args(in, out)), expected);
   return out;
 }
 

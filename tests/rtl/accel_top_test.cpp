@@ -4,6 +4,7 @@
 
 #include <random>
 
+#include "support/attention_case.hpp"
 #include "support/random_data.hpp"
 #include "tessera/hls/kernels.hpp"
 #include "tessera/sim/rtl_accelerator.hpp"
@@ -66,50 +67,21 @@ namespace {
 TEST(RtlAcceleratorTop, AttentionThroughMemoryMatchesTheHlsModel) {
   auto top = make_rtl_accelerator();
   std::mt19937 rng(31);
-  for (auto [heads, kv_heads, head_size, first, queries] :
-       {std::tuple{8, 4, 8, 20, 2}, std::tuple{2, 1, 16, 60, 1}, std::tuple{4, 4, 5, 0, 3}}) {
-    const auto positions = static_cast<std::size_t>(first + queries);
-    const auto hs = static_cast<std::size_t>(head_size);
-    const auto q = testing::random_int8(static_cast<std::size_t>(queries * heads) * hs, rng);
-    const auto k = testing::random_int8(positions * static_cast<std::size_t>(kv_heads) * hs, rng);
-    const auto v = testing::random_int8(k.size(), rng);
-    std::uniform_real_distribution<float> scale(0.001f, 0.05f);
-    std::vector<float> q_scale(static_cast<std::size_t>(queries * heads)),
-        k_scale(positions * static_cast<std::size_t>(kv_heads)), v_scale(k_scale.size());
-    for (auto& x : q_scale) x = numerics::attention_query_scale(scale(rng), head_size);
-    for (auto& x : k_scale) x = scale(rng);
-    for (auto& x : v_scale) x = scale(rng);
-    auto args = [&](std::vector<std::int32_t>& out, std::vector<numerics::AttentionNorm>& norm) {
-      out.assign(static_cast<std::size_t>(queries * heads) * hs, 0);
-      norm.assign(static_cast<std::size_t>(queries * heads), {});
-      hls::AttentionArgs a;
-      a.q = q.data();
-      a.q_scale = q_scale.data();
-      a.k = k.data();
-      a.k_scale = k_scale.data();
-      a.v = v.data();
-      a.v_scale = v_scale.data();
-      a.n_queries = queries;
-      a.first_position = first;
-      a.n_heads = heads;
-      a.n_kv_heads = kv_heads;
-      a.head_size = head_size;
-      a.out = out.data();
-      a.norm = norm.data();
-      return a;
-    };
-    std::vector<std::int32_t> hls_out, rtl_out;
-    std::vector<numerics::AttentionNorm> hls_norm, rtl_norm;
-    ASSERT_EQ(hls::attention(args(hls_out, hls_norm)), hls::Status::kOk);
+  for (const testing::AttentionShape shape :
+       {testing::AttentionShape{8, 4, 8, 20, 2}, testing::AttentionShape{2, 1, 16, 60, 1},
+        testing::AttentionShape{4, 4, 5, 0, 3}}) {
+    const auto in = testing::random_attention_input(shape, rng);
+    models::int8_reference::AttentionOutput hls_result, rtl_result;
+    ASSERT_EQ(hls::attention(testing::attention_args(in, hls_result)), hls::Status::kOk);
     MemoryModel memory;
     memory.read_latency = 3;
     memory.write_ready_rate = 0.5;
-    EXPECT_GT(top->attention(args(rtl_out, rtl_norm), memory), 0u);
-    ASSERT_EQ(rtl_out, hls_out) << heads << "/" << kv_heads << " hs " << head_size;
-    for (std::size_t i = 0; i < hls_norm.size(); ++i) {
-      EXPECT_EQ(rtl_norm[i].max_weight, hls_norm[i].max_weight);
-      EXPECT_EQ(rtl_norm[i].exp_sum, hls_norm[i].exp_sum);
-      EXPECT_EQ(rtl_norm[i].exponent, hls_norm[i].exponent);
+    EXPECT_GT(top->attention(testing::attention_args(in, rtl_result), memory), 0u);
+    ASSERT_EQ(rtl_result.acc, hls_result.acc) << shape.n_heads << "/" << shape.n_kv_heads;
+    for (std::size_t i = 0; i < hls_result.norms.size(); ++i) {
+      EXPECT_EQ(rtl_result.norms[i].max_weight, hls_result.norms[i].max_weight);
+      EXPECT_EQ(rtl_result.norms[i].exp_sum, hls_result.norms[i].exp_sum);
+      EXPECT_EQ(rtl_result.norms[i].exponent, hls_result.norms[i].exponent);
     }
   }
   // GEMM and attention jobs alternate on the one memory port.

@@ -7,82 +7,31 @@
 #include <random>
 #include <regex>
 
+#include "support/attention_case.hpp"
 #include "tessera/hls/kernels.hpp"
 #include "tessera/sim/rtl_attention.hpp"
 
 namespace tessera::sim {
 namespace {
 
-struct Shape {
-  int n_heads, n_kv_heads, head_size, first_position, n_queries;
-};
-
-struct Case {
-  Shape shape;
-  std::vector<std::int8_t> q, k, v;
-  std::vector<float> q_scale, k_scale, v_scale;
-
-  hls::AttentionArgs args(std::vector<std::int32_t>& out,
-                          std::vector<numerics::AttentionNorm>& norm) const {
-    out.assign(static_cast<std::size_t>(shape.n_queries * shape.n_heads * shape.head_size), -1);
-    norm.assign(static_cast<std::size_t>(shape.n_queries * shape.n_heads), {});
-    hls::AttentionArgs a;
-    a.q = q.data();
-    a.q_scale = q_scale.data();
-    a.k = k.data();
-    a.k_scale = k_scale.data();
-    a.v = v.data();
-    a.v_scale = v_scale.data();
-    a.n_queries = shape.n_queries;
-    a.first_position = shape.first_position;
-    a.n_heads = shape.n_heads;
-    a.n_kv_heads = shape.n_kv_heads;
-    a.head_size = shape.head_size;
-    a.out = out.data();
-    a.norm = norm.data();
-    return a;
-  }
-};
+using Shape = testing::AttentionShape;
+using Case = models::int8_reference::AttentionInput;
+using Output = models::int8_reference::AttentionOutput;
 
 Case random_case(const Shape& s, std::mt19937& rng) {
-  std::uniform_int_distribution<int> byte(-128, 127);
-  auto bytes = [&](std::size_t n) {
-    std::vector<std::int8_t> v(n);
-    for (auto& x : v) x = static_cast<std::int8_t>(byte(rng));
-    return v;
-  };
-  auto scales = [&](std::size_t n, float lo, float hi) {
-    std::uniform_real_distribution<float> d(lo, hi);
-    std::vector<float> v(n);
-    for (auto& x : v) x = d(rng);
-    return v;
-  };
-  const auto positions = static_cast<std::size_t>(s.first_position + s.n_queries);
-  const auto hs = static_cast<std::size_t>(s.head_size);
-  const auto queries = static_cast<std::size_t>(s.n_queries * s.n_heads);
-  const auto kv = positions * static_cast<std::size_t>(s.n_kv_heads);
-  Case c{s,
-         bytes(queries * hs),
-         bytes(kv * hs),
-         bytes(kv * hs),
-         scales(queries, 0.002f, 0.03f),
-         scales(kv, 0.002f, 0.05f),
-         scales(kv, 0.0005f, 0.2f)};
-  for (auto& x : c.q_scale) x = numerics::attention_query_scale(x, s.head_size);
-  return c;
+  return testing::random_attention_input(s, rng);
 }
 
 void expect_rtl_matches_hls(RtlAttention& rtl, const Case& c,
                             const RtlStreamOptions& options = {}) {
-  std::vector<std::int32_t> hls_out, rtl_out;
-  std::vector<numerics::AttentionNorm> hls_norm, rtl_norm;
-  ASSERT_EQ(hls::attention(c.args(hls_out, hls_norm)), hls::Status::kOk);
-  rtl.attention(c.args(rtl_out, rtl_norm), options);
-  ASSERT_EQ(rtl_out, hls_out);
-  for (std::size_t i = 0; i < hls_norm.size(); ++i) {
-    ASSERT_EQ(rtl_norm[i].max_weight, hls_norm[i].max_weight) << i;
-    ASSERT_EQ(rtl_norm[i].exp_sum, hls_norm[i].exp_sum) << i;
-    ASSERT_EQ(rtl_norm[i].exponent, hls_norm[i].exponent) << i;
+  Output hls_result, rtl_result;
+  ASSERT_EQ(hls::attention(testing::attention_args(c, hls_result)), hls::Status::kOk);
+  rtl.attention(testing::attention_args(c, rtl_result), options);
+  ASSERT_EQ(rtl_result.acc, hls_result.acc);
+  for (std::size_t i = 0; i < hls_result.norms.size(); ++i) {
+    ASSERT_EQ(rtl_result.norms[i].max_weight, hls_result.norms[i].max_weight) << i;
+    ASSERT_EQ(rtl_result.norms[i].exp_sum, hls_result.norms[i].exp_sum) << i;
+    ASSERT_EQ(rtl_result.norms[i].exponent, hls_result.norms[i].exponent) << i;
   }
 }
 
@@ -142,9 +91,8 @@ TEST(RtlAttention, RecoversFromResetInTheMiddleOfAJob) {
   std::mt19937 rng(5);
   const Case c = random_case({8, 4, 8, 63, 1}, rng);
   for (int cycles : {1, 30, 70, 120, 150}) {
-    std::vector<std::int32_t> out;
-    std::vector<numerics::AttentionNorm> norm;
-    rtl->start_then_reset(c.args(out, norm), cycles);
+    Output ignored;
+    rtl->start_then_reset(testing::attention_args(c, ignored), cycles);
     expect_rtl_matches_hls(*rtl, c);
   }
 }
@@ -153,14 +101,13 @@ TEST(RtlAttention, RejectsBadScalesAndShapes) {
   auto rtl = make_rtl_attention();
   std::mt19937 rng(9);
   Case c = random_case({2, 1, 8, 3, 1}, rng);
-  std::vector<std::int32_t> out;
-  std::vector<numerics::AttentionNorm> norm;
+  Output out;
   c.v_scale[2] = -1.0f;
-  EXPECT_THROW(rtl->attention(c.args(out, norm), {}), std::invalid_argument);
+  EXPECT_THROW(rtl->attention(testing::attention_args(c, out), {}), std::invalid_argument);
   c = random_case({1, 1, 64, 3, 1}, rng);
-  EXPECT_THROW(rtl->attention(c.args(out, norm), {}), std::invalid_argument);
+  EXPECT_THROW(rtl->attention(testing::attention_args(c, out), {}), std::invalid_argument);
   c = random_case({1, 1, 8, rtl->context_max(), 1}, rng);
-  EXPECT_THROW(rtl->attention(c.args(out, norm), {}), std::invalid_argument);
+  EXPECT_THROW(rtl->attention(testing::attention_args(c, out), {}), std::invalid_argument);
 }
 
 // The unit's exp2 table is generated from numerics::kExp2Table: keep them equal.
