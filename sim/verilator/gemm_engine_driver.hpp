@@ -86,7 +86,6 @@ class VerilatedGemmEngine final : public RtlGemm {
     Job job{a, w, m, n, k, 0, (m + ROWS - 1) / ROWS, 0, (n + COLS - 1) / COLS};
     begin(job, false);
     std::size_t next_a = 0, next_w = 0;
-    std::vector<std::int32_t> ignored;
     for (int i = 0; i < cycles; ++i) step(job, next_a, next_w, nullptr);
     reset();
   }
