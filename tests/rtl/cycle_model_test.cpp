@@ -5,8 +5,11 @@
 #include <cmath>
 #include <random>
 
+#include "support/attention_case.hpp"
 #include "support/random_data.hpp"
+#include "tessera/sim/attention_cycle_model.hpp"
 #include "tessera/sim/gemm_cycle_model.hpp"
+#include "tessera/sim/rtl_attention.hpp"
 #include "tessera/sim/rtl_gemm.hpp"
 
 namespace tessera::sim {
@@ -52,6 +55,25 @@ INSTANTIATE_TEST_SUITE_P(Arrays, CycleModelOnArray, ::testing::ValuesIn(rtl_arra
                            return "a" + std::to_string(test_info.param.rows) + "x" +
                                   std::to_string(test_info.param.cols);
                          });
+
+TEST(CycleModel, AttentionMatchesTheRtlUnit) {
+  auto rtl = make_rtl_attention();
+  std::mt19937 rng(41);
+  for (const testing::AttentionShape shape :
+       {testing::AttentionShape{1, 1, 8, 0, 1}, testing::AttentionShape{8, 4, 8, 37, 1},
+        testing::AttentionShape{8, 4, 8, 100, 7}, testing::AttentionShape{4, 1, 32, 500, 2}}) {
+    const auto in = testing::random_attention_input(shape, rng);
+    models::int8_reference::AttentionOutput out;
+    const RtlAttentionStats measured = rtl->attention(testing::attention_args(in, out), {});
+    const std::uint64_t model =
+        attention_call_cycles(shape.n_queries, shape.first_position, shape.n_heads);
+    EXPECT_LE(std::fabs(static_cast<double>(model) - static_cast<double>(measured.cycles)) /
+                  static_cast<double>(measured.cycles),
+              0.05);
+    EXPECT_EQ(model, measured.cycles) << "the model drifted from the RTL: recalibrate";
+  }
+  EXPECT_THROW(attention_job_cycles(0), std::invalid_argument);
+}
 
 TEST(CycleModel, RejectsSizesTheEngineCannotRun) {
   EXPECT_THROW(gemm_timing({16, 16}, 4096, 0, 1, 1, false), std::invalid_argument);
