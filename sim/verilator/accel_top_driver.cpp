@@ -17,13 +17,7 @@ constexpr int kSize = TESSERA_RTL_TOP_SIZE;
 constexpr std::size_t kWordBytes = kSize;
 constexpr int kHeadMax = TESSERA_RTL_TOP_HEAD_MAX;
 
-constexpr std::size_t whole_words(std::size_t bytes) {
-  return (bytes + kWordBytes - 1) / kWordBytes * kWordBytes;
-}
-// Record sizes in bytes (docs/rtl.md, "Attention records").
-constexpr std::size_t kQueryRecord = whole_words(kHeadMax + 4);
-constexpr std::size_t kKvRecord = whole_words(2 * kHeadMax + 8);
-constexpr std::size_t kResultRecord = whole_words(4 * kHeadMax + 12);
+constexpr AttentionRecords kRecords{kHeadMax, kSize};
 
 class VerilatedAccelerator final : public RtlAccelerator {
  public:
@@ -75,17 +69,13 @@ class VerilatedAccelerator final : public RtlAccelerator {
     memory_ = memory;
     rng_.seed(memory.seed);
     const int m_tiles = (m + kSize - 1) / kSize, n_tiles = (n + kSize - 1) / kSize;
-    const std::size_t a_bytes =
-        static_cast<std::size_t>(m_tiles) * static_cast<std::size_t>(k) * kWordBytes;
-    const std::size_t w_bytes =
-        static_cast<std::size_t>(n_tiles) * static_cast<std::size_t>(k) * kWordBytes;
-    const std::size_t c_bytes =
-        static_cast<std::size_t>(m_tiles) * static_cast<std::size_t>(n_tiles) * kSize * kSize * 4;
+    const std::size_t a_bytes = tiled_bytes(m, k, kSize), w_bytes = tiled_bytes(n, k, kSize);
+    const std::size_t c_bytes = result_bytes(m, n, kSize, kSize);
     const std::uint32_t a_addr = 0x1000, w_addr = static_cast<std::uint32_t>(a_addr + a_bytes),
                         c_addr = static_cast<std::uint32_t>(w_addr + w_bytes);
     dram_.assign(c_addr + c_bytes, 0xcd);
-    pack(a, m, k, m_tiles, a_addr);
-    pack(w, n, k, n_tiles, w_addr);
+    pack_tiled(a, m, k, kSize, &dram_[a_addr]);
+    pack_tiled(w, n, k, kSize, &dram_[w_addr]);
     write_register(reg::kMTiles, static_cast<std::uint32_t>(m_tiles));
     write_register(reg::kNTiles, static_cast<std::uint32_t>(n_tiles));
     write_register(reg::kK, static_cast<std::uint32_t>(k));
@@ -113,51 +103,24 @@ class VerilatedAccelerator final : public RtlAccelerator {
     run.load_wait_cycles = (static_cast<std::uint64_t>(read_register(reg::kLoadWaitHi)) << 32) |
                            read_register(reg::kLoadWaitLo);
     run.c.assign(static_cast<std::size_t>(m) * static_cast<std::size_t>(n), 0);
-    for (int mt = 0; mt < m_tiles; ++mt) {
-      for (int nt = 0; nt < n_tiles; ++nt) {
-        for (int r = 0; r < kSize; ++r) {
-          const std::size_t row_at =
-              c_addr + ((static_cast<std::size_t>(mt) * static_cast<std::size_t>(n_tiles) +
-                         static_cast<std::size_t>(nt)) *
-                            kSize +
-                        static_cast<std::size_t>(r)) *
-                           kSize * 4;
-          for (int c = 0; c < kSize; ++c) {
-            const int row = mt * kSize + r, col = nt * kSize + c;
-            if (row >= m || col >= n) continue;
-            std::int32_t value;
-            std::memcpy(&value, &dram_[row_at + static_cast<std::size_t>(c) * 4], 4);
-            run.c[static_cast<std::size_t>(row) * static_cast<std::size_t>(n) +
-                  static_cast<std::size_t>(col)] = value;
-          }
-        }
-      }
-    }
+    unpack_results(&dram_[c_addr], m, n, kSize, kSize, run.c.data());
     return run;
   }
 
  private:
-  void put_bytes(std::size_t at, const void* data, std::size_t n) {
-    std::memcpy(&dram_.at(at), data, n);
-    (void)dram_.at(at + n - 1);  // bounds
-  }
-
   std::uint64_t attention_job(const hls::AttentionArgs& g, int query, int head) {
     const int positions = g.first_position + query + 1;
     const int kv_head = head / (g.n_heads / g.n_kv_heads);
-    const std::size_t q_addr = 0x100, kv_addr = q_addr + kQueryRecord;
-    const std::size_t out_addr = kv_addr + static_cast<std::size_t>(positions) * kKvRecord;
-    dram_.assign(out_addr + kResultRecord, 0);
+    const std::size_t q_addr = 0x100, kv_addr = q_addr + kRecords.query_bytes();
+    const std::size_t out_addr =
+        kv_addr + static_cast<std::size_t>(positions) * kRecords.kv_bytes();
+    dram_.assign(out_addr + kRecords.result_bytes(), 0);
     const long q_row = static_cast<long>(query) * g.n_heads + head;
-    put_bytes(q_addr, g.q + q_row * g.head_size, static_cast<std::size_t>(g.head_size));
-    put_bytes(q_addr + kHeadMax, &g.q_scale[q_row], 4);
+    kRecords.pack_query(g, query, head, &dram_.at(q_addr));
     for (int t = 0; t < positions; ++t) {
-      const long row = static_cast<long>(t) * g.n_kv_heads + kv_head;
-      const std::size_t at = kv_addr + static_cast<std::size_t>(t) * kKvRecord;
-      put_bytes(at, g.k + row * g.head_size, static_cast<std::size_t>(g.head_size));
-      put_bytes(at + kHeadMax, g.v + row * g.head_size, static_cast<std::size_t>(g.head_size));
-      put_bytes(at + 2 * kHeadMax, &g.k_scale[row], 4);
-      put_bytes(at + 2 * kHeadMax + 4, &g.v_scale[row], 4);
+      const std::size_t at = kv_addr + static_cast<std::size_t>(t) * kRecords.kv_bytes();
+      (void)dram_.at(at + kRecords.kv_bytes() - 1);  // bounds
+      kRecords.pack_kv(g, t, kv_head, &dram_[at]);
     }
     write_register(reg::kAttPositions, static_cast<std::uint32_t>(positions));
     write_register(reg::kAttQAddr, static_cast<std::uint32_t>(q_addr));
@@ -165,7 +128,7 @@ class VerilatedAccelerator final : public RtlAccelerator {
     write_register(reg::kAttOutAddr, static_cast<std::uint32_t>(out_addr));
     write_register(reg::kAttCtrl, 1);
     const std::uint64_t limit = 2000 + 20ull * static_cast<std::uint64_t>(positions) *
-                                           (kKvRecord / kWordBytes + 4) *
+                                           (kRecords.kv_bytes() / kWordBytes + 4) *
                                            static_cast<std::uint64_t>(memory_.read_latency + 2);
     for (std::uint64_t i = 0; !(read_register(reg::kAttStatus) & reg::kStatusDone); ++i) {
       if (i > limit) throw std::runtime_error("rtl accelerator: no ATT_STATUS.DONE; the job hangs");
@@ -174,34 +137,11 @@ class VerilatedAccelerator final : public RtlAccelerator {
     if (read_register(reg::kAttStatus) & reg::kStatusError) {
       throw std::runtime_error("rtl accelerator: ATT_STATUS.ERROR");
     }
-    for (int i = 0; i < g.head_size; ++i) {
-      std::memcpy(&g.out[q_row * g.head_size + i],
-                  &dram_.at(out_addr + 4 * static_cast<std::size_t>(i)), 4);
-    }
-    std::uint32_t norm[3];
-    std::memcpy(norm, &dram_.at(out_addr + 4 * kHeadMax), sizeof norm);
-    g.norm[q_row] = {static_cast<std::int64_t>(norm[0]), static_cast<std::uint64_t>(norm[1]),
-                     static_cast<std::int32_t>(norm[2])};
+    (void)dram_.at(out_addr + kRecords.result_bytes() - 1);  // bounds
+    kRecords.unpack_result(&dram_[out_addr], g.head_size, &g.out[q_row * g.head_size],
+                           &g.norm[q_row]);
     return (static_cast<std::uint64_t>(read_register(reg::kAttCyclesHi)) << 32) |
            read_register(reg::kAttCyclesLo);
-  }
-
-  // Tiled layout: word (tile, k) holds column k of the tile's rows.
-  void pack(const std::int8_t* x, int rows, int k, int tiles, std::uint32_t base) {
-    for (int t = 0; t < tiles; ++t) {
-      for (int kk = 0; kk < k; ++kk) {
-        for (int r = 0; r < kSize; ++r) {
-          const int row = t * kSize + r;
-          const std::size_t at = base +
-                                 (static_cast<std::size_t>(t) * static_cast<std::size_t>(k) +
-                                  static_cast<std::size_t>(kk)) *
-                                     kWordBytes +
-                                 static_cast<std::size_t>(r);
-          dram_[at] =
-              static_cast<std::uint8_t>(row < rows ? x[static_cast<long>(row) * k + kk] : 0);
-        }
-      }
-    }
   }
 
   bool chance(double rate) {

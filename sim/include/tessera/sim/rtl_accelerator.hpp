@@ -6,20 +6,9 @@
 
 #include "tessera/hls/array_config.hpp"
 #include "tessera/hls/attention_i8.hpp"
+#include "tessera/sim/device_abi.hpp"
 
 namespace tessera::sim {
-
-// Register offsets of the accelerator top (rtl/top/tessera_accel_top.sv, docs/rtl.md).
-namespace reg {
-constexpr std::uint8_t kId = 0x00, kVersion = 0x04, kConfig = 0x08, kCtrl = 0x10, kStatus = 0x14,
-                       kMTiles = 0x18, kNTiles = 0x1c, kK = 0x20, kAAddr = 0x24, kWAddr = 0x28,
-                       kCAddr = 0x2c, kCyclesLo = 0x40, kCyclesHi = 0x44, kStallLo = 0x48,
-                       kStallHi = 0x4c, kLoadWaitLo = 0x50, kLoadWaitHi = 0x54, kAttCtrl = 0x60,
-                       kAttStatus = 0x64, kAttPositions = 0x68, kAttQAddr = 0x6c, kAttKvAddr = 0x70,
-                       kAttOutAddr = 0x74, kAttCyclesLo = 0x78, kAttCyclesHi = 0x7c;
-constexpr std::uint32_t kIdValue = 0x54535241;  // "TSRA"
-constexpr std::uint32_t kStatusBusy = 1, kStatusDone = 2, kStatusError = 4;
-}  // namespace reg
 
 struct MemoryModel {
   int read_latency = 4;           // cycles from request to response

@@ -1,0 +1,86 @@
+#pragma once
+
+// The device ABI (docs/rtl.md "Accelerator top and register map", docs/platform.md):
+// the register map of one accelerator unit, the tiled operand layout and the
+// attention records. The RTL top, its C++ driver, the SystemC platform and the
+// host-side drivers all use these definitions.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "tessera/hls/attention_i8.hpp"
+
+namespace tessera::sim {
+
+// Register offsets of one unit (rtl/top/tessera_accel_top.sv).
+namespace reg {
+constexpr std::uint8_t kId = 0x00, kVersion = 0x04, kConfig = 0x08, kCtrl = 0x10, kStatus = 0x14,
+                       kMTiles = 0x18, kNTiles = 0x1c, kK = 0x20, kAAddr = 0x24, kWAddr = 0x28,
+                       kCAddr = 0x2c, kCyclesLo = 0x40, kCyclesHi = 0x44, kStallLo = 0x48,
+                       kStallHi = 0x4c, kLoadWaitLo = 0x50, kLoadWaitHi = 0x54, kAttCtrl = 0x60,
+                       kAttStatus = 0x64, kAttPositions = 0x68, kAttQAddr = 0x6c, kAttKvAddr = 0x70,
+                       kAttOutAddr = 0x74, kAttCyclesLo = 0x78, kAttCyclesHi = 0x7c;
+// Upper address bits for devices with more than 4 GiB (the SystemC platform; the
+// RTL top has a 32-bit address space and reads these as zero).
+constexpr std::uint8_t kAAddrHi = 0x30, kWAddrHi = 0x34, kCAddrHi = 0x38, kAttQAddrHi = 0x80,
+                       kAttKvAddrHi = 0x84, kAttOutAddrHi = 0x88;
+constexpr std::uint32_t kIdValue = 0x54535241;  // "TSRA"
+constexpr std::uint32_t kVersionValue = 0x00010000;
+constexpr std::uint32_t kStatusBusy = 1, kStatusDone = 2, kStatusError = 4;
+// The platform places unit u's registers at u * kUnitWindow.
+constexpr std::uint32_t kUnitWindow = 0x100;
+}  // namespace reg
+
+// Tiled operands: word (tile, k) holds column k of the tile's `tile` rows, one byte
+// per row, rows past `rows` zero; words are stored at tile * K + k.
+std::size_t tiled_bytes(int rows, int k, int tile);
+void pack_tiled(const std::int8_t* x, int rows, int k, int tile, std::uint8_t* out);
+void unpack_tiled(const std::uint8_t* tiled, int rows, int k, int tile, std::int8_t* x);
+
+// GEMM results: tile rows in engine order ((mt, nt) with nt inner, `rows` rows per
+// tile, `cols` int32 each, rows and columns past M and N included).
+std::size_t result_bytes(int m, int n, int rows, int cols);
+void unpack_results(const std::uint8_t* results, int m, int n, int rows, int cols, std::int32_t* c);
+void pack_results(const std::int32_t* c, int m, int n, int rows, int cols, std::uint8_t* out);
+
+// Attention records of a unit holding `head_max` lanes, in memory words of
+// `word_bytes` bytes.
+struct AttentionRecords {
+  int head_max = 0;
+  int word_bytes = 0;
+
+  std::size_t query_bytes() const { return whole_words(static_cast<std::size_t>(head_max) + 4); }
+  std::size_t kv_bytes() const { return whole_words(2 * static_cast<std::size_t>(head_max) + 8); }
+  std::size_t result_bytes() const {
+    return whole_words(4 * static_cast<std::size_t>(head_max) + 12);
+  }
+  std::size_t whole_words(std::size_t bytes) const {
+    const auto word = static_cast<std::size_t>(word_bytes);
+    return (bytes + word - 1) / word * word;
+  }
+
+  // Query head `head` of query `query` of the call.
+  void pack_query(const hls::AttentionArgs& g, int query, int head, std::uint8_t* out) const;
+  // Key and value of position t for kv head `kv_head`.
+  void pack_kv(const hls::AttentionArgs& g, int t, int kv_head, std::uint8_t* out) const;
+  void pack_result(const std::int32_t* acc, int head_size, const numerics::AttentionNorm& norm,
+                   std::uint8_t* out) const;
+  void unpack_result(const std::uint8_t* record, int head_size, std::int32_t* acc,
+                     numerics::AttentionNorm* norm) const;
+  // The single-head call that a job (one query head over `positions` records) is,
+  // over all head_max lanes (lanes past the head size are zero and add nothing).
+  struct Job {
+    std::vector<std::int8_t> q, k, v;
+    std::vector<float> q_scale, k_scale, v_scale;
+    std::vector<std::int32_t> out;
+    numerics::AttentionNorm norm{};
+    hls::AttentionArgs args;
+  };
+  // The returned Job owns the arrays its args point to; do not copy it.
+  std::unique_ptr<Job> unpack_job(const std::uint8_t* query, const std::uint8_t* kv,
+                                  int positions) const;
+};
+
+}  // namespace tessera::sim

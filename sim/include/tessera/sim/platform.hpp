@@ -1,0 +1,122 @@
+#pragma once
+
+// The SystemC/TLM-2.0 virtual platform of the accelerator (docs/platform.md): device
+// memory with channels, bandwidth and latency; a host link; a command queue; GEMM
+// and attention units with DMA, each at one fidelity. This header keeps SystemC out
+// of its users: the platform lives behind a pointer and owns its own simulation
+// context, so several platforms can live in one process (each on its own clock).
+
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "tessera/hls/hardware_config.hpp"
+
+namespace tessera::sim {
+
+// How a compute unit is simulated.
+enum class Fidelity {
+  kFunc,  // the HLS C model; no simulated time anywhere
+  kTlm,   // the HLS C model timed by the cycle models, memory and link timed
+  kRtl,   // the Verilated RTL, cycle-accurate, memory and link timed as in tlm
+};
+std::string to_string(Fidelity fidelity);
+// "func", "tlm" or "rtl"; throws std::invalid_argument listing them otherwise.
+Fidelity parse_fidelity(const std::string& name);
+
+struct PlatformOptions {
+  Fidelity fidelity = Fidelity::kTlm;
+  // false: timing only (tlm): device memory keeps no data and units skip the
+  // arithmetic. tlm timing does not depend on values, so the times are the same.
+  bool compute = true;
+  std::string fst_path;  // rtl: dump the GEMM engine's waveform of every job here
+};
+
+// A command the device refused or failed (the message says which unit and why).
+class DeviceError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// One GEMM engine job (docs/rtl.md): tiled A (m_tiles * K words of ROWS bytes) at
+// `a`, tiled W at `w`, results in engine order at `c`. It must fit the unit's
+// operand buffers: m_tiles * K and n_tiles * K words at most.
+struct GemmCommand {
+  std::uint64_t a = 0, w = 0, c = 0;
+  int m_tiles = 0, n_tiles = 0, k = 0;
+};
+
+// One attention job: one query head over `positions` key/value records.
+struct AttentionCommand {
+  std::uint64_t query = 0, kv = 0, out = 0;
+  int positions = 0;
+};
+
+struct UnitCounters {
+  std::string name;  // "gemm0", "attention3", ...
+  std::uint64_t jobs = 0;
+  std::uint64_t busy_cycles = 0;     // start to done
+  std::uint64_t compute_cycles = 0;  // the engine's own cycles
+  std::uint64_t memory_cycles = 0;   // waiting for operand reads and result writes
+  std::uint64_t macs = 0;            // array MACs (tile padding included)
+  std::uint64_t bytes_read = 0, bytes_written = 0;
+};
+
+struct PlatformCounters {
+  std::string preset;
+  std::string fidelity;
+  double clock_mhz = 0;
+  double simulated_seconds = 0;  // simulated time since the counters were reset
+  std::vector<UnitCounters> units;
+  std::uint64_t memory_bytes_read = 0, memory_bytes_written = 0;
+  double memory_bandwidth_gbps = 0;  // achieved: bytes moved / simulated time
+  std::uint64_t host_bytes_to_device = 0, host_bytes_from_device = 0;
+  std::uint64_t commands = 0;
+};
+std::string to_json(const PlatformCounters& counters, int indent = 2);
+
+class Platform {
+ public:
+  // Throws hls::ConfigError for configurations the platform cannot build and
+  // std::invalid_argument for a fidelity the build lacks (rtl of an array without a
+  // Verilated engine).
+  Platform(const hls::HardwareConfig& config, const PlatformOptions& options);
+  ~Platform();
+  Platform(const Platform&) = delete;
+  Platform& operator=(const Platform&) = delete;
+
+  const hls::HardwareConfig& config() const;
+  const PlatformOptions& options() const;
+
+  // Device memory (first fit, 4 KiB aligned). Throws DeviceError when full.
+  std::uint64_t allocate(std::uint64_t bytes);
+  void release(std::uint64_t address);
+
+  // Host transfers over the host link; they take simulated time.
+  void write(std::uint64_t address, const void* data, std::uint64_t bytes);
+  void read(std::uint64_t address, void* data, std::uint64_t bytes);
+
+  // Registers of unit windows (reg::kUnitWindow per unit: GEMM units first, then
+  // attention units).
+  std::uint32_t read_register(std::uint32_t address);
+
+  // Commands go into the device's command queue and run on the first free unit of
+  // their kind; run_until_idle() advances simulated time until all have finished and
+  // throws DeviceError naming the first command a unit refused.
+  void enqueue(const GemmCommand& command);
+  void enqueue(const AttentionCommand& command);
+  void run_until_idle();
+
+  double now_seconds() const;  // simulated time of the platform
+  std::uint64_t now_cycles() const;
+  PlatformCounters counters() const;
+  void reset_counters();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tessera::sim

@@ -1,0 +1,52 @@
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "tessera/hls/attention_i8.hpp"
+#include "tessera/hls/gemm_i8.hpp"
+#include "tessera/sim/platform.hpp"
+
+namespace tessera::sim {
+
+// Host-side driver of the platform: lays operands out per the device ABI, splits
+// work into commands that fit the units (tiles per job, K in chunks the operand
+// buffers hold, summed on the host), spreads them over the units and collects
+// the results. Weights and the KV cache stay in device memory.
+class PlatformDriver {
+ public:
+  explicit PlatformDriver(Platform& platform);
+
+  // A weight matrix (N x K, row-major) resident in device memory, tiled.
+  struct DeviceMatrix {
+    std::uint64_t address = 0;
+    int n = 0, k = 0;
+  };
+  // `w` may be null for timing-only platforms.
+  DeviceMatrix upload_weights(const std::int8_t* w, int n, int k);
+
+  // C = A * W^T with the epilogue of `args` (args.w is ignored: `w` is used).
+  void gemm(const hls::GemmArgs& args, const DeviceMatrix& w);
+
+  // A KV cache in device memory: [kv_head][position][record] for one layer.
+  struct DeviceKvCache {
+    std::uint64_t address = 0;
+    int n_kv_heads = 0, capacity = 0, positions_uploaded = 0;
+  };
+  DeviceKvCache allocate_kv_cache(int n_kv_heads, int capacity);
+  // Uploads the positions the cache lacks up to the call's last one, then runs every
+  // (query, head) of the call as an attention job and writes args.out and args.norm.
+  void attention(const hls::AttentionArgs& args, DeviceKvCache& cache);
+
+  Platform& platform() { return platform_; }
+
+ private:
+  std::uint64_t scratch(std::size_t slot, std::uint64_t bytes);
+
+  Platform& platform_;
+  hls::ArrayShape array_;
+  bool data_;
+  std::vector<std::uint64_t> scratch_address_, scratch_bytes_;
+};
+
+}  // namespace tessera::sim

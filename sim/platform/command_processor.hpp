@@ -1,0 +1,60 @@
+#pragma once
+
+#include <tlm_utils/simple_initiator_socket.h>
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <systemc>
+#include <tlm>
+#include <variant>
+#include <vector>
+
+#include "platform/units.hpp"
+#include "tessera/sim/platform.hpp"
+
+namespace tessera::sim {
+
+// The device's command queue: commands arrive from the host link, run in order of
+// arrival on the first free unit of their kind (programmed through its registers),
+// and complete in any order.
+class CommandProcessor : public sc_core::sc_module {
+ public:
+  using Command = std::variant<GemmCommand, AttentionCommand>;
+
+  SC_HAS_PROCESS(CommandProcessor);
+  CommandProcessor(sc_core::sc_module_name name, std::vector<Unit*> gemm_units,
+                   std::vector<Unit*> attention_units);
+
+  // Called by the host; the command becomes visible to the device after `delay`.
+  void push(const Command& command, const sc_core::sc_time& delay);
+  bool idle() const { return pending_.empty() && running_ == 0; }
+  std::uint64_t completed() const { return completed_; }
+  // The first error since the last call, "" if none.
+  std::string take_error();
+  std::uint32_t read_register(std::uint32_t address);
+
+ private:
+  struct Pending {
+    sc_core::sc_time arrival;
+    Command command;
+  };
+
+  void thread();
+  Unit* wait_for_free_unit(const std::vector<Unit*>& units);
+  void program(Unit& unit, const GemmCommand& command);
+  void program(Unit& unit, const AttentionCommand& command);
+  void write_register(Unit& unit, std::uint8_t offset, std::uint32_t value);
+  std::size_t port_of(const Unit& unit) const;
+  void job_done(const std::string& kind, int unit, const std::string& error);
+
+  std::vector<Unit*> gemm_units_, attention_units_, all_units_;
+  std::vector<std::unique_ptr<tlm_utils::simple_initiator_socket<CommandProcessor>>> sockets_;
+  std::deque<Pending> pending_;
+  sc_core::sc_event arrived_, unit_freed_;
+  int running_ = 0;
+  std::uint64_t completed_ = 0;
+  std::string error_;
+};
+
+}  // namespace tessera::sim

@@ -1,0 +1,208 @@
+#include "platform/compute_backends.hpp"
+
+#include <string>
+#include <vector>
+
+#include "tessera/hls/kernels.hpp"
+#include "tessera/sim/attention_cycle_model.hpp"
+#include "tessera/sim/gemm_cycle_model.hpp"
+#include "tessera/sim/rtl_attention.hpp"
+#include "tessera/sim/rtl_gemm.hpp"
+
+namespace tessera::sim {
+namespace {
+
+std::size_t sz(long n) { return static_cast<std::size_t>(n); }
+
+// Runs the HLS C model on a job's tiled operands (padding rows included: they are
+// zero and give zero results, as in the engine).
+void hls_gemm(hls::ArrayShape array, const std::uint8_t* a_tiled, const std::uint8_t* w_tiled,
+              int m_tiles, int n_tiles, int k, std::uint8_t* results) {
+  const int m = m_tiles * array.rows, n = n_tiles * array.cols;
+  std::vector<std::int8_t> a(sz(m) * sz(k)), w(sz(n) * sz(k));
+  std::vector<std::int32_t> c(sz(m) * sz(n));
+  unpack_tiled(a_tiled, m, k, array.rows, a.data());
+  unpack_tiled(w_tiled, n, k, array.cols, w.data());
+  hls::GemmArgs g;
+  g.a = a.data();
+  g.w = w.data();
+  g.m = m;
+  g.n = n;
+  g.k = k;
+  g.c_int32 = c.data();
+  try {
+    hls::gemm_or_throw(array, g);
+  } catch (const hls::KernelError& e) {
+    throw DeviceError(e.what());
+  }
+  pack_results(c.data(), m, n, array.rows, array.cols, results);
+}
+
+class HlsGemmBackend final : public GemmBackend {
+ public:
+  HlsGemmBackend(const hls::HardwareConfig& config, bool timed)
+      : array_(config.array()), buffer_words_(config.gemm.buffer_words), timed_(timed) {}
+  std::uint64_t run(const std::uint8_t* a_tiled, const std::uint8_t* w_tiled, int m_tiles,
+                    int n_tiles, int k, std::uint8_t* results) override {
+    if (a_tiled != nullptr) hls_gemm(array_, a_tiled, w_tiled, m_tiles, n_tiles, k, results);
+    if (!timed_) return 0;
+    return gemm_timing(array_, buffer_words_, m_tiles * array_.rows, n_tiles * array_.cols, k,
+                       /*preloaded=*/true)
+        .total_cycles;
+  }
+
+ private:
+  hls::ArrayShape array_;
+  int buffer_words_;
+  bool timed_;
+};
+
+class RtlGemmBackend final : public GemmBackend {
+ public:
+  RtlGemmBackend(const hls::HardwareConfig& config, std::string fst_path)
+      : array_(config.array()), engine_(make_rtl_gemm(array_)), fst_path_(std::move(fst_path)) {
+    if (config.gemm.buffer_words > engine_->buffer_words()) {
+      throw std::invalid_argument(
+          "rtl fidelity: gemm_units.buffer_words " + std::to_string(config.gemm.buffer_words) +
+          " exceeds the Verilated engine's " + std::to_string(engine_->buffer_words()) + " words");
+    }
+  }
+  std::uint64_t run(const std::uint8_t* a_tiled, const std::uint8_t* w_tiled, int m_tiles,
+                    int n_tiles, int k, std::uint8_t* results) override {
+    const int m = m_tiles * array_.rows, n = n_tiles * array_.cols;
+    std::vector<std::int8_t> a(sz(m) * sz(k)), w(sz(n) * sz(k));
+    unpack_tiled(a_tiled, m, k, array_.rows, a.data());
+    unpack_tiled(w_tiled, n, k, array_.cols, w.data());
+    RtlStreamOptions stream;
+    stream.preload_operands = true;  // the unit's DMA has filled the buffers
+    stream.fst_path = fst_path_;
+    try {
+      const RtlGemmResult r = engine_->gemm(a.data(), w.data(), m, n, k, stream);
+      pack_results(r.c.data(), m, n, array_.rows, array_.cols, results);
+      return r.cycles;
+    } catch (const std::exception& e) {
+      throw DeviceError(std::string("rtl GEMM engine: ") + e.what());
+    }
+  }
+
+ private:
+  hls::ArrayShape array_;
+  std::unique_ptr<RtlGemm> engine_;
+  std::string fst_path_;
+};
+
+// Lanes past the last one any record uses are zero and add nothing: the job runs
+// on the used lanes only (the C model is faster; the Verilated unit has fewer lanes).
+int used_lanes(const AttentionRecords& records, const std::uint8_t* query, const std::uint8_t* kv,
+               int positions) {
+  int used = 1;
+  for (int i = 0; i < records.head_max; ++i) {
+    if (query[i] != 0) used = std::max(used, i + 1);
+  }
+  for (int t = 0; t < positions; ++t) {
+    const std::uint8_t* record = kv + sz(t) * records.kv_bytes();
+    for (int i = used; i < records.head_max; ++i) {
+      if (record[i] != 0 || record[records.head_max + i] != 0) used = i + 1;
+    }
+  }
+  return used;
+}
+
+class AttentionBackendBase : public AttentionBackend {
+ public:
+  explicit AttentionBackendBase(const hls::HardwareConfig& config)
+      : records_(attention_records(config)) {}
+  std::uint64_t run(const std::uint8_t* query, const std::uint8_t* kv, int positions,
+                    std::uint8_t* result) override {
+    if (query == nullptr) return cycles(positions);
+    const int lanes = used_lanes(records_, query, kv, positions);
+    const AttentionRecords trimmed{lanes, 1};
+    // Repack the records at the trimmed width, then run the job on them.
+    std::vector<std::uint8_t> q(trimmed.query_bytes()), records(sz(positions) * trimmed.kv_bytes());
+    std::memcpy(q.data(), query, sz(lanes));
+    std::memcpy(q.data() + lanes, query + records_.head_max, 4);
+    for (long t = 0; t < positions; ++t) {
+      const std::uint8_t* from = kv + sz(t) * records_.kv_bytes();
+      std::uint8_t* to = records.data() + sz(t) * trimmed.kv_bytes();
+      std::memcpy(to, from, sz(lanes));
+      std::memcpy(to + lanes, from + records_.head_max, sz(lanes));
+      std::memcpy(to + 2 * lanes, from + 2 * records_.head_max, 8);
+    }
+    auto job = trimmed.unpack_job(q.data(), records.data(), positions);
+    const std::uint64_t taken = compute(job->args, positions);
+    records_.pack_result(job->out.data(), lanes, job->norm, result);
+    return taken;
+  }
+
+ protected:
+  virtual std::uint64_t cycles(int positions) = 0;
+  virtual std::uint64_t compute(const hls::AttentionArgs& args, int positions) = 0;
+
+ private:
+  AttentionRecords records_;
+};
+
+class HlsAttentionBackend final : public AttentionBackendBase {
+ public:
+  HlsAttentionBackend(const hls::HardwareConfig& config, bool timed)
+      : AttentionBackendBase(config), timed_(timed) {}
+
+ protected:
+  std::uint64_t cycles(int positions) override {
+    return timed_ ? attention_job_cycles(positions) : 0;
+  }
+  std::uint64_t compute(const hls::AttentionArgs& args, int positions) override {
+    try {
+      hls::attention_or_throw(args);
+    } catch (const hls::KernelError& e) {
+      throw DeviceError(e.what());
+    }
+    return cycles(positions);
+  }
+
+ private:
+  bool timed_;
+};
+
+class RtlAttentionBackend final : public AttentionBackendBase {
+ public:
+  explicit RtlAttentionBackend(const hls::HardwareConfig& config)
+      : AttentionBackendBase(config), unit_(make_rtl_attention()) {}
+
+ protected:
+  std::uint64_t cycles(int) override {
+    throw DeviceError("rtl fidelity: the attention unit needs data (timing-only runs are tlm)");
+  }
+  std::uint64_t compute(const hls::AttentionArgs& args, int) override {
+    try {
+      return unit_->attention(args, RtlStreamOptions{}).cycles;
+    } catch (const std::exception& e) {
+      throw DeviceError(std::string("rtl attention unit: ") + e.what());
+    }
+  }
+
+ private:
+  std::unique_ptr<RtlAttention> unit_;
+};
+
+}  // namespace
+
+AttentionRecords attention_records(const hls::HardwareConfig& config) {
+  return {config.attention.head_size_max, config.gemm.rows};
+}
+
+std::unique_ptr<GemmBackend> make_gemm_backend(const hls::HardwareConfig& config,
+                                               const PlatformOptions& options) {
+  if (options.fidelity == Fidelity::kRtl) {
+    return std::make_unique<RtlGemmBackend>(config, options.fst_path);
+  }
+  return std::make_unique<HlsGemmBackend>(config, options.fidelity == Fidelity::kTlm);
+}
+
+std::unique_ptr<AttentionBackend> make_attention_backend(const hls::HardwareConfig& config,
+                                                         const PlatformOptions& options) {
+  if (options.fidelity == Fidelity::kRtl) return std::make_unique<RtlAttentionBackend>(config);
+  return std::make_unique<HlsAttentionBackend>(config, options.fidelity == Fidelity::kTlm);
+}
+
+}  // namespace tessera::sim

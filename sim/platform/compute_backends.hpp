@@ -1,0 +1,36 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "tessera/hls/hardware_config.hpp"
+#include "tessera/sim/device_abi.hpp"
+#include "tessera/sim/platform.hpp"
+
+namespace tessera::sim {
+
+// What a unit's engine does with operands already read from memory: the arithmetic
+// (unless the platform runs timing only) and the engine cycles it takes.
+class GemmBackend {
+ public:
+  virtual ~GemmBackend() = default;
+  // a_tiled, w_tiled and results may be null (timing only). Throws DeviceError.
+  virtual std::uint64_t run(const std::uint8_t* a_tiled, const std::uint8_t* w_tiled, int m_tiles,
+                            int n_tiles, int k, std::uint8_t* results) = 0;
+};
+
+class AttentionBackend {
+ public:
+  virtual ~AttentionBackend() = default;
+  virtual std::uint64_t run(const std::uint8_t* query, const std::uint8_t* kv, int positions,
+                            std::uint8_t* result) = 0;
+};
+
+std::unique_ptr<GemmBackend> make_gemm_backend(const hls::HardwareConfig& config,
+                                               const PlatformOptions& options);
+std::unique_ptr<AttentionBackend> make_attention_backend(const hls::HardwareConfig& config,
+                                                         const PlatformOptions& options);
+// The record layout of the configured attention units (words of ROWS bytes).
+AttentionRecords attention_records(const hls::HardwareConfig& config);
+
+}  // namespace tessera::sim

@@ -1,0 +1,53 @@
+#pragma once
+
+#include <tlm_utils/multi_passthrough_target_socket.h>
+
+#include <cstdint>
+#include <memory>
+#include <systemc>
+#include <tlm>
+#include <unordered_map>
+#include <vector>
+
+#include "tessera/hls/hardware_config.hpp"
+
+namespace tessera::sim {
+
+// Device memory as a loosely-timed TLM-2.0 target. Addresses interleave over the
+// channels in kInterleaveBytes granules; each channel moves bandwidth / channels and
+// serves one transfer at a time, so initiators that share a channel queue behind
+// each other. A transaction completes `latency` after its last granule has moved.
+// Storage is sparse (pages appear on first write; unwritten bytes read as zero).
+class DeviceMemory : public sc_core::sc_module {
+ public:
+  static constexpr std::uint64_t kInterleaveBytes = 4096;
+
+  // Any number of initiators bind here (units' DMA, the host link).
+  tlm_utils::multi_passthrough_target_socket<DeviceMemory> socket;
+
+  DeviceMemory(sc_core::sc_module_name name, const hls::HardwareConfig& config, bool timed,
+               bool stores_data);
+
+  std::uint64_t bytes_read() const { return bytes_read_; }
+  std::uint64_t bytes_written() const { return bytes_written_; }
+  void reset_counters() { bytes_read_ = bytes_written_ = 0; }
+
+ private:
+  static constexpr std::uint64_t kPageBytes = 1 << 16;
+
+  void b_transport(int initiator, tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
+  sc_core::sc_time occupy_channels(std::uint64_t address, std::uint64_t bytes,
+                                   const sc_core::sc_time& start);
+  void copy(std::uint64_t address, unsigned char* data, std::uint64_t bytes, bool write);
+
+  std::uint64_t size_;
+  bool timed_;
+  bool stores_data_;
+  sc_core::sc_time latency_;
+  double seconds_per_byte_per_channel_;
+  std::vector<sc_core::sc_time> channel_free_;
+  std::unordered_map<std::uint64_t, std::unique_ptr<unsigned char[]>> pages_;
+  std::uint64_t bytes_read_ = 0, bytes_written_ = 0;
+};
+
+}  // namespace tessera::sim

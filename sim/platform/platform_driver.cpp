@@ -1,0 +1,217 @@
+#include "tessera/sim/platform_driver.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "platform/compute_backends.hpp"
+#include "tessera/numerics/int8.hpp"
+#include "tessera/sim/device_abi.hpp"
+
+namespace tessera::sim {
+namespace {
+
+std::size_t sz(long n) { return static_cast<std::size_t>(n); }
+enum Scratch : std::size_t { kActivations, kResults, kQueries, kAttentionResults, kSlots };
+
+}  // namespace
+
+PlatformDriver::PlatformDriver(Platform& platform)
+    : platform_(platform),
+      array_(platform.config().array()),
+      data_(platform.options().compute),
+      scratch_address_(kSlots, 0),
+      scratch_bytes_(kSlots, 0) {}
+
+// Reusable device buffers, grown on demand.
+std::uint64_t PlatformDriver::scratch(std::size_t slot, std::uint64_t bytes) {
+  if (scratch_bytes_[slot] < bytes) {
+    if (scratch_bytes_[slot] > 0) platform_.release(scratch_address_[slot]);
+    scratch_address_[slot] = platform_.allocate(bytes);
+    scratch_bytes_[slot] = bytes;
+  }
+  return scratch_address_[slot];
+}
+
+PlatformDriver::DeviceMatrix PlatformDriver::upload_weights(const std::int8_t* w, int n, int k) {
+  DeviceMatrix matrix{platform_.allocate(tiled_bytes(n, k, array_.cols)), n, k};
+  std::vector<std::uint8_t> tiled;
+  if (data_ && w != nullptr) {
+    tiled.resize(tiled_bytes(n, k, array_.cols));
+    pack_tiled(w, n, k, array_.cols, tiled.data());
+  }
+  platform_.write(matrix.address, tiled.empty() ? nullptr : tiled.data(),
+                  tiled_bytes(n, k, array_.cols));
+  return matrix;
+}
+
+void PlatformDriver::gemm(const hls::GemmArgs& g, const DeviceMatrix& w) {
+  if (g.m <= 0 || g.n != w.n || g.k != w.k) {
+    throw std::invalid_argument("platform gemm: " + std::to_string(g.m) + "x" +
+                                std::to_string(g.n) + "x" + std::to_string(g.k) +
+                                " does not match the " + std::to_string(w.n) + "x" +
+                                std::to_string(w.k) + " weights");
+  }
+  if (g.k > numerics::kMaxAccumulationDepth) {
+    throw std::invalid_argument("platform gemm: K = " + std::to_string(g.k) +
+                                " exceeds the accumulation limit");
+  }
+  const int rows = array_.rows, cols = array_.cols;
+  const int words = platform_.config().gemm.buffer_words;
+  const int k_chunk = std::min(g.k, words);
+  const int per_job = std::max(1, words / k_chunk);
+  const int m_tiles = (g.m + rows - 1) / rows, n_tiles = (g.n + cols - 1) / cols;
+
+  // A, tiled, chunk by chunk of K: chunk c holds columns [c * k_chunk, ...) of A.
+  const std::uint64_t a_address = scratch(kActivations, tiled_bytes(g.m, g.k, rows));
+  std::vector<std::uint8_t> a_tiled(data_ ? tiled_bytes(g.m, g.k, rows) : 0);
+  std::vector<std::int8_t> a_chunk;
+  struct Job {
+    int k0, k_len, mt0, m_len, nt0, n_len;
+    std::uint64_t c;
+  };
+  std::vector<Job> jobs;
+  std::uint64_t a_offset = 0, c_bytes = 0;
+  for (int k0 = 0; k0 < g.k; k0 += k_chunk) {
+    const int k_len = std::min(k_chunk, g.k - k0);
+    if (data_) {
+      a_chunk.resize(sz(g.m) * sz(k_len));
+      for (long r = 0; r < g.m; ++r) {
+        std::memcpy(&a_chunk[sz(r * k_len)], g.a + r * g.k + k0, sz(k_len));
+      }
+      pack_tiled(a_chunk.data(), g.m, k_len, rows, a_tiled.data() + a_offset);
+    }
+    for (int mt0 = 0; mt0 < m_tiles; mt0 += per_job) {
+      for (int nt0 = 0; nt0 < n_tiles; nt0 += per_job) {
+        const Job job{k0,     k_len,
+                      mt0,    std::min(per_job, m_tiles - mt0),
+                      nt0,    std::min(per_job, n_tiles - nt0),
+                      c_bytes};
+        c_bytes += sz(job.m_len) * sz(job.n_len) * sz(rows) * sz(cols) * 4;
+        jobs.push_back(job);
+      }
+    }
+    a_offset += tiled_bytes(g.m, k_len, rows);
+  }
+  platform_.write(a_address, data_ ? a_tiled.data() : nullptr, a_offset);
+  const std::uint64_t c_address = scratch(kResults, c_bytes);
+
+  // W tiles of a K chunk: the weights are tiled over all of K, so a chunk's words
+  // of tile t start at (t * K + k0) words.
+  for (const Job& job : jobs) {
+    GemmCommand command;
+    command.m_tiles = job.m_len;
+    command.n_tiles = job.n_len;
+    command.k = job.k_len;
+    command.c = c_address + job.c;
+    a_offset = 0;
+    for (int k0 = 0; k0 < job.k0; k0 += k_chunk) {
+      a_offset += tiled_bytes(g.m, std::min(k_chunk, g.k - k0), rows);
+    }
+    command.a = a_address + a_offset + sz(job.mt0) * sz(job.k_len) * sz(rows);
+    command.w = w.address + (sz(job.nt0) * sz(g.k) + sz(job.k0)) * sz(cols);
+    platform_.enqueue(command);
+  }
+  platform_.run_until_idle();
+  std::vector<std::uint8_t> results(data_ ? c_bytes : 0);
+  platform_.read(c_address, data_ ? results.data() : nullptr, c_bytes);
+  if (!data_) return;
+
+  std::vector<std::int32_t> sum(sz(g.m) * sz(g.n), 0), part;
+  for (const Job& job : jobs) {
+    const int m_len = job.m_len * rows, n_len = job.n_len * cols;
+    part.resize(sz(m_len) * sz(n_len));
+    unpack_results(results.data() + job.c, m_len, n_len, rows, cols, part.data());
+    for (int r = 0; r < m_len && job.mt0 * rows + r < g.m; ++r) {
+      for (int c = 0; c < n_len && job.nt0 * cols + c < g.n; ++c) {
+        sum[sz(job.mt0 * rows + r) * sz(g.n) + sz(job.nt0 * cols + c)] +=
+            part[sz(r) * sz(n_len) + sz(c)];
+      }
+    }
+  }
+  for (long r = 0; r < g.m; ++r) {
+    for (long c = 0; c < g.n; ++c) {
+      const std::int32_t value = sum[sz(r * g.n + c)];
+      switch (g.epilogue) {
+        case hls::Epilogue::kInt32:
+          g.c_int32[r * g.n + c] = value;
+          break;
+        case hls::Epilogue::kDequantize:
+          g.c_fp32[r * g.n + c] =
+              numerics::dequantize_product(value, g.row_scale[r], g.col_scale[c]);
+          break;
+        case hls::Epilogue::kRequantize:
+          g.c_int8[r * g.n + c] =
+              numerics::requantize_product(value, g.row_scale[r], g.col_scale[c]);
+          break;
+      }
+    }
+  }
+}
+
+PlatformDriver::DeviceKvCache PlatformDriver::allocate_kv_cache(int n_kv_heads, int capacity) {
+  const AttentionRecords records = attention_records(platform_.config());
+  DeviceKvCache cache;
+  cache.address = platform_.allocate(sz(n_kv_heads) * sz(capacity) * records.kv_bytes());
+  cache.n_kv_heads = n_kv_heads;
+  cache.capacity = capacity;
+  return cache;
+}
+
+void PlatformDriver::attention(const hls::AttentionArgs& g, DeviceKvCache& cache) {
+  const AttentionRecords records = attention_records(platform_.config());
+  const int last = g.first_position + g.n_queries;  // positions the last query sees
+  if (g.n_kv_heads != cache.n_kv_heads || last > cache.capacity || g.head_size > records.head_max ||
+      g.n_heads <= 0 || g.n_kv_heads <= 0 || g.n_heads % g.n_kv_heads != 0 || g.n_queries <= 0) {
+    throw std::invalid_argument("platform attention: the call does not fit the device KV cache");
+  }
+  const std::size_t kv = records.kv_bytes();
+  // New positions, one transfer per kv head (records of a head are contiguous).
+  if (last > cache.positions_uploaded) {
+    const int from = cache.positions_uploaded, count = last - from;
+    std::vector<std::uint8_t> block(data_ ? sz(count) * kv : 0);
+    for (int h = 0; h < g.n_kv_heads; ++h) {
+      if (data_) {
+        for (int t = 0; t < count; ++t) records.pack_kv(g, from + t, h, &block[sz(t) * kv]);
+      }
+      platform_.write(cache.address + (sz(h) * sz(cache.capacity) + sz(from)) * kv,
+                      data_ ? block.data() : nullptr, sz(count) * kv);
+    }
+    cache.positions_uploaded = last;
+  }
+  const std::size_t jobs = sz(g.n_queries) * sz(g.n_heads);
+  const std::uint64_t q_address = scratch(kQueries, jobs * records.query_bytes());
+  const std::uint64_t out_address = scratch(kAttentionResults, jobs * records.result_bytes());
+  std::vector<std::uint8_t> queries(data_ ? jobs * records.query_bytes() : 0);
+  if (data_) {
+    for (int j = 0; j < g.n_queries; ++j) {
+      for (int h = 0; h < g.n_heads; ++h) {
+        records.pack_query(g, j, h,
+                           &queries[(sz(j) * sz(g.n_heads) + sz(h)) * records.query_bytes()]);
+      }
+    }
+  }
+  platform_.write(q_address, data_ ? queries.data() : nullptr, jobs * records.query_bytes());
+  const int group = g.n_heads / g.n_kv_heads;
+  for (int j = 0; j < g.n_queries; ++j) {
+    for (int h = 0; h < g.n_heads; ++h) {
+      const std::size_t job = sz(j) * sz(g.n_heads) + sz(h);
+      AttentionCommand command;
+      command.positions = g.first_position + j + 1;
+      command.query = q_address + job * records.query_bytes();
+      command.kv = cache.address + sz(h / group) * sz(cache.capacity) * kv;
+      command.out = out_address + job * records.result_bytes();
+      platform_.enqueue(command);
+    }
+  }
+  platform_.run_until_idle();
+  std::vector<std::uint8_t> results(data_ ? jobs * records.result_bytes() : 0);
+  platform_.read(out_address, data_ ? results.data() : nullptr, jobs * records.result_bytes());
+  if (!data_) return;
+  for (std::size_t job = 0; job < jobs; ++job) {
+    records.unpack_result(&results[job * records.result_bytes()], g.head_size,
+                          g.out + job * sz(g.head_size), g.norm + job);
+  }
+}
+
+}  // namespace tessera::sim

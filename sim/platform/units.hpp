@@ -1,0 +1,119 @@
+#pragma once
+
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <systemc>
+#include <tlm>
+#include <vector>
+
+#include "platform/compute_backends.hpp"
+#include "tessera/sim/platform.hpp"
+
+namespace tessera::sim {
+
+// What a unit reports when a job ends: empty `error` for success.
+using JobDone = std::function<void(int unit, const std::string& error)>;
+
+// A compute unit of the platform: the register block of docs/rtl.md as a TLM
+// target, a DMA engine on the memory, and an engine behind a backend (fidelity).
+// Writing START runs one job; the unit then reports through JobDone.
+class Unit : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_target_socket<Unit> registers;
+  tlm_utils::simple_initiator_socket<Unit> memory;
+
+  SC_HAS_PROCESS(Unit);
+  Unit(sc_core::sc_module_name name, int index, const hls::HardwareConfig& config,
+       const PlatformOptions& options);
+
+  int index() const { return index_; }
+  // Busy from the moment the command processor starts it (START is seen by the
+  // unit's thread one delta later) until it reports the job done.
+  bool busy() const { return busy_; }
+  void mark_started() { busy_ = true; }
+  void set_job_done(JobDone done) { job_done_ = std::move(done); }
+  const UnitCounters& counters() const { return counters_; }
+  void reset_counters();
+
+ protected:
+  struct JobResult {
+    std::string error;
+    std::uint64_t compute_cycles = 0;
+  };
+  std::uint32_t reg(std::uint8_t offset) const { return registers_[offset / 4]; }
+  std::uint64_t address(std::uint8_t lo, std::uint8_t hi) const {
+    return (static_cast<std::uint64_t>(reg(hi)) << 32) | reg(lo);
+  }
+  void set_reg(std::uint8_t offset, std::uint32_t value) { registers_[offset / 4] = value; }
+  void set_reg64(std::uint8_t lo, std::uint8_t hi, std::uint64_t value);
+  // Moves bytes between device memory and `data` (null: timing only), keeping a
+  // window of bursts in flight; waits for the transfer and returns false on an
+  // address error.
+  bool dma(std::uint64_t address, std::uint8_t* data, std::uint64_t bytes, bool write);
+  void wait_cycles(std::uint64_t cycles);
+  bool stores_data() const { return stores_data_; }
+
+  UnitCounters counters_;
+
+ private:
+  static constexpr std::uint64_t kBurstBytes = 4096;
+  static constexpr int kBurstsInFlight = 16;
+
+  // Which START bit and STATUS register this unit answers to.
+  virtual std::uint8_t ctrl_offset() const = 0;
+  virtual std::uint8_t status_offset() const = 0;
+  virtual std::uint8_t cycles_offset() const = 0;
+  virtual JobResult run_job() = 0;
+
+  void register_access(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
+  void thread();
+
+  int index_;
+  bool timed_;
+  bool stores_data_;
+  sc_core::sc_time period_;
+  std::array<std::uint32_t, 64> registers_{};
+  sc_core::sc_event start_;
+  bool busy_ = false;
+  JobDone job_done_;
+};
+
+class GemmUnit final : public Unit {
+ public:
+  GemmUnit(sc_core::sc_module_name name, int index, const hls::HardwareConfig& config,
+           const PlatformOptions& options);
+
+ private:
+  std::uint8_t ctrl_offset() const override;
+  std::uint8_t status_offset() const override;
+  std::uint8_t cycles_offset() const override;
+  JobResult run_job() override;
+
+  hls::ArrayShape array_;
+  int buffer_words_;
+  std::unique_ptr<GemmBackend> backend_;
+};
+
+class AttentionUnit final : public Unit {
+ public:
+  AttentionUnit(sc_core::sc_module_name name, int index, const hls::HardwareConfig& config,
+                const PlatformOptions& options);
+
+ private:
+  std::uint8_t ctrl_offset() const override;
+  std::uint8_t status_offset() const override;
+  std::uint8_t cycles_offset() const override;
+  JobResult run_job() override;
+
+  AttentionRecords records_;
+  int context_max_;
+  std::unique_ptr<AttentionBackend> backend_;
+};
+
+}  // namespace tessera::sim
