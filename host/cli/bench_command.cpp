@@ -191,7 +191,10 @@ Command add_bench_command(CLI::App& app) {
   gemm->add_option("--seed", options->seed, "operand seed")->capture_default_str();
   gemm->add_option("--fst", options->fst, "write an FST waveform of the rtl run to this file");
   gemm->add_flag("--json", options->json, "print one JSON object");
-  return {bench, [options] { return run_gemm_bench(*options); }};
+  const ModelBenchCommands model = add_model_bench_commands(*bench);
+  return {bench, [options, gemm, model] {
+            return gemm->parsed() ? run_gemm_bench(*options) : model.run();
+          }};
 }
 
 }  // namespace tessera::cli

@@ -20,6 +20,14 @@ Command add_eval_command(CLI::App& app);
 Command add_bench_command(CLI::App& app);
 Command add_models_command(CLI::App& app);
 
+// `bench decode` and `bench prefill`; `run` runs whichever was parsed.
+struct ModelBenchCommands {
+  CLI::App* decode = nullptr;
+  CLI::App* prefill = nullptr;
+  std::function<int()> run;
+};
+ModelBenchCommands add_model_bench_commands(CLI::App& bench);
+
 // Accepts the names of runtime::available_devices() and lists them otherwise.
 CLI::Validator known_device_validator();
 

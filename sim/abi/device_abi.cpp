@@ -1,5 +1,6 @@
 #include "tessera/sim/device_abi.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace tessera::sim {
@@ -46,11 +47,14 @@ std::size_t result_offset(long row, long col, int n, int rows, int cols) {
 }
 }  // namespace
 
+// Each tile row holds `cols` consecutive results of one row of C.
 void unpack_results(const std::uint8_t* results, int m, int n, int rows, int cols,
                     std::int32_t* c) {
   for (long row = 0; row < m; ++row) {
-    for (long col = 0; col < n; ++col) {
-      std::memcpy(&c[row * n + col], results + result_offset(row, col, n, rows, cols), 4);
+    for (long col = 0; col < n; col += cols) {
+      const long count = std::min<long>(cols, n - col);
+      std::memcpy(&c[row * n + col], results + result_offset(row, col, n, rows, cols),
+                  4 * sz(count));
     }
   }
 }
@@ -58,8 +62,9 @@ void unpack_results(const std::uint8_t* results, int m, int n, int rows, int col
 void pack_results(const std::int32_t* c, int m, int n, int rows, int cols, std::uint8_t* out) {
   std::memset(out, 0, result_bytes(m, n, rows, cols));
   for (long row = 0; row < m; ++row) {
-    for (long col = 0; col < n; ++col) {
-      std::memcpy(out + result_offset(row, col, n, rows, cols), &c[row * n + col], 4);
+    for (long col = 0; col < n; col += cols) {
+      const long count = std::min<long>(cols, n - col);
+      std::memcpy(out + result_offset(row, col, n, rows, cols), &c[row * n + col], 4 * sz(count));
     }
   }
 }

@@ -1,5 +1,7 @@
 #include "platform/compute_backends.hpp"
 
+#include <algorithm>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -14,19 +16,28 @@ namespace {
 
 std::size_t sz(long n) { return static_cast<std::size_t>(n); }
 
-// Runs the HLS C model on a job's tiled operands (padding rows included: they are
-// zero and give zero results, as in the engine).
+// Rows of A past the last nonzero one give zero results; the C model skips them
+// (the engine computes them anyway, which the cycle model counts).
+int used_rows(const std::vector<std::int8_t>& a, int m, int k) {
+  for (int row = m - 1; row > 0; --row) {
+    const auto* begin = a.data() + sz(row) * sz(k);
+    if (std::any_of(begin, begin + k, [](std::int8_t x) { return x != 0; })) return row + 1;
+  }
+  return 1;
+}
+
+// Runs the HLS C model on a job's tiled operands and writes the padded results.
 void hls_gemm(hls::ArrayShape array, const std::uint8_t* a_tiled, const std::uint8_t* w_tiled,
               int m_tiles, int n_tiles, int k, std::uint8_t* results) {
   const int m = m_tiles * array.rows, n = n_tiles * array.cols;
   std::vector<std::int8_t> a(sz(m) * sz(k)), w(sz(n) * sz(k));
-  std::vector<std::int32_t> c(sz(m) * sz(n));
+  std::vector<std::int32_t> c(sz(m) * sz(n), 0);
   unpack_tiled(a_tiled, m, k, array.rows, a.data());
   unpack_tiled(w_tiled, n, k, array.cols, w.data());
   hls::GemmArgs g;
   g.a = a.data();
   g.w = w.data();
-  g.m = m;
+  g.m = used_rows(a, m, k);
   g.n = n;
   g.k = k;
   g.c_int32 = c.data();
@@ -95,15 +106,18 @@ class RtlGemmBackend final : public GemmBackend {
 // on the used lanes only (the C model is faster; the Verilated unit has fewer lanes).
 int used_lanes(const AttentionRecords& records, const std::uint8_t* query, const std::uint8_t* kv,
                int positions) {
-  int used = 1;
-  for (int i = 0; i < records.head_max; ++i) {
-    if (query[i] != 0) used = std::max(used, i + 1);
-  }
+  // One past the last nonzero byte of the record's lanes, at least `used`.
+  const auto last_used = [&](const std::uint8_t* lanes, int used) {
+    for (int i = records.head_max; i > used; --i) {
+      if (lanes[i - 1] != 0) return i;
+    }
+    return used;
+  };
+  int used = last_used(query, 1);
   for (int t = 0; t < positions; ++t) {
     const std::uint8_t* record = kv + sz(t) * records.kv_bytes();
-    for (int i = used; i < records.head_max; ++i) {
-      if (record[i] != 0 || record[records.head_max + i] != 0) used = i + 1;
-    }
+    used = last_used(record, used);
+    used = last_used(record + records.head_max, used);
   }
   return used;
 }

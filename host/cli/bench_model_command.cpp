@@ -1,0 +1,160 @@
+// tessera bench decode|prefill: a whole model on the simulated accelerator.
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "cli/commands.hpp"
+#include "runtime/platform_bench.hpp"
+#include "tessera/hls/hardware_config.hpp"
+#include "tessera/models/checkpoint.hpp"
+#include "tessera/sim/platform.hpp"
+
+namespace tessera::cli {
+namespace {
+
+struct ModelBenchCliOptions {
+  std::string preset = "kv260";
+  std::string model_shape;
+  std::string model;
+  std::string fidelity = "tlm";
+  int tokens = 0;  // 0: the mode's default
+  int context = 0;
+  std::string fst;
+  bool json = false;
+  bool quiet = false;
+};
+
+void print_text(const runtime::ModelBenchResult& r, const hls::HardwareConfig& config,
+                const std::string& mode, const ModelBenchCliOptions& o) {
+  const double per_token = r.simulated_seconds / r.tokens;
+  std::printf("%s %s on %s (%s): %d tokens after %d in the KV cache\n", mode.c_str(),
+              r.shape.name.c_str(), config.name.c_str(), o.fidelity.c_str(), r.tokens, o.context);
+  std::printf("simulated: %.3f ms/token, %.1f tokens/s\n", per_token * 1e3, r.tokens_per_s());
+  std::printf(
+      "bw_utilization %.3f (%.1f MB needed per token, peak %.1f GB/s), "
+      "mac_utilization %.4f\n",
+      r.bw_utilization(config), static_cast<double>(r.bytes_needed) / r.tokens / 1e6,
+      config.memory.bandwidth_gbps, r.mac_utilization(config));
+  std::printf(
+      "memory moved %.1f MB at %.1f GB/s achieved; host link %.2f MB in, %.2f MB out\n",
+      static_cast<double>(r.counters.memory_bytes_read + r.counters.memory_bytes_written) / 1e6,
+      r.counters.memory_bandwidth_gbps, static_cast<double>(r.counters.host_bytes_to_device) / 1e6,
+      static_cast<double>(r.counters.host_bytes_from_device) / 1e6);
+  std::printf("wall: %.3f s (%.4f s/token)\n", r.wall_seconds, r.wall_seconds / r.tokens);
+}
+
+void print_json(const runtime::ModelBenchResult& r, const hls::HardwareConfig& config,
+                const std::string& mode, const ModelBenchCliOptions& o) {
+  nlohmann::ordered_json json = {
+      {"mode", mode},
+      {"preset", config.name},
+      {"model_shape", r.shape.name},
+      {"fidelity", o.fidelity},
+      {"tokens", r.tokens},
+      {"context", o.context},
+      {"tokens_per_s", r.tokens_per_s()},
+      {"simulated_seconds", r.simulated_seconds},
+      {"seconds_per_token", r.simulated_seconds / r.tokens},
+      {"bytes_needed_per_token", r.bytes_needed / static_cast<std::uint64_t>(r.tokens)},
+      {"bw_utilization", r.bw_utilization(config)},
+      {"mac_utilization", r.mac_utilization(config)},
+      {"wall_seconds", r.wall_seconds},
+      {"wall_seconds_per_token", r.wall_seconds / r.tokens},
+      {"platform", nlohmann::ordered_json::parse(sim::to_json(r.counters))}};
+  std::printf("%s\n", json.dump(2).c_str());
+}
+
+int run_model_bench(const ModelBenchCliOptions& o, bool prefill) {
+  const hls::HardwareConfig config = hls::load_preset(o.preset);
+  const sim::Fidelity fidelity = sim::parse_fidelity(o.fidelity);
+  const std::string mode = prefill ? "prefill" : "decode";
+  runtime::ModelBenchOptions options;
+  options.tokens = o.tokens > 0 ? o.tokens : prefill ? 128 : 4;
+  options.context = o.context;
+  options.prefill = prefill;
+  if (!o.quiet) {
+    options.progress = [&](int step, int steps) {
+      if (steps > 1) std::fprintf(stderr, "\r%s: step %d/%d", mode.c_str(), step, steps);
+      if (steps > 1 && step == steps) std::fprintf(stderr, "\n");
+    };
+  }
+  sim::PlatformOptions platform_options{fidelity, true, o.fst};
+  runtime::ModelBenchResult result;
+  if (!o.model_shape.empty()) {
+    if (fidelity != sim::Fidelity::kTlm) {
+      throw CLI::ValidationError("--fidelity",
+                                 "--model-shape has no weights, so it runs timing only: use "
+                                 "--fidelity tlm, or --model FILE for " +
+                                     o.fidelity);
+    }
+    const runtime::ModelShape shape = runtime::model_shape(o.model_shape);
+    platform_options.compute = false;
+    sim::Platform platform(config, platform_options);
+    result = runtime::bench_shape(platform, shape, options);
+  } else {
+    const models::Checkpoint checkpoint = models::Checkpoint::load(o.model);
+    sim::Platform platform(config, platform_options);
+    result = runtime::bench_checkpoint(platform, checkpoint, options);
+    result.shape.name = o.model;
+  }
+  if (o.json) {
+    print_json(result, config, mode, o);
+  } else {
+    print_text(result, config, mode, o);
+  }
+  return 0;
+}
+
+CLI::App* add_model_bench(CLI::App& bench, const std::string& name, const std::string& help,
+                          ModelBenchCliOptions& o) {
+  CLI::App* command = bench.add_subcommand(name, help);
+  command->add_option("--preset", o.preset, "hardware preset or config file")
+      ->capture_default_str();
+  CLI::Option* shape = command->add_option(
+      "--model-shape", o.model_shape,
+      "a known model's shapes with no weights, timed by tlm (stories260k, stories110m, "
+      "gpt2-small, llama2-7b)");
+  CLI::Option* model =
+      command->add_option("--model", o.model, "a llama2.c checkpoint: real weights, any fidelity")
+          ->check(CLI::ExistingFile);
+  shape->excludes(model);
+  command->add_option("--fidelity", o.fidelity, "func, tlm or rtl")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"func", "tlm", "rtl"}));
+  command
+      ->add_option("--tokens", o.tokens,
+                   name == "decode" ? "decode steps to measure (default 4)"
+                                    : "prompt tokens in the block (default 128)")
+      ->check(CLI::Range(1, 1 << 16));
+  command->add_option("--context", o.context, "positions already in the KV cache")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1 << 20));
+  command->add_option("--fst", o.fst, "rtl: write the GEMM engine's waveform to this FST file");
+  command->add_flag("--json", o.json, "print one JSON object (with the platform's counters)");
+  command->add_flag("--quiet", o.quiet, "no progress on stderr");
+  return command;
+}
+
+}  // namespace
+
+ModelBenchCommands add_model_bench_commands(CLI::App& bench) {
+  auto options = std::make_shared<ModelBenchCliOptions>();
+  ModelBenchCommands commands;
+  commands.decode = add_model_bench(
+      bench, "decode",
+      "Decode steps of a model on the simulated accelerator: simulated tokens/s, bandwidth and "
+      "MAC utilization, wall time",
+      *options);
+  commands.prefill = add_model_bench(
+      bench, "prefill", "A prompt block of a model on the simulated accelerator", *options);
+  commands.run = [options, commands] {
+    if (options->model_shape.empty() && options->model.empty()) {
+      throw CLI::RequiredError("--model-shape or --model");
+    }
+    return run_model_bench(*options, commands.prefill->parsed());
+  };
+  return commands;
+}
+
+}  // namespace tessera::cli

@@ -1,0 +1,139 @@
+#include "runtime/platform_bench.hpp"
+
+#include <chrono>
+#include <stdexcept>
+
+#include "runtime/decode_workload.hpp"
+#include "runtime/int8_model.hpp"
+#include "runtime/platform_kernels.hpp"
+#include "tessera/sim/platform_driver.hpp"
+
+namespace tessera::runtime {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+void check_positions(const ModelShape& shape, const ModelBenchOptions& o) {
+  if (o.tokens <= 0 || o.context < 0 ||
+      static_cast<long>(o.context) + o.tokens > shape.config.seq_len) {
+    throw std::invalid_argument("context " + std::to_string(o.context) + " + tokens " +
+                                std::to_string(o.tokens) + " must fit the model's " +
+                                std::to_string(shape.config.seq_len) + " positions");
+  }
+}
+
+// Bytes and MACs of the measured passes.
+void account(ModelBenchResult& r, const ModelBenchOptions& o) {
+  const int passes = o.prefill ? 1 : o.tokens, per_pass = o.prefill ? o.tokens : 1;
+  for (int p = 0; p < passes; ++p) {
+    const int first = o.context + p * per_pass;
+    r.bytes_needed += weight_bytes(r.shape) + kv_cache_bytes(r.shape, first + per_pass);
+    r.useful_macs += forward_macs(r.shape, first, per_pass);
+  }
+}
+
+}  // namespace
+
+double ModelBenchResult::tokens_per_s() const {
+  return simulated_seconds > 0 ? tokens / simulated_seconds : 0.0;
+}
+
+double ModelBenchResult::bw_utilization(const hls::HardwareConfig& config) const {
+  const double peak = config.memory.bandwidth_gbps * 1e9 * simulated_seconds;
+  return peak > 0 ? static_cast<double>(bytes_needed) / peak : 0.0;
+}
+
+double ModelBenchResult::mac_utilization(const hls::HardwareConfig& config) const {
+  const double peak =
+      static_cast<double>(config.macs_per_cycle()) * config.clock_mhz * 1e6 * simulated_seconds;
+  return peak > 0 ? static_cast<double>(useful_macs) / peak : 0.0;
+}
+
+ModelBenchResult bench_shape(sim::Platform& platform, const ModelShape& shape,
+                             const ModelBenchOptions& o) {
+  check_positions(shape, o);
+  if (platform.options().compute) {
+    throw std::invalid_argument("bench_shape: the platform must run timing only");
+  }
+  sim::PlatformDriver driver(platform);
+  std::vector<sim::PlatformDriver::DeviceMatrix> weights;
+  for (const MatrixShape& m : weight_shapes(shape)) {
+    weights.push_back(driver.upload_weights(nullptr, m.n, m.k));
+  }
+  const models::ModelConfig& c = shape.config;
+  std::vector<sim::PlatformDriver::DeviceKvCache> caches;
+  for (int l = 0; l < c.n_layers; ++l) {
+    caches.push_back(driver.allocate_kv_cache(c.n_kv_heads, o.context + o.tokens));
+    caches.back().positions_uploaded = o.context;  // filled before the measurement
+  }
+  platform.reset_counters();
+  const double begin = platform.now_seconds();
+  const auto measured = Clock::now();
+  const int passes = o.prefill ? 1 : o.tokens, per_pass = o.prefill ? o.tokens : 1;
+  for (int p = 0; p < passes; ++p) {
+    for (const KernelCall& call : forward_kernels(shape, o.context + p * per_pass, per_pass)) {
+      if (call.kind == KernelCall::Kind::kGemm) {
+        hls::GemmArgs g;
+        g.m = call.m;
+        g.n = call.n;
+        g.k = call.k;
+        driver.gemm(g, weights[static_cast<std::size_t>(call.matrix)]);
+      } else {
+        hls::AttentionArgs a;
+        a.n_queries = call.n_queries;
+        a.first_position = call.first_position;
+        a.n_heads = c.n_heads;
+        a.n_kv_heads = c.n_kv_heads;
+        a.head_size = c.head_size();
+        driver.attention(a, caches[static_cast<std::size_t>(call.layer)]);
+      }
+    }
+    if (o.progress) o.progress(p + 1, passes);
+  }
+  ModelBenchResult r;
+  r.shape = shape;
+  r.tokens = o.tokens;
+  r.simulated_seconds = platform.now_seconds() - begin;
+  r.counters = platform.counters();
+  account(r, o);
+  r.wall_seconds = std::chrono::duration<double>(Clock::now() - measured).count();
+  return r;
+}
+
+ModelBenchResult bench_checkpoint(sim::Platform& platform, const models::Checkpoint& checkpoint,
+                                  const ModelBenchOptions& o) {
+  const ModelShape shape = model_shape("model file", checkpoint.config());
+  check_positions(shape, o);
+  if (o.prefill) {
+    throw std::invalid_argument(
+        "prefill of a model file: the int8 model decodes one token at a "
+        "time; use --model-shape for prefill blocks");
+  }
+  PlatformKernels kernels(platform, o.context + o.tokens);
+  Int8Model model(checkpoint, o.context + o.tokens, kernels);
+  int token = 1;  // BOS, then greedy
+  auto step = [&](int pos) {
+    const Eigen::VectorXf& logits = model.forward(token, pos);
+    Eigen::Index best = 0;
+    logits.maxCoeff(&best);
+    token = static_cast<int>(best);
+  };
+  for (int pos = 0; pos < o.context; ++pos) step(pos);
+  platform.reset_counters();
+  const double begin = platform.now_seconds();
+  const auto measured = Clock::now();
+  for (int i = 0; i < o.tokens; ++i) {
+    step(o.context + i);
+    if (o.progress) o.progress(i + 1, o.tokens);
+  }
+  ModelBenchResult r;
+  r.shape = shape;
+  r.tokens = o.tokens;
+  r.simulated_seconds = platform.now_seconds() - begin;
+  r.counters = platform.counters();
+  account(r, o);
+  r.wall_seconds = std::chrono::duration<double>(Clock::now() - measured).count();
+  return r;
+}
+
+}  // namespace tessera::runtime
