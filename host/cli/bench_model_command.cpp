@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cli/commands.hpp"
+#include "runtime/model_shapes.hpp"
 #include "runtime/platform_bench.hpp"
 #include "tessera/hls/hardware_config.hpp"
 #include "tessera/models/checkpoint.hpp"
@@ -111,10 +112,13 @@ CLI::App* add_model_bench(CLI::App& bench, const std::string& name, const std::s
   CLI::App* command = bench.add_subcommand(name, help);
   command->add_option("--preset", o.preset, "hardware preset or config file")
       ->capture_default_str();
-  CLI::Option* shape = command->add_option(
-      "--model-shape", o.model_shape,
-      "a known model's shapes with no weights, timed by tlm (stories260k, stories110m, "
-      "gpt2-small, llama2-7b)");
+  CLI::Option* shape =
+      command
+          ->add_option(
+              "--model-shape", o.model_shape,
+              "a known model's shapes with no weights, timed by tlm (stories260k, stories110m, "
+              "gpt2-small, llama2-7b)")
+          ->check(CLI::IsMember(runtime::model_shape_names()));
   CLI::Option* model =
       command->add_option("--model", o.model, "a llama2.c checkpoint: real weights, any fidelity")
           ->check(CLI::ExistingFile);

@@ -28,6 +28,9 @@ int main(int argc, char** argv) {
     for (const auto& command : commands) {
       if (command.parser->parsed()) return command.action();
     }
+  } catch (const CLI::Error& error) {  // a flag combination found wrong after parsing
+    std::cerr << "tessera: error: " << error.what() << '\n';
+    return 2;
   } catch (const tessera::models::InputError& error) {
     std::cerr << "tessera: error: " << error.what() << '\n';
     return 1;

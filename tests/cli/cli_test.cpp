@@ -217,6 +217,55 @@ TEST(CliBench, RejectsBadArguments) {
       "no RTL engine for array 32x32");
 }
 
+TEST(CliBenchModel, DecodeReportsSimulatedThroughputAsJson) {
+  const ProcessResult r = tessera({"bench", "decode", "--preset", "u280", "--model-shape",
+                                   "gpt2-small", "--tokens", "2", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* key : {"\"tokens_per_s\"", "\"bw_utilization\"", "\"mac_utilization\"",
+                          "\"wall_seconds\"", "\"busy_cycles\"", "\"bandwidth_gbps\""}) {
+    EXPECT_NE(r.out.find(key), std::string::npos) << key;
+  }
+  // Simulated figures are deterministic; the wall clock is not.
+  const ProcessResult again = tessera({"bench", "decode", "--preset", "u280", "--model-shape",
+                                       "gpt2-small", "--tokens", "2", "--json"});
+  const auto simulated = [](const std::string& out) {
+    return out.substr(out.find("\"tokens_per_s\""),
+                      out.find("\"wall_seconds\"") - out.find("\"tokens_per_s\""));
+  };
+  EXPECT_EQ(simulated(r.out), simulated(again.out));
+}
+
+TEST(CliBenchModel, PrefillAndRealModels) {
+  const ProcessResult prefill = tessera(
+      {"bench", "prefill", "--preset", "kv260", "--model-shape", "stories260k", "--tokens", "16"});
+  EXPECT_EQ(prefill.exit_code, 0) << prefill.err;
+  EXPECT_NE(prefill.out.find("prefill stories260k on kv260 (tlm): 16 tokens"), std::string::npos)
+      << prefill.out;
+  const ProcessResult real = tessera(
+      {"bench", "decode", "--model", model(), "--fidelity", "rtl", "--tokens", "2", "--quiet"});
+  EXPECT_EQ(real.exit_code, 0) << real.err;
+  EXPECT_NE(real.out.find("tokens/s"), std::string::npos) << real.out;
+}
+
+TEST(CliBenchModel, RejectsBadArguments) {
+  const ProcessResult unknown = tessera({"bench", "decode", "--model-shape", "llama2-70b"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("llama2-70b not in {stories260k,"), std::string::npos) << unknown.err;
+  expect_one_line_error(
+      tessera({"bench", "decode", "--model-shape", "stories260k", "--fidelity", "rtl"}), 2,
+      "--model FILE");
+  expect_one_line_error(tessera({"bench", "decode"}), 2, "--model-shape or --model");
+  expect_one_line_error(
+      tessera({"bench", "decode", "--model-shape", "stories260k", "--context", "600"}), 1,
+      "must fit the model's 512 positions");
+  expect_one_line_error(
+      tessera({"bench", "decode", "--model-shape", "stories260k", "--preset", "nonexistent"}), 1,
+      "nonexistent");
+  expect_one_line_error(
+      tessera({"bench", "decode", "--model", model(), "--preset", "u280", "--fidelity", "rtl"}), 1,
+      "32x32");
+}
+
 TEST(CliModels, PrintsTheChosenDirectory) {
   const auto dir = testing::real_model_file("stories260K.bin").parent_path();
   const ProcessResult r = tessera({"models", "--print-dir"}, {{"TESSERA_MODEL_DIR", dir.string()}});

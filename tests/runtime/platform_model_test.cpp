@@ -1,0 +1,114 @@
+// Whole models on the platform: the kernel schedule the timing-only bench replays is
+// the one Int8Model issues, and a real model decodes the same tokens at every
+// fidelity with the same simulated time at tlm and rtl.
+#include <gtest/gtest.h>
+
+#include "runtime/decode_workload.hpp"
+#include "runtime/hls_kernels.hpp"
+#include "runtime/int8_model.hpp"
+#include "runtime/platform_bench.hpp"
+#include "runtime/platform_kernels.hpp"
+#include "support/model_files.hpp"
+#include "tessera/hls/hardware_config.hpp"
+
+namespace tessera::runtime {
+namespace {
+
+// Records the shapes of the calls the int8 model makes.
+class RecordingKernels final : public Int8Kernels {
+ public:
+  void gemm(const hls::GemmArgs& g) override {
+    KernelCall call;
+    call.m = g.m;
+    call.n = g.n;
+    call.k = g.k;
+    calls.push_back(call);
+  }
+  void attention(const hls::AttentionArgs& a) override {
+    KernelCall call;
+    call.kind = KernelCall::Kind::kAttention;
+    call.n_queries = a.n_queries;
+    call.first_position = a.first_position;
+    calls.push_back(call);
+  }
+  std::vector<KernelCall> calls;
+};
+
+TEST(PlatformModel, WorkloadIsTheInt8ModelsKernelSchedule) {
+  const models::Checkpoint checkpoint =
+      models::Checkpoint::load(testing::real_model_file("stories260K.bin"));
+  RecordingKernels recorder;
+  Int8Model model(checkpoint, 8, recorder);
+  model.forward(1, 3);
+  const auto expected = forward_kernels(model_shape("stories260k"), 3, 1);
+  ASSERT_EQ(recorder.calls.size(), expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(recorder.calls[i].kind, expected[i].kind) << i;
+    EXPECT_EQ(recorder.calls[i].m, expected[i].m) << i;
+    EXPECT_EQ(recorder.calls[i].n, expected[i].n) << i;
+    EXPECT_EQ(recorder.calls[i].k, expected[i].k) << i;
+    EXPECT_EQ(recorder.calls[i].first_position, expected[i].first_position) << i;
+  }
+  EXPECT_EQ(model_shape("stories260k").config.dim, checkpoint.config().dim);
+  EXPECT_EQ(model_shape("stories260k").config.hidden_dim, checkpoint.config().hidden_dim);
+}
+
+TEST(PlatformModel, DecodeTimesAreDeterministicAndFromTheSimulation) {
+  const hls::HardwareConfig config = hls::load_preset("kv260");
+  ModelBenchOptions options;
+  options.tokens = 2;
+  options.context = 5;
+  ModelBenchResult runs[2];
+  for (auto& run : runs) {
+    sim::Platform platform(config, {sim::Fidelity::kTlm, false, ""});
+    run = bench_shape(platform, model_shape("stories110m"), options);
+  }
+  EXPECT_EQ(runs[0].simulated_seconds, runs[1].simulated_seconds);
+  EXPECT_GT(runs[0].tokens_per_s(), 0.0);
+  const double bw = runs[0].bw_utilization(config);
+  EXPECT_GT(bw, 0.0);
+  EXPECT_LE(bw, 1.0) << "no design beats the memory's peak";
+  EXPECT_LE(runs[0].mac_utilization(config), 1.0);
+  // The memory moved at least what the step needs.
+  EXPECT_GE(runs[0].counters.memory_bytes_read, runs[0].bytes_needed);
+  // A longer context reads more of the KV cache and takes longer.
+  options.context = 400;
+  sim::Platform platform(config, {sim::Fidelity::kTlm, false, ""});
+  EXPECT_GT(bench_shape(platform, model_shape("stories110m"), options).simulated_seconds,
+            runs[0].simulated_seconds);
+}
+
+TEST(PlatformModel, RealModelDecodesAlikeAtEveryFidelity) {
+  const models::Checkpoint checkpoint =
+      models::Checkpoint::load(testing::real_model_file("stories260K.bin"));
+  // The HLS device's greedy tokens are the reference.
+  HlsKernels hls_kernels(hls::ArrayShape{16, 16});
+  Int8Model hls_model(checkpoint, 6, hls_kernels);
+  std::vector<Eigen::VectorXf> expected;
+  int token = 1;
+  for (int pos = 0; pos < 6; ++pos) {
+    expected.push_back(hls_model.forward(token, pos));
+    expected.back().maxCoeff(&token);
+  }
+  double simulated[3] = {};
+  const sim::Fidelity fidelities[3] = {sim::Fidelity::kFunc, sim::Fidelity::kTlm,
+                                       sim::Fidelity::kRtl};
+  for (int f = 0; f < 3; ++f) {
+    sim::Platform platform(hls::load_preset("kv260"), {fidelities[f], true, ""});
+    PlatformKernels kernels(platform, 6);
+    Int8Model model(checkpoint, 6, kernels);
+    token = 1;
+    for (int pos = 0; pos < 6; ++pos) {
+      const Eigen::VectorXf& logits = model.forward(token, pos);
+      ASSERT_EQ(logits, expected[static_cast<std::size_t>(pos)])
+          << sim::to_string(fidelities[f]) << " at position " << pos;
+      logits.maxCoeff(&token);
+    }
+    simulated[f] = platform.now_seconds();
+  }
+  EXPECT_EQ(simulated[0], 0.0);
+  EXPECT_EQ(simulated[1], simulated[2]) << "tlm and rtl take the same simulated time";
+}
+
+}  // namespace
+}  // namespace tessera::runtime
