@@ -10,6 +10,14 @@
 // previous tile's sums. The result leaves as one beat per tile row (COLS int32, ROWS
 // rows per tile, rows past M included as zeros). A full output FIFO stalls the whole
 // pipeline (`en`), so back-pressure is lossless.
+//
+// Vector mode (`vector_job` at start; GEMV, one row of A): A is K bytes packed into
+// ceil(K/ROWS) words and loaded into the A buffer; W is not buffered but streams in
+// on `v_*`, one beat per K step holding column k of ROWS consecutive W row tiles
+// (tile t*ROWS + r in lanes [r*COLS, (r+1)*COLS)), so each PE owns one output. A
+// vector tile covers ROWS row tiles of W (ROWS*COLS outputs); its results leave as
+// ROWS beats, beat r holding outputs of W row tile t*ROWS + r: C in order. K must be
+// at least ROWS (a tile's results drain while the next one accumulates).
 module tessera_gemm_engine #(
     parameter int ROWS       = 16,
     parameter int COLS       = 16,
@@ -22,6 +30,7 @@ module tessera_gemm_engine #(
     // Job control.
     input  logic                 start,
     input  logic                 preloaded,
+    input  logic                 vector_job,
     input  logic [         15:0] m_tiles,
     input  logic [         15:0] n_tiles,
     input  logic [         19:0] k_len,
@@ -35,6 +44,10 @@ module tessera_gemm_engine #(
     input  logic                 w_valid,
     output logic                 w_ready,
     input  logic [   COLS*8-1:0] w_data,
+    // Vector-mode W stream: one K step of ROWS row tiles per beat.
+    input  logic                 v_valid,
+    output logic                 v_ready,
+    input  logic [ROWS*COLS*8-1:0] v_data,
     // Result stream: one tile row per beat.
     output logic                 c_valid,
     input  logic                 c_ready,
@@ -48,7 +61,8 @@ module tessera_gemm_engine #(
   localparam int AW = $clog2(A_DEPTH);
   localparam int WW = $clog2(W_DEPTH);
   localparam int FW = $clog2(FIFO_DEPTH + 1);
-  localparam int MIN_PERIOD = COLS + 1;  // a row's results are read before they retire again
+  localparam int MIN_PERIOD = COLS + 1;
+  localparam logic [35:0] ROWS36 = 36'(ROWS);  // a row's results are read before they retire again
 
   typedef enum logic [1:0] {
     IDLE,
@@ -61,12 +75,18 @@ module tessera_gemm_engine #(
   // ---- Job registers -----------------------------------------------------------
   logic [15:0] m_tiles_q, n_tiles_q;
   logic [19:0] k_len_q;
-  logic [35:0] a_words, w_words;
+  logic vector_q;
+  logic [35:0] a_words, w_words, vector_a_words;
   assign a_words = 36'(m_tiles) * 36'(k_len);
   assign w_words = 36'(n_tiles) * 36'(k_len);
+  assign vector_a_words = (36'(k_len) + ROWS36 - 36'd1) / ROWS36;
+  logic [15:0] vector_tiles;  // W row tiles in groups of ROWS
+  assign vector_tiles = 16'((32'(n_tiles) + 32'(ROWS - 1)) / 32'(ROWS));
   logic sizes_fit;
-  assign sizes_fit = m_tiles != 0 && n_tiles != 0 && k_len != 0 &&
-                     a_words <= 36'(A_DEPTH) && w_words <= 36'(W_DEPTH);
+  assign sizes_fit = vector_job ? n_tiles != 0 && 32'(k_len) >= 32'(ROWS) &&
+                              vector_a_words <= 36'(A_DEPTH)
+                            : m_tiles != 0 && n_tiles != 0 && k_len != 0 &&
+                              a_words <= 36'(A_DEPTH) && w_words <= 36'(W_DEPTH);
 
   // ---- Operand buffers -----------------------------------------------------------
   logic [ROWS*8-1:0] a_buf[A_DEPTH];
@@ -89,8 +109,15 @@ module tessera_gemm_engine #(
   logic [$clog2(ROWS)-1:0] read_row;
   logic [COLS*32-1:0] retired_row;
 
+  // Vector mode: every row retires at once; row 0 goes out with the retire, the
+  // others follow one per cycle while the FIFO has room.
+  logic [$clog2(ROWS+1)-1:0] drain_left;
+  logic [$clog2(ROWS)-1:0] drain_row;
+  logic drain_push;
+  assign drain_push = drain_left != 0 && 32'(fifo_count) < 32'(FIFO_DEPTH);
+
   assign pop     = c_valid && c_ready;
-  assign push    = |retire_q;
+  assign push    = vector_q ? retire_q[0] || drain_push : |retire_q;
   assign c_valid = fifo_count != 0;
   assign c_data  = fifo[fifo_head];
   // A retire seen now is pushed next cycle: keep room for it and for one in flight.
@@ -98,8 +125,12 @@ module tessera_gemm_engine #(
 
   always_comb begin
     read_row = '0;
-    for (int r = 0; r < ROWS; r++) begin
-      if (retire_q[r]) read_row = $clog2(ROWS)'(r);
+    if (vector_q) begin
+      read_row = retire_q[0] ? '0 : drain_row;
+    end else begin
+      for (int r = 0; r < ROWS; r++) begin
+        if (retire_q[r]) read_row = $clog2(ROWS)'(r);
+      end
     end
   end
 
@@ -109,8 +140,17 @@ module tessera_gemm_engine #(
       fifo_head  <= '0;
       fifo_tail  <= '0;
       retire_q   <= '0;
+      drain_left <= '0;
+      drain_row  <= '0;
     end else begin
       retire_q <= row_retire;
+      if (vector_q && retire_q[0]) begin
+        drain_left <= $clog2(ROWS+1)'(ROWS - 1);
+        drain_row  <= $clog2(ROWS)'(1 % ROWS);
+      end else if (drain_push) begin
+        drain_left <= drain_left - 1'b1;
+        drain_row  <= drain_row + 1'b1;
+      end
       if (push) begin
         fifo[fifo_tail] <= retired_row;
         fifo_tail <= fifo_tail == $clog2(FIFO_DEPTH)'(FIFO_DEPTH - 1) ? '0 : fifo_tail + 1'b1;
@@ -121,7 +161,7 @@ module tessera_gemm_engine #(
   end
 
   // ---- Tile sequencer (stage 0: addresses and tags; stage 1: buffer read) ----------
-  logic [15:0] mt, nt;
+  logic [15:0] mt, nt;  // vector mode: nt counts vector tiles
   logic [19:0] kk;
   logic [20:0] period_left;  // beats and bubbles left in the current tile
   logic [35:0] a_base, w_base;
@@ -131,6 +171,13 @@ module tessera_gemm_engine #(
   logic s1_valid, s1_first, s1_flush, s1_operands;
   logic [ROWS*8-1:0] s1_a, a_read;
   logic [COLS*8-1:0] s1_w, w_read;
+  logic [ROWS*COLS*8-1:0] s1_v, v_read;
+  logic [$clog2(ROWS)-1:0] s1_byte;
+  logic [7:0] s1_a_byte;
+  logic vector_beat;
+
+  assign v_ready     = state == COMPUTE && vector_q && sequencing && en;
+  assign vector_beat = v_valid && v_ready;
   logic [AW-1:0] a_read_addr;
   logic [WW-1:0] w_read_addr;
 
@@ -139,7 +186,7 @@ module tessera_gemm_engine #(
     issue_first = 1'b0;
     issue_flush = 1'b0;
     if (state == COMPUTE && sequencing) begin
-      if (kk < k_len_q) begin
+      if (vector_q ? v_valid : kk < k_len_q) begin
         issue_valid = 1'b1;
         issue_first = kk == 0;
       end
@@ -149,14 +196,16 @@ module tessera_gemm_engine #(
     end
   end
 
-  assign a_read_addr = AW'(a_base + 36'(kk));
+  assign a_read_addr = vector_q ? AW'(kk / 20'(ROWS)) : AW'(a_base + 36'(kk));
   assign w_read_addr = WW'(w_base + 36'(kk));
 
   // Synchronous buffer reads without reset, so the buffers map to block RAM.
   always_ff @(posedge clk) begin
     if (en) begin
-      a_read <= a_buf[a_read_addr];
-      w_read <= w_buf[w_read_addr];
+      a_read  <= a_buf[a_read_addr];
+      w_read  <= w_buf[w_read_addr];
+      v_read  <= v_data;
+      s1_byte <= $clog2(ROWS)'(kk % 20'(ROWS));
     end
   end
 
@@ -173,8 +222,10 @@ module tessera_gemm_engine #(
       s1_operands <= issue_valid && !issue_flush;
     end
   end
-  assign s1_a = s1_operands ? a_read : '0;
-  assign s1_w = s1_operands ? w_read : '0;
+  assign s1_a      = s1_operands ? a_read : '0;
+  assign s1_w      = s1_operands ? w_read : '0;
+  assign s1_v      = s1_operands ? v_read : '0;
+  assign s1_a_byte = s1_operands ? a_read[32'(s1_byte)*8+:8] : '0;
 
   tessera_systolic_array #(
       .ROWS(ROWS),
@@ -188,6 +239,9 @@ module tessera_gemm_engine #(
       .beat_flush(s1_flush),
       .a_column  (s1_a),
       .w_column  (s1_w),
+      .vector_mode(vector_q),
+      .a_broadcast(s1_a_byte),
+      .w_lanes   (s1_v),
       .read_row  (read_row),
       .read_data (retired_row),
       .row_retire(row_retire)
@@ -206,6 +260,7 @@ module tessera_gemm_engine #(
       m_tiles_q        <= '0;
       n_tiles_q        <= '0;
       k_len_q          <= '0;
+      vector_q         <= 1'b0;
       a_loaded         <= '0;
       w_loaded         <= '0;
       a_total          <= '0;
@@ -246,11 +301,14 @@ module tessera_gemm_engine #(
               m_tiles_q     <= m_tiles;
               n_tiles_q     <= n_tiles;
               k_len_q       <= k_len;
+              vector_q      <= vector_job;
               a_loaded      <= '0;
               w_loaded      <= '0;
-              a_total       <= preloaded ? '0 : a_words;
-              w_total       <= preloaded ? '0 : w_words;
-              rows_expected <= 36'(m_tiles) * 36'(n_tiles) * 36'(ROWS);
+              a_total       <= preloaded ? '0 : vector_job ? vector_a_words : a_words;
+              w_total       <= preloaded || vector_job ? '0 : w_words;
+              rows_expected <= vector_job ? 36'(vector_tiles) * 36'(ROWS)
+                                      : 36'(m_tiles) * 36'(n_tiles) * 36'(ROWS);
+              if (vector_job) n_tiles_q <= vector_tiles;
               rows_emitted  <= '0;
               state         <= LOAD;
             end
@@ -276,6 +334,16 @@ module tessera_gemm_engine #(
           if (en) begin
             if (!sequencing) begin
               state <= DRAIN;  // the flush beat went out this cycle
+            end else if (vector_q) begin
+              if (vector_beat) begin
+                if (32'(kk) + 1 < 32'(k_len_q)) begin
+                  kk <= kk + 1;
+                end else begin
+                  kk <= '0;
+                  if (nt + 1 < n_tiles_q) nt <= nt + 1;
+                  else sequencing <= 1'b0;
+                end
+              end
             end else if (period_left > 1) begin
               kk          <= kk + 1;
               period_left <= period_left - 1;

@@ -7,6 +7,11 @@
 // all of row r has: `row_retire[r]` goes high for that cycle and the row's results
 // can be read from the next cycle on: `read_data` is row `read_row` (PE(r,c) at
 // [32c +: 32]).
+//
+// Vector mode (GEMV, M = 1): no operand moves between PEs. Each beat broadcasts one
+// A byte (`a_broadcast`) and its tags to every PE, and PE(r,c) takes its own W byte
+// from `w_lanes` (lane r*COLS + c), so the array does ROWS*COLS useful MACs per
+// cycle with no reuse of W. All rows retire in the same cycle.
 module tessera_systolic_array #(
     parameter int ROWS = 16,
     parameter int COLS = 16
@@ -19,6 +24,9 @@ module tessera_systolic_array #(
     input  logic                     beat_flush,
     input  logic [       ROWS*8-1:0] a_column,
     input  logic [       COLS*8-1:0] w_column,
+    input  logic                     vector_mode,
+    input  logic [              7:0] a_broadcast,
+    input  logic [  ROWS*COLS*8-1:0] w_lanes,
     input  logic [$clog2(ROWS)-1:0]  read_row,
     output logic [      COLS*32-1:0] read_data,
     output logic [         ROWS-1:0] row_retire
@@ -106,15 +114,22 @@ module tessera_systolic_array #(
     end
     for (r = 0; r < ROWS; r++) begin : g_pe_row
       for (c = 0; c < COLS; c++) begin : g_pe_col
+        logic pe_valid, pe_first, pe_flush;
+        logic [7:0] pe_a, pe_w;
+        assign pe_valid = vector_mode ? beat_valid : h_valid[r][c];
+        assign pe_first = vector_mode ? beat_first : h_first[r][c];
+        assign pe_flush = vector_mode ? beat_flush : h_flush[r][c];
+        assign pe_a     = vector_mode ? a_broadcast : h_a[r][c];
+        assign pe_w     = vector_mode ? w_lanes[(r*COLS+c)*8+:8] : v_w[r][c];
         tessera_pe pe (
             .clk      (clk),
             .rst_n    (rst_n),
             .en       (en),
-            .valid_in (h_valid[r][c]),
-            .first_in (h_first[r][c]),
-            .flush_in (h_flush[r][c]),
-            .a_in     (h_a[r][c]),
-            .w_in     (v_w[r][c]),
+            .valid_in (pe_valid),
+            .first_in (pe_first),
+            .flush_in (pe_flush),
+            .a_in     (pe_a),
+            .w_in     (pe_w),
             .valid_out(h_valid[r][c+1]),
             .first_out(h_first[r][c+1]),
             .flush_out(h_flush[r][c+1]),

@@ -48,7 +48,7 @@ module tessera_accel_top #(
   localparam logic [7:0] REG_ID = 8'h00;         // RO "TSRA"
   localparam logic [7:0] REG_VERSION = 8'h04;    // RO
   localparam logic [7:0] REG_CONFIG = 8'h08;     // RO: ROWS[7:0] COLS[15:8] log2(A_DEPTH)[23:16] log2(W_DEPTH)[31:24]
-  localparam logic [7:0] REG_CTRL = 8'h10;       // WO: bit 0 START
+  localparam logic [7:0] REG_CTRL = 8'h10;       // WO: bit 0 START, bit 1 VECTOR
   localparam logic [7:0] REG_STATUS = 8'h14;     // RO: bit 0 BUSY, bit 1 DONE, bit 2 ERROR
   localparam logic [7:0] REG_M_TILES = 8'h18;    // RW
   localparam logic [7:0] REG_N_TILES = 8'h1c;    // RW
@@ -77,6 +77,7 @@ module tessera_accel_top #(
   logic [31:0] a_addr, w_addr, c_addr;
   logic done_flag, engine_finished;  // DONE waits for the last result words to be written
   logic engine_start, engine_busy, engine_done, engine_error;
+  logic vector_ready_unused;  // tied-off vector stream (see the engine instance)
   logic [63:0] cycles, compute_cycles, stall_cycles, load_wait_cycles;
 
   logic [15:0] att_positions;
@@ -243,7 +244,10 @@ module tessera_accel_top #(
       .rst_n           (rst_n),
       .start           (engine_start),
       .preloaded       (1'b0),
-      .m_tiles         (m_tiles),
+      // This top has no wide W stream for vector jobs (CTRL bit 1): they start with
+      // zero row tiles, so the engine reports ERROR instead of waiting forever.
+      .vector_job      (1'b0),
+      .m_tiles         (csr_wdata[1] ? 16'd0 : m_tiles),
       .n_tiles         (n_tiles),
       .k_len           (k_len),
       .busy            (engine_busy),
@@ -255,6 +259,9 @@ module tessera_accel_top #(
       .w_valid         (w_valid),
       .w_ready         (w_ready),
       .w_data          (mem_rsp_data),
+      .v_valid         (1'b0),
+      .v_ready         (vector_ready_unused),
+      .v_data          ('0),
       .c_valid         (c_valid),
       .c_ready         (c_ready),
       .c_data          (c_data),

@@ -79,6 +79,29 @@ class VerilatedGemmEngine final : public RtlGemm {
     return result;
   }
 
+  RtlGemmResult gemv(const std::int8_t* a, const std::int8_t* w, int n, int k,
+                     const RtlStreamOptions& options) override {
+    if (n <= 0 || k < ROWS) {
+      throw std::invalid_argument("rtl gemv: N must be positive and K at least " +
+                                  std::to_string(ROWS));
+    }
+    if ((k + ROWS - 1) / ROWS > DEPTH) {
+      throw std::invalid_argument("rtl gemv: K = " + std::to_string(k) + " exceeds the " +
+                                  std::to_string(DEPTH) + "-word A buffer");
+    }
+    trace_.open(*model_, options.fst_path);
+    rng_.seed(options.seed);
+    options_ = options;
+    RtlGemmResult result;
+    result.c.assign(static_cast<std::size_t>(n), 0);
+    Job job{a, w, 1, n, k, 0, 1, 0, (n + COLS - 1) / COLS};
+    job.vector = true;
+    run_job(job, result);
+    result.jobs = 1;
+    trace_.close();
+    return result;
+  }
+
   void start_then_reset(const std::int8_t* a, const std::int8_t* w, int m, int n, int k,
                         int cycles) override {
     rng_.seed(1);
@@ -96,6 +119,20 @@ class VerilatedGemmEngine final : public RtlGemm {
     const std::int8_t* w;
     int m, n, k;
     int mt0, m_tiles, nt0, n_tiles;
+    bool vector = false;  // a GEMV job: A packed, W on the vector stream
+
+    std::size_t a_words() const {
+      return vector ? static_cast<std::size_t>((k + ROWS - 1) / ROWS)
+                    : static_cast<std::size_t>(m_tiles) * static_cast<std::size_t>(k);
+    }
+    std::size_t w_words() const {
+      return vector ? 0 : static_cast<std::size_t>(n_tiles) * static_cast<std::size_t>(k);
+    }
+    std::size_t v_beats() const {
+      return vector ? static_cast<std::size_t>((n_tiles + ROWS - 1) / ROWS) *
+                          static_cast<std::size_t>(k)
+                    : 0;
+    }
   };
 
   // Rising edge, then the clock goes low again; the falling edge is evaluated
@@ -114,6 +151,8 @@ class VerilatedGemmEngine final : public RtlGemm {
     model_->start = 0;
     model_->a_valid = 0;
     model_->w_valid = 0;
+    model_->v_valid = 0;
+    model_->vector_job = 0;
     model_->c_ready = 0;
     model_->clk = 0;
     model_->eval();
@@ -121,8 +160,16 @@ class VerilatedGemmEngine final : public RtlGemm {
     model_->rst_n = 1;
   }
 
-  // Operand word `index` of the job's A (or W) stream: column k of a row tile.
+  // Operand word `index` of the job's A (or W) stream: column k of a row tile
+  // (vector jobs: ROWS consecutive bytes of A).
   void pack_a(const Job& j, std::size_t index) {
+    if (j.vector) {
+      for (int r = 0; r < ROWS; ++r) {
+        const long at = static_cast<long>(index) * ROWS + r;
+        set_byte(model_->a_data, r, at < j.k ? j.a[at] : std::int8_t{0});
+      }
+      return;
+    }
     const int tile = j.mt0 + static_cast<int>(index / static_cast<std::size_t>(j.k));
     const int kk = static_cast<int>(index % static_cast<std::size_t>(j.k));
     for (int r = 0; r < ROWS; ++r) {
@@ -141,6 +188,16 @@ class VerilatedGemmEngine final : public RtlGemm {
     }
   }
 
+  // Vector beat `index` (tile t, step kk): lane r*COLS + c is W row (t*ROWS + r)*COLS + c.
+  void pack_v(const Job& j, std::size_t index) {
+    const long t = static_cast<long>(index / static_cast<std::size_t>(j.k));
+    const long kk = static_cast<long>(index % static_cast<std::size_t>(j.k));
+    for (int lane = 0; lane < ROWS * COLS; ++lane) {
+      const long row = t * ROWS * COLS + lane;
+      set_byte(model_->v_data, lane, row < j.n ? j.w[row * j.k + kk] : std::int8_t{0});
+    }
+  }
+
   bool chance(double rate) {
     return rate >= 1.0 || std::uniform_real_distribution<double>(0, 1)(rng_) < rate;
   }
@@ -150,6 +207,7 @@ class VerilatedGemmEngine final : public RtlGemm {
     model_->n_tiles = static_cast<std::uint16_t>(j.n_tiles);
     model_->k_len = static_cast<std::uint32_t>(j.k);
     model_->preloaded = preloaded ? 1 : 0;
+    model_->vector_job = j.vector ? 1 : 0;
     model_->start = 1;
     model_->eval();
     tick();
@@ -158,25 +216,35 @@ class VerilatedGemmEngine final : public RtlGemm {
 
   // One clock of a running job: offer operands, accept a result row, advance.
   void step(const Job& j, std::size_t& next_a, std::size_t& next_w, RtlGemmResult* out) {
-    const std::size_t a_words = static_cast<std::size_t>(j.m_tiles) * static_cast<std::size_t>(j.k);
-    const std::size_t w_words = static_cast<std::size_t>(j.n_tiles) * static_cast<std::size_t>(j.k);
-    const bool offer_a = next_a < a_words && chance(options_.operand_valid_rate);
-    const bool offer_w = next_w < w_words && chance(options_.operand_valid_rate);
+    const bool offer_a = next_a < j.a_words() && chance(options_.operand_valid_rate);
+    const bool offer_w = next_w < j.w_words() && chance(options_.operand_valid_rate);
+    const bool offer_v = next_v_ < j.v_beats() && chance(options_.operand_valid_rate);
     if (offer_a) pack_a(j, next_a);
     if (offer_w) pack_w(j, next_w);
+    if (offer_v) pack_v(j, next_v_);
     model_->a_valid = offer_a ? 1 : 0;
     model_->w_valid = offer_w ? 1 : 0;
+    model_->v_valid = offer_v ? 1 : 0;
     model_->c_ready = chance(options_.result_ready_rate) ? 1 : 0;
     model_->eval();
     trace_.dump(context_->time());
     context_->timeInc(1);
     if (model_->a_valid && model_->a_ready) ++next_a;
     if (model_->w_valid && model_->w_ready) ++next_w;
+    if (model_->v_valid && model_->v_ready) ++next_v_;
     if (out != nullptr && model_->c_valid && model_->c_ready) take_row(j, *out);
     tick();
   }
 
   void take_row(const Job& j, RtlGemmResult& out) {
+    if (j.vector) {  // beat b holds outputs [b * COLS, (b + 1) * COLS)
+      for (int c = 0; c < COLS; ++c) {
+        const long col = static_cast<long>(rows_taken_) * COLS + c;
+        if (col < j.n) out.c[static_cast<std::size_t>(col)] = get_word(model_->c_data, c);
+      }
+      ++rows_taken_;
+      return;
+    }
     const long tile_rows = static_cast<long>(rows_taken_ / static_cast<std::size_t>(ROWS));
     const int r = static_cast<int>(rows_taken_ % static_cast<std::size_t>(ROWS));
     const int mt = j.mt0 + static_cast<int>(tile_rows / j.n_tiles);
@@ -196,6 +264,7 @@ class VerilatedGemmEngine final : public RtlGemm {
     std::size_t next_a = 0, next_w = 0;
     if (options_.preload_operands) preload(j);
     rows_taken_ = 0;
+    next_v_ = 0;
     begin(j, options_.preload_operands);
     const std::uint64_t limit =
         cycles_ + 64 +
@@ -216,6 +285,7 @@ class VerilatedGemmEngine final : public RtlGemm {
     model_->c_ready = 0;
     model_->a_valid = 0;
     model_->w_valid = 0;
+    model_->v_valid = 0;
     tick();
   }
 
@@ -226,10 +296,9 @@ class VerilatedGemmEngine final : public RtlGemm {
     options_.operand_valid_rate = 1.0;
     options_.result_ready_rate = 1.0;
     std::size_t next_a = 0, next_w = 0;
+    next_v_ = 0;
     begin(j, false);
-    const std::size_t a_words = static_cast<std::size_t>(j.m_tiles) * static_cast<std::size_t>(j.k);
-    const std::size_t w_words = static_cast<std::size_t>(j.n_tiles) * static_cast<std::size_t>(j.k);
-    while (next_a < a_words || next_w < w_words) step(j, next_a, next_w, nullptr);
+    while (next_a < j.a_words() || next_w < j.w_words()) step(j, next_a, next_w, nullptr);
     // Let that job finish unobserved; its results are discarded.
     RtlGemmResult discard;
     discard.c.assign(static_cast<std::size_t>(j.m) * static_cast<std::size_t>(j.n), 0);
@@ -246,6 +315,7 @@ class VerilatedGemmEngine final : public RtlGemm {
   RtlStreamOptions options_;
   std::uint64_t cycles_ = 0;
   std::size_t rows_taken_ = 0;
+  std::size_t next_v_ = 0;  // vector beats taken by the engine in the current job
 };
 
 }  // namespace tessera::sim

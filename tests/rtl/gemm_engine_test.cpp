@@ -120,6 +120,32 @@ TEST_P(RtlGemmOnArray, PreloadedOperandsGiveTheSameResult) {
   check_case(*rtl_, a, w, s + 2, s, 40, options, "preloaded");
 }
 
+// Vector mode (GEMV): random N and K >= ROWS, extremes, gaps on the W stream and
+// back-pressure on the results, preloaded A, and a GEMM after it on the same engine.
+TEST_P(RtlGemmOnArray, VectorModeMatchesTheHlsModel) {
+  std::mt19937 rng(29);
+  const int s = GetParam().rows;
+  std::uniform_int_distribution<int> outputs(1, 5 * s * s), depth(s, 300);
+  for (int i = 0; i < 24; ++i) {
+    const int n = i == 0 ? s * s : outputs(rng), k = i == 1 ? s : depth(rng);
+    const int lo = i == 2 ? 127 : i == 3 ? -128 : -128, hi = i == 2 ? 127 : i == 3 ? -128 : 127;
+    const auto a = random_int8(count(1, k), rng, lo, hi), w = random_int8(count(n, k), rng, lo, hi);
+    RtlStreamOptions options;
+    if (i % 3 == 2) {
+      options.operand_valid_rate = 0.6;
+      options.result_ready_rate = 0.4;
+      options.seed = static_cast<std::uint32_t>(i);
+    }
+    options.preload_operands = i % 4 == 1;
+    const auto expected = hls_gemm_int32(GetParam(), a, w, 1, n, k);
+    const RtlGemmResult got = rtl_->gemv(a.data(), w.data(), n, k, options);
+    EXPECT_EQ(got.c, expected) << "gemv case " << i << ": N = " << n << ", K = " << k;
+  }
+  const auto a = random_int8(count(s + 1, 33), rng), w = random_int8(count(2 * s, 33), rng);
+  check_case(*rtl_, a, w, s + 1, 2 * s, 33, {}, "gemm_after_gemv");
+  EXPECT_THROW(rtl_->gemv(a.data(), w.data(), 4, s - 1, {}), std::invalid_argument);
+}
+
 INSTANTIATE_TEST_SUITE_P(Arrays, RtlGemmOnArray, ::testing::ValuesIn(rtl_arrays()),
                          [](const auto& test_info) {
                            return "a" + std::to_string(test_info.param.rows) + "x" +

@@ -40,6 +40,11 @@ class RtlGemm {
   // engine reports an error or stops making progress.
   virtual RtlGemmResult gemm(const std::int8_t* a, const std::int8_t* w, int m, int n, int k,
                              const RtlStreamOptions& options) = 0;
+  // c[n] = sum_k a[k] * w[n][k] as one vector-mode (GEMV) job: A packed into the A
+  // buffer, W streamed one K step of ROWS row tiles per beat. K must be at least
+  // ROWS. With preload_operands, A is already in the buffer.
+  virtual RtlGemmResult gemv(const std::int8_t* a, const std::int8_t* w, int n, int k,
+                             const RtlStreamOptions& options) = 0;
   // Runs `cycles` clocks of a job and then asserts reset, as a test of recovery.
   virtual void start_then_reset(const std::int8_t* a, const std::int8_t* w, int m, int n, int k,
                                 int cycles) = 0;
