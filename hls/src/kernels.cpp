@@ -12,6 +12,20 @@ bool try_gemm(ArrayShape array, const GemmArgs& args, Status& status) {
   return true;
 }
 
+template <int R, int C>
+bool try_gemv(ArrayShape array, const GemmArgs& args, Status& status) {
+  if (array.rows != R || array.cols != C) return false;
+  status = gemv_i8<R, C, kGemmKTile>(args);
+  return true;
+}
+
+void throw_on_error(Status status, const char* kernel, ArrayShape array, const GemmArgs& args) {
+  if (status == Status::kOk) return;
+  throw KernelError(status, std::string(kernel) + " (" + std::to_string(args.m) + "x" +
+                                std::to_string(args.n) + "x" + std::to_string(args.k) + " on " +
+                                to_string(array) + "): " + describe(status));
+}
+
 }  // namespace
 
 std::vector<ArrayShape> supported_arrays() { return {{4, 4}, {8, 8}, {16, 16}, {32, 32}}; }
@@ -50,17 +64,23 @@ Status gemm(ArrayShape array, const GemmArgs& args) {
   return status;
 }
 
+Status gemv(ArrayShape array, const GemmArgs& args) {
+  Status status = Status::kBadArray;
+  try_gemv<4, 4>(array, args, status) || try_gemv<8, 8>(array, args, status) ||
+      try_gemv<16, 16>(array, args, status) || try_gemv<32, 32>(array, args, status);
+  return status;
+}
+
 Status attention(const AttentionArgs& args) {
   return attention_i8<kAttentionHeadMax, kAttentionContextMax>(args);
 }
 
 void gemm_or_throw(ArrayShape array, const GemmArgs& args) {
-  const Status status = gemm(array, args);
-  if (status != Status::kOk) {
-    throw KernelError(status, "gemm_i8 (" + std::to_string(args.m) + "x" + std::to_string(args.n) +
-                                  "x" + std::to_string(args.k) + " on " + to_string(array) +
-                                  "): " + describe(status));
-  }
+  throw_on_error(gemm(array, args), "gemm_i8", array, args);
+}
+
+void gemv_or_throw(ArrayShape array, const GemmArgs& args) {
+  throw_on_error(gemv(array, args), "gemv_i8", array, args);
 }
 
 void attention_or_throw(const AttentionArgs& args) {

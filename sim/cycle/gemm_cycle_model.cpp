@@ -42,4 +42,26 @@ GemmTiming gemm_timing(hls::ArrayShape array, int buffer_words, int m, int n, in
   return t;
 }
 
+GemmTiming gemv_timing(hls::ArrayShape array, int n, int k, bool preloaded,
+                       double a_words_per_cycle) {
+  if (n <= 0 || k < array.rows || array.rows <= 0 || array.cols <= 0 || !(a_words_per_cycle > 0)) {
+    throw std::invalid_argument("gemv_timing: N must be positive and K at least ROWS");
+  }
+  const auto rows = static_cast<std::uint64_t>(array.rows),
+             cols = static_cast<std::uint64_t>(array.cols);
+  const std::uint64_t tiles = (static_cast<std::uint64_t>(n) + rows * cols - 1) / (rows * cols);
+  const std::uint64_t a_words = (static_cast<std::uint64_t>(k) + rows - 1) / rows;
+  GemmTiming t;
+  t.load_cycles =
+      preloaded
+          ? 0
+          : static_cast<std::uint64_t>(std::ceil(static_cast<double>(a_words) / a_words_per_cycle));
+  t.compute_cycles = tiles * static_cast<std::uint64_t>(k) + rows + 3;
+  t.total_cycles = t.load_cycles + t.compute_cycles + (preloaded ? 2 : 1);
+  t.jobs = 1;
+  t.operand_bytes = a_words * rows + tiles * static_cast<std::uint64_t>(k) * rows * cols;
+  t.result_bytes = tiles * rows * cols * 4;
+  return t;
+}
+
 }  // namespace tessera::sim

@@ -50,6 +50,28 @@ TEST_P(CycleModelOnArray, MatchesTheRtlWithinFivePercent) {
   EXPECT_EQ(exact, 2 * cases) << "the model drifted from the RTL (still within 5%): recalibrate";
 }
 
+TEST_P(CycleModelOnArray, VectorModeMatchesTheRtlExactly) {
+  auto rtl = make_rtl_gemm(GetParam());
+  std::mt19937 rng(static_cast<unsigned>(GetParam().rows * 5 + 2));
+  const int s = GetParam().rows;
+  std::uniform_int_distribution<int> outputs(1, 4 * s * s + 3), depth(s, 500);
+  for (int i = 0; i < 30; ++i) {
+    const int n = outputs(rng), k = i == 0 ? s : depth(rng);
+    const auto a = testing::random_int8(static_cast<std::size_t>(k), rng);
+    const auto w =
+        testing::random_int8(static_cast<std::size_t>(n) * static_cast<std::size_t>(k), rng);
+    for (bool preloaded : {false, true}) {
+      RtlStreamOptions options;
+      options.preload_operands = preloaded;
+      const RtlGemmResult measured = rtl->gemv(a.data(), w.data(), n, k, options);
+      const GemmTiming model = gemv_timing(GetParam(), n, k, preloaded);
+      EXPECT_EQ(model.total_cycles, measured.cycles)
+          << "gemv N = " << n << ", K = " << k << (preloaded ? " preloaded" : " streamed");
+      EXPECT_EQ(model.compute_cycles, measured.compute_cycles) << "gemv N = " << n << ", K = " << k;
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Arrays, CycleModelOnArray, ::testing::ValuesIn(rtl_arrays()),
                          [](const auto& test_info) {
                            return "a" + std::to_string(test_info.param.rows) + "x" +

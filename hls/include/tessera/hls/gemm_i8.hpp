@@ -91,6 +91,22 @@ mac_k:
   }
 }
 
+// Writes C[row][col] through the job's epilogue.
+inline void store_result(const GemmArgs& g, int row, int col, std::int32_t sum) {
+  const long index = row * static_cast<long>(g.n) + col;
+  switch (g.epilogue) {
+    case Epilogue::kInt32:
+      g.c_int32[index] = sum;
+      break;
+    case Epilogue::kDequantize:
+      g.c_fp32[index] = numerics::dequantize_product(sum, g.row_scale[row], g.col_scale[col]);
+      break;
+    case Epilogue::kRequantize:
+      g.c_int8[index] = numerics::requantize_product(sum, g.row_scale[row], g.col_scale[col]);
+      break;
+  }
+}
+
 template <int ROWS, int COLS>
 void drain(
     const GemmArgs& g, int m0, int n0,
@@ -99,21 +115,7 @@ drain_rows:
   for (int r = 0; r < ROWS && m0 + r < g.m; ++r) {
     for (int c = 0; c < COLS && n0 + c < g.n; ++c) {
 #pragma HLS PIPELINE II = 1
-      const long index = (m0 + r) * static_cast<long>(g.n) + (n0 + c);
-      const std::int32_t sum = acc[r][c];
-      switch (g.epilogue) {
-        case Epilogue::kInt32:
-          g.c_int32[index] = sum;
-          break;
-        case Epilogue::kDequantize:
-          g.c_fp32[index] =
-              numerics::dequantize_product(sum, g.row_scale[m0 + r], g.col_scale[n0 + c]);
-          break;
-        case Epilogue::kRequantize:
-          g.c_int8[index] =
-              numerics::requantize_product(sum, g.row_scale[m0 + r], g.col_scale[n0 + c]);
-          break;
-      }
+      store_result(g, m0 + r, n0 + c, acc[r][c]);
     }
   }
 }

@@ -8,6 +8,7 @@
 #include "tessera/hls/array_config.hpp"
 #include "tessera/hls/attention_i8.hpp"
 #include "tessera/hls/gemm_i8.hpp"
+#include "tessera/hls/gemv_i8.hpp"
 
 namespace tessera::hls {
 
@@ -22,10 +23,13 @@ class KernelError : public std::runtime_error {
 
 // gemm_i8 on the given array; Status::kBadArray for an array tessera was not built for.
 Status gemm(ArrayShape array, const GemmArgs& args);
+// gemv_i8, the engine's vector mode: M == 1 and K >= the array's rows.
+Status gemv(ArrayShape array, const GemmArgs& args);
 Status attention(const AttentionArgs& args);
 
 // The same, throwing KernelError("<kernel>: <reason>") on failure.
 void gemm_or_throw(ArrayShape array, const GemmArgs& args);
+void gemv_or_throw(ArrayShape array, const GemmArgs& args);
 void attention_or_throw(const AttentionArgs& args);
 
 }  // namespace tessera::hls

@@ -27,4 +27,12 @@ struct GemmTiming {
 GemmTiming gemm_timing(hls::ArrayShape array, int buffer_words, int m, int n, int k, bool preloaded,
                        double operand_words_per_cycle = 1.0);
 
+// A vector-mode (GEMV) job: N outputs in vector tiles of ROWS * COLS, K >= ROWS.
+//   load    = ceil(K / ROWS) A words / words per cycle (0 when preloaded)
+//   compute = tiles * K + ROWS + 3   (W beats arrive one per cycle)
+//   total   = load + compute + 1 (+1 when preloaded)
+// tests/rtl holds it to the Verilated engine.
+GemmTiming gemv_timing(hls::ArrayShape array, int n, int k, bool preloaded,
+                       double a_words_per_cycle = 1.0);
+
 }  // namespace tessera::sim
