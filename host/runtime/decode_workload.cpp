@@ -23,10 +23,12 @@ std::vector<KernelCall> forward_kernels(const ModelShape& shape, int first_posit
   const std::vector<MatrixShape> matrices = weight_shapes(shape);
   const int per_layer = 4 + shape.ffn_matrices;
   std::vector<KernelCall> calls;
-  auto gemm = [&](int layer, int matrix) {
+  int batch = 0;
+  auto gemm = [&](int layer, int matrix, bool joins_previous = false) {
     KernelCall call;
     call.layer = layer;
     call.matrix = matrix;
+    call.batch = joins_previous ? batch : ++batch;
     call.m = tokens;
     call.n = matrices[static_cast<std::size_t>(matrix)].n;
     call.k = matrices[static_cast<std::size_t>(matrix)].k;
@@ -34,14 +36,16 @@ std::vector<KernelCall> forward_kernels(const ModelShape& shape, int first_posit
   };
   for (int l = 0; l < c.n_layers; ++l) {
     const int base = l * per_layer;
-    for (int i = 0; i < 3; ++i) gemm(l, base + i);  // q, k, v
+    for (int i = 0; i < 3; ++i) gemm(l, base + i, i > 0);  // q, k, v together
     KernelCall attention;
     attention.kind = KernelCall::Kind::kAttention;
     attention.layer = l;
     attention.n_queries = tokens;
     attention.first_position = first_position;
     calls.push_back(attention);
-    for (int i = 3; i < per_layer; ++i) gemm(l, base + i);  // o, then the FFN
+    gemm(l, base + 3);  // o
+    // The FFN: gate and up together (SwiGLU), then down.
+    for (int i = 4; i < per_layer; ++i) gemm(l, base + i, i == 5 && shape.ffn_matrices == 3);
   }
   gemm(c.n_layers, c.n_layers * per_layer);
   return calls;

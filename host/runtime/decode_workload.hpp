@@ -14,6 +14,7 @@ struct KernelCall {
   enum class Kind { kGemm, kAttention } kind = Kind::kGemm;
   int layer = 0;
   int matrix = 0;  // index of the weight matrix (gemm), see weight_shapes()
+  int batch = 0;   // consecutive GEMMs with the same batch go to the device together
   int m = 0, n = 0, k = 0;
   int n_queries = 0, first_position = 0;  // attention (heads from the model)
 };

@@ -39,23 +39,25 @@ Int8Model::Int8Model(const models::Checkpoint& checkpoint, int max_positions, In
   xb_.resize(c.dim);
 }
 
-void Int8Model::linear(const models::QuantizedMatrix& w, const Eigen::VectorXf& x,
-                       Eigen::VectorXf& out) {
+void Int8Model::linear(const Eigen::VectorXf& x, std::initializer_list<Projection> projections) {
   quantized_.resize(sz(x.size()));
-  const float x_scale =
-      models::quantize_row(x.data(), static_cast<int>(x.size()), quantized_.data());
-  out.resize(w.rows);
-  hls::GemmArgs g;
-  g.a = quantized_.data();
-  g.w = w.values.data();
-  g.m = 1;
-  g.n = w.rows;
-  g.k = w.cols;
-  g.epilogue = hls::Epilogue::kDequantize;
-  g.c_fp32 = out.data();
-  g.row_scale = &x_scale;
-  g.col_scale = w.scales.data();
-  kernels_.gemm(g);
+  x_scale_ = models::quantize_row(x.data(), static_cast<int>(x.size()), quantized_.data());
+  std::vector<hls::GemmArgs> calls;
+  for (const Projection& p : projections) {
+    p.out->resize(p.w->rows);
+    hls::GemmArgs g;
+    g.a = quantized_.data();
+    g.w = p.w->values.data();
+    g.m = 1;
+    g.n = p.w->rows;
+    g.k = p.w->cols;
+    g.epilogue = hls::Epilogue::kDequantize;
+    g.c_fp32 = p.out->data();
+    g.row_scale = &x_scale_;
+    g.col_scale = p.w->scales.data();
+    calls.push_back(g);
+  }
+  kernels_.gemms(calls);
 }
 
 // Quantizes the rotated key and the value of position pos per kv head into the cache.
@@ -119,9 +121,7 @@ const Eigen::VectorXf& Int8Model::forward(int token, int pos) {
     const models::LayerWeights& norms = w.layers[sz(l)];
     const models::QuantizedLayer& lw = weights_.layers[sz(l)];
     models::rmsnorm(xb_, x_, norms.rms_att);
-    linear(lw.wq, xb_, q_);
-    linear(lw.wk, xb_, k_);
-    linear(lw.wv, xb_, v_);
+    linear(xb_, {{&lw.wq, &q_}, {&lw.wk, &k_}, {&lw.wv, &v_}});
     models::apply_rope(q_, pos, c.head_size());
     models::apply_rope(k_, pos, c.head_size());
     cache_keys_and_values(l, pos);
@@ -130,8 +130,7 @@ const Eigen::VectorXf& Int8Model::forward(int token, int pos) {
     x_ += proj_;
 
     models::rmsnorm(xb_, x_, norms.rms_ffn);
-    linear(lw.w1, xb_, gate_);
-    linear(lw.w3, xb_, up_);
+    linear(xb_, {{&lw.w1, &gate_}, {&lw.w3, &up_}});
     hidden_.resize(gate_.size());
     models::swiglu(hidden_, gate_, up_);
     linear(lw.w2, hidden_, proj_);

@@ -2,6 +2,7 @@
 
 #include <Eigen/Core>
 #include <cstdint>
+#include <initializer_list>
 #include <vector>
 
 #include "tessera/hls/attention_i8.hpp"
@@ -17,6 +18,11 @@ class Int8Kernels {
  public:
   virtual ~Int8Kernels() = default;
   virtual void gemm(const hls::GemmArgs& args) = 0;
+  // Independent GEMMs issued together (a layer's q/k/v or gate/up projections), so a
+  // device can submit them at once.
+  virtual void gemms(const std::vector<hls::GemmArgs>& calls) {
+    for (const hls::GemmArgs& call : calls) gemm(call);
+  }
   virtual void attention(const hls::AttentionArgs& args) = 0;
 };
 
@@ -32,7 +38,15 @@ class Int8Model {
   const models::ModelConfig& config() const { return checkpoint_.config(); }
 
  private:
-  void linear(const models::QuantizedMatrix& w, const Eigen::VectorXf& x, Eigen::VectorXf& out);
+  struct Projection {
+    const models::QuantizedMatrix* w;
+    Eigen::VectorXf* out;
+  };
+  // out = W x for every projection of the same input, in one Int8Kernels::gemms call.
+  void linear(const Eigen::VectorXf& x, std::initializer_list<Projection> projections);
+  void linear(const models::QuantizedMatrix& w, const Eigen::VectorXf& x, Eigen::VectorXf& out) {
+    linear(x, {{&w, &out}});
+  }
   void cache_keys_and_values(int layer, int pos);
   void attention(int layer, int pos);
 
@@ -46,6 +60,7 @@ class Int8Model {
   // Activations of the current position.
   Eigen::VectorXf x_, xb_, q_, k_, v_, attention_out_, proj_, gate_, up_, hidden_, logits_;
   std::vector<std::int8_t> quantized_;
+  float x_scale_ = 0;  // of quantized_
   std::vector<std::int8_t> q_int8_;
   std::vector<float> q_scale_;
   std::vector<std::int32_t> attention_acc_;

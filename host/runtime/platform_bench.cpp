@@ -1,6 +1,7 @@
 #include "runtime/platform_bench.hpp"
 
 #include <chrono>
+#include <cstdio>
 #include <stdexcept>
 
 #include "runtime/decode_workload.hpp"
@@ -55,6 +56,17 @@ ModelBenchResult bench_shape(sim::Platform& platform, const ModelShape& shape,
   if (platform.options().compute) {
     throw std::invalid_argument("bench_shape: the platform must run timing only");
   }
+  const std::uint64_t needed = weight_bytes(shape) + kv_cache_bytes(shape, o.context + o.tokens);
+  if (needed > platform.config().memory.bytes) {
+    char text[160];
+    std::snprintf(text, sizeof text,
+                  "%s needs %.1f GiB of device memory for its int8 weights and KV cache; %s has "
+                  "%.1f GiB",
+                  shape.name.c_str(), static_cast<double>(needed) / (1 << 30),
+                  platform.config().name.c_str(),
+                  static_cast<double>(platform.config().memory.bytes) / (1 << 30));
+    throw std::invalid_argument(text);
+  }
   sim::PlatformDriver driver(platform);
   std::vector<sim::PlatformDriver::DeviceMatrix> weights;
   for (const MatrixShape& m : weight_shapes(shape)) {
@@ -66,19 +78,17 @@ ModelBenchResult bench_shape(sim::Platform& platform, const ModelShape& shape,
     caches.push_back(driver.allocate_kv_cache(c.n_kv_heads, o.context + o.tokens));
     caches.back().positions_uploaded = o.context;  // filled before the measurement
   }
+  platform.run_until_idle();  // the weights have arrived
   platform.reset_counters();
   const double begin = platform.now_seconds();
   const auto measured = Clock::now();
   const int passes = o.prefill ? 1 : o.tokens, per_pass = o.prefill ? o.tokens : 1;
   for (int p = 0; p < passes; ++p) {
-    for (const KernelCall& call : forward_kernels(shape, o.context + p * per_pass, per_pass)) {
-      if (call.kind == KernelCall::Kind::kGemm) {
-        hls::GemmArgs g;
-        g.m = call.m;
-        g.n = call.n;
-        g.k = call.k;
-        driver.gemm(g, weights[static_cast<std::size_t>(call.matrix)]);
-      } else {
+    const std::vector<KernelCall> calls =
+        forward_kernels(shape, o.context + p * per_pass, per_pass);
+    for (std::size_t i = 0; i < calls.size();) {
+      const KernelCall& call = calls[i];
+      if (call.kind == KernelCall::Kind::kAttention) {
         hls::AttentionArgs a;
         a.n_queries = call.n_queries;
         a.first_position = call.first_position;
@@ -86,7 +96,20 @@ ModelBenchResult bench_shape(sim::Platform& platform, const ModelShape& shape,
         a.n_kv_heads = c.n_kv_heads;
         a.head_size = c.head_size();
         driver.attention(a, caches[static_cast<std::size_t>(call.layer)]);
+        ++i;
+        continue;
       }
+      std::vector<sim::PlatformDriver::GemmCall> batch;
+      for (; i < calls.size() && calls[i].kind == KernelCall::Kind::kGemm &&
+             calls[i].batch == call.batch;
+           ++i) {
+        hls::GemmArgs g;
+        g.m = calls[i].m;
+        g.n = calls[i].n;
+        g.k = calls[i].k;
+        batch.push_back({g, &weights[static_cast<std::size_t>(calls[i].matrix)]});
+      }
+      driver.gemms(batch);
     }
     if (o.progress) o.progress(p + 1, passes);
   }
@@ -119,6 +142,7 @@ ModelBenchResult bench_checkpoint(sim::Platform& platform, const models::Checkpo
     token = static_cast<int>(best);
   };
   for (int pos = 0; pos < o.context; ++pos) step(pos);
+  platform.run_until_idle();
   platform.reset_counters();
   const double begin = platform.now_seconds();
   const auto measured = Clock::now();

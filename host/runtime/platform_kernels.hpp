@@ -15,12 +15,12 @@ class PlatformKernels final : public Int8Kernels {
   PlatformKernels(sim::Platform& platform, int max_positions)
       : driver_(platform), max_positions_(max_positions) {}
 
-  void gemm(const hls::GemmArgs& args) override {
-    auto found = weights_.find(args.w);
-    if (found == weights_.end()) {
-      found = weights_.emplace(args.w, driver_.upload_weights(args.w, args.n, args.k)).first;
-    }
-    driver_.gemm(args, found->second);
+  void gemm(const hls::GemmArgs& args) override { driver_.gemm(args, weights(args)); }
+
+  void gemms(const std::vector<hls::GemmArgs>& calls) override {
+    std::vector<sim::PlatformDriver::GemmCall> device_calls;
+    for (const hls::GemmArgs& args : calls) device_calls.push_back({args, &weights(args)});
+    driver_.gemms(device_calls);
   }
 
   void attention(const hls::AttentionArgs& args) override {
@@ -33,6 +33,14 @@ class PlatformKernels final : public Int8Kernels {
   }
 
  private:
+  const sim::PlatformDriver::DeviceMatrix& weights(const hls::GemmArgs& args) {
+    auto found = weights_.find(args.w);
+    if (found == weights_.end()) {
+      found = weights_.emplace(args.w, driver_.upload_weights(args.w, args.n, args.k)).first;
+    }
+    return found->second;
+  }
+
   sim::PlatformDriver driver_;
   int max_positions_;
   std::map<const std::int8_t*, sim::PlatformDriver::DeviceMatrix> weights_;

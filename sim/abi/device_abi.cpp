@@ -38,6 +38,10 @@ std::size_t result_bytes(int m, int n, int rows, int cols) {
   return sz((m + rows - 1) / rows) * sz((n + cols - 1) / cols) * sz(rows) * sz(cols) * 4;
 }
 
+std::size_t vector_a_bytes(int k, int rows) { return sz((k + rows - 1) / rows) * sz(rows); }
+
+std::size_t vector_result_bytes(int n_tiles, int cols) { return sz(n_tiles) * sz(cols) * 4; }
+
 namespace {
 // Byte offset of C[row][col] in the engine-order result layout.
 std::size_t result_offset(long row, long col, int n, int rows, int cols) {

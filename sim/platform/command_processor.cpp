@@ -122,7 +122,7 @@ void CommandProcessor::program(Unit& unit, const GemmCommand& c) {
   write_register(unit, reg::kWAddrHi, static_cast<std::uint32_t>(c.w >> 32));
   write_register(unit, reg::kCAddr, static_cast<std::uint32_t>(c.c));
   write_register(unit, reg::kCAddrHi, static_cast<std::uint32_t>(c.c >> 32));
-  write_register(unit, reg::kCtrl, 1);
+  write_register(unit, reg::kCtrl, reg::kCtrlStart | (c.vector ? reg::kCtrlVector : 0u));
   unit.mark_started();
 }
 

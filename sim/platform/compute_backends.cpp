@@ -49,6 +49,28 @@ void hls_gemm(hls::ArrayShape array, const std::uint8_t* a_tiled, const std::uin
   pack_results(c.data(), m, n, array.rows, array.cols, results);
 }
 
+// The HLS vector-mode C model on a job's operands; results as N int32 in order.
+void hls_gemv(hls::ArrayShape array, const std::uint8_t* a, const std::uint8_t* w_tiled,
+              int n_tiles, int k, std::uint8_t* results) {
+  const int n = n_tiles * array.cols;
+  std::vector<std::int8_t> w(sz(n) * sz(k));
+  std::vector<std::int32_t> c(sz(n), 0);
+  unpack_tiled(w_tiled, n, k, array.cols, w.data());
+  hls::GemmArgs g;
+  g.a = reinterpret_cast<const std::int8_t*>(a);
+  g.w = w.data();
+  g.m = 1;
+  g.n = n;
+  g.k = k;
+  g.c_int32 = c.data();
+  try {
+    hls::gemv_or_throw(array, g);
+  } catch (const hls::KernelError& e) {
+    throw DeviceError(e.what());
+  }
+  std::memcpy(results, c.data(), 4 * c.size());
+}
+
 class HlsGemmBackend final : public GemmBackend {
  public:
   HlsGemmBackend(const hls::HardwareConfig& config, bool timed)
@@ -60,6 +82,12 @@ class HlsGemmBackend final : public GemmBackend {
     return gemm_timing(array_, buffer_words_, m_tiles * array_.rows, n_tiles * array_.cols, k,
                        /*preloaded=*/true)
         .total_cycles;
+  }
+  std::uint64_t run_vector(const std::uint8_t* a, const std::uint8_t* w_tiled, int n_tiles, int k,
+                           std::uint8_t* results) override {
+    if (a != nullptr) hls_gemv(array_, a, w_tiled, n_tiles, k, results);
+    if (!timed_) return 0;
+    return gemv_timing(array_, n_tiles * array_.cols, k, /*preloaded=*/true).total_cycles;
   }
 
  private:
@@ -90,6 +118,23 @@ class RtlGemmBackend final : public GemmBackend {
     try {
       const RtlGemmResult r = engine_->gemm(a.data(), w.data(), m, n, k, stream);
       pack_results(r.c.data(), m, n, array_.rows, array_.cols, results);
+      return r.cycles;
+    } catch (const std::exception& e) {
+      throw DeviceError(std::string("rtl GEMM engine: ") + e.what());
+    }
+  }
+  std::uint64_t run_vector(const std::uint8_t* a, const std::uint8_t* w_tiled, int n_tiles, int k,
+                           std::uint8_t* results) override {
+    const int n = n_tiles * array_.cols;
+    std::vector<std::int8_t> w(sz(n) * sz(k));
+    unpack_tiled(w_tiled, n, k, array_.cols, w.data());
+    RtlStreamOptions stream;
+    stream.preload_operands = true;  // the unit's DMA has filled the A buffer
+    stream.fst_path = fst_path_;
+    try {
+      const RtlGemmResult r =
+          engine_->gemv(reinterpret_cast<const std::int8_t*>(a), w.data(), n, k, stream);
+      std::memcpy(results, r.c.data(), vector_result_bytes(n_tiles, array_.cols));
       return r.cycles;
     } catch (const std::exception& e) {
       throw DeviceError(std::string("rtl GEMM engine: ") + e.what());

@@ -17,6 +17,10 @@ class GemmBackend {
   // a_tiled, w_tiled and results may be null (timing only). Throws DeviceError.
   virtual std::uint64_t run(const std::uint8_t* a_tiled, const std::uint8_t* w_tiled, int m_tiles,
                             int n_tiles, int k, std::uint8_t* results) = 0;
+  // A vector-mode job: packed A, tiled W of n_tiles row tiles, results in order; the
+  // cycles assume W arrives one beat per cycle (the unit overlaps it with memory).
+  virtual std::uint64_t run_vector(const std::uint8_t* a, const std::uint8_t* w_tiled, int n_tiles,
+                                   int k, std::uint8_t* results) = 0;
 };
 
 class AttentionBackend {

@@ -137,7 +137,13 @@ struct Platform::Impl {
       last = std::max(last, link->transfer(address + done, data == nullptr ? nullptr : data + done,
                                            piece, to_device));
     }
-    advance(last);
+    // Writes are posted: the host goes on while the link carries them, ahead of
+    // anything sent later. Reads wait for their data.
+    if (to_device) {
+      writes_done = std::max(writes_done, sc_core::sc_time_stamp() + last);
+    } else {
+      advance(last);
+    }
   }
 
   SimulationContext context;  // first: everything below lives in it
@@ -149,6 +155,13 @@ struct Platform::Impl {
   std::vector<std::unique_ptr<Unit>> units;
   std::unique_ptr<CommandProcessor> processor;
   std::uint64_t enqueued = 0;
+  struct Readback {
+    std::uint64_t address;
+    std::uint8_t* data;
+    std::uint64_t bytes;
+  };
+  std::vector<Readback> readbacks;              // pushed to the host when the commands are done
+  sc_time writes_done = sc_core::SC_ZERO_TIME;  // when the last posted write lands
   sc_time counters_since = sc_core::SC_ZERO_TIME;
 };
 
@@ -172,6 +185,10 @@ void Platform::read(std::uint64_t address, void* data, std::uint64_t bytes) {
   impl_->transfer(address, static_cast<std::uint8_t*>(data), bytes, false);
 }
 
+void Platform::read_when_done(std::uint64_t address, void* data, std::uint64_t bytes) {
+  impl_->readbacks.push_back({address, static_cast<std::uint8_t*>(data), bytes});
+}
+
 std::uint32_t Platform::read_register(std::uint32_t address) {
   impl_->context.activate();
   return impl_->processor->read_register(address);
@@ -193,13 +210,26 @@ void Platform::run_until_idle() {
   Impl& p = *impl_;
   p.context.activate();
   // Runs until no process has anything left to do: every command has finished.
-  sc_core::sc_start();
+  if (sc_core::sc_pending_activity()) sc_core::sc_start();
   if (!p.processor->idle() || p.processor->completed() != p.enqueued) {
     throw DeviceError("device stopped with " +
                       std::to_string(p.enqueued - p.processor->completed()) +
                       " commands unfinished");
   }
-  p.advance(p.link->latency());  // the completion interrupt reaches the host
+  // The device pushes the queued reads, then the completion interrupt follows them:
+  // the host sees both one link latency after the last byte left.
+  sc_time arrived = p.link->latency();
+  for (const Impl::Readback& r : p.readbacks) {
+    for (std::uint64_t done = 0; done < r.bytes; done += kTransferChunk) {
+      const std::uint64_t piece = std::min(kTransferChunk, r.bytes - done);
+      arrived = std::max(
+          arrived, p.link->transfer(r.address + done, r.data == nullptr ? nullptr : r.data + done,
+                                    piece, false));
+    }
+  }
+  p.readbacks.clear();
+  p.advance(arrived);
+  if (p.writes_done > sc_core::sc_time_stamp()) p.advance(p.writes_done - sc_core::sc_time_stamp());
   const std::string error = p.processor->take_error();
   if (!error.empty()) throw DeviceError(error);
 }

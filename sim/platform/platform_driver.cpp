@@ -14,6 +14,28 @@ namespace {
 std::size_t sz(long n) { return static_cast<std::size_t>(n); }
 enum Scratch : std::size_t { kActivations, kResults, kQueries, kAttentionResults, kSlots };
 
+// C from the int32 sums through the call's epilogue, as the HLS kernels do it.
+void apply_epilogue(const hls::GemmArgs& g, const std::vector<std::int32_t>& sum) {
+  for (long r = 0; r < g.m; ++r) {
+    for (long c = 0; c < g.n; ++c) {
+      const std::int32_t value = sum[sz(r * g.n + c)];
+      switch (g.epilogue) {
+        case hls::Epilogue::kInt32:
+          g.c_int32[r * g.n + c] = value;
+          break;
+        case hls::Epilogue::kDequantize:
+          g.c_fp32[r * g.n + c] =
+              numerics::dequantize_product(value, g.row_scale[r], g.col_scale[c]);
+          break;
+        case hls::Epilogue::kRequantize:
+          g.c_int8[r * g.n + c] =
+              numerics::requantize_product(value, g.row_scale[r], g.col_scale[c]);
+          break;
+      }
+    }
+  }
+}
+
 }  // namespace
 
 PlatformDriver::PlatformDriver(Platform& platform)
@@ -45,7 +67,7 @@ PlatformDriver::DeviceMatrix PlatformDriver::upload_weights(const std::int8_t* w
   return matrix;
 }
 
-void PlatformDriver::gemm(const hls::GemmArgs& g, const DeviceMatrix& w) {
+void PlatformDriver::check_call(const hls::GemmArgs& g, const DeviceMatrix& w) const {
   if (g.m <= 0 || g.n != w.n || g.k != w.k) {
     throw std::invalid_argument("platform gemm: " + std::to_string(g.m) + "x" +
                                 std::to_string(g.n) + "x" + std::to_string(g.k) +
@@ -55,6 +77,20 @@ void PlatformDriver::gemm(const hls::GemmArgs& g, const DeviceMatrix& w) {
   if (g.k > numerics::kMaxAccumulationDepth) {
     throw std::invalid_argument("platform gemm: K = " + std::to_string(g.k) +
                                 " exceeds the accumulation limit");
+  }
+}
+
+bool PlatformDriver::vector_mode_fits(const hls::GemmArgs& g) const {
+  return g.m == 1 && g.k >= array_.rows &&
+         vector_a_bytes(g.k, array_.rows) / sz(array_.rows) <=
+             sz(platform_.config().gemm.buffer_words);
+}
+
+void PlatformDriver::gemm(const hls::GemmArgs& g, const DeviceMatrix& w) {
+  check_call(g, w);
+  if (vector_mode_fits(g)) {
+    gemv({{g, &w}});
+    return;
   }
   const int rows = array_.rows, cols = array_.cols;
   const int words = platform_.config().gemm.buffer_words;
@@ -112,9 +148,9 @@ void PlatformDriver::gemm(const hls::GemmArgs& g, const DeviceMatrix& w) {
     command.w = w.address + (sz(job.nt0) * sz(g.k) + sz(job.k0)) * sz(cols);
     platform_.enqueue(command);
   }
-  platform_.run_until_idle();
   std::vector<std::uint8_t> results(data_ ? c_bytes : 0);
-  platform_.read(c_address, data_ ? results.data() : nullptr, c_bytes);
+  platform_.read_when_done(c_address, data_ ? results.data() : nullptr, c_bytes);
+  platform_.run_until_idle();
   if (!data_) return;
 
   std::vector<std::int32_t> sum(sz(g.m) * sz(g.n), 0), part;
@@ -129,24 +165,79 @@ void PlatformDriver::gemm(const hls::GemmArgs& g, const DeviceMatrix& w) {
       }
     }
   }
-  for (long r = 0; r < g.m; ++r) {
-    for (long c = 0; c < g.n; ++c) {
-      const std::int32_t value = sum[sz(r * g.n + c)];
-      switch (g.epilogue) {
-        case hls::Epilogue::kInt32:
-          g.c_int32[r * g.n + c] = value;
-          break;
-        case hls::Epilogue::kDequantize:
-          g.c_fp32[r * g.n + c] =
-              numerics::dequantize_product(value, g.row_scale[r], g.col_scale[c]);
-          break;
-        case hls::Epilogue::kRequantize:
-          g.c_int8[r * g.n + c] =
-              numerics::requantize_product(value, g.row_scale[r], g.col_scale[c]);
-          break;
-      }
+  apply_epilogue(g, sum);
+}
+
+// Rows of A (one per call): vector-mode jobs with each call's W row tiles split
+// evenly over the units (a unit's last vector tile may be partly idle: decode is
+// memory-bound, so keeping every unit streaming matters more). All calls go in one
+// submission; A goes up packed (once for calls sharing it); each job writes its
+// padded results to its own slot and only the N results come back.
+void PlatformDriver::gemv(const std::vector<GemmCall>& calls) {
+  const int rows = array_.rows, cols = array_.cols;
+  const int units = std::max(1, platform_.config().gemm.count);
+  // Each call's results are its N outputs in order; the calls' results follow each
+  // other in one region that comes back in one transfer.
+  std::vector<std::uint64_t> a_address(calls.size());
+  std::vector<std::size_t> c_offset(calls.size());
+  std::size_t c_bytes = 0;
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    const hls::GemmArgs& g = calls[i].args;
+    const std::size_t a_bytes = vector_a_bytes(g.k, rows);
+    const bool shared = i > 0 && g.a == calls[i - 1].args.a && g.k == calls[i - 1].args.k;
+    if (shared) {
+      a_address[i] = a_address[i - 1];
+    } else {
+      a_address[i] = platform_.allocate(a_bytes);
+      std::vector<std::uint8_t> a(data_ ? a_bytes : 0, 0);
+      if (data_) std::memcpy(a.data(), g.a, sz(g.k));
+      platform_.write(a_address[i], data_ ? a.data() : nullptr, a_bytes);
+    }
+    c_offset[i] = c_bytes;
+    c_bytes += vector_result_bytes((g.n + cols - 1) / cols, cols);
+  }
+  const std::uint64_t c_address = scratch(kResults, c_bytes);
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    const hls::GemmArgs& g = calls[i].args;
+    const int n_tiles = (g.n + cols - 1) / cols;
+    const int per_command = (n_tiles + units - 1) / units;
+    for (int nt0 = 0; nt0 < n_tiles; nt0 += per_command) {
+      GemmCommand command;
+      command.vector = true;
+      command.n_tiles = std::min(per_command, n_tiles - nt0);
+      command.k = g.k;
+      command.a = a_address[i];
+      command.w = calls[i].w->address + sz(nt0) * sz(g.k) * sz(cols);
+      command.c = c_address + c_offset[i] + vector_result_bytes(nt0, cols);
+      platform_.enqueue(command);
     }
   }
+  std::vector<std::uint8_t> results(data_ ? c_bytes : 0);
+  platform_.read_when_done(c_address, data_ ? results.data() : nullptr, c_bytes);
+  platform_.run_until_idle();
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    if (i == 0 || a_address[i] != a_address[i - 1]) platform_.release(a_address[i]);
+  }
+  if (!data_) return;
+  std::vector<std::vector<std::int32_t>> sums(calls.size());
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    sums[i].resize(sz(calls[i].args.n));
+    std::memcpy(sums[i].data(), results.data() + c_offset[i], 4 * sums[i].size());
+  }
+  for (std::size_t i = 0; i < calls.size(); ++i) apply_epilogue(calls[i].args, sums[i]);
+}
+
+void PlatformDriver::gemms(const std::vector<GemmCall>& calls) {
+  std::vector<GemmCall> vector_calls;
+  for (const GemmCall& call : calls) {
+    check_call(call.args, *call.w);
+    if (vector_mode_fits(call.args)) {
+      vector_calls.push_back(call);
+    } else {
+      gemm(call.args, *call.w);
+    }
+  }
+  if (!vector_calls.empty()) gemv(vector_calls);
 }
 
 PlatformDriver::DeviceKvCache PlatformDriver::allocate_kv_cache(int n_kv_heads, int capacity) {
@@ -204,9 +295,10 @@ void PlatformDriver::attention(const hls::AttentionArgs& g, DeviceKvCache& cache
       platform_.enqueue(command);
     }
   }
-  platform_.run_until_idle();
   std::vector<std::uint8_t> results(data_ ? jobs * records.result_bytes() : 0);
-  platform_.read(out_address, data_ ? results.data() : nullptr, jobs * records.result_bytes());
+  platform_.read_when_done(out_address, data_ ? results.data() : nullptr,
+                           jobs * records.result_bytes());
+  platform_.run_until_idle();
   if (!data_) return;
   for (std::size_t job = 0; job < jobs; ++job) {
     records.unpack_result(&results[job * records.result_bytes()], g.head_size,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <deque>
 #include <string>
 
 #include "tessera/sim/device_abi.hpp"
@@ -52,7 +53,8 @@ void Unit::register_access(tlm::tlm_generic_payload& payload, sc_time&) {
   } else if (!busy_) {
     std::memcpy(&value, payload.get_data_ptr(), 4);
     if (offset == ctrl_offset()) {
-      if (value & 1u) start_.notify();
+      set_reg(offset, value);  // the job reads its mode bits
+      if (value & reg::kCtrlStart) start_.notify();
     } else if (offset != reg::kId && offset != reg::kVersion && offset != status_offset()) {
       set_reg(offset, value);
     }
@@ -78,26 +80,35 @@ void Unit::thread() {
   }
 }
 
+// Up to kBurstsInFlight bursts are outstanding: a new one issues as soon as the
+// oldest has completed, as a DMA engine with that many outstanding requests does.
 bool Unit::dma(std::uint64_t address, std::uint8_t* data, std::uint64_t bytes, bool write) {
   const sc_time began = sc_core::sc_time_stamp();
+  std::deque<sc_time> in_flight;  // completion times, oldest first
+  sc_time last = began;
   for (std::uint64_t done = 0; done < bytes;) {
-    sc_time window = sc_core::SC_ZERO_TIME;
-    for (int i = 0; i < kBurstsInFlight && done < bytes; ++i) {
-      const std::uint64_t piece = std::min(kBurstBytes, bytes - done);
-      tlm::tlm_generic_payload payload;
-      payload.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
-      payload.set_address(address + done);
-      payload.set_data_ptr(data == nullptr ? nullptr : data + done);
-      payload.set_data_length(static_cast<unsigned>(piece));
-      payload.set_streaming_width(static_cast<unsigned>(piece));
-      sc_time delay = sc_core::SC_ZERO_TIME;
-      memory->b_transport(payload, delay);
-      if (payload.get_response_status() != tlm::TLM_OK_RESPONSE) return false;
-      window = std::max(window, delay);
-      done += piece;
+    if (in_flight.size() == kBurstsInFlight) {
+      if (in_flight.front() > sc_core::sc_time_stamp()) {
+        sc_core::wait(in_flight.front() - sc_core::sc_time_stamp());
+      }
+      in_flight.pop_front();
     }
-    if (window > sc_core::SC_ZERO_TIME) sc_core::wait(window);
+    const std::uint64_t piece = std::min(kBurstBytes, bytes - done);
+    tlm::tlm_generic_payload payload;
+    payload.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+    payload.set_address(address + done);
+    payload.set_data_ptr(data == nullptr ? nullptr : data + done);
+    payload.set_data_length(static_cast<unsigned>(piece));
+    payload.set_streaming_width(static_cast<unsigned>(piece));
+    sc_time delay = sc_core::SC_ZERO_TIME;
+    memory->b_transport(payload, delay);
+    if (payload.get_response_status() != tlm::TLM_OK_RESPONSE) return false;
+    const sc_time complete = sc_core::sc_time_stamp() + delay;
+    in_flight.push_back(complete);
+    last = std::max(last, complete);
+    done += piece;
   }
+  if (last > sc_core::sc_time_stamp()) sc_core::wait(last - sc_core::sc_time_stamp());
   (write ? counters_.bytes_written : counters_.bytes_read) += bytes;
   counters_.memory_cycles +=
       static_cast<std::uint64_t>((sc_core::sc_time_stamp() - began) / period_);
@@ -106,6 +117,12 @@ bool Unit::dma(std::uint64_t address, std::uint8_t* data, std::uint64_t bytes, b
 
 void Unit::wait_cycles(std::uint64_t cycles) {
   if (timed_ && cycles > 0) sc_core::wait(period_ * static_cast<double>(cycles));
+}
+
+void Unit::wait_cycles_since(const sc_time& start, std::uint64_t cycles) {
+  if (!timed_) return;
+  const sc_time end = start + period_ * static_cast<double>(cycles);
+  if (end > sc_core::sc_time_stamp()) sc_core::wait(end - sc_core::sc_time_stamp());
 }
 
 GemmUnit::GemmUnit(sc_core::sc_module_name name, int index, const hls::HardwareConfig& config,
@@ -126,6 +143,7 @@ std::uint8_t GemmUnit::status_offset() const { return reg::kStatus; }
 std::uint8_t GemmUnit::cycles_offset() const { return reg::kCyclesLo; }
 
 Unit::JobResult GemmUnit::run_job() {
+  if (reg(reg::kCtrl) & reg::kCtrlVector) return run_vector_job();
   const auto m_tiles = static_cast<int>(reg(reg::kMTiles)),
              n_tiles = static_cast<int>(reg(reg::kNTiles)), k = static_cast<int>(reg(reg::kK));
   const long words = buffer_words_;
@@ -162,6 +180,53 @@ Unit::JobResult GemmUnit::run_job() {
     return {"GEMM results outside device memory", cycles};
   }
   counters_.macs += static_cast<std::uint64_t>(m_tiles) * static_cast<std::uint64_t>(n_tiles) *
+                    static_cast<std::uint64_t>(array_.rows * array_.cols) *
+                    static_cast<std::uint64_t>(k);
+  return {"", cycles};
+}
+
+// A GEMV job: A into the buffer, then W streams from memory while the engine runs,
+// so the job takes as long as the slower of the two.
+Unit::JobResult GemmUnit::run_vector_job() {
+  const auto n_tiles = static_cast<int>(reg(reg::kNTiles)), k = static_cast<int>(reg(reg::kK));
+  if (n_tiles <= 0 || k < array_.rows ||
+      static_cast<long>(vector_a_bytes(k, array_.rows) / static_cast<std::size_t>(array_.rows)) >
+          buffer_words_) {
+    return {"vector job of " + std::to_string(n_tiles) + " row tiles, K = " + std::to_string(k) +
+                ": K must be at least " + std::to_string(array_.rows) + " and fit the " +
+                std::to_string(buffer_words_) + "-word A buffer",
+            0};
+  }
+  const std::size_t a_bytes = vector_a_bytes(k, array_.rows);
+  const std::size_t w_bytes = static_cast<std::size_t>(n_tiles) * static_cast<std::size_t>(k) *
+                              static_cast<std::size_t>(array_.cols);
+  const std::size_t c_bytes = vector_result_bytes(n_tiles, array_.cols);
+  std::vector<std::uint8_t> a, w, c;
+  if (stores_data()) {
+    a.resize(a_bytes);
+    w.resize(w_bytes);
+    c.resize(c_bytes);
+  }
+  auto data = [this](std::vector<std::uint8_t>& v) { return stores_data() ? v.data() : nullptr; };
+  if (!dma(address(reg::kAAddr, reg::kAAddrHi), data(a), a_bytes, false)) {
+    return {"vector job A outside device memory", 0};
+  }
+  // W streams into the running engine: both start now, the job waits for both.
+  const sc_time engine_start = sc_core::sc_time_stamp();
+  if (!dma(address(reg::kWAddr, reg::kWAddrHi), data(w), w_bytes, false)) {
+    return {"vector job W outside device memory", 0};
+  }
+  std::uint64_t cycles = 0;
+  try {
+    cycles = backend_->run_vector(data(a), data(w), n_tiles, k, data(c));
+  } catch (const DeviceError& e) {
+    return {e.what(), 0};
+  }
+  wait_cycles_since(engine_start, cycles);
+  if (!dma(address(reg::kCAddr, reg::kCAddrHi), data(c), c_bytes, true)) {
+    return {"vector job results outside device memory", cycles};
+  }
+  counters_.macs += static_cast<std::uint64_t>((n_tiles + array_.rows - 1) / array_.rows) *
                     static_cast<std::uint64_t>(array_.rows * array_.cols) *
                     static_cast<std::uint64_t>(k);
   return {"", cycles};

@@ -57,13 +57,15 @@ class Unit : public sc_core::sc_module {
   // address error.
   bool dma(std::uint64_t address, std::uint8_t* data, std::uint64_t bytes, bool write);
   void wait_cycles(std::uint64_t cycles);
+  // Waits until `cycles` after `start` (nothing if that has passed).
+  void wait_cycles_since(const sc_core::sc_time& start, std::uint64_t cycles);
   bool stores_data() const { return stores_data_; }
 
   UnitCounters counters_;
 
  private:
   static constexpr std::uint64_t kBurstBytes = 4096;
-  static constexpr int kBurstsInFlight = 16;
+  static constexpr std::size_t kBurstsInFlight = 16;
 
   // Which START bit and STATUS register this unit answers to.
   virtual std::uint8_t ctrl_offset() const = 0;
@@ -94,6 +96,7 @@ class GemmUnit final : public Unit {
   std::uint8_t status_offset() const override;
   std::uint8_t cycles_offset() const override;
   JobResult run_job() override;
+  JobResult run_vector_job();
 
   hls::ArrayShape array_;
   int buffer_words_;

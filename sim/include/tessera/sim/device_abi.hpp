@@ -29,6 +29,8 @@ constexpr std::uint8_t kAAddrHi = 0x30, kWAddrHi = 0x34, kCAddrHi = 0x38, kAttQA
 constexpr std::uint32_t kIdValue = 0x54535241;  // "TSRA"
 constexpr std::uint32_t kVersionValue = 0x00010000;
 constexpr std::uint32_t kStatusBusy = 1, kStatusDone = 2, kStatusError = 4;
+// CTRL bits: START, and VECTOR for a vector-mode (GEMV) job.
+constexpr std::uint32_t kCtrlStart = 1, kCtrlVector = 2;
 // The platform places unit u's registers at u * kUnitWindow.
 constexpr std::uint32_t kUnitWindow = 0x100;
 }  // namespace reg
@@ -44,6 +46,13 @@ void unpack_tiled(const std::uint8_t* tiled, int rows, int k, int tile, std::int
 std::size_t result_bytes(int m, int n, int rows, int cols);
 void unpack_results(const std::uint8_t* results, int m, int n, int rows, int cols, std::int32_t* c);
 void pack_results(const std::int32_t* c, int m, int n, int rows, int cols, std::uint8_t* out);
+
+// Vector-mode jobs (GEMV): A is K bytes packed into whole words of `rows` bytes; W
+// is tiled as above (N_TILES row tiles of `cols`); the results are C's outputs as
+// int32 in order, one row tile (`cols` outputs) per word group: the result writer
+// drops the engine's beats past N_TILES.
+std::size_t vector_a_bytes(int k, int rows);
+std::size_t vector_result_bytes(int n_tiles, int cols);
 
 // Attention records of a unit holding `head_max` lanes, in memory words of
 // `word_bytes` bytes.

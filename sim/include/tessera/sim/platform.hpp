@@ -43,9 +43,14 @@ class DeviceError : public std::runtime_error {
 // One GEMM engine job (docs/rtl.md): tiled A (m_tiles * K words of ROWS bytes) at
 // `a`, tiled W at `w`, results in engine order at `c`. It must fit the unit's
 // operand buffers: m_tiles * K and n_tiles * K words at most.
+// With `vector` set, a vector-mode (GEMV) job: packed A at `a` (one row, K bytes),
+// W row tiles [0, n_tiles) streamed from memory while the engine computes, the
+// n_tiles * COLS outputs in order at `c`; m_tiles is ignored and K must be at
+// least ROWS and fit the A buffer as ceil(K / ROWS) words.
 struct GemmCommand {
   std::uint64_t a = 0, w = 0, c = 0;
   int m_tiles = 0, n_tiles = 0, k = 0;
+  bool vector = false;
 };
 
 // One attention job: one query head over `positions` key/value records.
@@ -94,17 +99,24 @@ class Platform {
   std::uint64_t allocate(std::uint64_t bytes);
   void release(std::uint64_t address);
 
-  // Host transfers over the host link; they take simulated time.
+  // Host transfers over the host link, which carries one thing at a time in order.
+  // write() is posted: it returns at once, and commands enqueued after it arrive
+  // after its data. read() returns when the data has reached the host.
   void write(std::uint64_t address, const void* data, std::uint64_t bytes);
   void read(std::uint64_t address, void* data, std::uint64_t bytes);
+  // A read the device pushes to the host once every command enqueued before it has
+  // finished (results written back to host memory, with the completion interrupt
+  // behind them); `data` is filled by the next run_until_idle().
+  void read_when_done(std::uint64_t address, void* data, std::uint64_t bytes);
 
   // Registers of unit windows (reg::kUnitWindow per unit: GEMM units first, then
   // attention units).
   std::uint32_t read_register(std::uint32_t address);
 
   // Commands go into the device's command queue and run on the first free unit of
-  // their kind; run_until_idle() advances simulated time until all have finished and
-  // throws DeviceError naming the first command a unit refused.
+  // their kind; run_until_idle() advances simulated time until all have finished
+  // (and every posted write has landed) and throws DeviceError naming the first
+  // command a unit refused.
   void enqueue(const GemmCommand& command);
   void enqueue(const AttentionCommand& command);
   void run_until_idle();

@@ -25,8 +25,17 @@ class PlatformDriver {
   // `w` may be null for timing-only platforms.
   DeviceMatrix upload_weights(const std::int8_t* w, int n, int k);
 
-  // C = A * W^T with the epilogue of `args` (args.w is ignored: `w` is used).
+  // C = A * W^T with the epilogue of `args` (args.w is ignored: `w` is used). One
+  // row of A with K >= ROWS runs in the engines' vector mode (GEMV), the rest as
+  // GEMM jobs.
   void gemm(const hls::GemmArgs& args, const DeviceMatrix& w);
+  // Several GEMMs at once: the vector-mode ones share one submission (one round
+  // trip over the host link), as the q/k/v or gate/up projections of a layer.
+  struct GemmCall {
+    hls::GemmArgs args;
+    const DeviceMatrix* w = nullptr;
+  };
+  void gemms(const std::vector<GemmCall>& calls);
 
   // A KV cache in device memory: [kv_head][position][record] for one layer.
   struct DeviceKvCache {
@@ -42,6 +51,9 @@ class PlatformDriver {
 
  private:
   std::uint64_t scratch(std::size_t slot, std::uint64_t bytes);
+  void gemv(const std::vector<GemmCall>& calls);
+  void check_call(const hls::GemmArgs& args, const DeviceMatrix& w) const;
+  bool vector_mode_fits(const hls::GemmArgs& args) const;
 
   Platform& platform_;
   hls::ArrayShape array_;
