@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "platform/command_processor.hpp"
+#include "platform/compute_backends.hpp"
 #include "platform/device_memory.hpp"
 #include "platform/host_link.hpp"
 #include "platform/simulation_context.hpp"
@@ -35,6 +36,8 @@ Fidelity parse_fidelity(const std::string& name) {
 }
 
 namespace {
+
+std::size_t sz(int n) { return static_cast<std::size_t>(n); }
 
 constexpr std::uint64_t kAlignment = 4096;
 constexpr std::uint64_t kCommandBytes = 64;        // one descriptor over the host link
@@ -96,6 +99,16 @@ struct Platform::Impl {
   Impl(const hls::HardwareConfig& c, const PlatformOptions& o)
       : config(c), options(o), allocator(c.memory.bytes) {
     check_options(config, options);
+    // The backends first: they may refuse the configuration, and SystemC cannot
+    // unwind a half-built module hierarchy.
+    std::vector<std::unique_ptr<GemmBackend>> gemm_backends;
+    std::vector<std::unique_ptr<AttentionBackend>> attention_backends;
+    for (int i = 0; i < config.gemm.count; ++i) {
+      gemm_backends.push_back(make_gemm_backend(config, options));
+    }
+    for (int i = 0; i < config.attention.count; ++i) {
+      attention_backends.push_back(make_attention_backend(config, options));
+    }
     const bool timed = options.fidelity != Fidelity::kFunc;
     memory = std::make_unique<DeviceMemory>("memory", config, timed, options.compute);
     link = std::make_unique<HostLink>("host_link", config, timed);
@@ -103,12 +116,14 @@ struct Platform::Impl {
     std::vector<Unit*> gemm, attention;
     for (int i = 0; i < config.gemm.count; ++i) {
       const std::string name = "gemm" + std::to_string(i);
-      units.push_back(std::make_unique<GemmUnit>(name.c_str(), i, config, options));
+      units.push_back(std::make_unique<GemmUnit>(name.c_str(), i, config, options,
+                                                 std::move(gemm_backends[sz(i)])));
       gemm.push_back(units.back().get());
     }
     for (int i = 0; i < config.attention.count; ++i) {
       const std::string name = "attention" + std::to_string(i);
-      units.push_back(std::make_unique<AttentionUnit>(name.c_str(), i, config, options));
+      units.push_back(std::make_unique<AttentionUnit>(name.c_str(), i, config, options,
+                                                      std::move(attention_backends[sz(i)])));
       attention.push_back(units.back().get());
     }
     for (auto& unit : units) unit->memory.bind(memory->socket);

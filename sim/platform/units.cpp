@@ -126,11 +126,11 @@ void Unit::wait_cycles_since(const sc_time& start, std::uint64_t cycles) {
 }
 
 GemmUnit::GemmUnit(sc_core::sc_module_name name, int index, const hls::HardwareConfig& config,
-                   const PlatformOptions& options)
+                   const PlatformOptions& options, std::unique_ptr<GemmBackend> backend)
     : Unit(name, index, config, options),
       array_(config.array()),
       buffer_words_(config.gemm.buffer_words),
-      backend_(make_gemm_backend(config, options)) {
+      backend_(std::move(backend)) {
   const int log2_depth = 31 - __builtin_clz(static_cast<unsigned>(buffer_words_));
   set_reg(reg::kConfig, static_cast<std::uint32_t>(array_.rows) |
                             static_cast<std::uint32_t>(array_.cols) << 8 |
@@ -233,11 +233,12 @@ Unit::JobResult GemmUnit::run_vector_job() {
 }
 
 AttentionUnit::AttentionUnit(sc_core::sc_module_name name, int index,
-                             const hls::HardwareConfig& config, const PlatformOptions& options)
+                             const hls::HardwareConfig& config, const PlatformOptions& options,
+                             std::unique_ptr<AttentionBackend> backend)
     : Unit(name, index, config, options),
       records_(attention_records(config)),
       context_max_(config.attention.context_max),
-      backend_(make_attention_backend(config, options)) {}
+      backend_(std::move(backend)) {}
 
 std::uint8_t AttentionUnit::ctrl_offset() const { return reg::kAttCtrl; }
 std::uint8_t AttentionUnit::status_offset() const { return reg::kAttStatus; }

@@ -89,7 +89,7 @@ class Unit : public sc_core::sc_module {
 class GemmUnit final : public Unit {
  public:
   GemmUnit(sc_core::sc_module_name name, int index, const hls::HardwareConfig& config,
-           const PlatformOptions& options);
+           const PlatformOptions& options, std::unique_ptr<GemmBackend> backend);
 
  private:
   std::uint8_t ctrl_offset() const override;
@@ -106,7 +106,7 @@ class GemmUnit final : public Unit {
 class AttentionUnit final : public Unit {
  public:
   AttentionUnit(sc_core::sc_module_name name, int index, const hls::HardwareConfig& config,
-                const PlatformOptions& options);
+                const PlatformOptions& options, std::unique_ptr<AttentionBackend> backend);
 
  private:
   std::uint8_t ctrl_offset() const override;
