@@ -20,6 +20,7 @@ Status validate(const GemmArgs& g) {
     return Status::kBadShape;
   }
   if (g.k > numerics::kMaxAccumulationDepth) return Status::kAccumulationTooDeep;
+  if (g.w_tile < 0) return Status::kBadShape;
   switch (g.epilogue) {
     case Epilogue::kInt32:
       if (g.c_int32 == nullptr) return Status::kBadShape;

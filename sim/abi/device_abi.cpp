@@ -27,10 +27,9 @@ void pack_tiled(const std::int8_t* x, int rows, int k, int tile, std::uint8_t* o
 
 void unpack_tiled(const std::uint8_t* tiled, int rows, int k, int tile, std::int8_t* x) {
   for (long row = 0; row < rows; ++row) {
-    const long t = row / tile, r = row % tile;
-    for (long kk = 0; kk < k; ++kk) {
-      x[row * k + kk] = static_cast<std::int8_t>(tiled[sz((t * k + kk) * tile + r)]);
-    }
+    const std::uint8_t* from = tiled + sz((row / tile) * k * tile + row % tile);
+    std::int8_t* to = x + row * k;
+    for (long kk = 0; kk < k; ++kk) to[kk] = static_cast<std::int8_t>(from[kk * tile]);
   }
 }
 

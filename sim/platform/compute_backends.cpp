@@ -53,12 +53,11 @@ void hls_gemm(hls::ArrayShape array, const std::uint8_t* a_tiled, const std::uin
 void hls_gemv(hls::ArrayShape array, const std::uint8_t* a, const std::uint8_t* w_tiled,
               int n_tiles, int k, std::uint8_t* results) {
   const int n = n_tiles * array.cols;
-  std::vector<std::int8_t> w(sz(n) * sz(k));
   std::vector<std::int32_t> c(sz(n), 0);
-  unpack_tiled(w_tiled, n, k, array.cols, w.data());
   hls::GemmArgs g;
   g.a = reinterpret_cast<const std::int8_t*>(a);
-  g.w = w.data();
+  g.w = reinterpret_cast<const std::int8_t*>(w_tiled);
+  g.w_tile = array.cols;  // as the unit's memory holds it
   g.m = 1;
   g.n = n;
   g.k = k;
@@ -147,24 +146,21 @@ class RtlGemmBackend final : public GemmBackend {
   std::string fst_path_;
 };
 
-// Lanes past the last one any record uses are zero and add nothing: the job runs
-// on the used lanes only (the C model is faster; the Verilated unit has fewer lanes).
+// Lanes past the last one the query and the values use add nothing: a zero query
+// lane ignores its key lane, and a zero value lane gives a zero output. The job
+// runs on the used lanes only (the C model is faster; the Verilated unit has fewer).
 int used_lanes(const AttentionRecords& records, const std::uint8_t* query, const std::uint8_t* kv,
                int positions) {
-  // One past the last nonzero byte of the record's lanes, at least `used`.
-  const auto last_used = [&](const std::uint8_t* lanes, int used) {
-    for (int i = records.head_max; i > used; --i) {
-      if (lanes[i - 1] != 0) return i;
-    }
-    return used;
-  };
-  int used = last_used(query, 1);
+  const auto lanes = sz(records.head_max);
+  std::vector<std::uint8_t> any(query, query + lanes);
   for (int t = 0; t < positions; ++t) {
-    const std::uint8_t* record = kv + sz(t) * records.kv_bytes();
-    used = last_used(record, used);
-    used = last_used(record + records.head_max, used);
+    const std::uint8_t* values = kv + sz(t) * records.kv_bytes() + lanes;
+    for (std::size_t i = 0; i < lanes; ++i) any[i] |= values[i];
   }
-  return used;
+  for (int i = records.head_max; i > 1; --i) {
+    if (any[sz(i - 1)] != 0) return i;
+  }
+  return 1;
 }
 
 class AttentionBackendBase : public AttentionBackend {

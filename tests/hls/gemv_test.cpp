@@ -2,6 +2,7 @@
 // reference, bit for bit, with every epilogue.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 
 #include "support/random_data.hpp"
@@ -15,6 +16,24 @@ using testing::random_int8;
 
 std::size_t count(int m, int n) {
   return static_cast<std::size_t>(m) * static_cast<std::size_t>(n);
+}
+
+// The device ABI's tiled layout (word (t, k) holds column k of row tile t), written
+// out here independently of the sim library.
+std::size_t sim_tiled_bytes(int rows, int k, int tile) {
+  return static_cast<std::size_t>((rows + tile - 1) / tile) * count(k, tile);
+}
+void pack_tiled_for_test(const std::vector<std::int8_t>& x, int rows, int k, int tile,
+                         std::vector<std::uint8_t>& out) {
+  for (int row = 0; row < (rows + tile - 1) / tile * tile; ++row) {
+    for (int kk = 0; kk < k; ++kk) {
+      const std::size_t at =
+          count(row / tile * k + kk, tile) + static_cast<std::size_t>(row % tile);
+      out[at] = row < rows
+                    ? static_cast<std::uint8_t>(x[count(row, k) + static_cast<std::size_t>(kk)])
+                    : 0;
+    }
+  }
 }
 
 class GemvOnArray : public ::testing::TestWithParam<ArrayShape> {};
@@ -37,7 +56,17 @@ TEST_P(GemvOnArray, RandomAndAdversarialShapesMatchTheReference) {
     g.k = k;
     g.c_int32 = c.data();
     ASSERT_EQ(gemv(GetParam(), g), Status::kOk);
-    ASSERT_EQ(c, models::int8_reference::gemm(a, w, 1, n, k)) << "N = " << n << ", K = " << k;
+    const auto expected = models::int8_reference::gemm(a, w, 1, n, k);
+    ASSERT_EQ(c, expected) << "N = " << n << ", K = " << k;
+    // W as the vector unit reads it from memory: the device ABI's tiled layout.
+    std::vector<std::uint8_t> tiled(sim_tiled_bytes(n, k, GetParam().cols));
+    pack_tiled_for_test(w, n, k, GetParam().cols, tiled);
+    g.w = reinterpret_cast<const std::int8_t*>(tiled.data());
+    g.w_tile = GetParam().cols;
+    std::fill(c.begin(), c.end(), -7);
+    ASSERT_EQ(gemv(GetParam(), g), Status::kOk);
+    ASSERT_EQ(c, expected) << "tiled W, N = " << n << ", K = " << k;
+    g.w_tile = 0;
   }
 }
 
@@ -93,6 +122,11 @@ TEST(Gemv, RejectsWhatVectorModeCannotRun) {
   g.k = 8;
   EXPECT_EQ(gemv({8, 8}, g), Status::kOk);
   EXPECT_EQ(gemv({6, 6}, g), Status::kBadArray);
+  g.w_tile = 8;  // tiled W is for the vector unit only
+  EXPECT_EQ(gemm({8, 8}, g), Status::kBadShape);
+  g.w_tile = -1;
+  EXPECT_EQ(gemv({8, 8}, g), Status::kBadShape);
+  g.w_tile = 0;
   EXPECT_THROW(gemv_or_throw({6, 6}, g), KernelError);
 }
 

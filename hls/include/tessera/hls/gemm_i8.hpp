@@ -34,6 +34,9 @@ struct GemmArgs {
   std::int8_t* c_int8 = nullptr;     // [m][n], for kRequantize
   const float* row_scale = nullptr;  // [m], for the fp32 and int8 epilogues
   const float* col_scale = nullptr;  // [n]
+  // 0: W is row-major. Otherwise W is in the device ABI's tiled layout with this many
+  // rows per tile (gemv_i8 only: the vector unit reads W as memory holds it).
+  int w_tile = 0;
 };
 
 Status validate(const GemmArgs& args);
@@ -131,6 +134,7 @@ Status gemm_i8(const GemmArgs& g) {
   static_assert(ROWS > 0 && COLS > 0 && K_TILE > 0, "array dimensions must be positive");
   const Status status = validate(g);
   if (status != Status::kOk) return status;
+  if (g.w_tile != 0) return Status::kBadShape;  // gemm_i8 reads row-major W
   bool stream_error = false;
 tile_m:
   for (int m0 = 0; m0 < g.m; m0 += ROWS) {

@@ -5,61 +5,90 @@
 // K step broadcasts a[k] to all of them and hands PE(r, c) its own W byte, so all
 // ROWS * COLS MACs are useful with no reuse of W, and W streams straight from memory
 // instead of through the operand buffers. A "vector tile" is ROWS * COLS outputs.
+// The model moves W in K chunks of every lane's row (bursts) between a load and a
+// MAC stage; the integers are those of the beat-by-beat engine.
 
 #include <cstdint>
 
 #include "tessera/hls/gemm_i8.hpp"
-#include "tessera/hls/stream.hpp"
 
 namespace tessera::hls {
 
 namespace detail {
 
-// One K step of a vector tile: the broadcast A byte and one W byte per PE.
-template <int ROWS, int COLS>
-struct VectorBeat {
-  std::int8_t a;
-  std::int8_t w[static_cast<std::size_t>(ROWS)][static_cast<std::size_t>(COLS)];
+// A K chunk of a vector tile's operands: the A bytes broadcast to every PE and the
+// W rows of the tile's lanes (lane r * COLS + c feeds PE (r, c)), each row's chunk
+// read as one burst.
+template <int ROWS, int COLS, int K_TILE>
+struct VectorChunk {
+  std::int8_t a[static_cast<std::size_t>(K_TILE)];
+  std::int8_t w[static_cast<std::size_t>(ROWS * COLS)][static_cast<std::size_t>(K_TILE)];
+  int depth;
 };
 
+// live_lanes bounds the lane loops in the C model only: lanes past N carry zero
+// weights and are never stored (the hardware computes them anyway).
 template <int ROWS, int COLS, int K_TILE>
-void load_vector_beats(const GemmArgs& g, int n0, int k0,
-                       Stream<VectorBeat<ROWS, COLS>, K_TILE>& beats) {
-  const int depth = g.k - k0 < K_TILE ? g.k - k0 : K_TILE;
-load_k:
-  for (int kk = 0; kk < depth; ++kk) {
+void load_vector_chunk(const GemmArgs& g, int n0, int k0, int live_lanes,
+                       VectorChunk<ROWS, COLS, K_TILE>& chunk) {
+  chunk.depth = g.k - k0 < K_TILE ? g.k - k0 : K_TILE;
+load_a:
+  for (int kk = 0; kk < chunk.depth; ++kk) {
 #pragma HLS PIPELINE II = 1
-    VectorBeat<ROWS, COLS> beat;
-    const long k = k0 + kk;
-    beat.a = g.a[k];
-    for (int r = 0; r < ROWS; ++r) {
-#pragma HLS UNROLL
-      for (int c = 0; c < COLS; ++c) {
-#pragma HLS UNROLL
-        const long n = n0 + r * COLS + c;
-        beat.w[r][c] = n < g.n ? g.w[n * g.k + k] : std::int8_t{0};
-      }
+    chunk.a[kk] = g.a[k0 + kk];
+  }
+load_rows:
+  for (int lane = 0; lane < live_lanes; ++lane) {
+    const long n = n0 + lane;
+    // Row n's element k sits at n * K + k, or in the tiled layout at
+    // ((n / tile) * K + k) * tile + n % tile.
+    const long stride = g.w_tile == 0 ? 1 : g.w_tile;
+    const std::int8_t* row = g.w_tile == 0
+                                 ? g.w + n * g.k + k0
+                                 : g.w + ((n / g.w_tile) * g.k + k0) * g.w_tile + n % g.w_tile;
+    for (int kk = 0; kk < chunk.depth; ++kk) {
+#pragma HLS PIPELINE II = 1
+      chunk.w[lane][kk] = row[kk * stride];
     }
-    beats.write(beat);
   }
 }
 
-// live_lanes bounds the lane loops in the C model only: lanes past N hold zero
-// weights and are never stored (the hardware computes them anyway).
+// Every PE multiplies the broadcast A byte by its own W byte each K step.
 template <int ROWS, int COLS, int K_TILE>
-void vector_multiply_accumulate(
-    Stream<VectorBeat<ROWS, COLS>, K_TILE>& beats, int live_lanes,
-    std::int32_t (&acc)[static_cast<std::size_t>(ROWS)][static_cast<std::size_t>(COLS)]) {
-mac_k:
-  while (!beats.empty()) {
-#pragma HLS PIPELINE II = 1
-    const VectorBeat<ROWS, COLS> beat = beats.read();
-    const auto a = static_cast<std::int32_t>(beat.a);
-    for (int r = 0; r < ROWS && r * COLS < live_lanes; ++r) {
+void vector_multiply_accumulate(const VectorChunk<ROWS, COLS, K_TILE>& chunk, int live_lanes,
+                                std::int32_t (&acc)[static_cast<std::size_t>(ROWS * COLS)]) {
+mac_lanes:
+  for (int lane = 0; lane < live_lanes; ++lane) {
 #pragma HLS UNROLL
+    std::int32_t sum = acc[lane];
+  mac_k:
+    for (int kk = 0; kk < chunk.depth; ++kk) {
+#pragma HLS PIPELINE II = 1
+      sum += static_cast<std::int32_t>(chunk.a[kk]) * static_cast<std::int32_t>(chunk.w[lane][kk]);
+    }
+    acc[lane] = sum;
+  }
+}
+
+// W as the unit's memory holds it (tiled by COLS): each K step's beat is one word
+// of COLS bytes from each of the vector tile's ROWS row tiles, as the engine's
+// vector stream delivers it.
+template <int ROWS, int COLS>
+void vector_multiply_accumulate_tiled(const GemmArgs& g, int n0, int live_lanes,
+                                      std::int32_t (&acc)[static_cast<std::size_t>(ROWS * COLS)]) {
+  const int live_tiles = (live_lanes + COLS - 1) / COLS;
+  const long first_tile = n0 / COLS;
+mac_k:
+  for (int k = 0; k < g.k; ++k) {
+#pragma HLS PIPELINE II = 1
+    const auto a = static_cast<std::int32_t>(g.a[k]);
+    for (int r = 0; r < live_tiles; ++r) {
+#pragma HLS UNROLL
+      const std::int8_t* word = g.w + ((first_tile + r) * g.k + k) * COLS;
+      std::int32_t* lanes = acc + r * COLS;
       for (int c = 0; c < COLS; ++c) {
 #pragma HLS UNROLL
-        acc[r][c] += a * static_cast<std::int32_t>(beat.w[r][c]);
+        lanes[c] += a * static_cast<std::int32_t>(word[c]);
       }
     }
   }
@@ -80,29 +109,32 @@ Status gemv_i8(const GemmArgs& g) {
   if (status != Status::kOk) return status;
   if (g.m != 1 || g.k < ROWS) return Status::kBadShape;
   constexpr int kLanes = ROWS * COLS;
-  bool stream_error = false;
 tile_n:
   for (int n0 = 0; n0 < g.n; n0 += kLanes) {
-    std::int32_t acc[static_cast<std::size_t>(ROWS)][static_cast<std::size_t>(COLS)];
+    std::int32_t acc[static_cast<std::size_t>(kLanes)];  // PE (r, c) holds lane r * COLS + c
 #pragma HLS ARRAY_PARTITION variable = acc complete dim = 0
-    for (int r = 0; r < ROWS; ++r) {
-      for (int c = 0; c < COLS; ++c) acc[r][c] = 0;
-    }
-  tile_k:
-    for (int k0 = 0; k0 < g.k; k0 += K_TILE) {
+    for (int lane = 0; lane < kLanes; ++lane) acc[lane] = 0;
+    const int live_lanes = g.n - n0 < kLanes ? g.n - n0 : kLanes;
+    if (g.w_tile == COLS) {
+      detail::vector_multiply_accumulate_tiled<ROWS, COLS>(g, n0, live_lanes, acc);
+    } else {
+    tile_k:
+      for (int k0 = 0; k0 < g.k; k0 += K_TILE) {
 #pragma HLS DATAFLOW
-      Stream<detail::VectorBeat<ROWS, COLS>, K_TILE> beats;
-      detail::load_vector_beats<ROWS, COLS, K_TILE>(g, n0, k0, beats);
-      detail::vector_multiply_accumulate<ROWS, COLS, K_TILE>(beats, g.n - n0, acc);
-      stream_error = stream_error || beats.misused();
+        // Ping-pong buffered between the two stages in hardware.
+        static thread_local detail::VectorChunk<ROWS, COLS, K_TILE> chunk;
+#pragma HLS ARRAY_PARTITION variable = chunk.w complete dim = 1
+        detail::load_vector_chunk<ROWS, COLS, K_TILE>(g, n0, k0, live_lanes, chunk);
+        detail::vector_multiply_accumulate<ROWS, COLS, K_TILE>(chunk, live_lanes, acc);
+      }
     }
   drain:
-    for (int lane = 0; lane < kLanes && n0 + lane < g.n; ++lane) {
+    for (int lane = 0; lane < live_lanes; ++lane) {
 #pragma HLS PIPELINE II = 1
-      detail::store_result(g, 0, n0 + lane, acc[lane / COLS][lane % COLS]);
+      detail::store_result(g, 0, n0 + lane, acc[lane]);
     }
   }
-  return stream_error ? Status::kInternalError : Status::kOk;
+  return Status::kOk;
 }
 
 }  // namespace tessera::hls
