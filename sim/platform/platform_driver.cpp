@@ -55,6 +55,13 @@ std::uint64_t PlatformDriver::scratch(std::size_t slot, std::uint64_t bytes) {
   return scratch_address_[slot];
 }
 
+void PlatformDriver::release_scratch() {
+  for (std::size_t slot = 0; slot < kSlots; ++slot) {
+    if (scratch_bytes_[slot] > 0) platform_.release(scratch_address_[slot]);
+    scratch_bytes_[slot] = 0;
+  }
+}
+
 PlatformDriver::DeviceMatrix PlatformDriver::upload_weights(const std::int8_t* w, int n, int k) {
   DeviceMatrix matrix{platform_.allocate(tiled_bytes(n, k, array_.cols)), n, k};
   std::vector<std::uint8_t> tiled;

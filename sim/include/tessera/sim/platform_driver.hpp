@@ -48,6 +48,8 @@ class PlatformDriver {
   void attention(const hls::AttentionArgs& args, DeviceKvCache& cache);
 
   Platform& platform() { return platform_; }
+  // Frees the device buffers the driver keeps between calls.
+  void release_scratch();
 
  private:
   std::uint64_t scratch(std::size_t slot, std::uint64_t bytes);

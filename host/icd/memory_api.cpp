@@ -1,0 +1,307 @@
+// Buffers and the commands that move their contents.
+#include <algorithm>
+
+#include "icd/util.hpp"
+
+using namespace tessera::icd;
+
+std::uint64_t _cl_mem::on_device(cl_device_id device) {
+  auto found = std::find_if(allocations.begin(), allocations.end(),
+                            [&](const Allocation& a) { return a.device == device; });
+  if (found == allocations.end()) {
+    allocations.push_back({device, device->simulator().allocate(size)});
+    found = allocations.end() - 1;
+  }
+  if (current != device) {
+    if (current != nullptr) {
+      const auto from = std::find_if(allocations.begin(), allocations.end(),
+                                     [&](const Allocation& a) { return a.device == current; });
+      current->simulator().read(from->address, host_copy.data(), size);
+    }
+    device->simulator().write(found->address, host_copy.data(), size);
+    device->simulator().run_until_idle();
+    current = device;
+  }
+  return found->address;
+}
+
+void _cl_mem::release_storage() {
+  for (const Allocation& a : allocations) a.device->simulator().release(a.address);
+  allocations.clear();
+  host_copy = {};
+  mapped = {};
+  current = nullptr;
+}
+
+namespace tessera::icd {
+
+cl_ulong device_time_ns(cl_device_id device) {
+  return static_cast<cl_ulong>(device->simulator().now_seconds() * 1e9 + 0.5);
+}
+
+cl_int check_wait_list(cl_context context, cl_uint count, const cl_event* events) {
+  if ((count == 0) != (events == nullptr)) return CL_INVALID_EVENT_WAIT_LIST;
+  for (cl_uint i = 0; i < count; ++i) {
+    if (!valid(events[i])) return CL_INVALID_EVENT_WAIT_LIST;
+    if (events[i]->context != context) return CL_INVALID_CONTEXT;
+  }
+  return CL_SUCCESS;
+}
+
+cl_event make_event(cl_command_queue queue, cl_command_type type, cl_ulong queued, cl_ulong start,
+                    cl_ulong end) {
+  auto* event = new _cl_event{};
+  event->dispatch = dispatch_table();
+  event->context = queue->context;
+  event->queue = queue;
+  event->type = type;
+  event->status = CL_COMPLETE;
+  event->queued = queued;
+  event->submit = queued;
+  event->start = start;
+  event->end = end;
+  ++queue->references;
+  track(event);
+  return event;
+}
+
+}  // namespace tessera::icd
+
+namespace {
+
+// The checks shared by the commands on one buffer region.
+cl_int check_region(cl_command_queue queue, cl_mem buffer, size_t offset, size_t size,
+                    cl_uint waits, const cl_event* wait_list) {
+  if (!valid(queue)) return CL_INVALID_COMMAND_QUEUE;
+  if (!valid(buffer)) return CL_INVALID_MEM_OBJECT;
+  if (buffer->context != queue->context) return CL_INVALID_CONTEXT;
+  if (offset > buffer->size || size > buffer->size - offset) return CL_INVALID_VALUE;
+  return check_wait_list(queue->context, waits, wait_list);
+}
+
+// Runs `command` on the queue's device and returns the event of it, if asked for.
+template <typename Command>
+cl_int run_command(cl_command_queue queue, cl_command_type type, cl_event* event,
+                   Command&& command) {
+  const cl_ulong queued = device_time_ns(queue->device);
+  try {
+    command(queue->device->simulator());
+  } catch (const tessera::sim::DeviceError&) {
+    return CL_OUT_OF_RESOURCES;
+  }
+  if (event != nullptr) {
+    *event = make_event(queue, type, queued, queued, device_time_ns(queue->device));
+  }
+  return CL_SUCCESS;
+}
+
+}  // namespace
+
+namespace tessera::icd::api {
+
+cl_mem CL_API_CALL clCreateBuffer(cl_context context, cl_mem_flags flags, size_t size,
+                                  void* host_ptr, cl_int* errcode_ret) {
+  std::lock_guard lock(api_mutex());
+  if (!valid(context)) return set_error(errcode_ret, CL_INVALID_CONTEXT), nullptr;
+  const cl_mem_flags access = CL_MEM_READ_WRITE | CL_MEM_READ_ONLY | CL_MEM_WRITE_ONLY;
+  const cl_mem_flags host_access =
+      CL_MEM_HOST_READ_ONLY | CL_MEM_HOST_WRITE_ONLY | CL_MEM_HOST_NO_ACCESS;
+  const cl_mem_flags known =
+      access | host_access | CL_MEM_USE_HOST_PTR | CL_MEM_ALLOC_HOST_PTR | CL_MEM_COPY_HOST_PTR;
+  const auto bits = [](cl_mem_flags f) { return __builtin_popcountll(f); };
+  if ((flags & ~known) != 0 || bits(flags & access) > 1 || bits(flags & host_access) > 1 ||
+      ((flags & CL_MEM_USE_HOST_PTR) != 0 &&
+       (flags & (CL_MEM_ALLOC_HOST_PTR | CL_MEM_COPY_HOST_PTR)) != 0)) {
+    return set_error(errcode_ret, CL_INVALID_VALUE), nullptr;
+  }
+  cl_ulong largest = 0;
+  for (cl_device_id d : context->devices) {
+    largest = std::max<cl_ulong>(largest, d->config.memory.bytes);
+  }
+  if (size == 0 || size > largest) return set_error(errcode_ret, CL_INVALID_BUFFER_SIZE), nullptr;
+  const bool needs_pointer = (flags & (CL_MEM_USE_HOST_PTR | CL_MEM_COPY_HOST_PTR)) != 0;
+  if (needs_pointer != (host_ptr != nullptr)) {
+    return set_error(errcode_ret, CL_INVALID_HOST_PTR), nullptr;
+  }
+  auto* buffer = new _cl_mem{};
+  buffer->dispatch = dispatch_table();
+  buffer->context = context;
+  buffer->flags = flags == 0 ? CL_MEM_READ_WRITE : flags;
+  buffer->size = size;
+  buffer->host_ptr = (flags & CL_MEM_USE_HOST_PTR) != 0 ? host_ptr : nullptr;
+  try {
+    buffer->host_copy.assign(size, 0);
+  } catch (const std::bad_alloc&) {
+    delete buffer;
+    return set_error(errcode_ret, CL_MEM_OBJECT_ALLOCATION_FAILURE), nullptr;
+  }
+  if (needs_pointer) std::memcpy(buffer->host_copy.data(), host_ptr, size);
+  ++context->references;
+  track(buffer);
+  set_error(errcode_ret, CL_SUCCESS);
+  return buffer;
+}
+
+cl_int CL_API_CALL clRetainMemObject(cl_mem buffer) {
+  std::lock_guard lock(api_mutex());
+  if (!valid(buffer)) return CL_INVALID_MEM_OBJECT;
+  ++buffer->references;
+  return CL_SUCCESS;
+}
+
+cl_int CL_API_CALL clReleaseMemObject(cl_mem buffer) {
+  std::lock_guard lock(api_mutex());
+  if (!valid(buffer)) return CL_INVALID_MEM_OBJECT;
+  if (--buffer->references == 0) {
+    buffer->alive = false;
+    buffer->release_storage();
+    if (--buffer->context->references == 0) buffer->context->alive = false;
+  }
+  return CL_SUCCESS;
+}
+
+cl_int CL_API_CALL clGetMemObjectInfo(cl_mem buffer, cl_mem_info param, size_t size, void* value,
+                                      size_t* size_ret) {
+  std::lock_guard lock(api_mutex());
+  if (!valid(buffer)) return CL_INVALID_MEM_OBJECT;
+  switch (param) {
+    case CL_MEM_TYPE:
+      return info_value(cl_mem_object_type{CL_MEM_OBJECT_BUFFER}, size, value, size_ret);
+    case CL_MEM_FLAGS:
+      return info_value(buffer->flags, size, value, size_ret);
+    case CL_MEM_SIZE:
+      return info_value(buffer->size, size, value, size_ret);
+    case CL_MEM_HOST_PTR:
+      return info_value(buffer->host_ptr, size, value, size_ret);
+    case CL_MEM_MAP_COUNT:
+      return info_value(static_cast<cl_uint>(buffer->mappings.size()), size, value, size_ret);
+    case CL_MEM_REFERENCE_COUNT:
+      return info_value(buffer->references, size, value, size_ret);
+    case CL_MEM_CONTEXT:
+      return info_value(buffer->context, size, value, size_ret);
+    case CL_MEM_ASSOCIATED_MEMOBJECT:
+      return info_value(cl_mem{nullptr}, size, value, size_ret);
+    case CL_MEM_OFFSET:
+      return info_value(size_t{0}, size, value, size_ret);
+    default:
+      return CL_INVALID_VALUE;
+  }
+}
+
+cl_int CL_API_CALL clEnqueueReadBuffer(cl_command_queue queue, cl_mem buffer, cl_bool,
+                                       size_t offset, size_t size, void* ptr, cl_uint waits,
+                                       const cl_event* wait_list, cl_event* event) {
+  std::lock_guard lock(api_mutex());
+  if (const cl_int e = check_region(queue, buffer, offset, size, waits, wait_list); e) return e;
+  if (ptr == nullptr) return CL_INVALID_VALUE;
+  return run_command(queue, CL_COMMAND_READ_BUFFER, event, [&](tessera::sim::Platform& p) {
+    p.read(buffer->on_device(queue->device) + offset, ptr, size);
+  });
+}
+
+cl_int CL_API_CALL clEnqueueWriteBuffer(cl_command_queue queue, cl_mem buffer, cl_bool,
+                                        size_t offset, size_t size, const void* ptr, cl_uint waits,
+                                        const cl_event* wait_list, cl_event* event) {
+  std::lock_guard lock(api_mutex());
+  if (const cl_int e = check_region(queue, buffer, offset, size, waits, wait_list); e) return e;
+  if (ptr == nullptr) return CL_INVALID_VALUE;
+  return run_command(queue, CL_COMMAND_WRITE_BUFFER, event, [&](tessera::sim::Platform& p) {
+    p.write(buffer->on_device(queue->device) + offset, ptr, size);
+    p.run_until_idle();  // the data has landed when the command completes
+  });
+}
+
+cl_int CL_API_CALL clEnqueueFillBuffer(cl_command_queue queue, cl_mem buffer, const void* pattern,
+                                       size_t pattern_size, size_t offset, size_t size,
+                                       cl_uint waits, const cl_event* wait_list, cl_event* event) {
+  std::lock_guard lock(api_mutex());
+  if (const cl_int e = check_region(queue, buffer, offset, size, waits, wait_list); e) return e;
+  const bool power_of_two = pattern_size != 0 && (pattern_size & (pattern_size - 1)) == 0;
+  if (pattern == nullptr || !power_of_two || pattern_size > 128 || offset % pattern_size != 0 ||
+      size % pattern_size != 0) {
+    return CL_INVALID_VALUE;
+  }
+  std::vector<std::uint8_t> data(size);
+  for (size_t i = 0; i < size; i += pattern_size) std::memcpy(&data[i], pattern, pattern_size);
+  return run_command(queue, CL_COMMAND_FILL_BUFFER, event, [&](tessera::sim::Platform& p) {
+    p.write(buffer->on_device(queue->device) + offset, data.data(), size);
+    p.run_until_idle();
+  });
+}
+
+// Copies go through the host: the simulated device has no copy engine yet.
+cl_int CL_API_CALL clEnqueueCopyBuffer(cl_command_queue queue, cl_mem source, cl_mem target,
+                                       size_t source_offset, size_t target_offset, size_t size,
+                                       cl_uint waits, const cl_event* wait_list, cl_event* event) {
+  std::lock_guard lock(api_mutex());
+  if (const cl_int e = check_region(queue, source, source_offset, size, waits, wait_list); e)
+    return e;
+  if (const cl_int e = check_region(queue, target, target_offset, size, 0, nullptr); e) return e;
+  if (source == target &&
+      std::max(source_offset, target_offset) < std::min(source_offset, target_offset) + size) {
+    return CL_MEM_COPY_OVERLAP;
+  }
+  std::vector<std::uint8_t> data(size);
+  return run_command(queue, CL_COMMAND_COPY_BUFFER, event, [&](tessera::sim::Platform& p) {
+    p.read(source->on_device(queue->device) + source_offset, data.data(), size);
+    p.write(target->on_device(queue->device) + target_offset, data.data(), size);
+    p.run_until_idle();
+  });
+}
+
+void* CL_API_CALL clEnqueueMapBuffer(cl_command_queue queue, cl_mem buffer, cl_bool,
+                                     cl_map_flags flags, size_t offset, size_t size, cl_uint waits,
+                                     const cl_event* wait_list, cl_event* event,
+                                     cl_int* errcode_ret) {
+  std::lock_guard lock(api_mutex());
+  if (const cl_int e = check_region(queue, buffer, offset, size, waits, wait_list); e) {
+    return set_error(errcode_ret, e), nullptr;
+  }
+  const cl_map_flags known = CL_MAP_READ | CL_MAP_WRITE | CL_MAP_WRITE_INVALIDATE_REGION;
+  if (size == 0 || (flags & ~known) != 0) return set_error(errcode_ret, CL_INVALID_VALUE), nullptr;
+  std::uint8_t* base = static_cast<std::uint8_t*>(buffer->host_ptr);
+  if (base == nullptr) {
+    if (buffer->mapped.size() != buffer->size) buffer->mapped.assign(buffer->size, 0);
+    base = buffer->mapped.data();
+  }
+  void* pointer = base + offset;
+  const bool reads = (flags & CL_MAP_WRITE_INVALIDATE_REGION) == 0;
+  const cl_int status = run_command(queue, CL_COMMAND_MAP_BUFFER, event, [&](auto& p) {
+    if (reads) p.read(buffer->on_device(queue->device) + offset, pointer, size);
+  });
+  if (status != CL_SUCCESS) return set_error(errcode_ret, status), nullptr;
+  buffer->mappings.push_back({pointer, offset, size, (flags & ~cl_map_flags{CL_MAP_READ}) != 0});
+  set_error(errcode_ret, CL_SUCCESS);
+  return pointer;
+}
+
+cl_int CL_API_CALL clEnqueueUnmapMemObject(cl_command_queue queue, cl_mem buffer, void* pointer,
+                                           cl_uint waits, const cl_event* wait_list,
+                                           cl_event* event) {
+  std::lock_guard lock(api_mutex());
+  if (const cl_int e = check_region(queue, buffer, 0, 0, waits, wait_list); e) return e;
+  const auto found = std::find_if(buffer->mappings.begin(), buffer->mappings.end(),
+                                  [&](const _cl_mem::Mapping& m) { return m.pointer == pointer; });
+  if (found == buffer->mappings.end()) return CL_INVALID_VALUE;
+  const _cl_mem::Mapping mapping = *found;
+  buffer->mappings.erase(found);
+  return run_command(queue, CL_COMMAND_UNMAP_MEM_OBJECT, event, [&](auto& p) {
+    if (!mapping.writes) return;
+    p.write(buffer->on_device(queue->device) + mapping.offset, mapping.pointer, mapping.size);
+    p.run_until_idle();
+  });
+}
+
+}  // namespace tessera::icd::api
+
+// Dispatch table entries of this file.
+TESSERA_ICD_ENTRY(clCreateBuffer)
+TESSERA_ICD_ENTRY(clRetainMemObject)
+TESSERA_ICD_ENTRY(clReleaseMemObject)
+TESSERA_ICD_ENTRY(clGetMemObjectInfo)
+TESSERA_ICD_ENTRY(clEnqueueReadBuffer)
+TESSERA_ICD_ENTRY(clEnqueueWriteBuffer)
+TESSERA_ICD_ENTRY(clEnqueueFillBuffer)
+TESSERA_ICD_ENTRY(clEnqueueCopyBuffer)
+TESSERA_ICD_ENTRY(clEnqueueMapBuffer)
+TESSERA_ICD_ENTRY(clEnqueueUnmapMemObject)

@@ -1,0 +1,225 @@
+// Platform, devices and contexts.
+#include <algorithm>
+#include <set>
+
+#include "icd/util.hpp"
+#include "tessera/sim/rtl_gemm.hpp"
+
+using namespace tessera::icd;
+namespace sim = tessera::sim;
+
+std::string _cl_device_id::name() const {
+  return "tessera " + preset + " (" + sim::to_string(fidelity) + ")";
+}
+
+sim::Platform& _cl_device_id::simulator() {
+  if (!platform) {
+    sim::PlatformOptions options;
+    options.fidelity = fidelity;
+    platform = std::make_unique<sim::Platform>(config, options);
+  }
+  return *platform;
+}
+
+namespace tessera::icd {
+namespace {
+
+bool has_rtl_engine(hls::ArrayShape array) {
+  for (const hls::ArrayShape& a : sim::rtl_arrays()) {
+    if (a.rows == array.rows && a.cols == array.cols) return true;
+  }
+  return false;
+}
+
+std::set<void*>& live_objects() {
+  static std::set<void*> objects;
+  return objects;
+}
+
+}  // namespace
+
+std::recursive_mutex& api_mutex() {
+  static std::recursive_mutex mutex;
+  return mutex;
+}
+
+cl_platform_id the_platform() {
+  static _cl_platform_id platform = [] {
+    _cl_platform_id p;
+    p.dispatch = dispatch_table();
+    return p;
+  }();
+  return &platform;
+}
+
+// Every preset at every fidelity its array can run (rtl needs a Verilated engine).
+const std::vector<cl_device_id>& devices() {
+  static const std::vector<cl_device_id> list = [] {
+    std::vector<cl_device_id> out;
+    for (const std::string& preset : hls::preset_names()) {
+      const hls::HardwareConfig config = hls::load_preset(preset);
+      for (sim::Fidelity f : {sim::Fidelity::kFunc, sim::Fidelity::kTlm, sim::Fidelity::kRtl}) {
+        if (f == sim::Fidelity::kRtl && !has_rtl_engine(config.array())) continue;
+        auto* device = new _cl_device_id;
+        device->dispatch = dispatch_table();
+        device->preset = preset;
+        device->fidelity = f;
+        device->config = config;
+        out.push_back(device);
+      }
+    }
+    return out;
+  }();
+  return list;
+}
+
+void track(void* object) { live_objects().insert(object); }
+
+namespace {
+template <typename T>
+bool alive(T object) {
+  return object != nullptr && live_objects().count(object) != 0 && object->alive;
+}
+}  // namespace
+
+bool valid(cl_platform_id platform) { return platform == the_platform(); }
+bool valid(cl_device_id device) {
+  const auto& all = devices();
+  return std::find(all.begin(), all.end(), device) != all.end();
+}
+bool valid(cl_context context) { return alive(context); }
+bool valid(cl_command_queue queue) { return alive(queue); }
+bool valid(cl_mem buffer) { return alive(buffer); }
+bool valid(cl_program program) { return alive(program); }
+bool valid(cl_kernel kernel) { return alive(kernel); }
+bool valid(cl_event event) { return alive(event); }
+
+}  // namespace tessera::icd
+
+namespace {
+
+constexpr const char* kPlatformName = "tessera";
+constexpr const char* kVendor = "tessera";
+constexpr const char* kVersion = "OpenCL 1.2 tessera";
+
+cl_int get_platform_ids(cl_uint num_entries, cl_platform_id* platforms, cl_uint* num_platforms) {
+  if ((num_entries == 0 && platforms != nullptr) ||
+      (platforms == nullptr && num_platforms == nullptr))
+    return CL_INVALID_VALUE;
+  if (platforms != nullptr) platforms[0] = the_platform();
+  if (num_platforms != nullptr) *num_platforms = 1;
+  return CL_SUCCESS;
+}
+
+}  // namespace
+
+namespace tessera::icd::api {
+
+cl_int CL_API_CALL clIcdGetPlatformIDsKHR(cl_uint num_entries, cl_platform_id* platforms,
+                                          cl_uint* num_platforms) {
+  std::lock_guard lock(api_mutex());
+  return get_platform_ids(num_entries, platforms, num_platforms);
+}
+
+cl_int CL_API_CALL clGetPlatformIDs(cl_uint num_entries, cl_platform_id* platforms,
+                                    cl_uint* num_platforms) {
+  std::lock_guard lock(api_mutex());
+  return get_platform_ids(num_entries, platforms, num_platforms);
+}
+
+cl_int CL_API_CALL clGetPlatformInfo(cl_platform_id platform, cl_platform_info param_name,
+                                     size_t size, void* value, size_t* size_ret) {
+  std::lock_guard lock(api_mutex());
+  if (platform != nullptr && !valid(platform)) return CL_INVALID_PLATFORM;
+  switch (param_name) {
+    case CL_PLATFORM_PROFILE:
+      return info_string("EMBEDDED_PROFILE", size, value, size_ret);
+    case CL_PLATFORM_VERSION:
+      return info_string(kVersion, size, value, size_ret);
+    case CL_PLATFORM_NAME:
+      return info_string(kPlatformName, size, value, size_ret);
+    case CL_PLATFORM_VENDOR:
+      return info_string(kVendor, size, value, size_ret);
+    case CL_PLATFORM_EXTENSIONS:
+      return info_string("cl_khr_icd", size, value, size_ret);
+    case CL_PLATFORM_ICD_SUFFIX_KHR:
+      return info_string("tessera", size, value, size_ret);
+    case CL_PLATFORM_HOST_TIMER_RESOLUTION:
+      return info_value(cl_ulong{0}, size, value, size_ret);
+    default:
+      return CL_INVALID_VALUE;
+  }
+}
+
+void* CL_API_CALL clGetExtensionFunctionAddress(const char* name) {
+  if (name != nullptr && std::string(name) == "clIcdGetPlatformIDsKHR") {
+    return reinterpret_cast<void*>(&clIcdGetPlatformIDsKHR);
+  }
+  return nullptr;
+}
+
+void* CL_API_CALL clGetExtensionFunctionAddressForPlatform(cl_platform_id, const char* name) {
+  return clGetExtensionFunctionAddress(name);
+}
+
+cl_int CL_API_CALL clGetDeviceIDs(cl_platform_id platform, cl_device_type type, cl_uint num_entries,
+                                  cl_device_id* out, cl_uint* num_devices) {
+  std::lock_guard lock(api_mutex());
+  if (platform != nullptr && !valid(platform)) return CL_INVALID_PLATFORM;
+  const cl_device_type known = CL_DEVICE_TYPE_DEFAULT | CL_DEVICE_TYPE_CPU | CL_DEVICE_TYPE_GPU |
+                               CL_DEVICE_TYPE_ACCELERATOR | CL_DEVICE_TYPE_CUSTOM;
+  if (type != CL_DEVICE_TYPE_ALL && (type & ~known) != 0) return CL_INVALID_DEVICE_TYPE;
+  if ((num_entries == 0 && out != nullptr) || (out == nullptr && num_devices == nullptr))
+    return CL_INVALID_VALUE;
+  std::vector<cl_device_id> matching;
+  if (type == CL_DEVICE_TYPE_ALL || (type & CL_DEVICE_TYPE_ACCELERATOR) != 0) {
+    matching = devices();
+  } else if ((type & CL_DEVICE_TYPE_DEFAULT) != 0) {
+    matching = {devices().front()};
+  }
+  if (matching.empty()) return CL_DEVICE_NOT_FOUND;
+  if (out != nullptr) {
+    for (cl_uint i = 0; i < num_entries && i < matching.size(); ++i) out[i] = matching[i];
+  }
+  if (num_devices != nullptr) *num_devices = static_cast<cl_uint>(matching.size());
+  return CL_SUCCESS;
+}
+
+cl_int CL_API_CALL clRetainDevice(cl_device_id device) {
+  std::lock_guard lock(api_mutex());
+  return valid(device) ? CL_SUCCESS : CL_INVALID_DEVICE;  // root devices are not counted
+}
+
+cl_int CL_API_CALL clReleaseDevice(cl_device_id device) {
+  std::lock_guard lock(api_mutex());
+  return valid(device) ? CL_SUCCESS : CL_INVALID_DEVICE;
+}
+
+}  // namespace tessera::icd::api
+
+// The three symbols the ICD loader looks up by name; everything else is reached
+// through the dispatch table (the library hides all other symbols).
+extern "C" {
+__attribute__((visibility("default"))) CL_API_ENTRY cl_int CL_API_CALL
+clIcdGetPlatformIDsKHR(cl_uint num_entries, cl_platform_id* platforms, cl_uint* num_platforms) {
+  return tessera::icd::api::clIcdGetPlatformIDsKHR(num_entries, platforms, num_platforms);
+}
+__attribute__((visibility("default"))) CL_API_ENTRY void* CL_API_CALL
+clGetExtensionFunctionAddress(const char* name) {
+  return tessera::icd::api::clGetExtensionFunctionAddress(name);
+}
+__attribute__((visibility("default"))) CL_API_ENTRY cl_int CL_API_CALL
+clGetPlatformInfo(cl_platform_id platform, cl_platform_info param_name, size_t size, void* value,
+                  size_t* size_ret) {
+  return tessera::icd::api::clGetPlatformInfo(platform, param_name, size, value, size_ret);
+}
+}
+
+// Dispatch table entries of this file.
+TESSERA_ICD_ENTRY(clGetPlatformIDs)
+TESSERA_ICD_ENTRY(clGetExtensionFunctionAddress)
+TESSERA_ICD_ENTRY(clGetPlatformInfo)
+TESSERA_ICD_ENTRY(clGetExtensionFunctionAddressForPlatform)
+TESSERA_ICD_ENTRY(clGetDeviceIDs)
+TESSERA_ICD_ENTRY(clRetainDevice)
+TESSERA_ICD_ENTRY(clReleaseDevice)

@@ -1,0 +1,75 @@
+#pragma once
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "icd/objects.hpp"
+
+namespace tessera::icd {
+
+// Answers a clGet*Info query with `size` bytes at `value`.
+inline cl_int info(const void* value, std::size_t size, std::size_t param_value_size,
+                   void* param_value, std::size_t* param_value_size_ret) {
+  if (param_value != nullptr) {
+    if (param_value_size < size) return CL_INVALID_VALUE;
+    std::memcpy(param_value, value, size);
+  }
+  if (param_value_size_ret != nullptr) *param_value_size_ret = size;
+  return CL_SUCCESS;
+}
+template <typename T>
+cl_int info_value(const T& value, std::size_t size, void* out, std::size_t* size_ret) {
+  return info(&value, sizeof(T), size, out, size_ret);
+}
+inline cl_int info_string(const std::string& value, std::size_t size, void* out,
+                          std::size_t* size_ret) {
+  return info(value.c_str(), value.size() + 1, size, out, size_ret);
+}
+template <typename T>
+cl_int info_vector(const std::vector<T>& value, std::size_t size, void* out,
+                   std::size_t* size_ret) {
+  return info(value.data(), value.size() * sizeof(T), size, out, size_ret);
+}
+
+inline void set_error(cl_int* errcode_ret, cl_int code) {
+  if (errcode_ret != nullptr) *errcode_ret = code;
+}
+
+// Handle checks: a handle is valid when it is one of ours and not released.
+cl_platform_id the_platform();
+const std::vector<cl_device_id>& devices();
+bool valid(cl_platform_id platform);
+bool valid(cl_device_id device);
+bool valid(cl_context context);
+bool valid(cl_command_queue queue);
+bool valid(cl_mem buffer);
+bool valid(cl_program program);
+bool valid(cl_kernel kernel);
+bool valid(cl_event event);
+// Remembers an object so that valid() knows it (objects are never freed).
+void track(void* object);
+
+// CL_SUCCESS or the spec's error for an event wait list used on `context`.
+cl_int check_wait_list(cl_context context, cl_uint count, const cl_event* events);
+// A completed event of `queue` for a command that ran from `start` to `end` (ns).
+cl_event make_event(cl_command_queue queue, cl_command_type type, cl_ulong queued, cl_ulong start,
+                    cl_ulong end);
+cl_ulong device_time_ns(cl_device_id device);
+
+// The built-in kernels: names and argument counts.
+struct BuiltInKernel {
+  const char* name;
+  cl_uint arguments;
+  cl_uint buffer_arguments;  // the first ones are buffers, the rest cl_uint
+};
+const std::vector<BuiltInKernel>& built_in_kernels();
+const BuiltInKernel* find_built_in(const std::string& name);
+std::string built_in_kernel_list();  // "a;b"
+
+}  // namespace tessera::icd
+
+// Puts tessera::icd::api::NAME into the dispatch table when the library loads.
+#define TESSERA_ICD_ENTRY(name)                                 \
+  [[maybe_unused]] static const bool tessera_icd_entry_##name = \
+      (tessera::icd::dispatch_table()->name = &tessera::icd::api::name, true);

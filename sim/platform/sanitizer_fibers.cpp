@@ -1,0 +1,32 @@
+// Linked into every program that runs SystemC (see sim/CMakeLists.txt).
+#if defined(__SANITIZE_ADDRESS__)
+#include <dlfcn.h>
+#include <pthread.h>
+
+#include <cstddef>
+// SystemC 2.3.4 tells AddressSanitizer about its coroutine switches, but when it
+// switches back to the thread's own stack it passes an empty stack (null, 0).
+// AddressSanitizer then loses track of the real stack and leaves the frames of every
+// later exception poisoned, which shows up as false "unknown-crash" reports (see
+// github.com/google/sanitizers/issues/189). This definition takes precedence over
+// the sanitizer runtime's and fills in the thread's real stack.
+extern "C" void __sanitizer_start_switch_fiber(void** fake_stack_save, const void* bottom,
+                                               size_t size) {
+  using Start = void (*)(void**, const void*, size_t);
+  static const auto real =
+      reinterpret_cast<Start>(dlsym(RTLD_NEXT, "__sanitizer_start_switch_fiber"));
+  if (bottom == nullptr && size == 0) {
+    thread_local void* stack_bottom = nullptr;
+    thread_local size_t stack_size = 0;
+    if (stack_bottom == nullptr) {
+      pthread_attr_t attributes;
+      pthread_getattr_np(pthread_self(), &attributes);
+      pthread_attr_getstack(&attributes, &stack_bottom, &stack_size);
+      pthread_attr_destroy(&attributes);
+    }
+    bottom = stack_bottom;
+    size = stack_size;
+  }
+  real(fake_stack_save, bottom, size);
+}
+#endif
