@@ -31,9 +31,11 @@ bool has_rtl_engine(hls::ArrayShape array) {
   return false;
 }
 
+// Never destroyed: objects stay known (and reachable) until the process ends, also
+// while other libraries' exit handlers still call into the ICD.
 std::set<void*>& live_objects() {
-  static std::set<void*> objects;
-  return objects;
+  static auto* objects = new std::set<void*>;
+  return *objects;
 }
 
 }  // namespace
@@ -54,7 +56,7 @@ cl_platform_id the_platform() {
 
 // Every preset at every fidelity its array can run (rtl needs a Verilated engine).
 const std::vector<cl_device_id>& devices() {
-  static const std::vector<cl_device_id> list = [] {
+  static const auto* list = new std::vector<cl_device_id>([] {
     std::vector<cl_device_id> out;
     for (const std::string& preset : hls::preset_names()) {
       const hls::HardwareConfig config = hls::load_preset(preset);
@@ -69,8 +71,8 @@ const std::vector<cl_device_id>& devices() {
       }
     }
     return out;
-  }();
-  return list;
+  }());
+  return *list;
 }
 
 void track(void* object) { live_objects().insert(object); }
