@@ -6,15 +6,8 @@ namespace tessera::cli {
 
 CLI::Validator known_device_validator() {
   return CLI::Validator(
-      [](std::string& name) -> std::string {
-        std::string known;
-        for (const auto& device : runtime::available_devices()) {
-          if (device.name == name) return {};
-          known += (known.empty() ? "" : ", ") + device.name;
-        }
-        return "unknown device '" + name + "' (available: " + known + ")";
-      },
-      "DEVICE", "known device");
+      [](std::string& name) -> std::string { return runtime::check_device_name(name); }, "DEVICE",
+      "known device");
 }
 
 CLI::Option* add_array_option(CLI::App& command, hls::ArrayShape* array) {

@@ -10,7 +10,8 @@ namespace tessera::icd {
 
 // docs/opencl.md documents every built-in kernel's arguments.
 const std::vector<BuiltInKernel>& built_in_kernels() {
-  static const std::vector<BuiltInKernel> kernels = {{"tessera_gemm_s8s32", 6, 3}};
+  static const std::vector<BuiltInKernel> kernels = {{"tessera_gemm_s8s32", 6, 3},
+                                                     {"tessera_attention_s8", 13, 8}};
   return kernels;
 }
 

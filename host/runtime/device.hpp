@@ -27,6 +27,16 @@ struct DeviceInfo {
 };
 std::vector<DeviceInfo> available_devices();
 
+// "accel[:PRESET[:FIDELITY]]" split into its parts (defaults kv260, tlm). Throws
+// std::invalid_argument for anything else, naming the presets and fidelities.
+struct AcceleratorName {
+  std::string preset = "kv260";
+  std::string fidelity = "tlm";
+};
+AcceleratorName parse_accelerator_name(const std::string& name);
+// Empty when `name` is a device open_device accepts, else what is wrong with it.
+std::string check_device_name(const std::string& name);
+
 // How a device is built, where the device has a choice.
 struct DeviceOptions {
   hls::ArrayShape array = hls::kDefaultArray;  // systolic array of the int8 devices

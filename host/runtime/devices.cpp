@@ -1,10 +1,16 @@
+#include <algorithm>
+#include <cstdlib>
+#include <sstream>
 #include <stdexcept>
 
 #include "runtime/device.hpp"
 #include "runtime/hls_kernels.hpp"
 #include "runtime/int8_model.hpp"
+#include "runtime/opencl_kernels.hpp"
+#include "tessera/hls/hardware_config.hpp"
 #include "tessera/hls/kernels.hpp"
 #include "tessera/models/reference_model.hpp"
+#include "tessera/sim/platform.hpp"
 
 namespace tessera::runtime {
 namespace {
@@ -32,14 +38,79 @@ class HlsDevice final : public Device {
   Int8Model model_;
 };
 
+// The int8 model path on an OpenCL device (the PoCL CPU fallback or a tessera
+// accelerator through the ICD).
+class OpenClDevice final : public Device {
+ public:
+  OpenClDevice(const models::Checkpoint& checkpoint, int max_positions, const std::string& name,
+               const std::string& platform, const std::string& device,
+               OpenClKernels::Kernels kernels)
+      : name_(name),
+        kernels_(platform, device, kernels, max_positions),
+        model_(checkpoint, max_positions, kernels_) {}
+  const Eigen::VectorXf& forward(int token, int pos) override { return model_.forward(token, pos); }
+  std::string name() const override { return name_; }
+
+ private:
+  std::string name_;
+  OpenClKernels kernels_;
+  Int8Model model_;
+};
+
+// The ICD loader looks in the build's vendors folder (tessera and a copy of PoCL's
+// .icd) unless the user pointed it elsewhere.
+void use_build_icd_vendors() { setenv("OCL_ICD_VENDORS", TESSERA_ICD_VENDORS, 0); }
+
 }  // namespace
+
+AcceleratorName parse_accelerator_name(const std::string& name) {
+  std::vector<std::string> parts;
+  std::stringstream in(name);
+  for (std::string part; std::getline(in, part, ':');) parts.push_back(part);
+  if (parts.empty() || parts.size() > 3 || parts[0] != "accel") {
+    throw std::invalid_argument("'" + name + "' is not accel[:PRESET[:FIDELITY]]");
+  }
+  AcceleratorName accel;
+  if (parts.size() > 1) accel.preset = parts[1];
+  if (parts.size() > 2) accel.fidelity = parts[2];
+  const std::vector<std::string> presets = hls::preset_names();
+  if (std::find(presets.begin(), presets.end(), accel.preset) == presets.end()) {
+    std::string known;
+    for (const auto& p : presets) known += (known.empty() ? "" : ", ") + p;
+    throw std::invalid_argument("unknown preset '" + accel.preset + "' in '" + name +
+                                "' (presets: " + known + ")");
+  }
+  sim::parse_fidelity(accel.fidelity);  // throws naming func, tlm and rtl
+  return accel;
+}
+
+std::string check_device_name(const std::string& name) {
+  if (name.rfind("accel", 0) == 0) {
+    try {
+      parse_accelerator_name(name);
+    } catch (const std::invalid_argument& e) {
+      return e.what();
+    }
+    return {};
+  }
+  std::string known;
+  for (const auto& device : available_devices()) {
+    if (device.name == name) return {};
+    known += (known.empty() ? "" : ", ") + device.name;
+  }
+  return "unknown device '" + name + "' (available: " + known + ")";
+}
 
 std::vector<DeviceInfo> available_devices() {
   return {{"reference", "fp32 Eigen reference forward pass on the CPU (the golden model)"},
           {"hls",
            "int8 model path: every matmul and attention through the HLS C models "
            "(--array, default " +
-               hls::to_string(hls::kDefaultArray) + ")"}};
+               hls::to_string(hls::kDefaultArray) + ")"},
+          {"cpu", "int8 model path on the CPU fallback: the int8 kernels in OpenCL C on PoCL"},
+          {"accel[:PRESET[:FIDELITY]]",
+           "int8 model path on a simulated tessera accelerator through its OpenCL ICD "
+           "(default accel:kv260:tlm; fidelity func, tlm or rtl)"}};
 }
 
 std::unique_ptr<Device> open_device(const std::string& name, const models::Checkpoint& checkpoint,
@@ -52,9 +123,20 @@ std::unique_ptr<Device> open_device(const std::string& name, const models::Check
     }
     return std::make_unique<HlsDevice>(checkpoint, max_positions, options.array);
   }
-  std::string known;
-  for (const auto& device : available_devices()) known += (known.empty() ? "" : ", ") + device.name;
-  throw std::invalid_argument("unknown device '" + name + "' (available: " + known + ")");
+  if (name == "cpu") {
+    use_build_icd_vendors();
+    return std::make_unique<OpenClDevice>(checkpoint, max_positions, name,
+                                          "Portable Computing Language", "",
+                                          OpenClKernels::Kernels::kSource);
+  }
+  if (name.rfind("accel", 0) == 0) {
+    const AcceleratorName accel = parse_accelerator_name(name);
+    use_build_icd_vendors();
+    return std::make_unique<OpenClDevice>(
+        checkpoint, max_positions, "accel:" + accel.preset + ":" + accel.fidelity, "tessera",
+        "tessera " + accel.preset + " (" + accel.fidelity + ")", OpenClKernels::Kernels::kBuiltIn);
+  }
+  throw std::invalid_argument(check_device_name(name));
 }
 
 }  // namespace tessera::runtime

@@ -16,23 +16,8 @@ enum Scratch : std::size_t { kActivations, kResults, kQueries, kAttentionResults
 
 // C from the int32 sums through the call's epilogue, as the HLS kernels do it.
 void apply_epilogue(const hls::GemmArgs& g, const std::vector<std::int32_t>& sum) {
-  for (long r = 0; r < g.m; ++r) {
-    for (long c = 0; c < g.n; ++c) {
-      const std::int32_t value = sum[sz(r * g.n + c)];
-      switch (g.epilogue) {
-        case hls::Epilogue::kInt32:
-          g.c_int32[r * g.n + c] = value;
-          break;
-        case hls::Epilogue::kDequantize:
-          g.c_fp32[r * g.n + c] =
-              numerics::dequantize_product(value, g.row_scale[r], g.col_scale[c]);
-          break;
-        case hls::Epilogue::kRequantize:
-          g.c_int8[r * g.n + c] =
-              numerics::requantize_product(value, g.row_scale[r], g.col_scale[c]);
-          break;
-      }
-    }
+  for (int r = 0; r < g.m; ++r) {
+    for (int c = 0; c < g.n; ++c) hls::store_result(g, r, c, sum[sz(r) * sz(g.n) + sz(c)]);
   }
 }
 

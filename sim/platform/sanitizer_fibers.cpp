@@ -30,3 +30,9 @@ extern "C" void __sanitizer_start_switch_fiber(void** fake_stack_save, const voi
   real(fake_stack_save, bottom, size);
 }
 #endif
+
+namespace tessera::sim {
+// Referenced by SimulationContext so that the linker keeps this file in every
+// program that runs SystemC (nothing else refers to it by name).
+void keep_sanitizer_fibers() {}
+}  // namespace tessera::sim

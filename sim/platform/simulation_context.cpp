@@ -4,7 +4,10 @@
 
 namespace tessera::sim {
 
+void keep_sanitizer_fibers();  // sanitizer_fibers.cpp
+
 SimulationContext::SimulationContext() {
+  keep_sanitizer_fibers();
   // The banner would land in every CLI output; tessera prints its own.
   setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
   context_ = new sc_core::sc_simcontext;

@@ -179,6 +179,51 @@ TEST(CliRun, HlsDeviceOnEveryArrayGivesTheSameText) {
   EXPECT_EQ(first.rfind("Once upon a time", 0), 0u);
 }
 
+// Issue 6 (b): the simulated accelerator through the OpenCL ICD and the PoCL CPU
+// fallback print the HLS device's text, greedy and sampled.
+TEST(CliRun, OpenClDevicesPrintTheHlsText) {
+  for (const std::vector<std::string>& sampling :
+       {std::vector<std::string>{"-t", "0", "-n", "256"},
+        std::vector<std::string>{"-t", "0.8", "-p", "0.9", "-s", "7", "-n", "120"}}) {
+    std::vector<std::string> args = {"run", model(), "-z", tokenizer()};
+    args.insert(args.end(), sampling.begin(), sampling.end());
+    args.insert(args.end(), {"--device", "hls"});
+    const ProcessResult hls = tessera(args);
+    ASSERT_EQ(hls.exit_code, 0) << hls.err;
+    for (const char* device : {"cpu", "accel:kv260:tlm", "accel:u280:func"}) {
+      args.back() = device;
+      const ProcessResult r = tessera(args);
+      EXPECT_EQ(r.exit_code, 0) << device << ": " << r.err;
+      EXPECT_EQ(r.out, hls.out) << device << " " << sampling[1];
+    }
+  }
+}
+
+TEST(CliRun, RtlAcceleratorMatchesForThirtyTwoSteps) {
+  const std::vector<std::string> args = {"run", model(), "-z", tokenizer(), "-t", "0", "-n", "33"};
+  auto with_device = [&](const char* device) {
+    std::vector<std::string> a = args;
+    a.insert(a.end(), {"--device", device});
+    return tessera(a);
+  };
+  const ProcessResult hls = with_device("hls"), rtl = with_device("accel:kv260:rtl");
+  EXPECT_EQ(rtl.exit_code, 0) << rtl.err;
+  EXPECT_EQ(rtl.out, hls.out);
+}
+
+TEST(CliRun, BadAcceleratorNamesAreUsageErrors) {
+  const ProcessResult preset = tessera({"run", model(), "--device", "accel:zx81"});
+  EXPECT_EQ(preset.exit_code, 2);
+  EXPECT_NE(preset.err.find("unknown preset 'zx81'"), std::string::npos) << preset.err;
+  const ProcessResult fidelity = tessera({"run", model(), "--device", "accel:kv260:spice"});
+  EXPECT_EQ(fidelity.exit_code, 2);
+  EXPECT_NE(fidelity.err.find("func, tlm or rtl"), std::string::npos) << fidelity.err;
+  const ProcessResult rtl32 = tessera({"run", model(), "--device", "accel:u280:rtl", "-n", "4"});
+  EXPECT_EQ(rtl32.exit_code, 1);
+  EXPECT_NE(rtl32.err.find("no OpenCL device 'tessera u280 (rtl)'"), std::string::npos)
+      << rtl32.err;
+}
+
 std::string json_field(const std::string& json, const std::string& key) {
   const auto at = json.find("\"" + key + "\": ");
   if (at == std::string::npos) return {};

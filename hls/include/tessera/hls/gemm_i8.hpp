@@ -41,6 +41,23 @@ struct GemmArgs {
 
 Status validate(const GemmArgs& args);
 
+// Writes C[row][col] = `sum` through the call's epilogue: what every GEMM kernel
+// (and a host finishing a device's int32 results) does with an accumulator.
+inline void store_result(const GemmArgs& g, int row, int col, std::int32_t sum) {
+  const long index = row * static_cast<long>(g.n) + col;
+  switch (g.epilogue) {
+    case Epilogue::kInt32:
+      g.c_int32[index] = sum;
+      break;
+    case Epilogue::kDequantize:
+      g.c_fp32[index] = numerics::dequantize_product(sum, g.row_scale[row], g.col_scale[col]);
+      break;
+    case Epilogue::kRequantize:
+      g.c_int8[index] = numerics::requantize_product(sum, g.row_scale[row], g.col_scale[col]);
+      break;
+  }
+}
+
 namespace detail {
 
 // One K step of the array's operands: the A column entering the rows and the W
@@ -91,22 +108,6 @@ mac_k:
         acc[r][c] += a * static_cast<std::int32_t>(beat.w[c]);
       }
     }
-  }
-}
-
-// Writes C[row][col] through the job's epilogue.
-inline void store_result(const GemmArgs& g, int row, int col, std::int32_t sum) {
-  const long index = row * static_cast<long>(g.n) + col;
-  switch (g.epilogue) {
-    case Epilogue::kInt32:
-      g.c_int32[index] = sum;
-      break;
-    case Epilogue::kDequantize:
-      g.c_fp32[index] = numerics::dequantize_product(sum, g.row_scale[row], g.col_scale[col]);
-      break;
-    case Epilogue::kRequantize:
-      g.c_int8[index] = numerics::requantize_product(sum, g.row_scale[row], g.col_scale[col]);
-      break;
   }
 }
 

@@ -131,7 +131,7 @@ tile_n:
   drain:
     for (int lane = 0; lane < live_lanes; ++lane) {
 #pragma HLS PIPELINE II = 1
-      detail::store_result(g, 0, n0 + lane, acc[lane]);
+      store_result(g, 0, n0 + lane, acc[lane]);
     }
   }
   return Status::kOk;

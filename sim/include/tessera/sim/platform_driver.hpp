@@ -43,6 +43,7 @@ class PlatformDriver {
     int n_kv_heads = 0, capacity = 0, positions_uploaded = 0;
   };
   DeviceKvCache allocate_kv_cache(int n_kv_heads, int capacity);
+  void release_kv_cache(const DeviceKvCache& cache) { platform_.release(cache.address); }
   // Uploads the positions the cache lacks up to the call's last one, then runs every
   // (query, head) of the call as an attention job and writes args.out and args.norm.
   void attention(const hls::AttentionArgs& args, DeviceKvCache& cache);
