@@ -12,6 +12,7 @@
 #include "cli/commands.hpp"
 #include "runtime/device.hpp"
 #include "runtime/generation.hpp"
+#include "runtime/placement.hpp"
 #include "tessera/models/checkpoint.hpp"
 #include "tessera/models/model_paths.hpp"
 #include "tessera/models/sampler.hpp"
@@ -85,10 +86,28 @@ int run(const RunOptions& options) {
   sampling.top_p = options.top_p;
   sampling.seed = seed_or_clock(options.seed);
   models::Sampler sampler(config.vocab_size, sampling);
+  const runtime::DeviceOptions& d = options.device_options;
+  const bool opencl = options.device == "cpu" || options.device.rfind("accel", 0) == 0;
+  if (!opencl && (!d.place.empty() || d.check || d.stats || !d.trace_path.empty())) {
+    throw CLI::ValidationError("--device",
+                               "--place, --check, --stats and --trace need --device accel or cpu");
+  }
+  if (opencl && !d.place.empty()) {
+    try {
+      if (d.place != "auto") runtime::parse_placement(d.place, config.n_layers);
+    } catch (const std::invalid_argument& e) {
+      throw CLI::ValidationError("--place", e.what());
+    }
+  }
   std::unique_ptr<runtime::Device> device =
       runtime::open_device(options.device, checkpoint, request.steps, options.device_options);
 
   report(runtime::generate(*device, tokenizer, sampler, request, std::cout));
+  std::cerr << device->report();
+  if (!device->checks_passed()) {
+    std::cerr << "tessera: error: --check found outputs that differ from the int8 reference\n";
+    return 1;
+  }
   return 0;
 }
 
@@ -125,6 +144,16 @@ Command add_run_command(CLI::App& app) {
       ->capture_default_str()
       ->check(known_device_validator());
   add_array_option(*cmd, &options->device_options.array);
+  cmd->add_option("--place", options->device_options.place,
+                  "where the blocks run with --device accel: accel, cpu, auto (memory capacity "
+                  "and a cost model), or a list such as 0-2:accel,3-:cpu,head:cpu");
+  cmd->add_flag("--check", options->device_options.check,
+                "compare every op with the int8 reference (bit for bit; exit 1 on a mismatch) "
+                "and every block with the fp32 reference (the error is reported)");
+  cmd->add_flag("--stats", options->device_options.stats,
+                "per block: placement, device time, host-link bytes, kernels, MAC utilization");
+  cmd->add_option("--trace", options->device_options.trace_path,
+                  "write a Chrome trace-event JSON timeline (host, transfers, kernels) here");
   cmd->add_option("--model-dir", options->model_dir,
                   "folder holding model files; default: $TESSERA_MODEL_DIR, else "
                   "../shared/models beside the checkout, else the download cache");

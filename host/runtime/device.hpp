@@ -18,6 +18,10 @@ class Device {
   virtual ~Device() = default;
   virtual const Eigen::VectorXf& forward(int token, int pos) = 0;
   virtual std::string name() const = 0;
+  // What the device has to say after a run (placement, checks, statistics), or "".
+  virtual std::string report() const { return {}; }
+  // False when a check the device ran found a mismatch.
+  virtual bool checks_passed() const { return true; }
 };
 
 // Names accepted by --device, with a line of description each.
@@ -39,7 +43,13 @@ std::string check_device_name(const std::string& name);
 
 // How a device is built, where the device has a choice.
 struct DeviceOptions {
-  hls::ArrayShape array = hls::kDefaultArray;  // systolic array of the int8 devices
+  hls::ArrayShape array = hls::kDefaultArray;  // systolic array of the hls device
+  // The OpenCL devices (accel, cpu): placement of the blocks, checks, statistics,
+  // trace (docs/runtime.md).
+  std::string place;
+  bool check = false;
+  bool stats = false;
+  std::string trace_path;
 };
 
 // Opens a device by its --device name for a run of at most max_positions positions.

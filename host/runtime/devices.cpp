@@ -6,7 +6,7 @@
 #include "runtime/device.hpp"
 #include "runtime/hls_kernels.hpp"
 #include "runtime/int8_model.hpp"
-#include "runtime/opencl_kernels.hpp"
+#include "runtime/partitioned_device.hpp"
 #include "tessera/hls/hardware_config.hpp"
 #include "tessera/hls/kernels.hpp"
 #include "tessera/models/reference_model.hpp"
@@ -37,29 +37,6 @@ class HlsDevice final : public Device {
   HlsKernels kernels_;
   Int8Model model_;
 };
-
-// The int8 model path on an OpenCL device (the PoCL CPU fallback or a tessera
-// accelerator through the ICD).
-class OpenClDevice final : public Device {
- public:
-  OpenClDevice(const models::Checkpoint& checkpoint, int max_positions, const std::string& name,
-               const std::string& platform, const std::string& device,
-               OpenClKernels::Kernels kernels)
-      : name_(name),
-        kernels_(platform, device, kernels, max_positions),
-        model_(checkpoint, max_positions, kernels_) {}
-  const Eigen::VectorXf& forward(int token, int pos) override { return model_.forward(token, pos); }
-  std::string name() const override { return name_; }
-
- private:
-  std::string name_;
-  OpenClKernels kernels_;
-  Int8Model model_;
-};
-
-// The ICD loader looks in the build's vendors folder (tessera and a copy of PoCL's
-// .icd) unless the user pointed it elsewhere.
-void use_build_icd_vendors() { setenv("OCL_ICD_VENDORS", TESSERA_ICD_VENDORS, 0); }
 
 }  // namespace
 
@@ -115,6 +92,11 @@ std::vector<DeviceInfo> available_devices() {
 
 std::unique_ptr<Device> open_device(const std::string& name, const models::Checkpoint& checkpoint,
                                     int max_positions, const DeviceOptions& options) {
+  const bool opencl = name == "cpu" || name.rfind("accel", 0) == 0;
+  if (!opencl &&
+      (!options.place.empty() || options.check || options.stats || !options.trace_path.empty())) {
+    throw std::invalid_argument("--place, --check, --stats and --trace need --device accel or cpu");
+  }
   if (name == "reference") return std::make_unique<ReferenceDevice>(checkpoint, max_positions);
   if (name == "hls") {
     if (!hls::is_supported(options.array)) {
@@ -123,18 +105,21 @@ std::unique_ptr<Device> open_device(const std::string& name, const models::Check
     }
     return std::make_unique<HlsDevice>(checkpoint, max_positions, options.array);
   }
-  if (name == "cpu") {
-    use_build_icd_vendors();
-    return std::make_unique<OpenClDevice>(checkpoint, max_positions, name,
-                                          "Portable Computing Language", "",
-                                          OpenClKernels::Kernels::kSource);
-  }
-  if (name.rfind("accel", 0) == 0) {
-    const AcceleratorName accel = parse_accelerator_name(name);
-    use_build_icd_vendors();
-    return std::make_unique<OpenClDevice>(
-        checkpoint, max_positions, "accel:" + accel.preset + ":" + accel.fidelity, "tessera",
-        "tessera " + accel.preset + " (" + accel.fidelity + ")", OpenClKernels::Kernels::kBuiltIn);
+  if (opencl) {
+    PartitionOptions partition;
+    partition.accelerator = name == "cpu" ? "accel" : name;
+    partition.place = options.place;
+    if (name == "cpu") {
+      if (!options.place.empty() && options.place != "cpu") {
+        throw std::invalid_argument("--place " + options.place +
+                                    " needs --device accel[:PRESET[:FIDELITY]]");
+      }
+      partition.place = "cpu";
+    }
+    partition.check = options.check;
+    partition.stats = options.stats;
+    partition.trace_path = options.trace_path;
+    return open_partitioned_device(checkpoint, max_positions, partition);
   }
   throw std::invalid_argument(check_device_name(name));
 }

@@ -118,6 +118,7 @@ const Eigen::VectorXf& Int8Model::forward(int token, int pos) {
   const models::ModelWeights& w = checkpoint_.weights();
   x_ = w.token_embedding.row(token).transpose();
   for (int l = 0; l < c.n_layers; ++l) {
+    kernels_.begin_layer(l);
     const models::LayerWeights& norms = w.layers[sz(l)];
     const models::QuantizedLayer& lw = weights_.layers[sz(l)];
     models::rmsnorm(xb_, x_, norms.rms_att);
@@ -135,7 +136,9 @@ const Eigen::VectorXf& Int8Model::forward(int token, int pos) {
     models::swiglu(hidden_, gate_, up_);
     linear(lw.w2, hidden_, proj_);
     x_ += proj_;
+    if (layer_observer) layer_observer(l, x_);
   }
+  kernels_.begin_layer(c.n_layers);
   models::rmsnorm(xb_, x_, w.rms_final);
   linear(weights_.classifier, xb_, logits_);
   return logits_;

@@ -2,6 +2,7 @@
 
 #include <Eigen/Core>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <vector>
 
@@ -24,6 +25,9 @@ class Int8Kernels {
     for (const hls::GemmArgs& call : calls) gemm(call);
   }
   virtual void attention(const hls::AttentionArgs& args) = 0;
+  // The calls that follow belong to transformer block `layer` (n_layers: the
+  // classifier); devices that place layers apart route on it.
+  virtual void begin_layer(int layer) { (void)layer; }
 };
 
 // The int8 model path of docs/numerics.md: weights quantized at load, every matmul
@@ -36,6 +40,10 @@ class Int8Model {
 
   const Eigen::VectorXf& forward(int token, int pos);
   const models::ModelConfig& config() const { return checkpoint_.config(); }
+  const models::Checkpoint& checkpoint() const { return checkpoint_; }
+
+  // Called with each block's output (the residual stream), for checks.
+  std::function<void(int layer, const Eigen::VectorXf& output)> layer_observer;
 
  private:
   struct Projection {

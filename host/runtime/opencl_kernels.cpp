@@ -78,6 +78,17 @@ struct OpenClKernels::State {
   };
   std::map<const std::int8_t*, KvCache> caches;
   Scratch a, c, q, q_scale, out, norm;
+  std::vector<Command> commands;
+
+  // Keeps the command's profiling times and releases its event.
+  void record(const char* kind, cl_event event, std::uint64_t bytes) {
+    cl_ulong start = 0, end = 0;
+    clWaitForEvents(1, &event);
+    clGetEventProfilingInfo(event, CL_PROFILING_COMMAND_START, sizeof start, &start, nullptr);
+    clGetEventProfilingInfo(event, CL_PROFILING_COMMAND_END, sizeof end, &end, nullptr);
+    clReleaseEvent(event);
+    commands.push_back({kind, start, end, bytes});
+  }
 
   cl_mem buffer(std::size_t bytes, const void* data = nullptr) {
     cl_int err = CL_SUCCESS;
@@ -96,29 +107,33 @@ struct OpenClKernels::State {
     return s.buffer;
   }
   void write(cl_mem b, std::size_t offset, std::size_t bytes, const void* data) {
-    if (bytes > 0) {
-      check(clEnqueueWriteBuffer(queue, b, CL_TRUE, offset, bytes, data, 0, nullptr, nullptr),
-            "clEnqueueWriteBuffer");
-    }
+    if (bytes == 0) return;
+    cl_event event = nullptr;
+    check(clEnqueueWriteBuffer(queue, b, CL_TRUE, offset, bytes, data, 0, nullptr, &event),
+          "clEnqueueWriteBuffer");
+    record("write", event, bytes);
   }
   void read(cl_mem b, std::size_t bytes, void* data) {
-    check(clEnqueueReadBuffer(queue, b, CL_TRUE, 0, bytes, data, 0, nullptr, nullptr),
+    cl_event event = nullptr;
+    check(clEnqueueReadBuffer(queue, b, CL_TRUE, 0, bytes, data, 0, nullptr, &event),
           "clEnqueueReadBuffer");
+    record("read", event, bytes);
   }
   template <typename T>
   void arg(cl_kernel k, cl_uint index, const T& value) {
     check(clSetKernelArg(k, index, sizeof(T), &value), "clSetKernelArg");
   }
   // The source kernels run one work-item per output; built-ins run as a task.
-  void run(cl_kernel k, std::size_t x, std::size_t y) {
+  void run(const char* kind, cl_kernel k, std::size_t x, std::size_t y) {
+    cl_event event = nullptr;
     if (kernels == Kernels::kBuiltIn) {
-      check(clEnqueueTask(queue, k, 0, nullptr, nullptr), "clEnqueueTask");
+      check(clEnqueueTask(queue, k, 0, nullptr, &event), "clEnqueueTask");
     } else {
       const std::size_t global[2] = {x, y};
-      check(clEnqueueNDRangeKernel(queue, k, 2, nullptr, global, nullptr, 0, nullptr, nullptr),
+      check(clEnqueueNDRangeKernel(queue, k, 2, nullptr, global, nullptr, 0, nullptr, &event),
             "clEnqueueNDRangeKernel");
     }
-    check(clFinish(queue), "clFinish");
+    record(kind, event, 0);
   }
 };
 
@@ -132,7 +147,7 @@ OpenClKernels::OpenClKernels(const std::string& platform, const std::string& dev
   cl_int err = CL_SUCCESS;
   s.context = clCreateContext(nullptr, 1, &s.device, nullptr, nullptr, &err);
   check(err, "clCreateContext");
-  s.queue = clCreateCommandQueue(s.context, s.device, 0, &err);
+  s.queue = clCreateCommandQueue(s.context, s.device, CL_QUEUE_PROFILING_ENABLE, &err);
   check(err, "clCreateCommandQueue");
   if (kernels == Kernels::kBuiltIn) {
     s.program = clCreateProgramWithBuiltInKernels(s.context, 1, &s.device,
@@ -174,6 +189,12 @@ OpenClKernels::~OpenClKernels() {
 
 std::string OpenClKernels::device_name() const { return name_of(state_->device); }
 
+const std::vector<OpenClKernels::Command>& OpenClKernels::commands() const {
+  return state_->commands;
+}
+
+void OpenClKernels::clear_commands() { state_->commands.clear(); }
+
 void OpenClKernels::gemm(const hls::GemmArgs& g) {
   State& s = *state_;
   const hls::Status status = hls::validate(g);
@@ -191,7 +212,7 @@ void OpenClKernels::gemm(const hls::GemmArgs& g) {
   s.arg(s.gemm, 3, static_cast<cl_uint>(g.m));
   s.arg(s.gemm, 4, static_cast<cl_uint>(g.n));
   s.arg(s.gemm, 5, static_cast<cl_uint>(g.k));
-  s.run(s.gemm, sz(g.m), sz(g.n));
+  s.run("gemm", s.gemm, sz(g.m), sz(g.n));
   std::vector<std::int32_t> sums(c_count);
   s.read(c, 4 * c_count, sums.data());
   for (int r = 0; r < g.m; ++r) {
@@ -241,7 +262,7 @@ void OpenClKernels::attention(const hls::AttentionArgs& g) {
                             static_cast<cl_uint>(g.first_position), static_cast<cl_uint>(g.n_heads),
                             static_cast<cl_uint>(g.n_kv_heads), static_cast<cl_uint>(g.head_size)};
   for (cl_uint i = 0; i < 5; ++i) s.arg(s.attention, 8 + i, values[i]);
-  s.run(s.attention, sz(g.n_queries), sz(g.n_heads));
+  s.run("attention", s.attention, sz(g.n_queries), sz(g.n_heads));
   s.read(out, heads * sz(g.head_size) * 4, g.out);
   std::vector<std::int64_t> norms(heads * 3);
   s.read(norm, norms.size() * 8, norms.data());

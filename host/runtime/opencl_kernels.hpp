@@ -3,6 +3,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "runtime/int8_model.hpp"
 
@@ -26,6 +27,16 @@ class OpenClKernels final : public Int8Kernels {
   void gemm(const hls::GemmArgs& args) override;
   void attention(const hls::AttentionArgs& args) override;
   std::string device_name() const;
+
+  // Every command the device ran, with its profiling times (device ns; simulated
+  // time on a tessera device) and the bytes it moved over the host link.
+  struct Command {
+    std::string kind;  // "write", "read", "gemm", "attention"
+    std::uint64_t start_ns = 0, end_ns = 0;
+    std::uint64_t bytes = 0;
+  };
+  const std::vector<Command>& commands() const;
+  void clear_commands();
 
  private:
   struct State;

@@ -2,6 +2,9 @@
 // with exit code 1 (bad input file) or 2 (bad usage), never a crash.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <nlohmann/json.hpp>
+
 #include "support/model_files.hpp"
 #include "support/subprocess.hpp"
 #include "support/synthetic_model.hpp"
@@ -196,6 +199,13 @@ TEST(CliRun, OpenClDevicesPrintTheHlsText) {
       EXPECT_EQ(r.exit_code, 0) << device << ": " << r.err;
       EXPECT_EQ(r.out, hls.out) << device << " " << sampling[1];
     }
+    std::vector<std::string> placed = args;
+    placed.back() = "accel:kv260:tlm";
+    placed.insert(placed.end(), {"--place", "auto"});
+    const ProcessResult r = tessera(placed);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, hls.out) << "--place auto " << sampling[1];
+    EXPECT_NE(r.err.find("placement: "), std::string::npos) << r.err;
   }
 }
 
@@ -211,6 +221,41 @@ TEST(CliRun, RtlAcceleratorMatchesForThirtyTwoSteps) {
   EXPECT_EQ(rtl.out, hls.out);
 }
 
+// Issue 6 (c) and (e): blocks split between the accelerator and the CPU fallback give
+// the same text, --check finds no bit mismatch against the int8 reference, and the
+// trace is Chrome trace-event JSON with the device kernels on it.
+TEST(CliRun, MixedPlacementChecksAndTraces) {
+  testing::TempDir dir("trace");
+  const std::string trace = (dir / "trace.json").string();
+  const ProcessResult hls =
+      tessera({"run", model(), "-z", tokenizer(), "-t", "0", "-n", "48", "--device", "hls"});
+  const ProcessResult mixed = tessera(
+      {"run", model(), "-z", tokenizer(), "-t", "0", "-n", "48", "--device", "accel:kv260:tlm",
+       "--place", "0-1:accel,2-:cpu,head:cpu", "--check", "--stats", "--trace", trace});
+  ASSERT_EQ(mixed.exit_code, 0) << mixed.err;
+  EXPECT_EQ(mixed.out, hls.out);
+  EXPECT_NE(mixed.err.find("placement: 0-1:accel,2-4:cpu,head:cpu"), std::string::npos)
+      << mixed.err;
+  EXPECT_NE(mixed.err.find(" ops against the int8 reference, 0 bit mismatches"), std::string::npos)
+      << mixed.err;
+  EXPECT_NE(mixed.err.find("stats:  head     cpu"), std::string::npos) << mixed.err;
+  std::ifstream file(trace);
+  const auto json = nlohmann::json::parse(file);
+  const auto& events = json.at("traceEvents");
+  double last = -1;
+  int accel_kernels = 0;
+  for (const auto& e : events) {
+    if (e.at("ph") != "X") continue;
+    EXPECT_GE(e.at("ts").get<double>(), last) << "one timeline, in order";
+    last = e.at("ts").get<double>();
+    if (e.at("tid") == 1 && e.at("cat") == "gemm") {
+      ++accel_kernels;
+      EXPECT_GT(e.at("dur").get<double>(), 0.0) << "simulated kernel time";
+    }
+  }
+  EXPECT_GT(accel_kernels, 0);
+}
+
 TEST(CliRun, BadAcceleratorNamesAreUsageErrors) {
   const ProcessResult preset = tessera({"run", model(), "--device", "accel:zx81"});
   EXPECT_EQ(preset.exit_code, 2);
@@ -218,6 +263,12 @@ TEST(CliRun, BadAcceleratorNamesAreUsageErrors) {
   const ProcessResult fidelity = tessera({"run", model(), "--device", "accel:kv260:spice"});
   EXPECT_EQ(fidelity.exit_code, 2);
   EXPECT_NE(fidelity.err.find("func, tlm or rtl"), std::string::npos) << fidelity.err;
+  const ProcessResult place = tessera({"run", model(), "--device", "accel", "--place", "9:cpu"});
+  EXPECT_EQ(place.exit_code, 2);
+  EXPECT_NE(place.err.find("layer '9' is not in 0..4"), std::string::npos) << place.err;
+  const ProcessResult check = tessera({"run", model(), "--device", "hls", "--check"});
+  EXPECT_EQ(check.exit_code, 2);
+  EXPECT_NE(check.err.find("need --device accel or cpu"), std::string::npos) << check.err;
   const ProcessResult rtl32 = tessera({"run", model(), "--device", "accel:u280:rtl", "-n", "4"});
   EXPECT_EQ(rtl32.exit_code, 1);
   EXPECT_NE(rtl32.err.find("no OpenCL device 'tessera u280 (rtl)'"), std::string::npos)

@@ -1,0 +1,345 @@
+#include "runtime/partitioned_device.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "runtime/int8_model.hpp"
+#include "runtime/opencl_kernels.hpp"
+#include "tessera/models/int8_reference.hpp"
+#include "tessera/models/reference_model.hpp"
+
+namespace tessera::runtime {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+std::size_t sz(long n) { return static_cast<std::size_t>(n); }
+
+// The ops of a block, in the order Int8Model issues them (decode_workload.cpp).
+const char* const kBlockOps[] = {"q/k/v", "attention", "o", "gate/up", "down"};
+
+struct LayerStats {
+  std::uint64_t device_ns = 0, kernel_ns = 0, bytes = 0, macs = 0, kernels = 0;
+};
+
+struct TraceEvent {
+  std::string name, category;
+  int lane;  // 0 host, 1 accelerator, 2 CPU fallback
+  double start_us, duration_us;
+  int layer;
+};
+
+// Routes each block's kernel calls to its device, checks them against the int8
+// reference, and keeps statistics and a timeline.
+class RoutingKernels final : public Int8Kernels {
+ public:
+  RoutingKernels(const Placement& placement, OpenClKernels* accel, OpenClKernels* cpu, bool check)
+      : placement_(placement), accel_(accel), cpu_(cpu), check_(check) {
+    stats_.resize(placement.layers.size());
+    last_host_ = Clock::now();
+  }
+
+  void begin_position(int pos) { position_ = pos; }
+  void begin_layer(int layer) override {
+    layer_ = layer;
+    op_ = 0;
+  }
+
+  void gemm(const hls::GemmArgs& args) override { gemms({args}); }
+  void gemms(const std::vector<hls::GemmArgs>& calls) override {
+    run([&](OpenClKernels& k) {
+      for (const auto& g : calls) k.gemm(g);
+    });
+    for (const auto& g : calls) {
+      current_stats().macs += sz(g.m) * sz(g.n) * sz(g.k);
+      if (check_) check_gemm(g);
+    }
+    ++op_;
+  }
+  void attention(const hls::AttentionArgs& a) override {
+    run([&](OpenClKernels& k) { k.attention(a); });
+    for (int j = 0; j < a.n_queries; ++j) {
+      current_stats().macs += 2ull * sz(a.n_heads) * sz(a.head_size) * sz(a.first_position + j + 1);
+    }
+    if (check_) check_attention(a);
+    ++op_;
+  }
+
+  std::string op_name() const {
+    if (layer_ + 1 == static_cast<int>(placement_.layers.size())) return "classifier";
+    return op_ < 5 ? kBlockOps[op_] : "?";
+  }
+
+  const std::vector<LayerStats>& stats() const { return stats_; }
+  const std::vector<TraceEvent>& trace() const { return trace_; }
+  std::uint64_t checked() const { return checked_; }
+  std::uint64_t mismatches() const { return mismatches_; }
+  const std::string& first_mismatch() const { return first_mismatch_; }
+
+ private:
+  Backend backend() const { return placement_.layers[sz(layer_)]; }
+  OpenClKernels& device() { return backend() == Backend::kAccelerator ? *accel_ : *cpu_; }
+  LayerStats& current_stats() { return stats_[sz(layer_)]; }
+
+  // Runs the calls on the block's device; the host time since the last call and the
+  // device's commands go on the timeline one after another (the runtime waits for
+  // each command), device commands with their profiled durations.
+  template <typename Call>
+  void run(Call&& call) {
+    const auto now = Clock::now();
+    const double host_us = std::chrono::duration<double, std::micro>(now - last_host_).count();
+    trace_.push_back({"host", "host", 0, cursor_us_, host_us, layer_});
+    cursor_us_ += host_us;
+    OpenClKernels& k = device();
+    k.clear_commands();
+    call(k);
+    const int lane = backend() == Backend::kAccelerator ? 1 : 2;
+    for (const OpenClKernels::Command& c : k.commands()) {
+      const double us = static_cast<double>(c.end_ns - c.start_ns) / 1e3;
+      trace_.push_back({c.kind == "write" || c.kind == "read" ? c.kind : op_name(), c.kind, lane,
+                        cursor_us_, us, layer_});
+      cursor_us_ += us;
+      LayerStats& s = current_stats();
+      s.device_ns += c.end_ns - c.start_ns;
+      s.bytes += c.bytes;
+      if (c.kind != "write" && c.kind != "read") {
+        s.kernel_ns += c.end_ns - c.start_ns;
+        ++s.kernels;
+      }
+    }
+    last_host_ = Clock::now();
+  }
+
+  void mismatch(const std::string& what) {
+    ++mismatches_;
+    if (first_mismatch_.empty()) {
+      first_mismatch_ = (layer_ + 1 == static_cast<int>(placement_.layers.size())
+                             ? std::string("classifier")
+                             : "layer " + std::to_string(layer_)) +
+                        ", op " + op_name() + ", position " + std::to_string(position_) + ": " +
+                        what;
+    }
+  }
+
+  // The device's output against the nested-loop int8 reference, through the same
+  // epilogue: they must agree bit for bit.
+  void check_gemm(const hls::GemmArgs& g) {
+    const std::vector<std::int8_t> a(g.a, g.a + sz(g.m) * sz(g.k)), w(g.w, g.w + sz(g.n) * sz(g.k));
+    const std::vector<std::int32_t> sums = models::int8_reference::gemm(a, w, g.m, g.n, g.k);
+    std::vector<float> expected(sums.size());
+    hls::GemmArgs ref = g;
+    ref.epilogue = hls::Epilogue::kDequantize;
+    ref.c_fp32 = expected.data();
+    for (int r = 0; r < g.m; ++r) {
+      for (int c = 0; c < g.n; ++c) hls::store_result(ref, r, c, sums[sz(r) * sz(g.n) + sz(c)]);
+    }
+    ++checked_;
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      if (std::memcmp(&expected[i], &g.c_fp32[i], sizeof(float)) != 0) {
+        mismatch("output " + std::to_string(i) + " is " + std::to_string(g.c_fp32[i]) +
+                 ", the int8 reference gives " + std::to_string(expected[i]));
+        return;
+      }
+    }
+  }
+
+  void check_attention(const hls::AttentionArgs& g) {
+    models::int8_reference::AttentionInput in;
+    const std::size_t rows = sz(g.n_queries) * sz(g.n_heads);
+    const std::size_t positions = sz(g.first_position + g.n_queries);
+    const std::size_t kv = positions * sz(g.n_kv_heads);
+    in.q.assign(g.q, g.q + rows * sz(g.head_size));
+    in.q_scale.assign(g.q_scale, g.q_scale + rows);
+    in.k.assign(g.k, g.k + kv * sz(g.head_size));
+    in.k_scale.assign(g.k_scale, g.k_scale + kv);
+    in.v.assign(g.v, g.v + kv * sz(g.head_size));
+    in.v_scale.assign(g.v_scale, g.v_scale + kv);
+    in.n_queries = g.n_queries;
+    in.first_position = g.first_position;
+    in.n_heads = g.n_heads;
+    in.n_kv_heads = g.n_kv_heads;
+    in.head_size = g.head_size;
+    const auto expected = models::int8_reference::attention(in);
+    ++checked_;
+    for (std::size_t i = 0; i < expected.acc.size(); ++i) {
+      if (expected.acc[i] != g.out[i]) {
+        mismatch("accumulator " + std::to_string(i) + " is " + std::to_string(g.out[i]) +
+                 ", the int8 reference gives " + std::to_string(expected.acc[i]));
+        return;
+      }
+    }
+    for (std::size_t h = 0; h < rows; ++h) {
+      const auto& e = expected.norms[h];
+      const auto& n = g.norm[h];
+      if (e.max_weight != n.max_weight || e.exp_sum != n.exp_sum || e.exponent != n.exponent) {
+        mismatch("the softmax normalisation of head " + std::to_string(h) + " differs");
+        return;
+      }
+    }
+  }
+
+  Placement placement_;
+  OpenClKernels* accel_;
+  OpenClKernels* cpu_;
+  bool check_;
+  int layer_ = 0, op_ = 0, position_ = 0;
+  std::vector<LayerStats> stats_;
+  std::vector<TraceEvent> trace_;
+  double cursor_us_ = 0;
+  Clock::time_point last_host_;
+  std::uint64_t checked_ = 0, mismatches_ = 0;
+  std::string first_mismatch_;
+};
+
+class PartitionedDevice final : public Device {
+ public:
+  PartitionedDevice(const models::Checkpoint& checkpoint, int max_positions,
+                    const PartitionOptions& options, Placement placement,
+                    const hls::HardwareConfig& accel_config, const std::string& accel_device)
+      : options_(options), placement_(std::move(placement)), accel_config_(accel_config) {
+    if (placement_.uses(Backend::kAccelerator)) {
+      accel_ = std::make_unique<OpenClKernels>("tessera", accel_device,
+                                               OpenClKernels::Kernels::kBuiltIn, max_positions);
+    }
+    if (placement_.uses(Backend::kCpu)) {
+      cpu_ = std::make_unique<OpenClKernels>("Portable Computing Language", "",
+                                             OpenClKernels::Kernels::kSource, max_positions);
+    }
+    routing_ =
+        std::make_unique<RoutingKernels>(placement_, accel_.get(), cpu_.get(), options.check);
+    model_ = std::make_unique<Int8Model>(checkpoint, max_positions, *routing_);
+    if (options.check) {
+      reference_ = std::make_unique<models::ReferenceModel>(checkpoint, max_positions);
+      fp32_error_.assign(sz(checkpoint.config().n_layers) + 1, 0.0);
+      model_->layer_observer = [this](int layer, const Eigen::VectorXf& x) {
+        const auto& expected = trace_.layers[sz(layer)].output;
+        fp32_error_[sz(layer)] = std::max(
+            fp32_error_[sz(layer)], static_cast<double>((x - expected).cwiseAbs().maxCoeff()));
+      };
+    }
+  }
+
+  ~PartitionedDevice() override {
+    if (!options_.trace_path.empty()) write_trace();
+  }
+
+  const Eigen::VectorXf& forward(int token, int pos) override {
+    if (reference_) reference_->forward(token, pos, &trace_);
+    routing_->begin_position(pos);
+    const Eigen::VectorXf& logits = model_->forward(token, pos);
+    if (reference_) {
+      fp32_error_.back() = std::max(
+          fp32_error_.back(), static_cast<double>((logits - trace_.logits).cwiseAbs().maxCoeff()));
+    }
+    return logits;
+  }
+
+  std::string name() const override { return options_.accelerator; }
+
+  std::string report() const override {
+    std::ostringstream out;
+    out << "placement: " << placement_.describe();
+    if (!placement_.reason.empty()) out << " (" << placement_.reason << ")";
+    out << "\n";
+    if (options_.check) {
+      out << "check: " << routing_->checked() << " ops against the int8 reference, "
+          << routing_->mismatches() << " bit mismatches";
+      if (routing_->mismatches() > 0) out << "; first: " << routing_->first_mismatch();
+      out << "\ncheck: max |error| against the fp32 reference per block:";
+      for (std::size_t l = 0; l + 1 < fp32_error_.size(); ++l) out << " " << fp32_error_[l];
+      out << "; logits " << fp32_error_.back() << "\n";
+    }
+    if (options_.stats) write_stats(out);
+    return out.str();
+  }
+
+  bool checks_passed() const override { return routing_->mismatches() == 0; }
+
+ private:
+  void write_stats(std::ostringstream& out) const {
+    const double peak =
+        static_cast<double>(accel_config_.macs_per_cycle()) * accel_config_.clock_mhz * 1e6;
+    out << "stats: layer  device  device_ms  kernel_ms  host_link_kB  kernels  mac_utilization\n";
+    const auto& stats = routing_->stats();
+    for (std::size_t l = 0; l < stats.size(); ++l) {
+      const LayerStats& s = stats[l];
+      const bool accel = placement_.layers[l] == Backend::kAccelerator;
+      char line[200];
+      const double kernel_s = static_cast<double>(s.kernel_ns) / 1e9;
+      const std::string layer = l + 1 == stats.size() ? "head" : std::to_string(l);
+      char utilization[32] = "-";
+      if (accel && kernel_s > 0) {
+        std::snprintf(utilization, sizeof utilization, "%.4f",
+                      static_cast<double>(s.macs) / (peak * kernel_s));
+      }
+      std::snprintf(line, sizeof line, "stats: %5s  %6s  %9.3f  %9.3f  %12.1f  %7llu  %s\n",
+                    layer.c_str(), accel ? "accel" : "cpu", static_cast<double>(s.device_ns) / 1e6,
+                    kernel_s * 1e3, static_cast<double>(s.bytes) / 1e3,
+                    static_cast<unsigned long long>(s.kernels), utilization);
+      out << line;
+    }
+  }
+
+  // Chrome trace-event JSON (opens in Perfetto): host ops, transfers and kernels.
+  void write_trace() const {
+    nlohmann::json events = nlohmann::json::array();
+    const std::string names[] = {"host", "accelerator (" + options_.accelerator + ")",
+                                 "cpu fallback (PoCL)"};
+    for (int lane = 0; lane < 3; ++lane) {
+      events.push_back({{"name", "thread_name"},
+                        {"ph", "M"},
+                        {"pid", 1},
+                        {"tid", lane},
+                        {"args", {{"name", names[lane]}}}});
+    }
+    for (const TraceEvent& e : routing_->trace()) {
+      events.push_back({{"name", e.name},
+                        {"cat", e.category},
+                        {"ph", "X"},
+                        {"pid", 1},
+                        {"tid", e.lane},
+                        {"ts", e.start_us},
+                        {"dur", e.duration_us},
+                        {"args", {{"layer", e.layer}}}});
+    }
+    std::ofstream file(options_.trace_path);
+    file << nlohmann::json{{"traceEvents", events}, {"displayTimeUnit", "ns"}}.dump() << "\n";
+  }
+
+  PartitionOptions options_;
+  Placement placement_;
+  hls::HardwareConfig accel_config_;
+  std::unique_ptr<OpenClKernels> accel_, cpu_;
+  std::unique_ptr<RoutingKernels> routing_;
+  std::unique_ptr<Int8Model> model_;
+  std::unique_ptr<models::ReferenceModel> reference_;
+  models::ForwardTrace trace_;
+  std::vector<double> fp32_error_;
+};
+
+}  // namespace
+
+std::unique_ptr<Device> open_partitioned_device(const models::Checkpoint& checkpoint,
+                                                int max_positions,
+                                                const PartitionOptions& options) {
+  const AcceleratorName accel = parse_accelerator_name(options.accelerator);
+  const hls::HardwareConfig config = hls::load_preset(accel.preset);
+  const int n_layers = checkpoint.config().n_layers;
+  Placement placement = options.place == "auto"
+                            ? auto_placement(checkpoint.config(), config, max_positions)
+                        : options.place.empty() ? parse_placement("accel", n_layers)
+                                                : parse_placement(options.place, n_layers);
+  // The ICD loader looks in the build's vendors folder (tessera and a copy of PoCL's
+  // .icd) unless the user pointed it elsewhere.
+  setenv("OCL_ICD_VENDORS", TESSERA_ICD_VENDORS, 0);
+  return std::make_unique<PartitionedDevice>(
+      checkpoint, max_positions, options, std::move(placement), config,
+      "tessera " + accel.preset + " (" + accel.fidelity + ")");
+}
+
+}  // namespace tessera::runtime
