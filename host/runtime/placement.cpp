@@ -97,9 +97,14 @@ Placement auto_placement(const models::ModelConfig& m, const hls::HardwareConfig
   const double bandwidth = d.memory.bandwidth_gbps * 1e9;
   const double round_trip = 2 * d.host_link.latency_us * 1e-6;
   // One block is five submissions (q/k/v, attention, o, gate/up, down); the head one.
-  const double block_accel = block_weights / bandwidth + 5 * round_trip;
+  // Each moves its int8 input over the host link and its int32 outputs back.
+  const double link = d.host_link.bandwidth_gbps * 1e9;
+  const double block_activations = 3.0 * m.dim + m.hidden_dim +  // int8 inputs
+                                   4.0 * (2.0 * m.dim + 2.0 * m.kv_dim() + 2.0 * m.hidden_dim);
+  const double block_accel = block_weights / bandwidth + 5 * round_trip + block_activations / link;
   const double block_cpu = (block_weights + 2.0 * max_positions * m.dim) / kCpuMacsPerSecond;
-  const double head_accel = head_weights / bandwidth + round_trip;
+  const double head_accel =
+      head_weights / bandwidth + round_trip + (m.dim + 4.0 * m.vocab_size) / link;
   const double head_cpu = head_weights / kCpuMacsPerSecond;
 
   Placement p;

@@ -26,8 +26,9 @@ Placement parse_placement(const std::string& spec, int n_layers);
 
 // --place auto: blocks go to the accelerator while their int8 weights and K/V cache
 // fit its memory and its estimated time per token (weights streamed at the memory's
-// bandwidth plus the host round trips of the block's submissions) beats the CPU
-// fallback's (its MACs at kCpuMacsPerSecond).
+// bandwidth, plus the host round trips of the block's submissions and its
+// activations over the host link) beats the CPU fallback's (its MACs at
+// kCpuMacsPerSecond).
 constexpr double kCpuMacsPerSecond = 2e9;
 Placement auto_placement(const models::ModelConfig& model, const hls::HardwareConfig& device,
                          int max_positions);

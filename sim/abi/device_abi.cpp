@@ -111,9 +111,10 @@ void AttentionRecords::unpack_result(const std::uint8_t* record, int head_size, 
 
 std::unique_ptr<AttentionRecords::Job> AttentionRecords::unpack_job(const std::uint8_t* query,
                                                                     const std::uint8_t* kv,
-                                                                    int positions) const {
+                                                                    int positions,
+                                                                    int used_lanes) const {
   auto job = std::make_unique<Job>();
-  const std::size_t lanes = sz(head_max);
+  const std::size_t lanes = sz(used_lanes > 0 ? used_lanes : head_max);
   job->q.assign(query, query + lanes);
   job->q_scale.resize(1);
   std::memcpy(job->q_scale.data(), query + head_max, 4);
@@ -140,7 +141,7 @@ std::unique_ptr<AttentionRecords::Job> AttentionRecords::unpack_job(const std::u
   a.first_position = positions - 1;
   a.n_heads = 1;
   a.n_kv_heads = 1;
-  a.head_size = head_max;
+  a.head_size = static_cast<int>(lanes);
   a.out = job->out.data();
   a.norm = &job->norm;
   return job;

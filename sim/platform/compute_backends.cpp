@@ -171,19 +171,7 @@ class AttentionBackendBase : public AttentionBackend {
                     std::uint8_t* result) override {
     if (query == nullptr) return cycles(positions);
     const int lanes = used_lanes(records_, query, kv, positions);
-    const AttentionRecords trimmed{lanes, 1};
-    // Repack the records at the trimmed width, then run the job on them.
-    std::vector<std::uint8_t> q(trimmed.query_bytes()), records(sz(positions) * trimmed.kv_bytes());
-    std::memcpy(q.data(), query, sz(lanes));
-    std::memcpy(q.data() + lanes, query + records_.head_max, 4);
-    for (long t = 0; t < positions; ++t) {
-      const std::uint8_t* from = kv + sz(t) * records_.kv_bytes();
-      std::uint8_t* to = records.data() + sz(t) * trimmed.kv_bytes();
-      std::memcpy(to, from, sz(lanes));
-      std::memcpy(to + lanes, from + records_.head_max, sz(lanes));
-      std::memcpy(to + 2 * lanes, from + 2 * records_.head_max, 8);
-    }
-    auto job = trimmed.unpack_job(q.data(), records.data(), positions);
+    auto job = records_.unpack_job(query, kv, positions, lanes);
     const std::uint64_t taken = compute(job->args, positions);
     records_.pack_result(job->out.data(), lanes, job->norm, result);
     return taken;

@@ -158,7 +158,8 @@ Unit::JobResult GemmUnit::run_job() {
   const std::size_t w_bytes = tiled_bytes(n_tiles * array_.cols, k, array_.cols);
   const std::size_t c_bytes =
       result_bytes(m_tiles * array_.rows, n_tiles * array_.cols, array_.rows, array_.cols);
-  std::vector<std::uint8_t> a, w, c;
+  // The job's on-chip data, in buffers the unit keeps between jobs.
+  std::vector<std::uint8_t>&a = staging_[0], &w = staging_[1], &c = staging_[2];
   if (stores_data()) {
     a.resize(a_bytes);
     w.resize(w_bytes);
@@ -201,7 +202,8 @@ Unit::JobResult GemmUnit::run_vector_job() {
   const std::size_t w_bytes = static_cast<std::size_t>(n_tiles) * static_cast<std::size_t>(k) *
                               static_cast<std::size_t>(array_.cols);
   const std::size_t c_bytes = vector_result_bytes(n_tiles, array_.cols);
-  std::vector<std::uint8_t> a, w, c;
+  // The job's on-chip data, in buffers the unit keeps between jobs.
+  std::vector<std::uint8_t>&a = staging_[0], &w = staging_[1], &c = staging_[2];
   if (stores_data()) {
     a.resize(a_bytes);
     w.resize(w_bytes);
@@ -252,7 +254,7 @@ Unit::JobResult AttentionUnit::run_job() {
             0};
   }
   const std::size_t kv_bytes = static_cast<std::size_t>(positions) * records_.kv_bytes();
-  std::vector<std::uint8_t> query, kv, result;
+  std::vector<std::uint8_t>&query = staging_[0], &kv = staging_[1], &result = staging_[2];
   if (stores_data()) {
     query.resize(records_.query_bytes());
     kv.resize(kv_bytes);

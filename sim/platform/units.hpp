@@ -62,6 +62,7 @@ class Unit : public sc_core::sc_module {
   bool stores_data() const { return stores_data_; }
 
   UnitCounters counters_;
+  std::vector<std::uint8_t> staging_[3];  // a job's operands and results (data runs)
 
  private:
   static constexpr std::uint64_t kBurstBytes = 4096;

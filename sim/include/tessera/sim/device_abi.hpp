@@ -87,9 +87,10 @@ struct AttentionRecords {
     numerics::AttentionNorm norm{};
     hls::AttentionArgs args;
   };
-  // The returned Job owns the arrays its args point to; do not copy it.
-  std::unique_ptr<Job> unpack_job(const std::uint8_t* query, const std::uint8_t* kv,
-                                  int positions) const;
+  // The returned Job owns the arrays its args point to; do not copy it. `lanes`
+  // (default all) keeps the first lanes only, for records whose other lanes are zero.
+  std::unique_ptr<Job> unpack_job(const std::uint8_t* query, const std::uint8_t* kv, int positions,
+                                  int lanes = 0) const;
 };
 
 }  // namespace tessera::sim
