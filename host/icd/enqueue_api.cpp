@@ -150,6 +150,18 @@ cl_int launch_attention(cl_command_queue queue, cl_kernel kernel, cl_event* even
   return CL_SUCCESS;
 }
 
+// A marker or barrier: commands complete when enqueued, so it completes at once.
+cl_int enqueue_sync_point(cl_command_queue queue, cl_command_type type, cl_uint waits,
+                          const cl_event* wait_list, cl_event* event) {
+  if (!valid(queue)) return CL_INVALID_COMMAND_QUEUE;
+  if (const cl_int e = check_wait_list(queue->context, waits, wait_list); e != CL_SUCCESS) return e;
+  if (event != nullptr) {
+    const cl_ulong now = device_time_ns(queue->device);
+    *event = make_event(queue, type, now, now, now);
+  }
+  return CL_SUCCESS;
+}
+
 cl_int launch(cl_command_queue queue, cl_kernel kernel, cl_uint waits, const cl_event* wait_list,
               cl_event* event) {
   if (!valid(queue)) return CL_INVALID_COMMAND_QUEUE;
@@ -262,25 +274,13 @@ cl_int CL_API_CALL clReleaseEvent(cl_event event) {
 cl_int CL_API_CALL clEnqueueMarkerWithWaitList(cl_command_queue queue, cl_uint waits,
                                                const cl_event* wait_list, cl_event* event) {
   std::lock_guard lock(api_mutex());
-  if (!valid(queue)) return CL_INVALID_COMMAND_QUEUE;
-  if (const cl_int e = check_wait_list(queue->context, waits, wait_list); e != CL_SUCCESS) return e;
-  if (event != nullptr) {
-    const cl_ulong now = device_time_ns(queue->device);
-    *event = make_event(queue, CL_COMMAND_MARKER, now, now, now);
-  }
-  return CL_SUCCESS;
+  return enqueue_sync_point(queue, CL_COMMAND_MARKER, waits, wait_list, event);
 }
 
 cl_int CL_API_CALL clEnqueueBarrierWithWaitList(cl_command_queue queue, cl_uint waits,
                                                 const cl_event* wait_list, cl_event* event) {
   std::lock_guard lock(api_mutex());
-  if (!valid(queue)) return CL_INVALID_COMMAND_QUEUE;
-  if (const cl_int e = check_wait_list(queue->context, waits, wait_list); e != CL_SUCCESS) return e;
-  if (event != nullptr) {
-    const cl_ulong now = device_time_ns(queue->device);
-    *event = make_event(queue, CL_COMMAND_BARRIER, now, now, now);
-  }
-  return CL_SUCCESS;
+  return enqueue_sync_point(queue, CL_COMMAND_BARRIER, waits, wait_list, event);
 }
 
 cl_int CL_API_CALL clEnqueueMarker(cl_command_queue queue, cl_event* event) {

@@ -33,6 +33,20 @@ void account(ModelBenchResult& r, const ModelBenchOptions& o) {
   }
 }
 
+// What the measured passes took, moved and computed.
+ModelBenchResult measured_result(sim::Platform& platform, const ModelShape& shape,
+                                 const ModelBenchOptions& o, double simulated_start,
+                                 Clock::time_point wall_start) {
+  ModelBenchResult r;
+  r.shape = shape;
+  r.tokens = o.tokens;
+  r.simulated_seconds = platform.now_seconds() - simulated_start;
+  r.counters = platform.counters();
+  account(r, o);
+  r.wall_seconds = std::chrono::duration<double>(Clock::now() - wall_start).count();
+  return r;
+}
+
 }  // namespace
 
 double ModelBenchResult::tokens_per_s() const {
@@ -113,14 +127,7 @@ ModelBenchResult bench_shape(sim::Platform& platform, const ModelShape& shape,
     }
     if (o.progress) o.progress(p + 1, passes);
   }
-  ModelBenchResult r;
-  r.shape = shape;
-  r.tokens = o.tokens;
-  r.simulated_seconds = platform.now_seconds() - begin;
-  r.counters = platform.counters();
-  account(r, o);
-  r.wall_seconds = std::chrono::duration<double>(Clock::now() - measured).count();
-  return r;
+  return measured_result(platform, shape, o, begin, measured);
 }
 
 ModelBenchResult bench_checkpoint(sim::Platform& platform, const models::Checkpoint& checkpoint,
@@ -150,14 +157,7 @@ ModelBenchResult bench_checkpoint(sim::Platform& platform, const models::Checkpo
     step(o.context + i);
     if (o.progress) o.progress(i + 1, o.tokens);
   }
-  ModelBenchResult r;
-  r.shape = shape;
-  r.tokens = o.tokens;
-  r.simulated_seconds = platform.now_seconds() - begin;
-  r.counters = platform.counters();
-  account(r, o);
-  r.wall_seconds = std::chrono::duration<double>(Clock::now() - measured).count();
-  return r;
+  return measured_result(platform, shape, o, begin, measured);
 }
 
 }  // namespace tessera::runtime

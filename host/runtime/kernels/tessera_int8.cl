@@ -101,6 +101,14 @@ kernel void tessera_gemm_s8s32(global const char* a, global const char* w, globa
   c[row * n + col] = sum;
 }
 
+// The base-2 logit of position row's key for a query head.
+int logit_at(global const char* qv, float qs, global const char* k, global const float* k_scale,
+             size_t row, uint head_size) {
+  int score = 0;
+  for (uint i = 0; i < head_size; ++i) score += (int)qv[i] * (int)k[row * head_size + i];
+  return attention_logit(score, multiply_scales(qs, k_scale[row]));
+}
+
 // Grouped-query attention with the contract's integer softmax; one work-item per
 // (query, head). Layouts as hls::AttentionArgs: q [query][head][i], k and v
 // [position][kv head][i], scales per row; out [query][head][i]; norm three longs
@@ -124,9 +132,7 @@ kernel void tessera_attention_s8(global const char* q, global const float* q_sca
   int max_exponent = -149;
   for (uint t = 0; t < positions; ++t) {
     const size_t row = (size_t)t * n_kv_heads + kv_head;
-    int score = 0;
-    for (uint i = 0; i < head_size; ++i) score += (int)qv[i] * (int)k[row * head_size + i];
-    const int logit = attention_logit(score, multiply_scales(qs, k_scale[row]));
+    const int logit = logit_at(qv, qs, k, k_scale, row, head_size);
     max_logit = max(max_logit, logit);
     max_exponent = max(max_exponent, unpack_scale(v_scale[row]).exponent);
   }
@@ -135,9 +141,7 @@ kernel void tessera_attention_s8(global const char* q, global const float* q_sca
   long max_weight = 0;
   for (uint t = 0; t < positions; ++t) {
     const size_t row = (size_t)t * n_kv_heads + kv_head;
-    int score = 0;
-    for (uint i = 0; i < head_size; ++i) score += (int)qv[i] * (int)k[row * head_size + i];
-    const int logit = attention_logit(score, multiply_scales(qs, k_scale[row]));
+    const int logit = logit_at(qv, qs, k, k_scale, row, head_size);
     const uint e = exp2_negative((long)max_logit - logit);
     exp_sum += e;
     max_weight = max(max_weight, value_weight(e, unpack_scale(v_scale[row]), max_exponent));
@@ -148,9 +152,7 @@ kernel void tessera_attention_s8(global const char* q, global const float* q_sca
   for (uint i = 0; i < head_size; ++i) acc[i] = 0;
   for (uint t = 0; t < positions; ++t) {
     const size_t row = (size_t)t * n_kv_heads + kv_head;
-    int score = 0;
-    for (uint i = 0; i < head_size; ++i) score += (int)qv[i] * (int)k[row * head_size + i];
-    const int logit = attention_logit(score, multiply_scales(qs, k_scale[row]));
+    const int logit = logit_at(qv, qs, k, k_scale, row, head_size);
     const uint e = exp2_negative((long)max_logit - logit);
     const long weight = value_weight(e, unpack_scale(v_scale[row]), max_exponent);
     const int p = (int)(uchar)(((ulong)weight * reciprocal + ((ulong)1 << 23)) >> 24);
