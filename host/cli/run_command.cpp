@@ -3,7 +3,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -35,6 +37,7 @@ struct RunOptions {
   std::string device = "reference";
   runtime::DeviceOptions device_options;
   std::optional<fs::path> model_dir;
+  std::string cpu_kernels_file;
 };
 
 CLI::Validator finite_at_least_zero() {
@@ -86,11 +89,17 @@ int run(const RunOptions& options) {
   sampling.top_p = options.top_p;
   sampling.seed = seed_or_clock(options.seed);
   models::Sampler sampler(config.vocab_size, sampling);
-  const runtime::DeviceOptions& d = options.device_options;
+  runtime::DeviceOptions d = options.device_options;
+  if (!options.cpu_kernels_file.empty()) {
+    std::ifstream file(options.cpu_kernels_file);
+    d.cpu_kernels.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+  }
   const bool opencl = options.device == "cpu" || options.device.rfind("accel", 0) == 0;
-  if (!opencl && (!d.place.empty() || d.check || d.stats || !d.trace_path.empty())) {
-    throw CLI::ValidationError("--device",
-                               "--place, --check, --stats and --trace need --device accel or cpu");
+  if (!opencl &&
+      (!d.place.empty() || d.check || d.stats || !d.trace_path.empty() || !d.cpu_kernels.empty())) {
+    throw CLI::ValidationError(
+        "--device",
+        "--place, --check, --stats, --trace and --cpu-kernels need --device accel or cpu");
   }
   if (opencl && !d.place.empty()) {
     try {
@@ -100,7 +109,7 @@ int run(const RunOptions& options) {
     }
   }
   std::unique_ptr<runtime::Device> device =
-      runtime::open_device(options.device, checkpoint, request.steps, options.device_options);
+      runtime::open_device(options.device, checkpoint, request.steps, d);
 
   report(runtime::generate(*device, tokenizer, sampler, request, std::cout));
   std::cerr << device->report();
@@ -154,6 +163,10 @@ Command add_run_command(CLI::App& app) {
                 "per block: placement, device time, host-link bytes, kernels, MAC utilization");
   cmd->add_option("--trace", options->device_options.trace_path,
                   "write a Chrome trace-event JSON timeline (host, transfers, kernels) here");
+  cmd->add_option("--cpu-kernels", options->cpu_kernels_file,
+                  "OpenCL C file replacing the CPU fallback's int8 kernels (same kernel names and "
+                  "arguments); with --check, shows whether it is bit-exact")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--model-dir", options->model_dir,
                   "folder holding model files; default: $TESSERA_MODEL_DIR, else "
                   "../shared/models beside the checkout, else the download cache");

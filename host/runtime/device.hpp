@@ -50,6 +50,7 @@ struct DeviceOptions {
   bool check = false;
   bool stats = false;
   std::string trace_path;
+  std::string cpu_kernels;  // OpenCL C source for the CPU fallback instead of the shipped one
 };
 
 // Opens a device by its --device name for a run of at most max_positions positions.

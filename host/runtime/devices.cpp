@@ -119,6 +119,7 @@ std::unique_ptr<Device> open_device(const std::string& name, const models::Check
     partition.check = options.check;
     partition.stats = options.stats;
     partition.trace_path = options.trace_path;
+    partition.cpu_kernels = options.cpu_kernels;
     return open_partitioned_device(checkpoint, max_positions, partition);
   }
   throw std::invalid_argument(check_device_name(name));

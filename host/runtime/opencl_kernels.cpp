@@ -138,7 +138,7 @@ struct OpenClKernels::State {
 };
 
 OpenClKernels::OpenClKernels(const std::string& platform, const std::string& device,
-                             Kernels kernels, int max_positions)
+                             Kernels kernels, int max_positions, const std::string& source_text)
     : state_(std::make_unique<State>()) {
   State& s = *state_;
   s.kernels = kernels;
@@ -154,7 +154,7 @@ OpenClKernels::OpenClKernels(const std::string& platform, const std::string& dev
                                                   "tessera_gemm_s8s32;tessera_attention_s8", &err);
     check(err, "clCreateProgramWithBuiltInKernels");
   } else {
-    const char* source = int8_kernels_source();
+    const char* source = source_text.empty() ? int8_kernels_source() : source_text.c_str();
     s.program = clCreateProgramWithSource(s.context, 1, &source, nullptr, &err);
     check(err, "clCreateProgramWithSource");
   }

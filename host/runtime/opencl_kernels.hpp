@@ -18,8 +18,9 @@ class OpenClKernels final : public Int8Kernels {
   enum class Kernels { kSource, kBuiltIn };
   // The first device whose platform name contains `platform` and whose device name
   // contains `device`. Throws std::runtime_error naming what is missing.
+  // `source` replaces the shipped OpenCL C kernels (kSource only; empty: shipped).
   OpenClKernels(const std::string& platform, const std::string& device, Kernels kernels,
-                int max_positions);
+                int max_positions, const std::string& source = {});
   ~OpenClKernels() override;
   OpenClKernels(const OpenClKernels&) = delete;
   OpenClKernels& operator=(const OpenClKernels&) = delete;

@@ -208,7 +208,8 @@ class PartitionedDevice final : public Device {
     }
     if (placement_.uses(Backend::kCpu)) {
       cpu_ = std::make_unique<OpenClKernels>("Portable Computing Language", "",
-                                             OpenClKernels::Kernels::kSource, max_positions);
+                                             OpenClKernels::Kernels::kSource, max_positions,
+                                             options.cpu_kernels);
     }
     routing_ =
         std::make_unique<RoutingKernels>(placement_, accel_.get(), cpu_.get(), options.check);

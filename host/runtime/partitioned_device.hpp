@@ -14,6 +14,7 @@ struct PartitionOptions {
   bool check = false;       // --check
   bool stats = false;       // --stats
   std::string trace_path;   // --trace FILE.json
+  std::string cpu_kernels;  // --cpu-kernels: OpenCL C source replacing the fallback's kernels
 };
 
 // The int8 model with its blocks placed on the simulated accelerator (through the

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "support/model_files.hpp"
@@ -254,6 +255,26 @@ TEST(CliRun, MixedPlacementChecksAndTraces) {
     }
   }
   EXPECT_GT(accel_kernels, 0);
+}
+
+// --check must catch a CPU kernel that is off by one in a single output, even where
+// the generated text does not change.
+TEST(CliRun, CheckNamesTheFirstDivergence) {
+  std::ifstream shipped(TESSERA_SOURCE_DIR "/host/runtime/kernels/tessera_int8.cl");
+  std::string source((std::istreambuf_iterator<char>(shipped)), std::istreambuf_iterator<char>());
+  const std::string store = "c[row * n + col] = sum;";
+  ASSERT_NE(source.find(store), std::string::npos);
+  source.replace(source.find(store), store.size(),
+                 "c[row * n + col] = sum + (row == 0 && col == 3 ? 1 : 0);");
+  testing::TempDir dir("kernels");
+  const std::string planted = (dir / "planted.cl").string();
+  std::ofstream(planted) << source;
+  const ProcessResult r = tessera({"run", model(), "-z", tokenizer(), "-t", "0", "-n", "6",
+                                   "--device", "cpu", "--cpu-kernels", planted, "--check"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("first: layer 0, op q/k/v, position 0: output 3 is"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("differ from the int8 reference"), std::string::npos) << r.err;
 }
 
 TEST(CliRun, BadAcceleratorNamesAreUsageErrors) {
