@@ -144,14 +144,20 @@ struct Platform::Impl {
     if (delay > sc_core::SC_ZERO_TIME) sc_core::sc_start(delay);
   }
 
-  void transfer(std::uint64_t address, std::uint8_t* data, std::uint64_t bytes, bool to_device) {
-    context.activate();
+  // Puts a transfer on the host link in 1 MiB pieces; returns when the last lands.
+  sc_time send(std::uint64_t address, std::uint8_t* data, std::uint64_t bytes, bool to_device) {
     sc_time last = sc_core::SC_ZERO_TIME;
     for (std::uint64_t done = 0; done < bytes; done += kTransferChunk) {
       const std::uint64_t piece = std::min(kTransferChunk, bytes - done);
       last = std::max(last, link->transfer(address + done, data == nullptr ? nullptr : data + done,
                                            piece, to_device));
     }
+    return last;
+  }
+
+  void transfer(std::uint64_t address, std::uint8_t* data, std::uint64_t bytes, bool to_device) {
+    context.activate();
+    const sc_time last = send(address, data, bytes, to_device);
     // Writes are posted: the host goes on while the link carries them, ahead of
     // anything sent later. Reads wait for their data.
     if (to_device) {
@@ -235,12 +241,7 @@ void Platform::run_until_idle() {
   // the host sees both one link latency after the last byte left.
   sc_time arrived = p.link->latency();
   for (const Impl::Readback& r : p.readbacks) {
-    for (std::uint64_t done = 0; done < r.bytes; done += kTransferChunk) {
-      const std::uint64_t piece = std::min(kTransferChunk, r.bytes - done);
-      arrived = std::max(
-          arrived, p.link->transfer(r.address + done, r.data == nullptr ? nullptr : r.data + done,
-                                    piece, false));
-    }
+    arrived = std::max(arrived, p.send(r.address, r.data, r.bytes, false));
   }
   p.readbacks.clear();
   p.advance(arrived);
