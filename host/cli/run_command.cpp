@@ -14,7 +14,6 @@
 #include "cli/commands.hpp"
 #include "runtime/device.hpp"
 #include "runtime/generation.hpp"
-#include "runtime/placement.hpp"
 #include "tessera/models/checkpoint.hpp"
 #include "tessera/models/model_paths.hpp"
 #include "tessera/models/sampler.hpp"
@@ -94,20 +93,9 @@ int run(const RunOptions& options) {
     std::ifstream file(options.cpu_kernels_file);
     d.cpu_kernels.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
   }
-  const bool opencl = options.device == "cpu" || options.device.rfind("accel", 0) == 0;
-  if (!opencl &&
-      (!d.place.empty() || d.check || d.stats || !d.trace_path.empty() || !d.cpu_kernels.empty())) {
-    throw CLI::ValidationError(
-        "--device",
-        "--place, --check, --stats, --trace and --cpu-kernels need --device accel or cpu");
-  }
-  if (opencl && !d.place.empty()) {
-    try {
-      if (d.place != "auto") runtime::parse_placement(d.place, config.n_layers);
-    } catch (const std::invalid_argument& e) {
-      throw CLI::ValidationError("--place", e.what());
-    }
-  }
+  // Flag combinations are usage errors (exit 2), found before the device opens.
+  const std::string problem = runtime::check_device_options(options.device, d, config.n_layers);
+  if (!problem.empty()) throw CLI::ValidationError("--device", problem);
   std::unique_ptr<runtime::Device> device =
       runtime::open_device(options.device, checkpoint, request.steps, d);
 

@@ -53,6 +53,11 @@ struct DeviceOptions {
   std::string cpu_kernels;  // OpenCL C source for the CPU fallback instead of the shipped one
 };
 
+// "" when `options` suit device `name` for a model of n_layers blocks, else what is
+// wrong (placement, checks and traces need an OpenCL device; --place must parse).
+std::string check_device_options(const std::string& name, const DeviceOptions& options,
+                                 int n_layers);
+
 // Opens a device by its --device name for a run of at most max_positions positions.
 // Throws std::invalid_argument naming the available devices for an unknown name.
 std::unique_ptr<Device> open_device(const std::string& name, const models::Checkpoint& checkpoint,

@@ -7,6 +7,7 @@
 #include "runtime/hls_kernels.hpp"
 #include "runtime/int8_model.hpp"
 #include "runtime/partitioned_device.hpp"
+#include "runtime/placement.hpp"
 #include "tessera/hls/hardware_config.hpp"
 #include "tessera/hls/kernels.hpp"
 #include "tessera/models/reference_model.hpp"
@@ -90,13 +91,39 @@ std::vector<DeviceInfo> available_devices() {
            "(default accel:kv260:tlm; fidelity func, tlm or rtl)"}};
 }
 
+namespace {
+bool is_opencl_device(const std::string& name) {
+  return name == "cpu" || name.rfind("accel", 0) == 0;
+}
+}  // namespace
+
+std::string check_device_options(const std::string& name, const DeviceOptions& options,
+                                 int n_layers) {
+  if (!is_opencl_device(name)) {
+    if (!options.place.empty() || options.check || options.stats || !options.trace_path.empty() ||
+        !options.cpu_kernels.empty()) {
+      return "--place, --check, --stats, --trace and --cpu-kernels need --device accel or cpu";
+    }
+    return {};
+  }
+  if (options.place.empty()) return {};
+  if (name == "cpu") {
+    if (options.place == "cpu") return {};
+    return "--place " + options.place + " needs --device accel[:PRESET[:FIDELITY]]";
+  }
+  if (options.place == "auto") return {};
+  try {
+    parse_placement(options.place, n_layers);
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return {};
+}
+
 std::unique_ptr<Device> open_device(const std::string& name, const models::Checkpoint& checkpoint,
                                     int max_positions, const DeviceOptions& options) {
-  const bool opencl = name == "cpu" || name.rfind("accel", 0) == 0;
-  if (!opencl &&
-      (!options.place.empty() || options.check || options.stats || !options.trace_path.empty())) {
-    throw std::invalid_argument("--place, --check, --stats and --trace need --device accel or cpu");
-  }
+  const std::string problem = check_device_options(name, options, checkpoint.config().n_layers);
+  if (!problem.empty()) throw std::invalid_argument(problem);
   if (name == "reference") return std::make_unique<ReferenceDevice>(checkpoint, max_positions);
   if (name == "hls") {
     if (!hls::is_supported(options.array)) {
@@ -105,17 +132,10 @@ std::unique_ptr<Device> open_device(const std::string& name, const models::Check
     }
     return std::make_unique<HlsDevice>(checkpoint, max_positions, options.array);
   }
-  if (opencl) {
+  if (is_opencl_device(name)) {
     PartitionOptions partition;
     partition.accelerator = name == "cpu" ? "accel" : name;
-    partition.place = options.place;
-    if (name == "cpu") {
-      if (!options.place.empty() && options.place != "cpu") {
-        throw std::invalid_argument("--place " + options.place +
-                                    " needs --device accel[:PRESET[:FIDELITY]]");
-      }
-      partition.place = "cpu";
-    }
+    partition.place = name == "cpu" ? "cpu" : options.place;
     partition.check = options.check;
     partition.stats = options.stats;
     partition.trace_path = options.trace_path;
