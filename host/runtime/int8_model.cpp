@@ -41,7 +41,9 @@ Int8Model::Int8Model(const models::Checkpoint& checkpoint, int max_positions, In
 
 void Int8Model::linear(const Eigen::VectorXf& x, std::initializer_list<Projection> projections) {
   quantized_.resize(sz(x.size()));
-  x_scale_ = models::quantize_row(x.data(), static_cast<int>(x.size()), quantized_.data());
+  rotated_ = x;
+  x_scale_ =
+      models::quantize_matmul_input(rotated_.data(), static_cast<int>(x.size()), quantized_.data());
   std::vector<hls::GemmArgs> calls;
   for (const Projection& p : projections) {
     p.out->resize(p.w->rows);
@@ -60,10 +62,12 @@ void Int8Model::linear(const Eigen::VectorXf& x, std::initializer_list<Projectio
   kernels_.gemms(calls);
 }
 
-// Quantizes the rotated key and the value of position pos per kv head into the cache.
+// Quantizes the key (after RoPE, less the layer's key offset) and the value of
+// position pos per kv head into the cache.
 void Int8Model::cache_keys_and_values(int layer, int pos) {
   const models::ModelConfig& c = config();
   const int hs = c.head_size();
+  k_ -= weights_.key_offsets[sz(layer)];
   for (int h = 0; h < c.n_kv_heads; ++h) {
     const std::size_t row = sz(static_cast<long>(pos) * c.n_kv_heads + h);
     const std::size_t offset = row * sz(hs);

@@ -32,8 +32,9 @@ class Int8Kernels {
 
 // The int8 model path of docs/numerics.md: weights quantized at load, every matmul
 // and the attention through the int8 kernels, host ops (embedding lookup, RMSNorm,
-// RoPE, SwiGLU, residual adds, activation quantization) in fp32. K and V are cached
-// as int8 with one scale per position and kv head.
+// RoPE, SwiGLU, residual adds, the inputs' Hadamard rotation, activation
+// quantization, key offsets) in fp32. K and V are cached as int8 with one scale per
+// position and kv head.
 class Int8Model {
  public:
   Int8Model(const models::Checkpoint& checkpoint, int max_positions, Int8Kernels& kernels);
@@ -67,6 +68,7 @@ class Int8Model {
   std::vector<std::vector<float>> k_scale_, v_scale_;
   // Activations of the current position.
   Eigen::VectorXf x_, xb_, q_, k_, v_, attention_out_, proj_, gate_, up_, hidden_, logits_;
+  Eigen::VectorXf rotated_;  // the matmul input being quantized
   std::vector<std::int8_t> quantized_;
   float x_scale_ = 0;  // of quantized_
   std::vector<std::int8_t> q_int8_;

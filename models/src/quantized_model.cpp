@@ -1,7 +1,13 @@
 #include "tessera/models/quantized_model.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
+#include "tessera/models/hadamard_rotation.hpp"
+#include "tessera/models/reference_model.hpp"
+#include "tessera/models/sampler.hpp"  // argmax
+#include "tessera/models/tokenizer.hpp"
 #include "tessera/numerics/int8.hpp"
 
 namespace tessera::models {
@@ -16,18 +22,42 @@ float quantize_row(const float* x, int n, std::int8_t* out) {
   return scale;
 }
 
+float quantize_matmul_input(float* x, int n, std::int8_t* out) {
+  hadamard_rotate(x, n);
+  return quantize_row(x, n, out);
+}
+
 QuantizedMatrix quantize_matrix(const ConstMatrixView& weights) {
   QuantizedMatrix q;
   q.rows = static_cast<int>(weights.rows());
   q.cols = static_cast<int>(weights.cols());
   q.values.resize(static_cast<std::size_t>(weights.size()));
   q.scales.resize(static_cast<std::size_t>(q.rows));
+  // Row r of W Rᵀ is R applied to row r of W.
+  std::vector<float> row(static_cast<std::size_t>(q.cols));
   for (int r = 0; r < q.rows; ++r) {
     const std::size_t offset = static_cast<std::size_t>(r) * static_cast<std::size_t>(q.cols);
+    std::copy_n(weights.row(r).data(), q.cols, row.begin());
     q.scales[static_cast<std::size_t>(r)] =
-        quantize_row(weights.row(r).data(), q.cols, q.values.data() + offset);
+        quantize_matmul_input(row.data(), q.cols, q.values.data() + offset);
   }
   return q;
+}
+
+std::vector<Eigen::VectorXf> calibrate_key_offsets(const Checkpoint& checkpoint, int positions) {
+  const ModelConfig& c = checkpoint.config();
+  std::vector<Eigen::VectorXf> sums(static_cast<std::size_t>(c.n_layers),
+                                    Eigen::VectorXf::Zero(c.kv_dim()));
+  positions = std::min(positions, c.seq_len);
+  ReferenceModel reference(checkpoint, positions);
+  ForwardTrace trace;
+  int token = Tokenizer::kBos;
+  for (int pos = 0; pos < positions; ++pos) {
+    token = argmax(reference.forward(token, pos, &trace));
+    for (std::size_t l = 0; l < sums.size(); ++l) sums[l] += trace.layers[l].k_rope;
+  }
+  for (Eigen::VectorXf& sum : sums) sum /= static_cast<float>(positions);
+  return sums;
 }
 
 QuantizedModel quantize_model(const Checkpoint& checkpoint) {
@@ -40,6 +70,7 @@ QuantizedModel quantize_model(const Checkpoint& checkpoint) {
                         quantize_matrix(l.w3)});
   }
   q.classifier = quantize_matrix(w.classifier);
+  q.key_offsets = calibrate_key_offsets(checkpoint, kKeyCalibrationPositions);
   return q;
 }
 

@@ -11,7 +11,10 @@
 #include "support/int8_reference_kernels.hpp"
 #include "support/model_files.hpp"
 #include "tessera/hls/kernels.hpp"
+#include "tessera/models/quantized_model.hpp"
+#include "tessera/models/reference_model.hpp"
 #include "tessera/models/sampler.hpp"
+#include "tessera/models/tokenizer.hpp"
 
 namespace tessera::runtime {
 namespace {
@@ -66,11 +69,49 @@ TEST(Int8Model, EvaluationAgainstFp32) {
   RecordProperty("top1_agreement", std::to_string(r.top1_agreement));
   RecordProperty("kl_mean", std::to_string(r.kl_mean));
   EXPECT_EQ(r.positions, 1024);
-  EXPECT_LE(r.kl_mean, 0.004);
-  // A regression floor below the measured 0.980, not issue #3's 0.985 target (see
-  // docs/numerics.md, "Quality").
-  EXPECT_GE(r.top1_agreement, 0.975);
+  // Issue #3: top-1 >= 0.985 and KL <= 0.004, with KL <= 0.002 as the goal beyond;
+  // measured 0.9873 and 0.00105 (docs/numerics.md, "Quality").
+  EXPECT_GE(r.top1_agreement, 0.985);
+  EXPECT_LE(r.kl_mean, 0.002);
   EXPECT_NEAR(r.ppl_device / r.ppl_reference, 1.0, 0.01);
+}
+
+// Squared int8 round-trip error of the keys per kv head (one scale per head).
+double key_rounding_error(const Eigen::VectorXf& keys, int head_size) {
+  double error = 0;
+  std::vector<std::int8_t> q(static_cast<std::size_t>(head_size));
+  for (long h = 0; h < keys.size() / head_size; ++h) {
+    const float* key = keys.data() + h * head_size;
+    const float scale = models::quantize_row(key, head_size, q.data());
+    for (int i = 0; i < head_size; ++i) {
+      const double e = static_cast<double>(key[i] - q[static_cast<std::size_t>(i)] * scale);
+      error += e * e;
+    }
+  }
+  return error;
+}
+
+// The key offsets are there to take the keys' common part out of the int8 cache's
+// range: on text the reference samples (not the greedy calibration text), the keys
+// less their offset round to int8 with much less error.
+TEST(Int8Model, KeyOffsetsShrinkTheKeyCacheRoundingError) {
+  const std::vector<Eigen::VectorXf> offsets =
+      models::calibrate_key_offsets(stories(), models::kKeyCalibrationPositions);
+  models::ReferenceModel reference(stories(), 128);
+  models::Sampler sampler(stories().config().vocab_size, {1.0f, 0.9f, 5});
+  models::ForwardTrace trace;
+  const int head_size = stories().config().head_size();
+  double plain = 0, less_offset = 0;
+  int token = models::Tokenizer::kBos;
+  for (int pos = 0; pos < 128; ++pos) {
+    token = sampler.sample(reference.forward(token, pos, &trace));
+    for (std::size_t l = 0; l < offsets.size(); ++l) {
+      plain += key_rounding_error(trace.layers[l].k_rope, head_size);
+      less_offset += key_rounding_error(trace.layers[l].k_rope - offsets[l], head_size);
+    }
+  }
+  RecordProperty("error_ratio", std::to_string(less_offset / plain));
+  EXPECT_LT(less_offset, 0.5 * plain);
 }
 
 TEST(Int8Model, EvaluationOfTheReferenceAgainstItselfIsExact) {

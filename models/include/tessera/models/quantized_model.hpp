@@ -1,5 +1,6 @@
 #pragma once
 
+#include <Eigen/Core>
 #include <cstdint>
 #include <vector>
 
@@ -7,8 +8,9 @@
 
 namespace tessera::models {
 
-// A weight matrix quantized per the int8 contract: symmetric int8 per output channel
-// (row), scale = max|row| / 127. values is row-major [rows][cols].
+// A weight matrix as the int8 path uses it: W R_colsᵀ (R = hadamard_rotate, matching
+// the rotated inputs), quantized per the int8 contract: symmetric int8 per output
+// channel (row), scale = max|row| / 127. values is row-major [rows][cols].
 struct QuantizedMatrix {
   int rows = 0;
   int cols = 0;
@@ -27,12 +29,27 @@ struct QuantizedLayer {
 struct QuantizedModel {
   std::vector<QuantizedLayer> layers;
   QuantizedMatrix classifier;
+  // Per layer [kv_dim]: subtracted from every key (after RoPE) before it is quantized
+  // into the cache. A vector common to all keys adds the same q·offset to every
+  // logit of a query, which the softmax cancels; removing the keys' common part
+  // leaves the int8 scale for what tells positions apart.
+  std::vector<Eigen::VectorXf> key_offsets;
 };
 
+// Quantizes the weights and calibrates the key offsets (calibrate_key_offsets).
 QuantizedModel quantize_model(const Checkpoint& checkpoint);
+
+// The mean key (after RoPE) of each layer over the first `positions` positions of
+// the fp32 reference's greedy continuation of BOS: deterministic, no data needed.
+std::vector<Eigen::VectorXf> calibrate_key_offsets(const Checkpoint& checkpoint, int positions);
+constexpr int kKeyCalibrationPositions = 64;
 
 // Quantizes x[0, n) per the contract's per-row activation rule into out[0, n) and
 // returns the scale (max|x| / 127).
 float quantize_row(const float* x, int n, std::int8_t* out);
+
+// A matmul input as the int8 path quantizes it: rotates x[0, n) in place by R_n, then
+// quantize_row.
+float quantize_matmul_input(float* x, int n, std::int8_t* out);
 
 }  // namespace tessera::models
