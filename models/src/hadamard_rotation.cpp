@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <vector>
 
 namespace tessera::models {
 
@@ -32,6 +33,10 @@ void walsh_hadamard(float* x, int length) {
   for (int i = 0; i < length; ++i) x[i] *= norm;
 }
 
+// The hash per coordinate costs more than the rest of a small rotation: the widths
+// models use are looked up.
+constexpr int kTabulatedSigns = 1 << 16;
+
 int largest_power_of_two_at_most(int n) {
   int p = 1;
   while (p <= n / 2) p *= 2;
@@ -41,8 +46,14 @@ int largest_power_of_two_at_most(int n) {
 }  // namespace
 
 void hadamard_rotate(float* x, int n) {
+  static const std::vector<bool> kFlips = [] {
+    std::vector<bool> flips(kTabulatedSigns);
+    for (int i = 0; i < kTabulatedSigns; ++i) flips[static_cast<std::size_t>(i)] = flips_sign(i);
+    return flips;
+  }();
   for (int i = 0; i < n; ++i) {
-    if (flips_sign(i)) x[i] = -x[i];
+    const bool flip = i < kTabulatedSigns ? kFlips[static_cast<std::size_t>(i)] : flips_sign(i);
+    if (flip) x[i] = -x[i];
   }
   for (int start = 0; start < n;) {
     const int length = largest_power_of_two_at_most(n - start);

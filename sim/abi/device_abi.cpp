@@ -109,42 +109,88 @@ void AttentionRecords::unpack_result(const std::uint8_t* record, int head_size, 
            static_cast<std::int32_t>(words[2])};
 }
 
-std::unique_ptr<AttentionRecords::Job> AttentionRecords::unpack_job(const std::uint8_t* query,
-                                                                    const std::uint8_t* kv,
-                                                                    int positions,
-                                                                    int used_lanes) const {
-  auto job = std::make_unique<Job>();
-  const std::size_t lanes = sz(used_lanes > 0 ? used_lanes : head_max);
-  job->q.assign(query, query + lanes);
-  job->q_scale.resize(1);
-  std::memcpy(job->q_scale.data(), query + head_max, 4);
-  job->k.resize(sz(positions) * lanes);
-  job->v.resize(sz(positions) * lanes);
-  job->k_scale.resize(sz(positions));
-  job->v_scale.resize(sz(positions));
-  for (std::size_t t = 0; t < sz(positions); ++t) {
-    const std::uint8_t* record = kv + t * kv_bytes();
-    std::memcpy(&job->k[t * lanes], record, lanes);
-    std::memcpy(&job->v[t * lanes], record + head_max, lanes);
-    std::memcpy(&job->k_scale[t], record + 2 * head_max, 4);
-    std::memcpy(&job->v_scale[t], record + 2 * head_max + 4, 4);
+namespace {
+
+constexpr std::size_t kLaneWord = sizeof(std::uint64_t);
+
+std::size_t lanes_in_use(const std::uint8_t* lanes, std::size_t n) {
+  while (n > 0 && lanes[n - 1] == 0) --n;
+  return n;
+}
+
+// The OR of lanes[0, n), a word at a time (a loop the compiler vectorizes).
+std::uint64_t or_of_lanes(const std::uint8_t* lanes, std::size_t n) {
+  std::uint64_t any = 0;
+  const std::size_t words = n / kLaneWord;
+  for (std::size_t w = 0; w < words; ++w) {
+    std::uint64_t word;
+    std::memcpy(&word, lanes + w * kLaneWord, kLaneWord);
+    any |= word;
   }
-  job->out.assign(lanes, 0);
-  hls::AttentionArgs& a = job->args;
-  a.q = job->q.data();
-  a.q_scale = job->q_scale.data();
-  a.k = job->k.data();
-  a.k_scale = job->k_scale.data();
-  a.v = job->v.data();
-  a.v_scale = job->v_scale.data();
+  for (std::size_t i = words * kLaneWord; i < n; ++i) any |= lanes[i];
+  return any;
+}
+
+// dst[0, n) = src[0, n) in word-sized moves (n is small and rarely a constant).
+void copy_lanes(std::int8_t* dst, const std::uint8_t* src, std::size_t n) {
+  std::size_t i = 0;
+  for (; i + kLaneWord <= n; i += kLaneWord) std::memcpy(dst + i, src + i, kLaneWord);
+  for (; i < n; ++i) dst[i] = static_cast<std::int8_t>(src[i]);
+}
+
+}  // namespace
+
+bool AttentionRecords::gather_job(const std::uint8_t* query, const std::uint8_t* kv, int positions,
+                                  std::size_t width, Job& job) const {
+  const std::size_t head = sz(head_max), stride = kv_bytes(), count = sz(positions);
+  job.q.assign(query, query + width);
+  job.q_scale.resize(1);
+  std::memcpy(job.q_scale.data(), query + head, 4);
+  job.k.resize(count * width);
+  job.v.resize(count * width);
+  job.k_scale.resize(count);
+  job.v_scale.resize(count);
+  // Locals, so that the loop does not reload what the stores could alias.
+  std::int8_t *k = job.k.data(), *v = job.v.data();
+  float *k_scale = job.k_scale.data(), *v_scale = job.v_scale.data();
+  std::uint64_t values_beyond = 0;
+  for (std::size_t t = 0; t < count; ++t) {
+    const std::uint8_t* record = kv + t * stride;
+    copy_lanes(k + t * width, record, width);
+    copy_lanes(v + t * width, record + head, width);
+    values_beyond |= or_of_lanes(record + head + width, head - width);
+    std::memcpy(k_scale + t, record + 2 * head, 4);
+    std::memcpy(v_scale + t, record + 2 * head + 4, 4);
+  }
+  return values_beyond != 0;
+}
+
+void AttentionRecords::unpack_job(const std::uint8_t* query, const std::uint8_t* kv, int positions,
+                                  Job& job) const {
+  const std::size_t head = sz(head_max);
+  // The query's lanes rounded up to a word; all lanes if a value uses one past them.
+  const std::size_t query_lanes = std::max<std::size_t>(lanes_in_use(query, head), 1);
+  std::size_t width = std::min(head, (query_lanes + kLaneWord - 1) / kLaneWord * kLaneWord);
+  if (gather_job(query, kv, positions, width, job)) {
+    width = head;
+    gather_job(query, kv, positions, width, job);
+  }
+  job.out.assign(width, 0);
+  job.norm = {};
+  hls::AttentionArgs& a = job.args;
+  a.q = job.q.data();
+  a.q_scale = job.q_scale.data();
+  a.k = job.k.data();
+  a.k_scale = job.k_scale.data();
+  a.v = job.v.data();
+  a.v_scale = job.v_scale.data();
   a.n_queries = 1;
   a.first_position = positions - 1;
   a.n_heads = 1;
   a.n_kv_heads = 1;
-  a.head_size = static_cast<int>(lanes);
-  a.out = job->out.data();
-  a.norm = &job->norm;
-  return job;
+  a.head_size = static_cast<int>(width);
+  a.out = job.out.data();
+  a.norm = &job.norm;
 }
 
 }  // namespace tessera::sim

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "platform/transaction.hpp"
 #include "tessera/sim/device_abi.hpp"
 
 namespace tessera::sim {
@@ -86,12 +87,8 @@ std::size_t CommandProcessor::port_of(const Unit& unit) const {
 }
 
 void CommandProcessor::write_register(Unit& unit, std::uint8_t offset, std::uint32_t value) {
-  tlm::tlm_generic_payload payload;
-  payload.set_command(tlm::TLM_WRITE_COMMAND);
-  payload.set_address(offset);
-  payload.set_data_ptr(reinterpret_cast<unsigned char*>(&value));
-  payload.set_data_length(4);
-  payload.set_streaming_width(4);
+  tlm::tlm_generic_payload& payload = payload_;
+  prepare(payload, tlm::TLM_WRITE_COMMAND, offset, reinterpret_cast<unsigned char*>(&value), 4);
   sc_time delay = sc_core::SC_ZERO_TIME;
   (*sockets_[port_of(unit)])->b_transport(payload, delay);
 }
@@ -100,12 +97,9 @@ std::uint32_t CommandProcessor::read_register(std::uint32_t address) {
   const std::size_t port = address / reg::kUnitWindow;
   if (port >= sockets_.size() || address % 4 != 0) return 0;
   std::uint32_t value = 0;
-  tlm::tlm_generic_payload payload;
-  payload.set_command(tlm::TLM_READ_COMMAND);
-  payload.set_address(address % reg::kUnitWindow);
-  payload.set_data_ptr(reinterpret_cast<unsigned char*>(&value));
-  payload.set_data_length(4);
-  payload.set_streaming_width(4);
+  tlm::tlm_generic_payload& payload = payload_;
+  prepare(payload, tlm::TLM_READ_COMMAND, address % reg::kUnitWindow,
+          reinterpret_cast<unsigned char*>(&value), 4);
   sc_time delay = sc_core::SC_ZERO_TIME;
   (*sockets_[port])->b_transport(payload, delay);
   return value;

@@ -51,6 +51,7 @@ class CommandProcessor : public sc_core::sc_module {
   std::vector<Unit*> gemm_units_, attention_units_, all_units_;
   std::vector<std::unique_ptr<tlm_utils::simple_initiator_socket<CommandProcessor>>> sockets_;
   std::deque<Pending> pending_;
+  tlm::tlm_generic_payload payload_;  // reused by every register access
   sc_core::sc_event arrived_, unit_freed_;
   int running_ = 0;
   std::uint64_t completed_ = 0;

@@ -1,7 +1,12 @@
 #include "platform/device_memory.hpp"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <cstring>
+#include <string>
+
+#include "tessera/sim/platform.hpp"
 
 namespace tessera::sim {
 
@@ -13,11 +18,36 @@ DeviceMemory::DeviceMemory(sc_core::sc_module_name name, const hls::HardwareConf
       socket("socket"),
       size_(config.memory.bytes),
       timed_(timed),
-      stores_data_(stores_data),
       latency_(config.memory.latency_ns, sc_core::SC_NS),
       seconds_per_byte_per_channel_(config.memory.channels / (config.memory.bandwidth_gbps * 1e9)),
       channel_free_(static_cast<std::size_t>(config.memory.channels), sc_core::SC_ZERO_TIME) {
   socket.register_b_transport(this, &DeviceMemory::b_transport);
+  socket.register_get_direct_mem_ptr(this, &DeviceMemory::get_direct_mem_ptr);
+  if (stores_data) {
+    // Address space only: pages are backed, zero-filled, when first touched.
+    void* reserved = mmap(nullptr, size_, PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (reserved == MAP_FAILED) {
+      throw DeviceError("device memory: cannot reserve " + std::to_string(size_) +
+                        " bytes of address space for the simulated memory");
+    }
+    storage_ = static_cast<unsigned char*>(reserved);
+  }
+}
+
+DeviceMemory::~DeviceMemory() {
+  if (storage_ != nullptr) munmap(storage_, size_);
+}
+
+bool DeviceMemory::get_direct_mem_ptr(int, tlm::tlm_generic_payload& payload, tlm::tlm_dmi& dmi) {
+  if (storage_ == nullptr || payload.get_address() >= size_) return false;
+  dmi.set_dmi_ptr(storage_);
+  dmi.set_start_address(0);
+  dmi.set_end_address(size_ - 1);
+  dmi.allow_read_write();
+  dmi.set_read_latency(latency_);
+  dmi.set_write_latency(latency_);
+  return true;
 }
 
 void DeviceMemory::b_transport(int, tlm::tlm_generic_payload& payload, sc_time& delay) {
@@ -28,8 +58,13 @@ void DeviceMemory::b_transport(int, tlm::tlm_generic_payload& payload, sc_time& 
     return;
   }
   const bool write = payload.is_write();
-  if (stores_data_ && payload.get_data_ptr() != nullptr) {
-    copy(address, payload.get_data_ptr(), bytes, write);
+  if (storage_ != nullptr && payload.get_data_ptr() != nullptr) {
+    unsigned char* data = payload.get_data_ptr();
+    if (write) {
+      std::memcpy(storage_ + address, data, bytes);
+    } else {
+      std::memcpy(data, storage_ + address, bytes);
+    }
   }
   (write ? bytes_written_ : bytes_read_) += bytes;
   if (timed_) {
@@ -54,29 +89,6 @@ sc_time DeviceMemory::occupy_channels(std::uint64_t address, std::uint64_t bytes
     at += piece;
   }
   return done;
-}
-
-void DeviceMemory::copy(std::uint64_t address, unsigned char* data, std::uint64_t bytes,
-                        bool write) {
-  while (bytes > 0) {
-    const std::uint64_t page = address / kPageBytes, offset = address % kPageBytes;
-    const std::uint64_t piece = std::min(bytes, kPageBytes - offset);
-    auto found = pages_.find(page);
-    if (write) {
-      if (found == pages_.end()) {
-        found = pages_.emplace(page, std::make_unique<unsigned char[]>(kPageBytes)).first;
-        std::memset(found->second.get(), 0, kPageBytes);
-      }
-      std::memcpy(found->second.get() + offset, data, piece);
-    } else if (found == pages_.end()) {
-      std::memset(data, 0, piece);
-    } else {
-      std::memcpy(data, found->second.get() + offset, piece);
-    }
-    address += piece;
-    data += piece;
-    bytes -= piece;
-  }
 }
 
 }  // namespace tessera::sim

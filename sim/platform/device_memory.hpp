@@ -6,7 +6,6 @@
 #include <memory>
 #include <systemc>
 #include <tlm>
-#include <unordered_map>
 #include <vector>
 
 #include "tessera/hls/hardware_config.hpp"
@@ -27,26 +26,26 @@ class DeviceMemory : public sc_core::sc_module {
 
   DeviceMemory(sc_core::sc_module_name name, const hls::HardwareConfig& config, bool timed,
                bool stores_data);
+  ~DeviceMemory() override;
+  DeviceMemory(const DeviceMemory&) = delete;
+  DeviceMemory& operator=(const DeviceMemory&) = delete;
 
   std::uint64_t bytes_read() const { return bytes_read_; }
   std::uint64_t bytes_written() const { return bytes_written_; }
   void reset_counters() { bytes_read_ = bytes_written_ = 0; }
 
  private:
-  static constexpr std::uint64_t kPageBytes = 1 << 16;
-
   void b_transport(int initiator, tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
+  bool get_direct_mem_ptr(int initiator, tlm::tlm_generic_payload& payload, tlm::tlm_dmi& dmi);
   sc_core::sc_time occupy_channels(std::uint64_t address, std::uint64_t bytes,
                                    const sc_core::sc_time& start);
-  void copy(std::uint64_t address, unsigned char* data, std::uint64_t bytes, bool write);
 
   std::uint64_t size_;
   bool timed_;
-  bool stores_data_;
   sc_core::sc_time latency_;
   double seconds_per_byte_per_channel_;
   std::vector<sc_core::sc_time> channel_free_;
-  std::unordered_map<std::uint64_t, std::unique_ptr<unsigned char[]>> pages_;
+  unsigned char* storage_ = nullptr;  // size_ bytes, or null for timing-only runs
   std::uint64_t bytes_read_ = 0, bytes_written_ = 0;
 };
 

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <string>
 
+#include "platform/transaction.hpp"
 #include "tessera/sim/platform.hpp"
 
 namespace tessera::sim {
@@ -28,12 +29,9 @@ sc_time HostLink::occupy(std::uint64_t bytes) {
 sc_time HostLink::transfer(std::uint64_t address, std::uint8_t* data, std::uint64_t bytes,
                            bool to_device) {
   (to_device ? to_device_ : from_device_) += bytes;
-  tlm::tlm_generic_payload payload;
-  payload.set_command(to_device ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
-  payload.set_address(address);
-  payload.set_data_ptr(data);
-  payload.set_data_length(static_cast<unsigned>(bytes));
-  payload.set_streaming_width(static_cast<unsigned>(bytes));
+  tlm::tlm_generic_payload& payload = payload_;
+  prepare(payload, to_device ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND, address, data,
+          bytes);
   sc_time delay = timed_ ? occupy(bytes) : sc_core::SC_ZERO_TIME;
   memory->b_transport(payload, delay);
   if (payload.get_response_status() != tlm::TLM_OK_RESPONSE) {

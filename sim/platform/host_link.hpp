@@ -33,6 +33,7 @@ class HostLink : public sc_core::sc_module {
  private:
   sc_core::sc_time occupy(std::uint64_t bytes);
 
+  tlm::tlm_generic_payload payload_;  // reused by every transfer
   bool timed_;
   sc_core::sc_time latency_;
   double seconds_per_byte_;

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cstring>
-#include <deque>
 #include <string>
 
+#include "platform/transaction.hpp"
 #include "tessera/sim/device_abi.hpp"
 
 namespace tessera::sim {
@@ -84,27 +84,24 @@ void Unit::thread() {
 // oldest has completed, as a DMA engine with that many outstanding requests does.
 bool Unit::dma(std::uint64_t address, std::uint8_t* data, std::uint64_t bytes, bool write) {
   const sc_time began = sc_core::sc_time_stamp();
-  std::deque<sc_time> in_flight;  // completion times, oldest first
+  // Completion times of the bursts in flight, a ring: burst i is in slot i % size.
+  std::array<sc_time, kBurstsInFlight> in_flight;
+  std::size_t issued = 0;
   sc_time last = began;
-  for (std::uint64_t done = 0; done < bytes;) {
-    if (in_flight.size() == kBurstsInFlight) {
-      if (in_flight.front() > sc_core::sc_time_stamp()) {
-        sc_core::wait(in_flight.front() - sc_core::sc_time_stamp());
-      }
-      in_flight.pop_front();
+  for (std::uint64_t done = 0; done < bytes; ++issued) {
+    if (issued >= kBurstsInFlight) {
+      const sc_time& oldest = in_flight[issued % kBurstsInFlight];
+      if (oldest > sc_core::sc_time_stamp()) sc_core::wait(oldest - sc_core::sc_time_stamp());
     }
     const std::uint64_t piece = std::min(kBurstBytes, bytes - done);
-    tlm::tlm_generic_payload payload;
-    payload.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
-    payload.set_address(address + done);
-    payload.set_data_ptr(data == nullptr ? nullptr : data + done);
-    payload.set_data_length(static_cast<unsigned>(piece));
-    payload.set_streaming_width(static_cast<unsigned>(piece));
+    tlm::tlm_generic_payload& payload = payload_;
+    prepare(payload, write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND, address + done,
+            data == nullptr ? nullptr : data + done, piece);
     sc_time delay = sc_core::SC_ZERO_TIME;
     memory->b_transport(payload, delay);
     if (payload.get_response_status() != tlm::TLM_OK_RESPONSE) return false;
     const sc_time complete = sc_core::sc_time_stamp() + delay;
-    in_flight.push_back(complete);
+    in_flight[issued % kBurstsInFlight] = complete;
     last = std::max(last, complete);
     done += piece;
   }
@@ -112,6 +109,29 @@ bool Unit::dma(std::uint64_t address, std::uint8_t* data, std::uint64_t bytes, b
   (write ? counters_.bytes_written : counters_.bytes_read) += bytes;
   counters_.memory_cycles +=
       static_cast<std::uint64_t>((sc_core::sc_time_stamp() - began) / period_);
+  return true;
+}
+
+std::uint8_t* Unit::results(std::size_t bytes) {
+  if (!stores_data_) return nullptr;
+  results_.resize(bytes);
+  return results_.data();
+}
+
+bool Unit::dma_read_in_place(std::uint64_t address, std::uint64_t bytes,
+                             const std::uint8_t** data) {
+  *data = nullptr;
+  if (!dma(address, nullptr, bytes, false)) return false;
+  if (!stores_data_) return true;
+  if (memory_data_ == nullptr) {
+    prepare(payload_, tlm::TLM_READ_COMMAND, address, nullptr, 0);
+    tlm::tlm_dmi dmi;
+    if (!memory->get_direct_mem_ptr(payload_, dmi) || dmi.get_start_address() != 0) {
+      throw DeviceError("device memory grants no direct access to its data");
+    }
+    memory_data_ = dmi.get_dmi_ptr();
+  }
+  *data = memory_data_ + address;
   return true;
 }
 
@@ -158,26 +178,20 @@ Unit::JobResult GemmUnit::run_job() {
   const std::size_t w_bytes = tiled_bytes(n_tiles * array_.cols, k, array_.cols);
   const std::size_t c_bytes =
       result_bytes(m_tiles * array_.rows, n_tiles * array_.cols, array_.rows, array_.cols);
-  // The job's on-chip data, in buffers the unit keeps between jobs.
-  std::vector<std::uint8_t>&a = staging_[0], &w = staging_[1], &c = staging_[2];
-  if (stores_data()) {
-    a.resize(a_bytes);
-    w.resize(w_bytes);
-    c.resize(c_bytes);
-  }
-  auto data = [this](std::vector<std::uint8_t>& v) { return stores_data() ? v.data() : nullptr; };
-  if (!dma(address(reg::kAAddr, reg::kAAddrHi), data(a), a_bytes, false) ||
-      !dma(address(reg::kWAddr, reg::kWAddrHi), data(w), w_bytes, false)) {
+  const std::uint8_t *a = nullptr, *w = nullptr;
+  if (!dma_read_in_place(address(reg::kAAddr, reg::kAAddrHi), a_bytes, &a) ||
+      !dma_read_in_place(address(reg::kWAddr, reg::kWAddrHi), w_bytes, &w)) {
     return {"GEMM operands outside device memory", 0};
   }
+  std::uint8_t* c = results(c_bytes);
   std::uint64_t cycles = 0;
   try {
-    cycles = backend_->run(data(a), data(w), m_tiles, n_tiles, k, data(c));
+    cycles = backend_->run(a, w, m_tiles, n_tiles, k, c);
   } catch (const DeviceError& e) {
     return {e.what(), 0};
   }
   wait_cycles(cycles);
-  if (!dma(address(reg::kCAddr, reg::kCAddrHi), data(c), c_bytes, true)) {
+  if (!dma(address(reg::kCAddr, reg::kCAddrHi), c, c_bytes, true)) {
     return {"GEMM results outside device memory", cycles};
   }
   counters_.macs += static_cast<std::uint64_t>(m_tiles) * static_cast<std::uint64_t>(n_tiles) *
@@ -202,30 +216,24 @@ Unit::JobResult GemmUnit::run_vector_job() {
   const std::size_t w_bytes = static_cast<std::size_t>(n_tiles) * static_cast<std::size_t>(k) *
                               static_cast<std::size_t>(array_.cols);
   const std::size_t c_bytes = vector_result_bytes(n_tiles, array_.cols);
-  // The job's on-chip data, in buffers the unit keeps between jobs.
-  std::vector<std::uint8_t>&a = staging_[0], &w = staging_[1], &c = staging_[2];
-  if (stores_data()) {
-    a.resize(a_bytes);
-    w.resize(w_bytes);
-    c.resize(c_bytes);
-  }
-  auto data = [this](std::vector<std::uint8_t>& v) { return stores_data() ? v.data() : nullptr; };
-  if (!dma(address(reg::kAAddr, reg::kAAddrHi), data(a), a_bytes, false)) {
+  const std::uint8_t *a = nullptr, *w = nullptr;
+  if (!dma_read_in_place(address(reg::kAAddr, reg::kAAddrHi), a_bytes, &a)) {
     return {"vector job A outside device memory", 0};
   }
   // W streams into the running engine: both start now, the job waits for both.
   const sc_time engine_start = sc_core::sc_time_stamp();
-  if (!dma(address(reg::kWAddr, reg::kWAddrHi), data(w), w_bytes, false)) {
+  if (!dma_read_in_place(address(reg::kWAddr, reg::kWAddrHi), w_bytes, &w)) {
     return {"vector job W outside device memory", 0};
   }
+  std::uint8_t* c = results(c_bytes);
   std::uint64_t cycles = 0;
   try {
-    cycles = backend_->run_vector(data(a), data(w), n_tiles, k, data(c));
+    cycles = backend_->run_vector(a, w, n_tiles, k, c);
   } catch (const DeviceError& e) {
     return {e.what(), 0};
   }
   wait_cycles_since(engine_start, cycles);
-  if (!dma(address(reg::kCAddr, reg::kCAddrHi), data(c), c_bytes, true)) {
+  if (!dma(address(reg::kCAddr, reg::kCAddrHi), c, c_bytes, true)) {
     return {"vector job results outside device memory", cycles};
   }
   counters_.macs += static_cast<std::uint64_t>((n_tiles + array_.rows - 1) / array_.rows) *
@@ -254,26 +262,21 @@ Unit::JobResult AttentionUnit::run_job() {
             0};
   }
   const std::size_t kv_bytes = static_cast<std::size_t>(positions) * records_.kv_bytes();
-  std::vector<std::uint8_t>&query = staging_[0], &kv = staging_[1], &result = staging_[2];
-  if (stores_data()) {
-    query.resize(records_.query_bytes());
-    kv.resize(kv_bytes);
-    result.resize(records_.result_bytes());
-  }
-  auto data = [this](std::vector<std::uint8_t>& v) { return stores_data() ? v.data() : nullptr; };
-  if (!dma(address(reg::kAttQAddr, reg::kAttQAddrHi), data(query), records_.query_bytes(), false) ||
-      !dma(address(reg::kAttKvAddr, reg::kAttKvAddrHi), data(kv), kv_bytes, false)) {
+  const std::uint8_t *query = nullptr, *kv = nullptr;
+  if (!dma_read_in_place(address(reg::kAttQAddr, reg::kAttQAddrHi), records_.query_bytes(),
+                         &query) ||
+      !dma_read_in_place(address(reg::kAttKvAddr, reg::kAttKvAddrHi), kv_bytes, &kv)) {
     return {"attention records outside device memory", 0};
   }
+  std::uint8_t* result = results(records_.result_bytes());
   std::uint64_t cycles = 0;
   try {
-    cycles = backend_->run(data(query), data(kv), positions, data(result));
+    cycles = backend_->run(query, kv, positions, result);
   } catch (const DeviceError& e) {
     return {e.what(), 0};
   }
   wait_cycles(cycles);
-  if (!dma(address(reg::kAttOutAddr, reg::kAttOutAddrHi), data(result), records_.result_bytes(),
-           true)) {
+  if (!dma(address(reg::kAttOutAddr, reg::kAttOutAddrHi), result, records_.result_bytes(), true)) {
     return {"attention result outside device memory", cycles};
   }
   return {"", cycles};

@@ -56,13 +56,19 @@ class Unit : public sc_core::sc_module {
   // window of bursts in flight; waits for the transfer and returns false on an
   // address error.
   bool dma(std::uint64_t address, std::uint8_t* data, std::uint64_t bytes, bool write);
+  // Reads `bytes` at `address` by DMA (the transfer's timing) and points `data` at
+  // them in device memory (TLM-2.0 DMI), so the job reads its operands in place;
+  // null in timing-only runs. Returns false on an address error.
+  bool dma_read_in_place(std::uint64_t address, std::uint64_t bytes, const std::uint8_t** data);
+  // A buffer for a job's results (null in timing-only runs).
+  std::uint8_t* results(std::size_t bytes);
   void wait_cycles(std::uint64_t cycles);
   // Waits until `cycles` after `start` (nothing if that has passed).
   void wait_cycles_since(const sc_core::sc_time& start, std::uint64_t cycles);
   bool stores_data() const { return stores_data_; }
 
   UnitCounters counters_;
-  std::vector<std::uint8_t> staging_[3];  // a job's operands and results (data runs)
+  std::vector<std::uint8_t> results_;  // a job's results before they are written back
 
  private:
   static constexpr std::uint64_t kBurstBytes = 4096;
@@ -81,6 +87,8 @@ class Unit : public sc_core::sc_module {
   bool timed_;
   bool stores_data_;
   sc_core::sc_time period_;
+  const std::uint8_t* memory_data_ = nullptr;  // DMI pointer to address 0, once asked
+  tlm::tlm_generic_payload payload_;           // reused by every DMA burst
   std::array<std::uint32_t, 64> registers_{};
   sc_core::sc_event start_;
   bool busy_ = false;

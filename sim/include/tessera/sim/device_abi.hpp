@@ -78,8 +78,7 @@ struct AttentionRecords {
                    std::uint8_t* out) const;
   void unpack_result(const std::uint8_t* record, int head_size, std::int32_t* acc,
                      numerics::AttentionNorm* norm) const;
-  // The single-head call that a job (one query head over `positions` records) is,
-  // over all head_max lanes (lanes past the head size are zero and add nothing).
+  // The single-head call that a job (one query head over `positions` records) is.
   struct Job {
     std::vector<std::int8_t> q, k, v;
     std::vector<float> q_scale, k_scale, v_scale;
@@ -87,10 +86,18 @@ struct AttentionRecords {
     numerics::AttentionNorm norm{};
     hls::AttentionArgs args;
   };
-  // The returned Job owns the arrays its args point to; do not copy it. `lanes`
-  // (default all) keeps the first lanes only, for records whose other lanes are zero.
-  std::unique_ptr<Job> unpack_job(const std::uint8_t* query, const std::uint8_t* kv, int positions,
-                                  int lanes = 0) const;
+  // Fills `job` (reusing its storage; its args point into it, so do not copy a Job)
+  // on the lanes in use: lanes past the last non-zero query and value lanes add
+  // nothing (a zero query lane ignores its key lane, a zero value lane gives a zero
+  // output), so the call has head_size = the query's lanes rounded up to 8, or all
+  // head_max lanes when a value uses a lane past those.
+  void unpack_job(const std::uint8_t* query, const std::uint8_t* kv, int positions, Job& job) const;
+
+ private:
+  // Copies `width` lanes of every record into `job`; true if a value lane past
+  // `width` is non-zero.
+  bool gather_job(const std::uint8_t* query, const std::uint8_t* kv, int positions,
+                  std::size_t width, Job& job) const;
 };
 
 }  // namespace tessera::sim
