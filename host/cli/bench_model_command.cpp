@@ -1,8 +1,11 @@
 // tessera bench decode|prefill: a whole model on the simulated accelerator.
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "cli/commands.hpp"
 #include "runtime/model_shapes.hpp"
@@ -22,9 +25,30 @@ struct ModelBenchCliOptions {
   int tokens = 0;  // 0: the mode's default
   int context = 0;
   std::string fst;
+  std::string compare_to;  // a second fidelity to run the same steps on
+  int repeat = 1;          // runs per fidelity; wall times are their median
   bool json = false;
   bool quiet = false;
 };
+
+// The same steps at a second fidelity, in the same process: how much faster one
+// simulates than the other, and whether they agree.
+struct Comparison {
+  std::string fidelity;
+  double wall_seconds_per_token = 0;
+  double wall_ratio = 0;  // --fidelity's wall time / this one's
+  bool same_tokens = false;
+  bool same_simulated_time = false;
+};
+
+void print_comparison(const Comparison& c, const ModelBenchCliOptions& o) {
+  std::printf(
+      "compared with %s: %.4f s/token wall; %s/%s wall-time ratio %.1f; generated tokens %s, "
+      "simulated time %s\n",
+      c.fidelity.c_str(), c.wall_seconds_per_token, o.fidelity.c_str(), c.fidelity.c_str(),
+      c.wall_ratio, c.same_tokens ? "identical" : "DIFFER",
+      c.same_simulated_time ? "identical" : "differs");
+}
 
 void print_text(const runtime::ModelBenchResult& r, const hls::HardwareConfig& config,
                 const std::string& mode, const ModelBenchCliOptions& o) {
@@ -46,7 +70,8 @@ void print_text(const runtime::ModelBenchResult& r, const hls::HardwareConfig& c
 }
 
 void print_json(const runtime::ModelBenchResult& r, const hls::HardwareConfig& config,
-                const std::string& mode, const ModelBenchCliOptions& o) {
+                const std::string& mode, const ModelBenchCliOptions& o,
+                const Comparison* comparison) {
   nlohmann::ordered_json json = {
       {"mode", mode},
       {"preset", config.name},
@@ -63,7 +88,40 @@ void print_json(const runtime::ModelBenchResult& r, const hls::HardwareConfig& c
       {"wall_seconds", r.wall_seconds},
       {"wall_seconds_per_token", r.wall_seconds / r.tokens},
       {"platform", nlohmann::ordered_json::parse(sim::to_json(r.counters))}};
+  if (comparison != nullptr) {
+    json["comparison"] = {{"fidelity", comparison->fidelity},
+                          {"wall_seconds_per_token", comparison->wall_seconds_per_token},
+                          {"wall_ratio", comparison->wall_ratio},
+                          {"same_tokens", comparison->same_tokens},
+                          {"same_simulated_time", comparison->same_simulated_time}};
+  }
   std::printf("%s\n", json.dump(2).c_str());
+}
+
+// `repeat` runs on fresh platforms; the result of the first with the median wall time.
+// Every run must simulate the same: the platform is deterministic.
+runtime::ModelBenchResult bench_checkpoint_repeated(const hls::HardwareConfig& config,
+                                                    const sim::PlatformOptions& platform_options,
+                                                    const models::Checkpoint& checkpoint,
+                                                    const runtime::ModelBenchOptions& options,
+                                                    int repeat) {
+  runtime::ModelBenchResult first;
+  std::vector<double> walls;
+  for (int r = 0; r < repeat; ++r) {
+    sim::Platform platform(config, platform_options);
+    runtime::ModelBenchResult run = runtime::bench_checkpoint(platform, checkpoint, options);
+    walls.push_back(run.wall_seconds);
+    if (r == 0) {
+      first = std::move(run);
+    } else if (run.simulated_seconds != first.simulated_seconds ||
+               run.generated != first.generated) {
+      throw std::runtime_error("bench: run " + std::to_string(r + 1) +
+                               " simulated differently from the first (nondeterminism)");
+    }
+  }
+  std::sort(walls.begin(), walls.end());
+  first.wall_seconds = walls[walls.size() / 2];
+  return first;
 }
 
 int run_model_bench(const ModelBenchCliOptions& o, bool prefill) {
@@ -82,6 +140,7 @@ int run_model_bench(const ModelBenchCliOptions& o, bool prefill) {
   }
   sim::PlatformOptions platform_options{fidelity, true, o.fst};
   runtime::ModelBenchResult result;
+  std::unique_ptr<Comparison> comparison;
   if (!o.model_shape.empty()) {
     if (fidelity != sim::Fidelity::kTlm) {
       throw CLI::ValidationError("--fidelity",
@@ -95,16 +154,28 @@ int run_model_bench(const ModelBenchCliOptions& o, bool prefill) {
     result = runtime::bench_shape(platform, shape, options);
   } else {
     const models::Checkpoint checkpoint = models::Checkpoint::load(o.model);
-    sim::Platform platform(config, platform_options);
-    result = runtime::bench_checkpoint(platform, checkpoint, options);
+    result = bench_checkpoint_repeated(config, platform_options, checkpoint, options, o.repeat);
     result.shape.name = o.model;
+    if (!o.compare_to.empty()) {
+      if (!o.quiet) std::fprintf(stderr, "the same steps at %s:\n", o.compare_to.c_str());
+      const sim::PlatformOptions other_options{sim::parse_fidelity(o.compare_to), true, ""};
+      const runtime::ModelBenchResult other =
+          bench_checkpoint_repeated(config, other_options, checkpoint, options, o.repeat);
+      comparison = std::make_unique<Comparison>();
+      comparison->fidelity = o.compare_to;
+      comparison->wall_seconds_per_token = other.wall_seconds / other.tokens;
+      comparison->wall_ratio = result.wall_seconds / other.wall_seconds;
+      comparison->same_tokens = other.generated == result.generated;
+      comparison->same_simulated_time = other.simulated_seconds == result.simulated_seconds;
+    }
   }
   if (o.json) {
-    print_json(result, config, mode, o);
+    print_json(result, config, mode, o, comparison.get());
   } else {
     print_text(result, config, mode, o);
+    if (comparison) print_comparison(*comparison, o);
   }
-  return 0;
+  return comparison && !comparison->same_tokens ? 1 : 0;
 }
 
 CLI::App* add_model_bench(CLI::App& bench, const std::string& name, const std::string& help,
@@ -135,6 +206,19 @@ CLI::App* add_model_bench(CLI::App& bench, const std::string& name, const std::s
       ->capture_default_str()
       ->check(CLI::Range(0, 1 << 20));
   command->add_option("--fst", o.fst, "rtl: write the GEMM engine's waveform to this FST file");
+  command
+      ->add_option("--compare-to", o.compare_to,
+                   "--model: run the same steps at this fidelity too and report the wall-time "
+                   "ratio and whether tokens and simulated time agree (exit 1 if tokens differ)")
+      ->check(CLI::IsMember({"func", "tlm", "rtl"}))
+      ->excludes(shape);
+  command
+      ->add_option("--repeat", o.repeat,
+                   "--model: runs per fidelity; wall times are the median (the simulated "
+                   "results must agree)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000))
+      ->excludes(shape);
   command->add_flag("--json", o.json, "print one JSON object (with the platform's counters)");
   command->add_flag("--quiet", o.quiet, "no progress on stderr");
   return command;

@@ -153,11 +153,15 @@ ModelBenchResult bench_checkpoint(sim::Platform& platform, const models::Checkpo
   platform.reset_counters();
   const double begin = platform.now_seconds();
   const auto measured = Clock::now();
+  std::vector<int> generated;
   for (int i = 0; i < o.tokens; ++i) {
     step(o.context + i);
+    generated.push_back(token);
     if (o.progress) o.progress(i + 1, o.tokens);
   }
-  return measured_result(platform, shape, o, begin, measured);
+  ModelBenchResult result = measured_result(platform, shape, o, begin, measured);
+  result.generated = std::move(generated);
+  return result;
 }
 
 }  // namespace tessera::runtime

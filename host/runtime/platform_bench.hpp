@@ -26,6 +26,7 @@ struct ModelBenchResult {
   std::uint64_t bytes_needed = 0;  // weights once per pass + the K/V cache read
   std::uint64_t useful_macs = 0;
   sim::PlatformCounters counters;
+  std::vector<int> generated;  // bench_checkpoint: the greedy tokens of the measured steps
   double tokens_per_s() const;
   double bw_utilization(const hls::HardwareConfig& config) const;
   double mac_utilization(const hls::HardwareConfig& config) const;

@@ -364,6 +364,31 @@ TEST(CliBenchModel, PrefillAndRealModels) {
   EXPECT_NE(real.out.find("tokens/s"), std::string::npos) << real.out;
 }
 
+// The same steps at two fidelities in one run: identical tokens and simulated time,
+// and the wall-time ratio (rtl simulates far slower than tlm; how much is a benchmark
+// figure, not a test's).
+TEST(CliBenchModel, ComparesTwoFidelitiesOnTheSameSteps) {
+  const ProcessResult r =
+      tessera({"bench", "decode", "--model", model(), "--fidelity", "rtl", "--compare-to", "tlm",
+               "--tokens", "3", "--repeat", "2", "--json", "--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto json = nlohmann::json::parse(r.out);
+  const auto& comparison = json.at("comparison");
+  EXPECT_EQ(comparison.at("fidelity"), "tlm");
+  EXPECT_EQ(comparison.at("same_tokens"), true);
+  EXPECT_EQ(comparison.at("same_simulated_time"), true);
+  EXPECT_GT(comparison.at("wall_ratio").get<double>(), 1.0);
+  EXPECT_GT(comparison.at("wall_seconds_per_token").get<double>(), 0.0);
+
+  const ProcessResult text = tessera({"bench", "decode", "--model", model(), "--fidelity", "tlm",
+                                      "--compare-to", "func", "--tokens", "2", "--quiet"});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("compared with func"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("generated tokens identical, simulated time differs"),
+            std::string::npos)
+      << text.out;  // func has no timing
+}
+
 TEST(CliBenchModel, RejectsBadArguments) {
   const ProcessResult unknown = tessera({"bench", "decode", "--model-shape", "llama2-70b"});
   EXPECT_EQ(unknown.exit_code, 2);
@@ -372,6 +397,15 @@ TEST(CliBenchModel, RejectsBadArguments) {
       tessera({"bench", "decode", "--model-shape", "stories260k", "--fidelity", "rtl"}), 2,
       "--model FILE");
   expect_one_line_error(tessera({"bench", "decode"}), 2, "--model-shape or --model");
+  const ProcessResult shape_compare =
+      tessera({"bench", "decode", "--model-shape", "stories260k", "--compare-to", "func"});
+  EXPECT_EQ(shape_compare.exit_code, 2);
+  EXPECT_NE(shape_compare.err.find("--model-shape excludes --compare-to"), std::string::npos)
+      << shape_compare.err;
+  const ProcessResult no_runs = tessera({"bench", "decode", "--model", model(), "--repeat", "0"});
+  EXPECT_EQ(no_runs.exit_code, 2);
+  EXPECT_NE(no_runs.err.find("--repeat: Value 0 not in range 1 to 1000"), std::string::npos)
+      << no_runs.err;
   expect_one_line_error(
       tessera({"bench", "decode", "--model-shape", "stories260k", "--context", "600"}), 1,
       "must fit the model's 512 positions");
