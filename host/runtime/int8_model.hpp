@@ -42,6 +42,7 @@ class Int8Model {
   const Eigen::VectorXf& forward(int token, int pos);
   const models::ModelConfig& config() const { return checkpoint_.config(); }
   const models::Checkpoint& checkpoint() const { return checkpoint_; }
+  const models::QuantizedModel& quantized_weights() const { return weights_; }
 
   // Called with each block's output (the residual stream), for checks.
   std::function<void(int layer, const Eigen::VectorXf& output)> layer_observer;

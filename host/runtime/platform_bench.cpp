@@ -141,7 +141,8 @@ ModelBenchResult bench_checkpoint(sim::Platform& platform, const models::Checkpo
   }
   PlatformKernels kernels(platform, o.context + o.tokens);
   Int8Model model(checkpoint, o.context + o.tokens, kernels);
-  int token = 1;  // BOS, then greedy
+  kernels.preload(model.quantized_weights());  // decode figures exclude loading the model
+  int token = 1;                               // BOS, then greedy
   auto step = [&](int pos) {
     const Eigen::VectorXf& logits = model.forward(token, pos);
     Eigen::Index best = 0;

@@ -15,6 +15,19 @@ class PlatformKernels final : public Int8Kernels {
   PlatformKernels(sim::Platform& platform, int max_positions)
       : driver_(platform), max_positions_(max_positions) {}
 
+  // Sends every weight matrix of `model` to the device now instead of on first use.
+  void preload(const models::QuantizedModel& model) {
+    auto load = [this](const models::QuantizedMatrix& m) {
+      device_matrix(m.values.data(), m.rows, m.cols);
+    };
+    for (const models::QuantizedLayer& l : model.layers) {
+      for (const models::QuantizedMatrix* m : {&l.wq, &l.wk, &l.wv, &l.wo, &l.w1, &l.w2, &l.w3}) {
+        load(*m);
+      }
+    }
+    load(model.classifier);
+  }
+
   void gemm(const hls::GemmArgs& args) override { driver_.gemm(args, weights(args)); }
 
   void gemms(const std::vector<hls::GemmArgs>& calls) override {
@@ -34,10 +47,11 @@ class PlatformKernels final : public Int8Kernels {
 
  private:
   const sim::PlatformDriver::DeviceMatrix& weights(const hls::GemmArgs& args) {
-    auto found = weights_.find(args.w);
-    if (found == weights_.end()) {
-      found = weights_.emplace(args.w, driver_.upload_weights(args.w, args.n, args.k)).first;
-    }
+    return device_matrix(args.w, args.n, args.k);
+  }
+  const sim::PlatformDriver::DeviceMatrix& device_matrix(const std::int8_t* w, int n, int k) {
+    auto found = weights_.find(w);
+    if (found == weights_.end()) found = weights_.emplace(w, driver_.upload_weights(w, n, k)).first;
     return found->second;
   }
 

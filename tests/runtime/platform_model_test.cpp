@@ -53,6 +53,28 @@ TEST(PlatformModel, WorkloadIsTheInt8ModelsKernelSchedule) {
   EXPECT_EQ(model_shape("stories260k").config.hidden_dim, checkpoint.config().hidden_dim);
 }
 
+// The real model and its timing-only shape take the same simulated time: weights are
+// on the device before the measured steps in both (a decode figure that included
+// loading the model would make short runs look slow).
+TEST(PlatformModel, RealModelAndItsShapeDecodeInTheSameSimulatedTime) {
+  const hls::HardwareConfig config = hls::load_preset("kv260");
+  const models::Checkpoint checkpoint =
+      models::Checkpoint::load(testing::real_model_file("stories260K.bin"));
+  for (int context : {0, 3}) {
+    ModelBenchOptions options;
+    options.tokens = 2;
+    options.context = context;
+    sim::Platform real_platform(config, {sim::Fidelity::kTlm, true, ""});
+    const ModelBenchResult real = bench_checkpoint(real_platform, checkpoint, options);
+    sim::Platform shape_platform(config, {sim::Fidelity::kTlm, false, ""});
+    const ModelBenchResult shape = bench_shape(shape_platform, model_shape("stories260k"), options);
+    // Equal to the picosecond; the measurements start at different simulated times,
+    // so the fp64 differences may round apart in the last bits.
+    EXPECT_NEAR(real.simulated_seconds, shape.simulated_seconds, 1e-12) << "context " << context;
+    EXPECT_EQ(real.counters.host_bytes_to_device, shape.counters.host_bytes_to_device);
+  }
+}
+
 TEST(PlatformModel, DecodeTimesAreDeterministicAndFromTheSimulation) {
   const hls::HardwareConfig config = hls::load_preset("kv260");
   ModelBenchOptions options;
