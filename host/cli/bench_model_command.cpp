@@ -36,7 +36,7 @@ struct ModelBenchCliOptions {
 struct Comparison {
   std::string fidelity;
   double wall_seconds_per_token = 0;
-  double wall_ratio = 0;  // --fidelity's wall time / this one's
+  double wall_ratio = 0;  // median over the runs of --fidelity's wall time / this one's
   bool same_tokens = false;
   bool same_simulated_time = false;
 };
@@ -98,30 +98,43 @@ void print_json(const runtime::ModelBenchResult& r, const hls::HardwareConfig& c
   std::printf("%s\n", json.dump(2).c_str());
 }
 
-// `repeat` runs on fresh platforms; the result of the first with the median wall time.
-// Every run must simulate the same: the platform is deterministic.
-runtime::ModelBenchResult bench_checkpoint_repeated(const hls::HardwareConfig& config,
-                                                    const sim::PlatformOptions& platform_options,
-                                                    const models::Checkpoint& checkpoint,
-                                                    const runtime::ModelBenchOptions& options,
-                                                    int repeat) {
-  runtime::ModelBenchResult first;
-  std::vector<double> walls;
-  for (int r = 0; r < repeat; ++r) {
-    sim::Platform platform(config, platform_options);
-    runtime::ModelBenchResult run = runtime::bench_checkpoint(platform, checkpoint, options);
-    walls.push_back(run.wall_seconds);
-    if (r == 0) {
-      first = std::move(run);
-    } else if (run.simulated_seconds != first.simulated_seconds ||
-               run.generated != first.generated) {
-      throw std::runtime_error("bench: run " + std::to_string(r + 1) +
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
+}
+
+// Runs of one fidelity on fresh platforms: the first run's result with the median
+// wall time. Every run must simulate the same (the platform is deterministic).
+class RepeatedRuns {
+ public:
+  void add(runtime::ModelBenchResult run) {
+    walls_.push_back(run.wall_seconds);
+    if (walls_.size() == 1) {
+      first_ = std::move(run);
+    } else if (run.simulated_seconds != first_.simulated_seconds ||
+               run.generated != first_.generated) {
+      throw std::runtime_error("bench: run " + std::to_string(walls_.size()) +
                                " simulated differently from the first (nondeterminism)");
     }
   }
-  std::sort(walls.begin(), walls.end());
-  first.wall_seconds = walls[walls.size() / 2];
-  return first;
+  double last_wall() const { return walls_.back(); }
+  runtime::ModelBenchResult result() const {
+    runtime::ModelBenchResult r = first_;
+    r.wall_seconds = median(walls_);
+    return r;
+  }
+
+ private:
+  runtime::ModelBenchResult first_;
+  std::vector<double> walls_;
+};
+
+runtime::ModelBenchResult bench_once(const hls::HardwareConfig& config,
+                                     const sim::PlatformOptions& platform_options,
+                                     const models::Checkpoint& checkpoint,
+                                     const runtime::ModelBenchOptions& options) {
+  sim::Platform platform(config, platform_options);
+  return runtime::bench_checkpoint(platform, checkpoint, options);
 }
 
 int run_model_bench(const ModelBenchCliOptions& o, bool prefill) {
@@ -154,17 +167,28 @@ int run_model_bench(const ModelBenchCliOptions& o, bool prefill) {
     result = runtime::bench_shape(platform, shape, options);
   } else {
     const models::Checkpoint checkpoint = models::Checkpoint::load(o.model);
-    result = bench_checkpoint_repeated(config, platform_options, checkpoint, options, o.repeat);
+    // With a comparison the fidelities alternate, and the ratio is the median of the
+    // pairs' ratios: on a shared machine a slow spell then spoils one pair, not the
+    // figure.
+    const sim::PlatformOptions other_options{
+        o.compare_to.empty() ? fidelity : sim::parse_fidelity(o.compare_to), true, ""};
+    RepeatedRuns runs, other_runs;
+    std::vector<double> ratios;
+    for (int r = 0; r < o.repeat; ++r) {
+      runs.add(bench_once(config, platform_options, checkpoint, options));
+      if (o.compare_to.empty()) continue;
+      if (!o.quiet) std::fprintf(stderr, "the same steps at %s\n", o.compare_to.c_str());
+      other_runs.add(bench_once(config, other_options, checkpoint, options));
+      ratios.push_back(runs.last_wall() / other_runs.last_wall());
+    }
+    result = runs.result();
     result.shape.name = o.model;
     if (!o.compare_to.empty()) {
-      if (!o.quiet) std::fprintf(stderr, "the same steps at %s:\n", o.compare_to.c_str());
-      const sim::PlatformOptions other_options{sim::parse_fidelity(o.compare_to), true, ""};
-      const runtime::ModelBenchResult other =
-          bench_checkpoint_repeated(config, other_options, checkpoint, options, o.repeat);
+      const runtime::ModelBenchResult other = other_runs.result();
       comparison = std::make_unique<Comparison>();
       comparison->fidelity = o.compare_to;
       comparison->wall_seconds_per_token = other.wall_seconds / other.tokens;
-      comparison->wall_ratio = result.wall_seconds / other.wall_seconds;
+      comparison->wall_ratio = median(ratios);
       comparison->same_tokens = other.generated == result.generated;
       comparison->same_simulated_time = other.simulated_seconds == result.simulated_seconds;
     }
@@ -214,8 +238,8 @@ CLI::App* add_model_bench(CLI::App& bench, const std::string& name, const std::s
       ->excludes(shape);
   command
       ->add_option("--repeat", o.repeat,
-                   "--model: runs per fidelity; wall times are the median (the simulated "
-                   "results must agree)")
+                   "--model: runs per fidelity, alternating with --compare-to's; wall times "
+                   "and the ratio are medians (the simulated results must agree)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000))
       ->excludes(shape);

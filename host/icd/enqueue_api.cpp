@@ -128,7 +128,7 @@ cl_int launch_attention(cl_command_queue queue, cl_kernel kernel, cl_event* even
     g.out = out.data();
     g.norm = norms.data();
     tessera::sim::PlatformDriver driver(platform);
-    auto cache = driver.allocate_kv_cache(g.n_kv_heads, static_cast<int>(positions));
+    auto cache = driver.allocate_kv_cache(g.n_kv_heads, g.head_size, static_cast<int>(positions));
     driver.attention(g, cache);
     driver.release_kv_cache(cache);
     driver.release_scratch();

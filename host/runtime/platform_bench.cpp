@@ -89,7 +89,7 @@ ModelBenchResult bench_shape(sim::Platform& platform, const ModelShape& shape,
   const models::ModelConfig& c = shape.config;
   std::vector<sim::PlatformDriver::DeviceKvCache> caches;
   for (int l = 0; l < c.n_layers; ++l) {
-    caches.push_back(driver.allocate_kv_cache(c.n_kv_heads, o.context + o.tokens));
+    caches.push_back(driver.allocate_kv_cache(c.n_kv_heads, c.head_size(), o.context + o.tokens));
     caches.back().positions_uploaded = o.context;  // filled before the measurement
   }
   platform.run_until_idle();  // the weights have arrived

@@ -39,8 +39,10 @@ class PlatformKernels final : public Int8Kernels {
   void attention(const hls::AttentionArgs& args) override {
     auto found = caches_.find(args.k);
     if (found == caches_.end()) {
-      found =
-          caches_.emplace(args.k, driver_.allocate_kv_cache(args.n_kv_heads, max_positions_)).first;
+      found = caches_
+                  .emplace(args.k, driver_.allocate_kv_cache(args.n_kv_heads, args.head_size,
+                                                             max_positions_))
+                  .first;
     }
     driver_.attention(args, found->second);
   }

@@ -148,15 +148,13 @@ class RtlGemmBackend final : public GemmBackend {
 
 class AttentionBackendBase : public AttentionBackend {
  public:
-  explicit AttentionBackendBase(const hls::HardwareConfig& config)
-      : records_(attention_records(config)) {}
-  std::uint64_t run(const std::uint8_t* query, const std::uint8_t* kv, int positions,
-                    std::uint8_t* result) override {
+  std::uint64_t run(const AttentionRecords& records, const std::uint8_t* query,
+                    const std::uint8_t* kv, int positions, std::uint8_t* result) override {
     if (query == nullptr) return cycles(positions);
     // On the lanes in use: the C model is faster, the Verilated unit needs fewer.
-    records_.unpack_job(query, kv, positions, job_);
+    records.unpack_job(query, kv, positions, job_);
     const std::uint64_t taken = compute(job_.args, positions);
-    records_.pack_result(job_.out.data(), job_.args.head_size, job_.norm, result);
+    records.pack_result(job_.out.data(), job_.args.head_size, job_.norm, result);
     return taken;
   }
 
@@ -165,14 +163,12 @@ class AttentionBackendBase : public AttentionBackend {
   virtual std::uint64_t compute(const hls::AttentionArgs& args, int positions) = 0;
 
  private:
-  AttentionRecords records_;
   AttentionRecords::Job job_;  // reused from job to job
 };
 
 class HlsAttentionBackend final : public AttentionBackendBase {
  public:
-  HlsAttentionBackend(const hls::HardwareConfig& config, bool timed)
-      : AttentionBackendBase(config), timed_(timed) {}
+  explicit HlsAttentionBackend(bool timed) : timed_(timed) {}
 
  protected:
   std::uint64_t cycles(int positions) override {
@@ -193,8 +189,7 @@ class HlsAttentionBackend final : public AttentionBackendBase {
 
 class RtlAttentionBackend final : public AttentionBackendBase {
  public:
-  explicit RtlAttentionBackend(const hls::HardwareConfig& config)
-      : AttentionBackendBase(config), unit_(make_rtl_attention()) {}
+  RtlAttentionBackend() : unit_(make_rtl_attention()) {}
 
  protected:
   std::uint64_t cycles(int) override {
@@ -214,8 +209,8 @@ class RtlAttentionBackend final : public AttentionBackendBase {
 
 }  // namespace
 
-AttentionRecords attention_records(const hls::HardwareConfig& config) {
-  return {config.attention.head_size_max, config.gemm.rows};
+AttentionRecords attention_records(const hls::HardwareConfig& config, int head_size) {
+  return {head_size > 0 ? head_size : config.attention.head_size_max, config.gemm.rows};
 }
 
 std::unique_ptr<GemmBackend> make_gemm_backend(const hls::HardwareConfig& config,
@@ -228,8 +223,9 @@ std::unique_ptr<GemmBackend> make_gemm_backend(const hls::HardwareConfig& config
 
 std::unique_ptr<AttentionBackend> make_attention_backend(const hls::HardwareConfig& config,
                                                          const PlatformOptions& options) {
-  if (options.fidelity == Fidelity::kRtl) return std::make_unique<RtlAttentionBackend>(config);
-  return std::make_unique<HlsAttentionBackend>(config, options.fidelity == Fidelity::kTlm);
+  (void)config;
+  if (options.fidelity == Fidelity::kRtl) return std::make_unique<RtlAttentionBackend>();
+  return std::make_unique<HlsAttentionBackend>(options.fidelity == Fidelity::kTlm);
 }
 
 }  // namespace tessera::sim

@@ -26,15 +26,17 @@ class GemmBackend {
 class AttentionBackend {
  public:
   virtual ~AttentionBackend() = default;
-  virtual std::uint64_t run(const std::uint8_t* query, const std::uint8_t* kv, int positions,
-                            std::uint8_t* result) = 0;
+  // One job on records laid out as `records` (its head_max lanes: the job's).
+  virtual std::uint64_t run(const AttentionRecords& records, const std::uint8_t* query,
+                            const std::uint8_t* kv, int positions, std::uint8_t* result) = 0;
 };
 
 std::unique_ptr<GemmBackend> make_gemm_backend(const hls::HardwareConfig& config,
                                                const PlatformOptions& options);
 std::unique_ptr<AttentionBackend> make_attention_backend(const hls::HardwareConfig& config,
                                                          const PlatformOptions& options);
-// The record layout of the configured attention units (words of ROWS bytes).
-AttentionRecords attention_records(const hls::HardwareConfig& config);
+// The record layout of the configured attention units (words of ROWS bytes) for
+// `head_size` lanes; 0: the units' head_size_max.
+AttentionRecords attention_records(const hls::HardwareConfig& config, int head_size = 0);
 
 }  // namespace tessera::sim

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
 #include <string>
 
 #include "platform/compute_backends.hpp"
@@ -232,19 +233,29 @@ void PlatformDriver::gemms(const std::vector<GemmCall>& calls) {
   if (!vector_calls.empty()) gemv(vector_calls);
 }
 
-PlatformDriver::DeviceKvCache PlatformDriver::allocate_kv_cache(int n_kv_heads, int capacity) {
-  const AttentionRecords records = attention_records(platform_.config());
+PlatformDriver::DeviceKvCache PlatformDriver::allocate_kv_cache(int n_kv_heads, int head_size,
+                                                                int capacity) {
+  if (n_kv_heads <= 0 || capacity <= 0 || head_size <= 0 ||
+      head_size > platform_.config().attention.head_size_max) {
+    throw std::invalid_argument("platform KV cache: " + std::to_string(n_kv_heads) +
+                                " kv heads of head size " + std::to_string(head_size) + " for " +
+                                std::to_string(capacity) + " positions (head size 1.." +
+                                std::to_string(platform_.config().attention.head_size_max) + ")");
+  }
+  const AttentionRecords records = attention_records(platform_.config(), head_size);
   DeviceKvCache cache;
   cache.address = platform_.allocate(sz(n_kv_heads) * sz(capacity) * records.kv_bytes());
   cache.n_kv_heads = n_kv_heads;
+  cache.head_size = head_size;
   cache.capacity = capacity;
   return cache;
 }
 
 void PlatformDriver::attention(const hls::AttentionArgs& g, DeviceKvCache& cache) {
-  const AttentionRecords records = attention_records(platform_.config());
+  // Records of the head's lanes (ATT_HEAD_SIZE), not the unit's head_size_max.
+  const AttentionRecords records = attention_records(platform_.config(), cache.head_size);
   const int last = g.first_position + g.n_queries;  // positions the last query sees
-  if (g.n_kv_heads != cache.n_kv_heads || last > cache.capacity || g.head_size > records.head_max ||
+  if (g.n_kv_heads != cache.n_kv_heads || last > cache.capacity || g.head_size != cache.head_size ||
       g.n_heads <= 0 || g.n_kv_heads <= 0 || g.n_heads % g.n_kv_heads != 0 || g.n_queries <= 0) {
     throw std::invalid_argument("platform attention: the call does not fit the device KV cache");
   }
@@ -281,6 +292,7 @@ void PlatformDriver::attention(const hls::AttentionArgs& g, DeviceKvCache& cache
       const std::size_t job = sz(j) * sz(g.n_heads) + sz(h);
       AttentionCommand command;
       command.positions = g.first_position + j + 1;
+      command.head_size = cache.head_size;
       command.query = q_address + job * records.query_bytes();
       command.kv = cache.address + sz(h / group) * sz(cache.capacity) * kv;
       command.out = out_address + job * records.result_bytes();

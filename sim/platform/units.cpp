@@ -246,7 +246,7 @@ AttentionUnit::AttentionUnit(sc_core::sc_module_name name, int index,
                              const hls::HardwareConfig& config, const PlatformOptions& options,
                              std::unique_ptr<AttentionBackend> backend)
     : Unit(name, index, config, options),
-      records_(attention_records(config)),
+      config_(config),
       context_max_(config.attention.context_max),
       backend_(std::move(backend)) {}
 
@@ -261,22 +261,30 @@ Unit::JobResult AttentionUnit::run_job() {
                 std::to_string(context_max_) + ")",
             0};
   }
-  const std::size_t kv_bytes = static_cast<std::size_t>(positions) * records_.kv_bytes();
+  const auto head_size = static_cast<int>(reg(reg::kAttHeadSize));
+  if (head_size < 0 || head_size > config_.attention.head_size_max) {
+    return {"attention job with head size " + std::to_string(reg(reg::kAttHeadSize)) +
+                " (the unit holds 1.." + std::to_string(config_.attention.head_size_max) +
+                " lanes)",
+            0};
+  }
+  const AttentionRecords records = attention_records(config_, head_size);
+  const std::size_t kv_bytes = static_cast<std::size_t>(positions) * records.kv_bytes();
   const std::uint8_t *query = nullptr, *kv = nullptr;
-  if (!dma_read_in_place(address(reg::kAttQAddr, reg::kAttQAddrHi), records_.query_bytes(),
+  if (!dma_read_in_place(address(reg::kAttQAddr, reg::kAttQAddrHi), records.query_bytes(),
                          &query) ||
       !dma_read_in_place(address(reg::kAttKvAddr, reg::kAttKvAddrHi), kv_bytes, &kv)) {
     return {"attention records outside device memory", 0};
   }
-  std::uint8_t* result = results(records_.result_bytes());
+  std::uint8_t* result = results(records.result_bytes());
   std::uint64_t cycles = 0;
   try {
-    cycles = backend_->run(query, kv, positions, result);
+    cycles = backend_->run(records, query, kv, positions, result);
   } catch (const DeviceError& e) {
     return {e.what(), 0};
   }
   wait_cycles(cycles);
-  if (!dma(address(reg::kAttOutAddr, reg::kAttOutAddrHi), result, records_.result_bytes(), true)) {
+  if (!dma(address(reg::kAttOutAddr, reg::kAttOutAddrHi), result, records.result_bytes(), true)) {
     return {"attention result outside device memory", cycles};
   }
   return {"", cycles};

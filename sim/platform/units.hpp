@@ -123,7 +123,7 @@ class AttentionUnit final : public Unit {
   std::uint8_t cycles_offset() const override;
   JobResult run_job() override;
 
-  AttentionRecords records_;
+  hls::HardwareConfig config_;
   int context_max_;
   std::unique_ptr<AttentionBackend> backend_;
 };

@@ -25,6 +25,9 @@ TEST(PlatformErrors, CommandsThatDoNotFitTheBuffersAreRefused) {
   expect_error([&] { platform.run_until_idle(); }, "gemm0: GEMM job 1x1 tiles, K = 4097");
   platform.enqueue(AttentionCommand{buffer, buffer, buffer, 0});
   expect_error([&] { platform.run_until_idle(); }, "attention0: attention job with 0 positions");
+  platform.enqueue(AttentionCommand{buffer, buffer, buffer, 4, 129});
+  expect_error([&] { platform.run_until_idle(); },
+               "attention0: attention job with head size 129 (the unit holds 1..128 lanes)");
   // The device keeps working after an error.
   platform.enqueue(GemmCommand{buffer, buffer, buffer, 1, 1, 16});
   EXPECT_NO_THROW(platform.run_until_idle());
@@ -67,6 +70,24 @@ TEST(PlatformErrors, DriverRejectsMismatchedShapes) {
   g.k = 9;
   g.c_int32 = c.data();
   expect_error([&] { driver.gemm(g, weights); }, "does not match");
+  expect_error([&] { driver.allocate_kv_cache(4, 129, 16); }, "head size 1..128");
+  expect_error([&] { driver.allocate_kv_cache(4, 0, 16); }, "head size 1..128");
+  auto cache = driver.allocate_kv_cache(1, 8, 16);
+  std::vector<std::int8_t> q(16, 1), kv(16 * 16, 1);
+  std::vector<float> scales(16, 0.01f);
+  std::vector<std::int32_t> out(16);
+  std::vector<numerics::AttentionNorm> norm(1);
+  hls::AttentionArgs att;
+  att.q = q.data();
+  att.q_scale = scales.data();
+  att.k = att.v = kv.data();
+  att.k_scale = att.v_scale = scales.data();
+  att.n_queries = 1;
+  att.n_heads = att.n_kv_heads = 1;
+  att.head_size = 16;  // the cache holds records of 8 lanes
+  att.out = out.data();
+  att.norm = norm.data();
+  expect_error([&] { driver.attention(att, cache); }, "does not fit the device KV cache");
 }
 
 }  // namespace

@@ -125,8 +125,8 @@ TEST(Platform, AttentionIsBitIdenticalAtEveryFidelity) {
     for (int f = 0; f < 3; ++f) {
       Platform platform(small_device(), {fidelities[f], true, ""});
       PlatformDriver driver(platform);
-      auto cache =
-          driver.allocate_kv_cache(shape.n_kv_heads, shape.first_position + shape.n_queries);
+      auto cache = driver.allocate_kv_cache(shape.n_kv_heads, shape.head_size,
+                                            shape.first_position + shape.n_queries);
       driver.attention(testing::attention_args(input, out[f]), cache);
       for (const UnitCounters& u : platform.counters().units) busy[f] += u.compute_cycles;
       EXPECT_EQ(out[f].acc, expected_out.acc) << to_string(fidelities[f]);

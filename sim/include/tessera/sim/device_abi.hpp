@@ -26,6 +26,10 @@ constexpr std::uint8_t kId = 0x00, kVersion = 0x04, kConfig = 0x08, kCtrl = 0x10
 // RTL top has a 32-bit address space and reads these as zero).
 constexpr std::uint8_t kAAddrHi = 0x30, kWAddrHi = 0x34, kCAddrHi = 0x38, kAttQAddrHi = 0x80,
                        kAttKvAddrHi = 0x84, kAttOutAddrHi = 0x88;
+// Lanes per attention record, the head size (the SystemC platform): records are laid
+// out for this many lanes instead of the unit's head_size_max, so a small head moves
+// no padding. 0 means head_size_max, the RTL top's fixed layout.
+constexpr std::uint8_t kAttHeadSize = 0x8c;
 constexpr std::uint32_t kIdValue = 0x54535241;  // "TSRA"
 constexpr std::uint32_t kVersionValue = 0x00010000;
 constexpr std::uint32_t kStatusBusy = 1, kStatusDone = 2, kStatusError = 4;
@@ -54,8 +58,8 @@ void pack_results(const std::int32_t* c, int m, int n, int rows, int cols, std::
 std::size_t vector_a_bytes(int k, int rows);
 std::size_t vector_result_bytes(int n_tiles, int cols);
 
-// Attention records of a unit holding `head_max` lanes, in memory words of
-// `word_bytes` bytes.
+// Attention records of `head_max` lanes (the unit's head_size_max, or the job's head
+// size where ATT_HEAD_SIZE sets it), in memory words of `word_bytes` bytes.
 struct AttentionRecords {
   int head_max = 0;
   int word_bytes = 0;

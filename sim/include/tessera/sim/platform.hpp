@@ -57,6 +57,7 @@ struct GemmCommand {
 struct AttentionCommand {
   std::uint64_t query = 0, kv = 0, out = 0;
   int positions = 0;
+  int head_size = 0;  // lanes per record (ATT_HEAD_SIZE); 0: the unit's head_size_max
 };
 
 struct UnitCounters {

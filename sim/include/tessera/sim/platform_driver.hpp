@@ -37,12 +37,13 @@ class PlatformDriver {
   };
   void gemms(const std::vector<GemmCall>& calls);
 
-  // A KV cache in device memory: [kv_head][position][record] for one layer.
+  // A KV cache in device memory: [kv_head][position][record] for one layer, records
+  // of head_size lanes.
   struct DeviceKvCache {
     std::uint64_t address = 0;
-    int n_kv_heads = 0, capacity = 0, positions_uploaded = 0;
+    int n_kv_heads = 0, head_size = 0, capacity = 0, positions_uploaded = 0;
   };
-  DeviceKvCache allocate_kv_cache(int n_kv_heads, int capacity);
+  DeviceKvCache allocate_kv_cache(int n_kv_heads, int head_size, int capacity);
   void release_kv_cache(const DeviceKvCache& cache) { platform_.release(cache.address); }
   // Uploads the positions the cache lacks up to the call's last one, then runs every
   // (query, head) of the call as an attention job and writes args.out and args.norm.
