@@ -65,7 +65,6 @@ class Unit : public sc_core::sc_module {
   void wait_cycles(std::uint64_t cycles);
   // Waits until `cycles` after `start` (nothing if that has passed).
   void wait_cycles_since(const sc_core::sc_time& start, std::uint64_t cycles);
-  bool stores_data() const { return stores_data_; }
 
   UnitCounters counters_;
   std::vector<std::uint8_t> results_;  // a job's results before they are written back
