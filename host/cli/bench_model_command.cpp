@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -39,6 +40,7 @@ struct Comparison {
   double wall_ratio = 0;  // median over the runs of --fidelity's wall time / this one's
   bool same_tokens = false;
   bool same_simulated_time = false;
+  bool both_timed = false;  // neither fidelity is func: the simulated times must agree
 };
 
 void print_comparison(const Comparison& c, const ModelBenchCliOptions& o) {
@@ -170,20 +172,22 @@ int run_model_bench(const ModelBenchCliOptions& o, bool prefill) {
     // With a comparison the fidelities alternate, and the ratio is the median of the
     // pairs' ratios: on a shared machine a slow spell then spoils one pair, not the
     // figure.
-    const sim::PlatformOptions other_options{
-        o.compare_to.empty() ? fidelity : sim::parse_fidelity(o.compare_to), true, ""};
+    std::optional<sim::PlatformOptions> other_options;
+    if (!o.compare_to.empty()) {
+      other_options = sim::PlatformOptions{sim::parse_fidelity(o.compare_to), true, ""};
+    }
     RepeatedRuns runs, other_runs;
     std::vector<double> ratios;
     for (int r = 0; r < o.repeat; ++r) {
       runs.add(bench_once(config, platform_options, checkpoint, options));
-      if (o.compare_to.empty()) continue;
+      if (!other_options) continue;
       if (!o.quiet) std::fprintf(stderr, "the same steps at %s\n", o.compare_to.c_str());
-      other_runs.add(bench_once(config, other_options, checkpoint, options));
+      other_runs.add(bench_once(config, *other_options, checkpoint, options));
       ratios.push_back(runs.last_wall() / other_runs.last_wall());
     }
     result = runs.result();
     result.shape.name = o.model;
-    if (!o.compare_to.empty()) {
+    if (other_options) {
       const runtime::ModelBenchResult other = other_runs.result();
       comparison = std::make_unique<Comparison>();
       comparison->fidelity = o.compare_to;
@@ -191,6 +195,9 @@ int run_model_bench(const ModelBenchCliOptions& o, bool prefill) {
       comparison->wall_ratio = median(ratios);
       comparison->same_tokens = other.generated == result.generated;
       comparison->same_simulated_time = other.simulated_seconds == result.simulated_seconds;
+      // tlm and rtl must agree to the cycle; func has no time to agree on.
+      comparison->both_timed =
+          fidelity != sim::Fidelity::kFunc && other_options->fidelity != sim::Fidelity::kFunc;
     }
   }
   if (o.json) {
@@ -199,10 +206,9 @@ int run_model_bench(const ModelBenchCliOptions& o, bool prefill) {
     print_text(result, config, mode, o);
     if (comparison) print_comparison(*comparison, o);
   }
-  // tlm and rtl must agree to the cycle; func has no time to agree on.
-  const bool both_timed = comparison && fidelity != sim::Fidelity::kFunc && o.compare_to != "func";
   const bool disagree =
-      comparison && (!comparison->same_tokens || (both_timed && !comparison->same_simulated_time));
+      comparison &&
+      (!comparison->same_tokens || (comparison->both_timed && !comparison->same_simulated_time));
   return disagree ? 1 : 0;
 }
 

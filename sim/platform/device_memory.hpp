@@ -3,7 +3,6 @@
 #include <tlm_utils/multi_passthrough_target_socket.h>
 
 #include <cstdint>
-#include <memory>
 #include <systemc>
 #include <tlm>
 #include <vector>
