@@ -37,6 +37,7 @@ struct RunOptions {
   runtime::DeviceOptions device_options;
   std::optional<fs::path> model_dir;
   std::string cpu_kernels_file;
+  std::string stats_json;  // --stats-json FILE
 };
 
 CLI::Validator finite_at_least_zero() {
@@ -89,6 +90,7 @@ int run(const RunOptions& options) {
   sampling.seed = seed_or_clock(options.seed);
   models::Sampler sampler(config.vocab_size, sampling);
   runtime::DeviceOptions d = options.device_options;
+  d.statistics = !options.stats_json.empty();
   if (!options.cpu_kernels_file.empty()) {
     std::ifstream file(options.cpu_kernels_file);
     d.cpu_kernels.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
@@ -101,6 +103,15 @@ int run(const RunOptions& options) {
 
   report(runtime::generate(*device, tokenizer, sampler, request, std::cout));
   std::cerr << device->report();
+  if (!options.stats_json.empty()) {
+    std::ofstream file(options.stats_json);
+    file << device->statistics_json() << "\n";
+    if (!file.flush()) {
+      std::cerr << "tessera: error: cannot write " << options.stats_json << "\n";
+      return 1;
+    }
+    std::cerr << "wrote " << options.stats_json << "\n";
+  }
   if (!device->checks_passed()) {
     std::cerr << "tessera: error: --check found outputs that differ from the int8 reference\n";
     return 1;
@@ -149,6 +160,9 @@ Command add_run_command(CLI::App& app) {
                 "and every block with the fp32 reference (the error is reported)");
   cmd->add_flag("--stats", options->device_options.stats,
                 "per block: placement, device time, host-link bytes, kernels, MAC utilization");
+  cmd->add_option("--stats-json", options->stats_json,
+                  "write the run's statistics as one JSON object here (simulated time, host-link "
+                  "and device-memory bytes per token, per-block rows; docs/runtime.md)");
   cmd->add_option("--trace", options->device_options.trace_path,
                   "write a Chrome trace-event JSON timeline (host, transfers, kernels) here");
   cmd->add_option("--cpu-kernels", options->cpu_kernels_file,

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "icd/util.hpp"
+#include "tessera/icd/cl_ext_tessera.h"
 
 using namespace tessera::icd;
 
@@ -32,7 +33,7 @@ cl_int CL_API_CALL clGetDeviceInfo(cl_device_id device, cl_device_info param, si
     case CL_DEVICE_OPENCL_C_VERSION:
       return info_string("OpenCL C 1.2", size, value, size_ret);
     case CL_DEVICE_EXTENSIONS:
-      return info_string("", size, value, size_ret);
+      return info_string("cl_tessera_counters", size, value, size_ret);
     case CL_DEVICE_BUILT_IN_KERNELS:
       return info_string(built_in_kernel_list(), size, value, size_ret);
     case CL_DEVICE_PLATFORM:
@@ -134,6 +135,14 @@ cl_int CL_API_CALL clGetDeviceInfo(cl_device_id device, cl_device_info param, si
       return info_value(cl_device_id{nullptr}, size, value, size_ret);
     case CL_DEVICE_REFERENCE_COUNT:
       return info_value(cl_uint{1}, size, value, size_ret);
+    case CL_DEVICE_COUNTERS_JSON_TESSERA:
+      try {
+        device->finish();
+        return info_string(tessera::sim::to_json(device->simulator().counters(), -1), size, value,
+                           size_ret);
+      } catch (const std::exception&) {
+        return CL_OUT_OF_RESOURCES;
+      }
     default:
       return CL_INVALID_VALUE;
   }
@@ -150,10 +159,20 @@ cl_int check_context_properties(const cl_context_properties* properties) {
   return CL_SUCCESS;
 }
 
-cl_context new_context(std::vector<cl_device_id> list) {
+using ContextNotify = void(CL_CALLBACK*)(const char*, const void*, size_t, void*);
+
+cl_context new_context(std::vector<cl_device_id> list, const cl_context_properties* properties,
+                       ContextNotify notify, void* notify_data) {
   auto* context = new _cl_context{};
   context->dispatch = dispatch_table();
   context->devices = std::move(list);
+  for (const cl_context_properties* p = properties; p != nullptr; p += 2) {
+    context->properties.push_back(p[0]);
+    if (p[0] == 0) break;
+    context->properties.push_back(p[1]);
+  }
+  context->notify = notify;
+  context->notify_data = notify_data;
   track(context);
   return context;
 }
@@ -161,11 +180,12 @@ cl_context new_context(std::vector<cl_device_id> list) {
 }  // namespace
 
 cl_context CL_API_CALL clCreateContext(const cl_context_properties* properties, cl_uint count,
-                                       const cl_device_id* list,
-                                       void(CL_CALLBACK*)(const char*, const void*, size_t, void*),
-                                       void*, cl_int* errcode_ret) {
+                                       const cl_device_id* list, ContextNotify notify,
+                                       void* notify_data, cl_int* errcode_ret) {
   std::lock_guard lock(api_mutex());
-  if (count == 0 || list == nullptr) return set_error(errcode_ret, CL_INVALID_VALUE), nullptr;
+  if (count == 0 || list == nullptr || (notify == nullptr && notify_data != nullptr)) {
+    return set_error(errcode_ret, CL_INVALID_VALUE), nullptr;
+  }
   if (const cl_int e = check_context_properties(properties); e != CL_SUCCESS) {
     return set_error(errcode_ret, e), nullptr;
   }
@@ -173,23 +193,26 @@ cl_context CL_API_CALL clCreateContext(const cl_context_properties* properties, 
     if (!valid(list[i])) return set_error(errcode_ret, CL_INVALID_DEVICE), nullptr;
   }
   set_error(errcode_ret, CL_SUCCESS);
-  return new_context({list, list + count});
+  return new_context({list, list + count}, properties, notify, notify_data);
 }
 
-cl_context CL_API_CALL clCreateContextFromType(
-    const cl_context_properties* properties, cl_device_type type,
-    void(CL_CALLBACK*)(const char*, const void*, size_t, void*), void*, cl_int* errcode_ret) {
+cl_context CL_API_CALL clCreateContextFromType(const cl_context_properties* properties,
+                                               cl_device_type type, ContextNotify notify,
+                                               void* notify_data, cl_int* errcode_ret) {
   std::lock_guard lock(api_mutex());
+  if (notify == nullptr && notify_data != nullptr) {
+    return set_error(errcode_ret, CL_INVALID_VALUE), nullptr;
+  }
   if (const cl_int e = check_context_properties(properties); e != CL_SUCCESS) {
     return set_error(errcode_ret, e), nullptr;
   }
   if (type == CL_DEVICE_TYPE_ALL || (type & CL_DEVICE_TYPE_ACCELERATOR) != 0) {
     set_error(errcode_ret, CL_SUCCESS);
-    return new_context(devices());
+    return new_context(devices(), properties, notify, notify_data);
   }
   if ((type & CL_DEVICE_TYPE_DEFAULT) != 0) {
     set_error(errcode_ret, CL_SUCCESS);
-    return new_context({devices().front()});
+    return new_context({devices().front()}, properties, notify, notify_data);
   }
   return set_error(errcode_ret, CL_DEVICE_NOT_FOUND), nullptr;
 }
@@ -220,7 +243,7 @@ cl_int CL_API_CALL clGetContextInfo(cl_context context, cl_context_info param, s
     case CL_CONTEXT_DEVICES:
       return info_vector(context->devices, size, value, size_ret);
     case CL_CONTEXT_PROPERTIES:
-      return info(nullptr, 0, size, value, size_ret);
+      return info_vector(context->properties, size, value, size_ret);
     default:
       return CL_INVALID_VALUE;
   }
@@ -314,7 +337,7 @@ cl_int CL_API_CALL clGetCommandQueueInfo(cl_command_queue queue, cl_command_queu
   }
 }
 
-// Commands run when they are enqueued: the queue is always finished.
+// Commands reach the device when they are enqueued: there is nothing to flush.
 cl_int CL_API_CALL clFlush(cl_command_queue queue) {
   std::lock_guard lock(api_mutex());
   return valid(queue) ? CL_SUCCESS : CL_INVALID_COMMAND_QUEUE;
@@ -322,7 +345,13 @@ cl_int CL_API_CALL clFlush(cl_command_queue queue) {
 
 cl_int CL_API_CALL clFinish(cl_command_queue queue) {
   std::lock_guard lock(api_mutex());
-  return valid(queue) ? CL_SUCCESS : CL_INVALID_COMMAND_QUEUE;
+  if (!valid(queue)) return CL_INVALID_COMMAND_QUEUE;
+  try {
+    queue->device->finish();
+  } catch (const std::exception& e) {
+    return fail(queue->context, CL_OUT_OF_RESOURCES, std::string("clFinish: ") + e.what());
+  }
+  return CL_SUCCESS;
 }
 
 }  // namespace tessera::icd::api

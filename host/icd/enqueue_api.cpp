@@ -1,160 +1,39 @@
 // Kernel launches and events.
 #include "icd/util.hpp"
-#include "tessera/numerics/int8.hpp"
-#include "tessera/sim/platform_driver.hpp"
 
 using namespace tessera::icd;
 
 namespace {
 
-// The arguments' buffers: set, alive and of the queue's context.
-cl_int check_buffers(cl_command_queue queue, const std::vector<_cl_kernel::Arg>& args,
-                     std::size_t count) {
-  for (const auto& arg : args) {
-    if (!arg.set) return CL_INVALID_KERNEL_ARGS;
-  }
-  for (std::size_t i = 0; i < count; ++i) {
-    if (args[i].buffer == nullptr) return CL_INVALID_KERNEL_ARGS;
-    if (!valid(args[i].buffer)) return CL_INVALID_MEM_OBJECT;
-    if (args[i].buffer->context != queue->context) return CL_INVALID_CONTEXT;
-  }
-  return CL_SUCCESS;
-}
-
-// tessera_gemm_s8s32(A, W, C, M, N, K): C[m][n] = sum_k A[m][k] * W[n][k], row-major.
-// The operands are staged through the host into the device's own layouts (the
-// simulated DMA engines read tiled operands), so the launch's time includes those
-// transfers; see docs/opencl.md.
-cl_int launch_gemm(cl_command_queue queue, cl_kernel kernel, cl_event* event) {
-  const auto& args = kernel->args;
-  if (const cl_int e = check_buffers(queue, args, 3); e != CL_SUCCESS) return e;
-  cl_mem a = args[0].buffer, w = args[1].buffer, c = args[2].buffer;
-  const std::uint64_t m = args[3].value, n = args[4].value, k = args[5].value;
-  if (m * k > a->size || n * k > w->size || 4 * m * n > c->size) return CL_INVALID_VALUE;
-  if (k > static_cast<std::uint64_t>(tessera::numerics::kMaxAccumulationDepth)) {
-    return CL_INVALID_VALUE;
-  }
-  tessera::sim::Platform& platform = queue->device->simulator();
-  const cl_ulong queued = device_time_ns(queue->device);
+// Runs the submission an event belongs to, if it has not run yet.
+cl_int complete(cl_event event) {
+  if (event->status != CL_SUBMITTED) return CL_SUCCESS;
   try {
-    std::vector<std::int32_t> result(m * n, 0);
-    if (m > 0 && n > 0 && k > 0) {
-      std::vector<std::int8_t> a_data(m * k), w_data(n * k);
-      platform.read(a->on_device(queue->device), a_data.data(), a_data.size());
-      platform.read(w->on_device(queue->device), w_data.data(), w_data.size());
-      tessera::sim::PlatformDriver driver(platform);
-      const auto weights =
-          driver.upload_weights(w_data.data(), static_cast<int>(n), static_cast<int>(k));
-      tessera::hls::GemmArgs g;
-      g.a = a_data.data();
-      g.w = w_data.data();
-      g.m = static_cast<int>(m);
-      g.n = static_cast<int>(n);
-      g.k = static_cast<int>(k);
-      g.c_int32 = result.data();
-      driver.gemm(g, weights);
-      platform.release(weights.address);
-      driver.release_scratch();
-    }
-    if (m > 0 && n > 0) {
-      platform.write(c->on_device(queue->device), result.data(), 4 * result.size());
-      platform.run_until_idle();
-    }
-  } catch (const std::exception&) {
-    return CL_OUT_OF_RESOURCES;
-  }
-  if (event != nullptr) {
-    *event =
-        make_event(queue, CL_COMMAND_NDRANGE_KERNEL, queued, queued, device_time_ns(queue->device));
+    event->queue->device->finish();
+  } catch (const std::exception& e) {
+    return fail(event->context, CL_OUT_OF_RESOURCES, e.what());
   }
   return CL_SUCCESS;
 }
 
-// Reads a buffer's first `bytes` from the device into host memory.
-template <typename T>
-std::vector<T> fetch(tessera::sim::Platform& platform, cl_mem buffer, cl_device_id device,
-                     std::size_t count) {
-  std::vector<T> data(count);
-  if (count > 0) platform.read(buffer->on_device(device), data.data(), count * sizeof(T));
-  return data;
-}
-
-// tessera_attention_s8(q, q_scale, k, k_scale, v, v_scale, out, norm, n_queries,
-// first_position, n_heads, n_kv_heads, head_size): the layouts of hls::AttentionArgs
-// (docs/opencl.md). The records the attention units read are built through the host.
-cl_int launch_attention(cl_command_queue queue, cl_kernel kernel, cl_event* event) {
-  const auto& args = kernel->args;
-  if (const cl_int e = check_buffers(queue, args, 8); e != CL_SUCCESS) return e;
-  const std::uint64_t queries = args[8].value, first = args[9].value, heads = args[10].value,
-                      kv_heads = args[11].value, head_size = args[12].value;
-  const std::uint64_t positions = first + queries, rows = queries * heads;
-  const tessera::hls::HardwareConfig& config = queue->device->config;
-  if (queries == 0 || heads == 0 || kv_heads == 0 || head_size == 0 || heads % kv_heads != 0 ||
-      head_size > static_cast<std::uint64_t>(config.attention.head_size_max) ||
-      positions > static_cast<std::uint64_t>(config.attention.context_max)) {
-    return CL_INVALID_VALUE;
-  }
-  const std::uint64_t kv_bytes = positions * kv_heads * head_size, kv_scales = positions * kv_heads;
-  const std::uint64_t needed[8] = {rows * head_size,     rows * 4, kv_bytes,
-                                   kv_scales * 4,        kv_bytes, kv_scales * 4,
-                                   rows * head_size * 4, rows * 24};
-  for (int i = 0; i < 8; ++i) {
-    if (needed[i] > args[static_cast<std::size_t>(i)].buffer->size) return CL_INVALID_VALUE;
-  }
-  tessera::sim::Platform& platform = queue->device->simulator();
-  const cl_ulong queued = device_time_ns(queue->device);
-  try {
-    cl_device_id d = queue->device;
-    const auto q = fetch<std::int8_t>(platform, args[0].buffer, d, rows * head_size);
-    const auto q_scale = fetch<float>(platform, args[1].buffer, d, rows);
-    const auto k = fetch<std::int8_t>(platform, args[2].buffer, d, kv_bytes);
-    const auto k_scale = fetch<float>(platform, args[3].buffer, d, kv_scales);
-    const auto v = fetch<std::int8_t>(platform, args[4].buffer, d, kv_bytes);
-    const auto v_scale = fetch<float>(platform, args[5].buffer, d, kv_scales);
-    std::vector<std::int32_t> out(rows * head_size);
-    std::vector<tessera::numerics::AttentionNorm> norms(rows);
-    tessera::hls::AttentionArgs g;
-    g.q = q.data();
-    g.q_scale = q_scale.data();
-    g.k = k.data();
-    g.k_scale = k_scale.data();
-    g.v = v.data();
-    g.v_scale = v_scale.data();
-    g.n_queries = static_cast<int>(queries);
-    g.first_position = static_cast<int>(first);
-    g.n_heads = static_cast<int>(heads);
-    g.n_kv_heads = static_cast<int>(kv_heads);
-    g.head_size = static_cast<int>(head_size);
-    g.out = out.data();
-    g.norm = norms.data();
-    tessera::sim::PlatformDriver driver(platform);
-    auto cache = driver.allocate_kv_cache(g.n_kv_heads, g.head_size, static_cast<int>(positions));
-    driver.attention(g, cache);
-    driver.release_kv_cache(cache);
-    driver.release_scratch();
-    std::vector<std::int64_t> norm_words;
-    for (const auto& n : norms) {
-      norm_words.insert(norm_words.end(), {n.max_weight, static_cast<std::int64_t>(n.exp_sum),
-                                           static_cast<std::int64_t>(n.exponent)});
-    }
-    platform.write(args[6].buffer->on_device(d), out.data(), out.size() * 4);
-    platform.write(args[7].buffer->on_device(d), norm_words.data(), norm_words.size() * 8);
-    platform.run_until_idle();
-  } catch (const std::exception&) {
-    return CL_OUT_OF_RESOURCES;
-  }
-  if (event != nullptr) {
-    *event =
-        make_event(queue, CL_COMMAND_NDRANGE_KERNEL, queued, queued, device_time_ns(queue->device));
+cl_int complete(cl_uint count, const cl_event* events) {
+  for (cl_uint i = 0; i < count; ++i) {
+    if (const cl_int e = complete(events[i]); e != CL_SUCCESS) return e;
   }
   return CL_SUCCESS;
 }
 
-// A marker or barrier: commands complete when enqueued, so it completes at once.
+// A marker or barrier: completes once the commands before it have.
 cl_int enqueue_sync_point(cl_command_queue queue, cl_command_type type, cl_uint waits,
                           const cl_event* wait_list, cl_event* event) {
   if (!valid(queue)) return CL_INVALID_COMMAND_QUEUE;
   if (const cl_int e = check_wait_list(queue->context, waits, wait_list); e != CL_SUCCESS) return e;
+  if (const cl_int e = complete(waits, wait_list); e != CL_SUCCESS) return e;
+  try {
+    queue->device->finish();
+  } catch (const std::exception& e) {
+    return fail(queue->context, CL_OUT_OF_RESOURCES, e.what());
+  }
   if (event != nullptr) {
     const cl_ulong now = device_time_ns(queue->device);
     *event = make_event(queue, type, now, now, now);
@@ -168,8 +47,8 @@ cl_int launch(cl_command_queue queue, cl_kernel kernel, cl_uint waits, const cl_
   if (!valid(kernel)) return CL_INVALID_KERNEL;
   if (kernel->program->context != queue->context) return CL_INVALID_CONTEXT;
   if (const cl_int e = check_wait_list(queue->context, waits, wait_list); e != CL_SUCCESS) return e;
-  if (kernel->name == "tessera_attention_s8") return launch_attention(queue, kernel, event);
-  return launch_gemm(queue, kernel, event);
+  if (const cl_int e = complete(waits, wait_list); e != CL_SUCCESS) return e;
+  return find_built_in(kernel->name)->launch(queue, kernel, event);
 }
 
 }  // namespace
@@ -205,7 +84,12 @@ cl_int CL_API_CALL clWaitForEvents(cl_uint count, const cl_event* events) {
     if (!valid(events[i])) return CL_INVALID_EVENT;
     if (events[i]->context != events[0]->context) return CL_INVALID_CONTEXT;
   }
-  return CL_SUCCESS;  // commands complete when they are enqueued
+  for (cl_uint i = 0; i < count; ++i) {
+    if (complete(events[i]) != CL_SUCCESS || events[i]->status < 0) {
+      return CL_EXEC_STATUS_ERROR_FOR_EVENTS_IN_WAIT_LIST;
+    }
+  }
+  return CL_SUCCESS;
 }
 
 cl_int CL_API_CALL clGetEventInfo(cl_event event, cl_event_info param, size_t size, void* value,
@@ -220,6 +104,7 @@ cl_int CL_API_CALL clGetEventInfo(cl_event event, cl_event_info param, size_t si
     case CL_EVENT_COMMAND_TYPE:
       return info_value(event->type, size, value, size_ret);
     case CL_EVENT_COMMAND_EXECUTION_STATUS:
+      complete(event);
       return info_value(event->status, size, value, size_ret);
     case CL_EVENT_REFERENCE_COUNT:
       return info_value(event->references, size, value, size_ret);
@@ -235,6 +120,8 @@ cl_int CL_API_CALL clGetEventProfilingInfo(cl_event event, cl_profiling_info par
   if (event->queue == nullptr || (event->queue->properties & CL_QUEUE_PROFILING_ENABLE) == 0) {
     return CL_PROFILING_INFO_NOT_AVAILABLE;
   }
+  if (const cl_int e = complete(event); e != CL_SUCCESS) return e;
+  if (event->status != CL_COMPLETE) return CL_PROFILING_INFO_NOT_AVAILABLE;
   switch (param) {
     case CL_PROFILING_COMMAND_QUEUED:
       return info_value(event->queued, size, value, size_ret);
@@ -297,7 +184,8 @@ cl_int CL_API_CALL clEnqueueWaitForEvents(cl_command_queue queue, cl_uint count,
   std::lock_guard lock(api_mutex());
   if (!valid(queue)) return CL_INVALID_COMMAND_QUEUE;
   if (count == 0 || events == nullptr) return CL_INVALID_VALUE;
-  return check_wait_list(queue->context, count, events);
+  if (const cl_int e = check_wait_list(queue->context, count, events); e != CL_SUCCESS) return e;
+  return complete(count, events);
 }
 
 }  // namespace tessera::icd::api

@@ -1,32 +1,62 @@
 // Buffers and the commands that move their contents.
 #include <algorithm>
+#include <chrono>
 
 #include "icd/util.hpp"
 
 using namespace tessera::icd;
+namespace sim = tessera::sim;
+
+namespace {
+
+_cl_mem::Allocation* allocation_on(_cl_mem& buffer, cl_device_id device) {
+  const auto found = std::find_if(buffer.allocations.begin(), buffer.allocations.end(),
+                                  [&](const _cl_mem::Allocation& a) { return a.device == device; });
+  return found == buffer.allocations.end() ? nullptr : &*found;
+}
+
+}  // namespace
+
+std::uint64_t _cl_mem::overwritten_on_device(cl_device_id device) {
+  _cl_mem::Allocation* a = allocation_on(*this, device);
+  if (a == nullptr) {
+    allocations.push_back({device, device->simulator().allocate(size)});
+    a = &allocations.back();
+  }
+  current = device;
+  defined = true;
+  return a->address;
+}
 
 std::uint64_t _cl_mem::on_device(cl_device_id device) {
-  auto found = std::find_if(allocations.begin(), allocations.end(),
-                            [&](const Allocation& a) { return a.device == device; });
-  if (found == allocations.end()) {
-    allocations.push_back({device, device->simulator().allocate(size)});
-    found = allocations.end() - 1;
+  if (current != device && defined) {
+    const std::uint8_t* contents = on_host();
+    const std::uint64_t address = overwritten_on_device(device);
+    device->simulator().write(address, contents, size);  // posted
+    return address;
   }
-  if (current != device) {
-    if (current != nullptr) {
-      const auto from = std::find_if(allocations.begin(), allocations.end(),
-                                     [&](const Allocation& a) { return a.device == current; });
-      current->simulator().read(from->address, host_copy.data(), size);
-    }
-    device->simulator().write(found->address, host_copy.data(), size);
-    device->simulator().run_until_idle();
-    current = device;
+  return overwritten_on_device(device);
+}
+
+std::uint8_t* _cl_mem::on_host() {
+  if (current != nullptr) {
+    current->finish();
+    current->simulator().read(allocation_on(*this, current)->address, host_copy.data(), size);
+    current = nullptr;
   }
-  return found->address;
+  return host_copy.data();
+}
+
+void _cl_mem::written(std::size_t, std::size_t) {
+  defined = true;
+  layout = {};
 }
 
 void _cl_mem::release_storage() {
-  for (const Allocation& a : allocations) a.device->simulator().release(a.address);
+  for (const Allocation& a : allocations) {
+    a.device->finish();  // a submitted kernel may still read or write the buffer
+    a.device->simulator().release(a.address);
+  }
   allocations.clear();
   host_copy = {};
   mapped = {};
@@ -36,6 +66,11 @@ void _cl_mem::release_storage() {
 namespace tessera::icd {
 
 cl_ulong device_time_ns(cl_device_id device) {
+  if (device->fidelity == sim::Fidelity::kFunc) {
+    return static_cast<cl_ulong>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                     std::chrono::steady_clock::now().time_since_epoch())
+                                     .count());
+  }
   return static_cast<cl_ulong>(device->simulator().now_seconds() * 1e9 + 0.5);
 }
 
@@ -80,19 +115,52 @@ cl_int check_region(cl_command_queue queue, cl_mem buffer, size_t offset, size_t
 }
 
 // Runs `command` on the queue's device and returns the event of it, if asked for.
+// Earlier kernels finish first (the queue is in order); the command's event ends
+// when `command` returns, or at the simulated time it returns (posted writes).
 template <typename Command>
 cl_int run_command(cl_command_queue queue, cl_command_type type, cl_event* event,
                    Command&& command) {
   const cl_ulong queued = device_time_ns(queue->device);
+  cl_ulong start = queued, end = 0;
   try {
-    command(queue->device->simulator());
-  } catch (const tessera::sim::DeviceError&) {
-    return CL_OUT_OF_RESOURCES;
+    queue->device->finish();
+    start = device_time_ns(queue->device);
+    end = command(queue->device->simulator());
+  } catch (const std::exception& e) {
+    return fail(queue->context, CL_OUT_OF_RESOURCES,
+                std::string(command_name(type)) + ": " + e.what());
   }
   if (event != nullptr) {
-    *event = make_event(queue, type, queued, queued, device_time_ns(queue->device));
+    *event = make_event(queue, type, queued, start, std::max(end, device_time_ns(queue->device)));
   }
   return CL_SUCCESS;
+}
+
+cl_ulong ns(double seconds) { return static_cast<cl_ulong>(seconds * 1e9 + 0.5); }
+
+// Bytes from the buffer's contents wherever they are: host memory costs nothing,
+// device memory a read over the host link.
+void read_region(cl_mem buffer, std::size_t offset, std::size_t size, void* out) {
+  if (buffer->current == nullptr) {
+    std::memcpy(out, buffer->host_copy.data() + offset, size);
+  } else {
+    buffer->current->simulator().read(buffer->on_device(buffer->current) + offset, out, size);
+  }
+}
+
+// Bytes into the buffer's contents where they are: into host memory while they are
+// there (they cross the link when a kernel needs them), else a posted write. Returns
+// when the bytes have landed (ns, 0 for at once).
+cl_ulong write_region(cl_mem buffer, std::size_t offset, std::size_t size, const void* data) {
+  cl_ulong landed = 0;
+  if (buffer->current == nullptr) {
+    std::memcpy(buffer->host_copy.data() + offset, data, size);
+  } else {
+    landed = ns(buffer->current->simulator().write(buffer->on_device(buffer->current) + offset,
+                                                   data, size));
+  }
+  buffer->written(offset, size);
+  return landed;
 }
 
 }  // namespace
@@ -135,7 +203,10 @@ cl_mem CL_API_CALL clCreateBuffer(cl_context context, cl_mem_flags flags, size_t
     delete buffer;
     return set_error(errcode_ret, CL_MEM_OBJECT_ALLOCATION_FAILURE), nullptr;
   }
-  if (needs_pointer) std::memcpy(buffer->host_copy.data(), host_ptr, size);
+  if (needs_pointer) {
+    std::memcpy(buffer->host_copy.data(), host_ptr, size);
+    buffer->defined = true;
+  }
   ++context->references;
   track(buffer);
   set_error(errcode_ret, CL_SUCCESS);
@@ -194,8 +265,9 @@ cl_int CL_API_CALL clEnqueueReadBuffer(cl_command_queue queue, cl_mem buffer, cl
   std::lock_guard lock(api_mutex());
   if (const cl_int e = check_region(queue, buffer, offset, size, waits, wait_list); e) return e;
   if (ptr == nullptr) return CL_INVALID_VALUE;
-  return run_command(queue, CL_COMMAND_READ_BUFFER, event, [&](tessera::sim::Platform& p) {
-    p.read(buffer->on_device(queue->device) + offset, ptr, size);
+  return run_command(queue, CL_COMMAND_READ_BUFFER, event, [&](sim::Platform&) {
+    read_region(buffer, offset, size, ptr);
+    return cl_ulong{0};
   });
 }
 
@@ -205,10 +277,8 @@ cl_int CL_API_CALL clEnqueueWriteBuffer(cl_command_queue queue, cl_mem buffer, c
   std::lock_guard lock(api_mutex());
   if (const cl_int e = check_region(queue, buffer, offset, size, waits, wait_list); e) return e;
   if (ptr == nullptr) return CL_INVALID_VALUE;
-  return run_command(queue, CL_COMMAND_WRITE_BUFFER, event, [&](tessera::sim::Platform& p) {
-    p.write(buffer->on_device(queue->device) + offset, ptr, size);
-    p.run_until_idle();  // the data has landed when the command completes
-  });
+  return run_command(queue, CL_COMMAND_WRITE_BUFFER, event,
+                     [&](sim::Platform&) { return write_region(buffer, offset, size, ptr); });
 }
 
 cl_int CL_API_CALL clEnqueueFillBuffer(cl_command_queue queue, cl_mem buffer, const void* pattern,
@@ -223,9 +293,8 @@ cl_int CL_API_CALL clEnqueueFillBuffer(cl_command_queue queue, cl_mem buffer, co
   }
   std::vector<std::uint8_t> data(size);
   for (size_t i = 0; i < size; i += pattern_size) std::memcpy(&data[i], pattern, pattern_size);
-  return run_command(queue, CL_COMMAND_FILL_BUFFER, event, [&](tessera::sim::Platform& p) {
-    p.write(buffer->on_device(queue->device) + offset, data.data(), size);
-    p.run_until_idle();
+  return run_command(queue, CL_COMMAND_FILL_BUFFER, event, [&](sim::Platform&) {
+    return write_region(buffer, offset, size, data.data());
   });
 }
 
@@ -242,10 +311,9 @@ cl_int CL_API_CALL clEnqueueCopyBuffer(cl_command_queue queue, cl_mem source, cl
     return CL_MEM_COPY_OVERLAP;
   }
   std::vector<std::uint8_t> data(size);
-  return run_command(queue, CL_COMMAND_COPY_BUFFER, event, [&](tessera::sim::Platform& p) {
-    p.read(source->on_device(queue->device) + source_offset, data.data(), size);
-    p.write(target->on_device(queue->device) + target_offset, data.data(), size);
-    p.run_until_idle();
+  return run_command(queue, CL_COMMAND_COPY_BUFFER, event, [&](sim::Platform&) {
+    read_region(source, source_offset, size, data.data());
+    return write_region(target, target_offset, size, data.data());
   });
 }
 
@@ -266,8 +334,9 @@ void* CL_API_CALL clEnqueueMapBuffer(cl_command_queue queue, cl_mem buffer, cl_b
   }
   void* pointer = base + offset;
   const bool reads = (flags & CL_MAP_WRITE_INVALIDATE_REGION) == 0;
-  const cl_int status = run_command(queue, CL_COMMAND_MAP_BUFFER, event, [&](auto& p) {
-    if (reads) p.read(buffer->on_device(queue->device) + offset, pointer, size);
+  const cl_int status = run_command(queue, CL_COMMAND_MAP_BUFFER, event, [&](sim::Platform&) {
+    if (reads) read_region(buffer, offset, size, pointer);
+    return cl_ulong{0};
   });
   if (status != CL_SUCCESS) return set_error(errcode_ret, status), nullptr;
   buffer->mappings.push_back({pointer, offset, size, (flags & ~cl_map_flags{CL_MAP_READ}) != 0});
@@ -285,10 +354,9 @@ cl_int CL_API_CALL clEnqueueUnmapMemObject(cl_command_queue queue, cl_mem buffer
   if (found == buffer->mappings.end()) return CL_INVALID_VALUE;
   const _cl_mem::Mapping mapping = *found;
   buffer->mappings.erase(found);
-  return run_command(queue, CL_COMMAND_UNMAP_MEM_OBJECT, event, [&](auto& p) {
-    if (!mapping.writes) return;
-    p.write(buffer->on_device(queue->device) + mapping.offset, mapping.pointer, mapping.size);
-    p.run_until_idle();
+  return run_command(queue, CL_COMMAND_UNMAP_MEM_OBJECT, event, [&](sim::Platform&) {
+    if (!mapping.writes) return cl_ulong{0};
+    return write_region(buffer, mapping.offset, mapping.size, mapping.pointer);
   });
 }
 

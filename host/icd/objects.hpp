@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -39,6 +40,9 @@ struct Object {
 struct _cl_platform_id : tessera::icd::Object {};
 
 // One device per (preset, fidelity); its simulated platform is built on first use.
+// Kernels are submitted as they are enqueued and run when the host waits for
+// something (a blocking read, clFinish, an event's status or times): the commands
+// enqueued since the last wait form one submission, as a driver's command buffer.
 struct _cl_device_id : tessera::icd::Object {
   std::string preset;
   tessera::sim::Fidelity fidelity = tessera::sim::Fidelity::kTlm;
@@ -46,10 +50,26 @@ struct _cl_device_id : tessera::icd::Object {
   std::unique_ptr<tessera::sim::Platform> platform;
   std::string name() const;
   tessera::sim::Platform& simulator();
+
+  // A launched kernel whose commands have not been waited for.
+  struct PendingKernel {
+    cl_event event;  // null when the caller did not ask for one
+    std::vector<std::uint64_t> commands;
+    cl_ulong queued;
+  };
+  std::vector<PendingKernel> pending;
+  std::vector<std::function<void()>> after_run;  // results into buffers, once they are back
+  std::vector<std::uint64_t> run_scratch;        // allocations freed after the run
+  // Runs what was submitted, then completes the pending kernels and their events.
+  // Throws tessera::sim::DeviceError when a unit refused a command.
+  void finish();
 };
 
 struct _cl_context : tessera::icd::Object {
   std::vector<cl_device_id> devices;
+  std::vector<cl_context_properties> properties;  // as given, 0-terminated, or empty
+  void(CL_CALLBACK* notify)(const char*, const void*, size_t, void*) = nullptr;
+  void* notify_data = nullptr;
 };
 
 struct _cl_command_queue : tessera::icd::Object {
@@ -67,12 +87,23 @@ struct _cl_mem : tessera::icd::Object {
   // simulated memory of one device of the context, where the buffer gets an
   // allocation on first use. Moving them costs host-link time.
   std::vector<std::uint8_t> host_copy;
+  bool defined = false;     // false until something writes the contents: nothing to move
+  int pending_results = 0;  // submitted kernels whose results for this buffer are not in
   struct Allocation {
     cl_device_id device;
     std::uint64_t address;
   };
   std::vector<Allocation> allocations;
   cl_device_id current = nullptr;
+  // What a built-in kernel left in the buffer, in the device's own layout
+  // (docs/opencl.md); any other write makes it plain bytes again.
+  struct Layout {
+    enum class Kind { kPlain, kPackedWeights, kKvCache } kind = Kind::kPlain;
+    cl_device_id device = nullptr;
+    std::uint32_t n = 0, k = 0;                                 // packed weights
+    std::uint32_t n_kv_heads = 0, head_size = 0, capacity = 0;  // K/V cache
+    std::uint32_t filled = 0;  // K/V cache: positions below this have been appended
+  } layout;
   std::vector<std::uint8_t> mapped;  // staging of clEnqueueMapBuffer (without USE_HOST_PTR)
   struct Mapping {
     void* pointer;
@@ -81,8 +112,16 @@ struct _cl_mem : tessera::icd::Object {
   };
   std::vector<Mapping> mappings;
 
-  // The buffer's address on `device`, with its contents moved there.
+  // The buffer's address on `device`, with its contents moved there (a posted write
+  // over the host link when they were elsewhere).
   std::uint64_t on_device(cl_device_id device);
+  // The buffer's address on `device` for a command that overwrites the contents:
+  // nothing moves, and the device holds the contents from then on.
+  std::uint64_t overwritten_on_device(cl_device_id device);
+  // The contents in host memory (read back over the host link if a device held them).
+  std::uint8_t* on_host();
+  // A host-side write of bytes [offset, offset + bytes): the contents are plain again.
+  void written(std::size_t offset, std::size_t bytes);
   void release_storage();
 };
 
@@ -108,5 +147,7 @@ struct _cl_event : tessera::icd::Object {
   cl_command_queue queue;  // null for user events
   cl_command_type type;
   cl_int status;
-  cl_ulong queued = 0, submit = 0, start = 0, end = 0;  // simulated ns
+  // Simulated ns on timed devices; host wall-clock ns (steady clock) on func devices,
+  // which have no simulated time.
+  cl_ulong queued = 0, submit = 0, start = 0, end = 0;
 };

@@ -8,13 +8,6 @@ using namespace tessera::icd;
 
 namespace tessera::icd {
 
-// docs/opencl.md documents every built-in kernel's arguments.
-const std::vector<BuiltInKernel>& built_in_kernels() {
-  static const std::vector<BuiltInKernel> kernels = {{"tessera_gemm_s8s32", 6, 3},
-                                                     {"tessera_attention_s8", 13, 8}};
-  return kernels;
-}
-
 const BuiltInKernel* find_built_in(const std::string& name) {
   for (const BuiltInKernel& k : built_in_kernels()) {
     if (name == k.name) return &k;

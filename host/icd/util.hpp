@@ -55,13 +55,22 @@ cl_int check_wait_list(cl_context context, cl_uint count, const cl_event* events
 // A completed event of `queue` for a command that ran from `start` to `end` (ns).
 cl_event make_event(cl_command_queue queue, cl_command_type type, cl_ulong queued, cl_ulong start,
                     cl_ulong end);
+// The device's clock: simulated ns, or host wall-clock ns on func devices.
 cl_ulong device_time_ns(cl_device_id device);
 
-// The built-in kernels: names and argument counts.
+// Returns `code` after telling the context's pfn_notify (and stderr when
+// TESSERA_ICD_LOG=1) why the call failed.
+cl_int fail(cl_context context, cl_int code, const std::string& why);
+const char* command_name(cl_command_type type);
+
+// The built-in kernels: names, argument counts and how each runs (kernels.cpp).
 struct BuiltInKernel {
   const char* name;
   cl_uint arguments;
   cl_uint buffer_arguments;  // the first ones are buffers, the rest cl_uint
+  // Checks the arguments and submits the kernel; returns CL_SUCCESS or the error
+  // (after fail() has said why). `event` is null when the caller wants none.
+  cl_int (*launch)(cl_command_queue queue, cl_kernel kernel, cl_event* event);
 };
 const std::vector<BuiltInKernel>& built_in_kernels();
 const BuiltInKernel* find_built_in(const std::string& name);

@@ -22,6 +22,9 @@ class Device {
   virtual std::string report() const { return {}; }
   // False when a check the device ran found a mismatch.
   virtual bool checks_passed() const { return true; }
+  // The run's statistics as one JSON object (docs/runtime.md, --stats-json), or "" for
+  // devices that keep none.
+  virtual std::string statistics_json() const { return {}; }
 };
 
 // Names accepted by --device, with a line of description each.
@@ -49,6 +52,7 @@ struct DeviceOptions {
   std::string place;
   bool check = false;
   bool stats = false;
+  bool statistics = false;  // keep per-block statistics for statistics_json()
   std::string trace_path;
   std::string cpu_kernels;  // OpenCL C source for the CPU fallback instead of the shipped one
 };

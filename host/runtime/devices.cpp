@@ -100,9 +100,10 @@ bool is_opencl_device(const std::string& name) {
 std::string check_device_options(const std::string& name, const DeviceOptions& options,
                                  int n_layers) {
   if (!is_opencl_device(name)) {
-    if (!options.place.empty() || options.check || options.stats || !options.trace_path.empty() ||
-        !options.cpu_kernels.empty()) {
-      return "--place, --check, --stats, --trace and --cpu-kernels need --device accel or cpu";
+    if (!options.place.empty() || options.check || options.stats || options.statistics ||
+        !options.trace_path.empty() || !options.cpu_kernels.empty()) {
+      return "--place, --check, --stats, --stats-json, --trace and --cpu-kernels need --device "
+             "accel or cpu";
     }
     return {};
   }
@@ -138,6 +139,7 @@ std::unique_ptr<Device> open_device(const std::string& name, const models::Check
     partition.place = name == "cpu" ? "cpu" : options.place;
     partition.check = options.check;
     partition.stats = options.stats;
+    partition.statistics = options.statistics;
     partition.trace_path = options.trace_path;
     partition.cpu_kernels = options.cpu_kernels;
     return open_partitioned_device(checkpoint, max_positions, partition);

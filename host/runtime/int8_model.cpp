@@ -37,6 +37,7 @@ Int8Model::Int8Model(const models::Checkpoint& checkpoint, int max_positions, In
   attention_norm_.resize(sz(c.n_heads));
   attention_out_.resize(c.dim);
   xb_.resize(c.dim);
+  kernels_.preload(weights_);
 }
 
 void Int8Model::linear(const Eigen::VectorXf& x, std::initializer_list<Projection> projections) {

@@ -25,6 +25,9 @@ class Int8Kernels {
     for (const hls::GemmArgs& call : calls) gemm(call);
   }
   virtual void attention(const hls::AttentionArgs& args) = 0;
+  // The model's weights, before the first call: a device may put them in its memory
+  // now rather than at their first use.
+  virtual void preload(const models::QuantizedModel& model) { (void)model; }
   // The calls that follow belong to transformer block `layer` (n_layers: the
   // classifier); devices that place layers apart route on it.
   virtual void begin_layer(int layer) { (void)layer; }

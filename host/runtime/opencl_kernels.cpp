@@ -6,8 +6,11 @@
 #define CL_USE_DEPRECATED_OPENCL_1_2_APIS
 #include <CL/cl.h>
 
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <vector>
+
+#include "tessera/icd/cl_ext_tessera.h"
 
 namespace tessera::runtime {
 namespace {
@@ -69,25 +72,41 @@ struct OpenClKernels::State {
   cl_command_queue queue = nullptr;
   cl_program program = nullptr;
   cl_kernel gemm = nullptr, attention = nullptr;
+  // tessera's resident-data kernels (built-ins only)
+  cl_kernel pack = nullptr, kv_append = nullptr;
   Kernels kernels = Kernels::kSource;
   int max_positions = 0;
-  std::map<const std::int8_t*, cl_mem> weights;
+  std::map<const std::int8_t*, cl_mem> weights;  // packed on tessera devices
   struct KvCache {
-    cl_mem k = nullptr, v = nullptr, k_scale = nullptr, v_scale = nullptr;
+    cl_mem k = nullptr, v = nullptr, k_scale = nullptr, v_scale = nullptr;  // source kernels
+    cl_mem records = nullptr;                                               // built-ins
     int positions = 0;
   };
   std::map<const std::int8_t*, KvCache> caches;
-  Scratch a, c, q, q_scale, out, norm;
+  std::vector<Scratch> a, c;  // per call of a batch
+  Scratch q, q_scale, out, norm, k_new, v_new, k_scale_new, v_scale_new;
   std::vector<Command> commands;
+  // Commands whose events have not been read: read once the op's results are in.
+  std::vector<std::pair<Command, cl_event>> unread;
 
-  // Keeps the command's profiling times and releases its event.
+  bool built_in() const { return kernels == Kernels::kBuiltIn; }
+
   void record(const char* kind, cl_event event, std::uint64_t bytes) {
-    cl_ulong start = 0, end = 0;
-    clWaitForEvents(1, &event);
-    clGetEventProfilingInfo(event, CL_PROFILING_COMMAND_START, sizeof start, &start, nullptr);
-    clGetEventProfilingInfo(event, CL_PROFILING_COMMAND_END, sizeof end, &end, nullptr);
-    clReleaseEvent(event);
-    commands.push_back({kind, start, end, bytes});
+    unread.push_back({{kind, 0, 0, 0, bytes}, event});
+  }
+  // Keeps the profiling times of the commands enqueued since the last call.
+  void read_events() {
+    for (auto& [command, event] : unread) {
+      clGetEventProfilingInfo(event, CL_PROFILING_COMMAND_QUEUED, sizeof command.queued_ns,
+                              &command.queued_ns, nullptr);
+      clGetEventProfilingInfo(event, CL_PROFILING_COMMAND_START, sizeof command.start_ns,
+                              &command.start_ns, nullptr);
+      clGetEventProfilingInfo(event, CL_PROFILING_COMMAND_END, sizeof command.end_ns,
+                              &command.end_ns, nullptr);
+      clReleaseEvent(event);
+      commands.push_back(command);
+    }
+    unread.clear();
   }
 
   cl_mem buffer(std::size_t bytes, const void* data = nullptr) {
@@ -106,6 +125,10 @@ struct OpenClKernels::State {
     }
     return s.buffer;
   }
+  cl_mem slot(std::vector<Scratch>& slots, std::size_t i, std::size_t bytes) {
+    if (slots.size() <= i) slots.resize(i + 1);
+    return scratch(slots[i], bytes);
+  }
   void write(cl_mem b, std::size_t offset, std::size_t bytes, const void* data) {
     if (bytes == 0) return;
     cl_event event = nullptr;
@@ -123,10 +146,16 @@ struct OpenClKernels::State {
   void arg(cl_kernel k, cl_uint index, const T& value) {
     check(clSetKernelArg(k, index, sizeof(T), &value), "clSetKernelArg");
   }
-  // The source kernels run one work-item per output; built-ins run as a task.
+  void args(cl_kernel k, std::initializer_list<cl_mem> buffers, std::initializer_list<int> values) {
+    cl_uint i = 0;
+    for (cl_mem b : buffers) arg(k, i++, b);
+    for (int v : values) arg(k, i++, static_cast<cl_uint>(v));
+  }
+  // The source kernels run one work-item per output; built-ins run as a task. The
+  // command is submitted; a later blocking read waits for it.
   void run(const char* kind, cl_kernel k, std::size_t x, std::size_t y) {
     cl_event event = nullptr;
-    if (kernels == Kernels::kBuiltIn) {
+    if (built_in()) {
       check(clEnqueueTask(queue, k, 0, nullptr, &event), "clEnqueueTask");
     } else {
       const std::size_t global[2] = {x, y};
@@ -134,6 +163,21 @@ struct OpenClKernels::State {
             "clEnqueueNDRangeKernel");
     }
     record(kind, event, 0);
+  }
+
+  // The weights in device memory: row-major for the source kernels, packed into the
+  // accelerator's layout (once, by the driver while it uploads) for the built-ins.
+  cl_mem weight_buffer(const std::int8_t* w, int n, int k) {
+    auto found = weights.find(w);
+    if (found != weights.end()) return found->second;
+    cl_mem rows = buffer(sz(n) * sz(k), w);
+    if (!built_in()) return weights.emplace(w, rows).first->second;
+    cl_mem packed = buffer(tessera_packed_weight_bytes(sz(n), sz(k)));
+    args(pack, {rows, packed}, {n, k});
+    run("pack", pack, 1, 1);
+    read_events();
+    clReleaseMemObject(rows);
+    return weights.emplace(w, packed).first->second;
   }
 };
 
@@ -149,9 +193,15 @@ OpenClKernels::OpenClKernels(const std::string& platform, const std::string& dev
   check(err, "clCreateContext");
   s.queue = clCreateCommandQueue(s.context, s.device, CL_QUEUE_PROFILING_ENABLE, &err);
   check(err, "clCreateCommandQueue");
-  if (kernels == Kernels::kBuiltIn) {
-    s.program = clCreateProgramWithBuiltInKernels(s.context, 1, &s.device,
-                                                  "tessera_gemm_s8s32;tessera_attention_s8", &err);
+  const char* gemm_name = s.built_in() ? "tessera_gemm_packed_s8s32" : "tessera_gemm_s8s32";
+  const char* attention_name =
+      s.built_in() ? "tessera_attention_cached_s8" : "tessera_attention_s8";
+  if (s.built_in()) {
+    s.program = clCreateProgramWithBuiltInKernels(
+        s.context, 1, &s.device,
+        "tessera_pack_weights_s8;tessera_gemm_packed_s8s32;tessera_kv_append_s8;"
+        "tessera_attention_cached_s8",
+        &err);
     check(err, "clCreateProgramWithBuiltInKernels");
   } else {
     const char* source = source_text.empty() ? int8_kernels_source() : source_text.c_str();
@@ -165,23 +215,39 @@ OpenClKernels::OpenClKernels(const std::string& platform, const std::string& dev
     throw std::runtime_error(std::string("OpenCL: building the int8 kernels failed: ") +
                              log.data());
   }
-  s.gemm = clCreateKernel(s.program, "tessera_gemm_s8s32", &err);
-  check(err, "clCreateKernel(tessera_gemm_s8s32)");
-  s.attention = clCreateKernel(s.program, "tessera_attention_s8", &err);
-  check(err, "clCreateKernel(tessera_attention_s8)");
+  auto kernel = [&](const char* name) {
+    cl_kernel k = clCreateKernel(s.program, name, &err);
+    check(err, (std::string("clCreateKernel(") + name + ")").c_str());
+    return k;
+  };
+  s.gemm = kernel(gemm_name);
+  s.attention = kernel(attention_name);
+  if (s.built_in()) {
+    s.pack = kernel("tessera_pack_weights_s8");
+    s.kv_append = kernel("tessera_kv_append_s8");
+  }
 }
 
 OpenClKernels::~OpenClKernels() {
   State& s = *state_;
+  s.read_events();
   for (auto& [key, b] : s.weights) clReleaseMemObject(b);
   for (auto& [key, cache] : s.caches) {
-    for (cl_mem b : {cache.k, cache.v, cache.k_scale, cache.v_scale}) clReleaseMemObject(b);
+    for (cl_mem b : {cache.k, cache.v, cache.k_scale, cache.v_scale, cache.records}) {
+      if (b != nullptr) clReleaseMemObject(b);
+    }
   }
-  for (Scratch* x : {&s.a, &s.c, &s.q, &s.q_scale, &s.out, &s.norm}) {
+  std::vector<Scratch*> scratch = {&s.q,     &s.q_scale, &s.out,         &s.norm,
+                                   &s.k_new, &s.v_new,   &s.k_scale_new, &s.v_scale_new};
+  for (auto* slots : {&s.a, &s.c}) {
+    for (Scratch& x : *slots) scratch.push_back(&x);
+  }
+  for (Scratch* x : scratch) {
     if (x->buffer != nullptr) clReleaseMemObject(x->buffer);
   }
-  if (s.attention) clReleaseKernel(s.attention);
-  if (s.gemm) clReleaseKernel(s.gemm);
+  for (cl_kernel k : {s.attention, s.gemm, s.pack, s.kv_append}) {
+    if (k != nullptr) clReleaseKernel(k);
+  }
   if (s.program) clReleaseProgram(s.program);
   if (s.queue) clReleaseCommandQueue(s.queue);
   if (s.context) clReleaseContext(s.context);
@@ -195,31 +261,74 @@ const std::vector<OpenClKernels::Command>& OpenClKernels::commands() const {
 
 void OpenClKernels::clear_commands() { state_->commands.clear(); }
 
-void OpenClKernels::gemm(const hls::GemmArgs& g) {
+std::optional<OpenClKernels::DeviceCounters> OpenClKernels::device_counters() const {
+  std::size_t size = 0;
+  if (clGetDeviceInfo(state_->device, CL_DEVICE_COUNTERS_JSON_TESSERA, 0, nullptr, &size) !=
+          CL_SUCCESS ||
+      size == 0) {
+    return std::nullopt;
+  }
+  std::string text(size, '\0');
+  check(
+      clGetDeviceInfo(state_->device, CL_DEVICE_COUNTERS_JSON_TESSERA, size, text.data(), nullptr),
+      "clGetDeviceInfo(CL_DEVICE_COUNTERS_JSON_TESSERA)");
+  text.resize(size - 1);
+  const auto json = nlohmann::json::parse(text);
+  DeviceCounters c;
+  c.simulated_seconds = json.at("simulated_seconds").get<double>();
+  c.host_link_bytes = json.at("host_link").at("bytes_to_device").get<std::uint64_t>() +
+                      json.at("host_link").at("bytes_from_device").get<std::uint64_t>();
+  c.memory_bytes_read = json.at("memory").at("bytes_read").get<std::uint64_t>();
+  c.json = std::move(text);
+  return c;
+}
+
+void OpenClKernels::load_weights(const models::QuantizedMatrix& w) {
+  state_->weight_buffer(w.values.data(), w.rows, w.cols);
+}
+
+// On the accelerator, calls that share their input (q/k/v, gate/up) share its
+// transfer, and every call is submitted before the first result is read, so the
+// device runs them as one submission. The fallback runs them one at a time.
+void OpenClKernels::gemms(const std::vector<hls::GemmArgs>& calls) {
   State& s = *state_;
-  const hls::Status status = hls::validate(g);
-  if (status != hls::Status::kOk) throw std::invalid_argument("gemm: " + hls::describe(status));
-  auto found = s.weights.find(g.w);
-  if (found == s.weights.end()) {
-    found = s.weights.emplace(g.w, s.buffer(sz(g.n) * sz(g.k), g.w)).first;
+  for (const hls::GemmArgs& g : calls) {
+    const hls::Status status = hls::validate(g);
+    if (status != hls::Status::kOk) throw std::invalid_argument("gemm: " + hls::describe(status));
   }
-  const std::size_t a_bytes = sz(g.m) * sz(g.k), c_count = sz(g.m) * sz(g.n);
-  cl_mem a = s.scratch(s.a, a_bytes), c = s.scratch(s.c, 4 * c_count);
-  s.write(a, 0, a_bytes, g.a);
-  s.arg(s.gemm, 0, a);
-  s.arg(s.gemm, 1, found->second);
-  s.arg(s.gemm, 2, c);
-  s.arg(s.gemm, 3, static_cast<cl_uint>(g.m));
-  s.arg(s.gemm, 4, static_cast<cl_uint>(g.n));
-  s.arg(s.gemm, 5, static_cast<cl_uint>(g.k));
-  s.run("gemm", s.gemm, sz(g.m), sz(g.n));
-  std::vector<std::int32_t> sums(c_count);
-  s.read(c, 4 * c_count, sums.data());
-  for (int r = 0; r < g.m; ++r) {
-    for (int col = 0; col < g.n; ++col) {
-      hls::store_result(g, r, col, sums[sz(r) * sz(g.n) + sz(col)]);
+  std::size_t a_slot = 0;  // of the previous call
+  auto submit = [&](std::size_t i, std::size_t slot) {
+    const hls::GemmArgs& g = calls[i];
+    cl_mem w = s.weight_buffer(g.w, g.n, g.k);
+    const std::size_t a_bytes = sz(g.m) * sz(g.k);
+    const bool shared =
+        slot > 0 && g.a == calls[i - 1].a && g.m == calls[i - 1].m && g.k == calls[i - 1].k;
+    if (!shared) a_slot = slot;
+    cl_mem a = s.slot(s.a, a_slot, a_bytes);
+    if (!shared) s.write(a, 0, a_bytes, g.a);
+    cl_mem c = s.slot(s.c, slot, 4 * sz(g.m) * sz(g.n));
+    s.args(s.gemm, {a, w, c}, {g.m, g.n, g.k});
+    s.run("gemm", s.gemm, sz(g.m), sz(g.n));
+    return c;
+  };
+  auto collect = [&](std::size_t i, cl_mem c) {
+    const hls::GemmArgs& g = calls[i];
+    std::vector<std::int32_t> sums(sz(g.m) * sz(g.n));
+    s.read(c, 4 * sums.size(), sums.data());
+    for (int r = 0; r < g.m; ++r) {
+      for (int col = 0; col < g.n; ++col) {
+        hls::store_result(g, r, col, sums[sz(r) * sz(g.n) + sz(col)]);
+      }
     }
+  };
+  if (s.built_in()) {
+    std::vector<cl_mem> c(calls.size());
+    for (std::size_t i = 0; i < calls.size(); ++i) c[i] = submit(i, i);
+    for (std::size_t i = 0; i < calls.size(); ++i) collect(i, c[i]);
+  } else {
+    for (std::size_t i = 0; i < calls.size(); ++i) collect(i, submit(i, 0));
   }
+  s.read_events();
 }
 
 void OpenClKernels::attention(const hls::AttentionArgs& g) {
@@ -229,25 +338,44 @@ void OpenClKernels::attention(const hls::AttentionArgs& g) {
     throw std::invalid_argument("attention: " + hls::describe(status));
   }
   const std::size_t row = sz(g.n_kv_heads) * sz(g.head_size);
-  auto found = s.caches.find(g.k);
-  if (found == s.caches.end()) {
-    State::KvCache cache;
-    cache.k = s.buffer(sz(s.max_positions) * row);
-    cache.v = s.buffer(sz(s.max_positions) * row);
-    cache.k_scale = s.buffer(sz(s.max_positions) * sz(g.n_kv_heads) * 4);
-    cache.v_scale = s.buffer(sz(s.max_positions) * sz(g.n_kv_heads) * 4);
-    found = s.caches.emplace(g.k, cache).first;
-  }
-  State::KvCache& cache = found->second;
+  const std::size_t scales = sz(g.n_kv_heads) * 4;
+  State::KvCache& cache = s.caches[g.k];
   const int last = g.first_position + g.n_queries;
-  if (last > cache.positions) {  // only the new positions go to the device
-    const auto from = sz(cache.positions), count = sz(last - cache.positions);
-    s.write(cache.k, from * row, count * row, g.k + from * row);
-    s.write(cache.v, from * row, count * row, g.v + from * row);
-    const std::size_t scales = sz(g.n_kv_heads) * 4;
-    s.write(cache.k_scale, from * scales, count * scales, g.k_scale + from * sz(g.n_kv_heads));
-    s.write(cache.v_scale, from * scales, count * scales, g.v_scale + from * sz(g.n_kv_heads));
-    cache.positions = last;
+  if (s.built_in()) {
+    if (cache.records == nullptr) {
+      cache.records =
+          s.buffer(tessera_kv_cache_bytes(sz(g.n_kv_heads), sz(g.head_size), sz(s.max_positions)));
+    }
+    if (last > cache.positions) {  // the new positions go into the device's records
+      const auto from = sz(cache.positions), count = sz(last - cache.positions);
+      cl_mem k = s.scratch(s.k_new, count * row), v = s.scratch(s.v_new, count * row);
+      cl_mem k_scale = s.scratch(s.k_scale_new, count * scales);
+      cl_mem v_scale = s.scratch(s.v_scale_new, count * scales);
+      s.write(k, 0, count * row, g.k + from * row);
+      s.write(v, 0, count * row, g.v + from * row);
+      s.write(k_scale, 0, count * scales, g.k_scale + from * sz(g.n_kv_heads));
+      s.write(v_scale, 0, count * scales, g.v_scale + from * sz(g.n_kv_heads));
+      s.args(
+          s.kv_append, {k, k_scale, v, v_scale, cache.records},
+          {cache.positions, static_cast<int>(count), s.max_positions, g.n_kv_heads, g.head_size});
+      s.run("kv append", s.kv_append, 1, 1);
+      cache.positions = last;
+    }
+  } else {
+    if (cache.k == nullptr) {
+      cache.k = s.buffer(sz(s.max_positions) * row);
+      cache.v = s.buffer(sz(s.max_positions) * row);
+      cache.k_scale = s.buffer(sz(s.max_positions) * scales);
+      cache.v_scale = s.buffer(sz(s.max_positions) * scales);
+    }
+    if (last > cache.positions) {  // only the new positions go to the device
+      const auto from = sz(cache.positions), count = sz(last - cache.positions);
+      s.write(cache.k, from * row, count * row, g.k + from * row);
+      s.write(cache.v, from * row, count * row, g.v + from * row);
+      s.write(cache.k_scale, from * scales, count * scales, g.k_scale + from * sz(g.n_kv_heads));
+      s.write(cache.v_scale, from * scales, count * scales, g.v_scale + from * sz(g.n_kv_heads));
+      cache.positions = last;
+    }
   }
   const std::size_t heads = sz(g.n_queries) * sz(g.n_heads);
   cl_mem q = s.scratch(s.q, heads * sz(g.head_size));
@@ -256,12 +384,13 @@ void OpenClKernels::attention(const hls::AttentionArgs& g) {
   cl_mem norm = s.scratch(s.norm, heads * 3 * 8);
   s.write(q, 0, heads * sz(g.head_size), g.q);
   s.write(q_scale, 0, heads * 4, g.q_scale);
-  const cl_mem buffers[] = {q, q_scale, cache.k, cache.k_scale, cache.v, cache.v_scale, out, norm};
-  for (cl_uint i = 0; i < 8; ++i) s.arg(s.attention, i, buffers[i]);
-  const cl_uint values[] = {static_cast<cl_uint>(g.n_queries),
-                            static_cast<cl_uint>(g.first_position), static_cast<cl_uint>(g.n_heads),
-                            static_cast<cl_uint>(g.n_kv_heads), static_cast<cl_uint>(g.head_size)};
-  for (cl_uint i = 0; i < 5; ++i) s.arg(s.attention, 8 + i, values[i]);
+  if (s.built_in()) {
+    s.args(s.attention, {q, q_scale, cache.records, out, norm},
+           {g.n_queries, g.first_position, g.n_heads, g.n_kv_heads, g.head_size});
+  } else {
+    s.args(s.attention, {q, q_scale, cache.k, cache.k_scale, cache.v, cache.v_scale, out, norm},
+           {g.n_queries, g.first_position, g.n_heads, g.n_kv_heads, g.head_size});
+  }
   s.run("attention", s.attention, sz(g.n_queries), sz(g.n_heads));
   s.read(out, heads * sz(g.head_size) * 4, g.out);
   std::vector<std::int64_t> norms(heads * 3);
@@ -270,6 +399,56 @@ void OpenClKernels::attention(const hls::AttentionArgs& g) {
     g.norm[h] = {norms[3 * h], static_cast<std::uint64_t>(norms[3 * h + 1]),
                  static_cast<std::int32_t>(norms[3 * h + 2])};
   }
+  s.read_events();
+}
+
+namespace {
+
+// Every number of `after` less the same one of `before` (objects and arrays alike).
+nlohmann::ordered_json subtract(const nlohmann::ordered_json& after,
+                                const nlohmann::ordered_json& before) {
+  if (after.is_number_unsigned() && before.is_number_unsigned()) {
+    return after.get<std::uint64_t>() - before.get<std::uint64_t>();
+  }
+  if (after.is_number() && before.is_number()) return after.get<double>() - before.get<double>();
+  nlohmann::ordered_json out = after;
+  if (after.is_object()) {
+    for (auto& [key, value] : out.items()) {
+      if (before.contains(key)) value = subtract(after.at(key), before.at(key));
+    }
+  } else if (after.is_array()) {
+    for (std::size_t i = 0; i < out.size() && i < before.size(); ++i) {
+      out[i] = subtract(after[i], before[i]);
+    }
+  }
+  return out;
+}
+
+double per_second(std::uint64_t bytes, double seconds) {
+  return seconds > 0 ? static_cast<double>(bytes) / seconds / 1e9 : 0.0;
+}
+
+}  // namespace
+
+nlohmann::ordered_json counters_difference(const nlohmann::ordered_json& after,
+                                           const nlohmann::ordered_json& before) {
+  nlohmann::ordered_json d = subtract(after, before);
+  for (const char* fixed : {"preset", "fidelity", "clock_mhz"}) {
+    if (after.contains(fixed)) d[fixed] = after[fixed];
+  }
+  const double seconds = d.value("simulated_seconds", 0.0);
+  auto& memory = d["memory"];
+  memory["bandwidth_gbps"] = per_second(memory.value("bytes_read", std::uint64_t{0}) +
+                                            memory.value("bytes_written", std::uint64_t{0}),
+                                        seconds);
+  const double clock_hz = after.value("clock_mhz", 0.0) * 1e6;
+  for (auto& unit : d["units"]) {
+    const double busy = clock_hz > 0 ? unit.value("busy_cycles", 0.0) / clock_hz : 0.0;
+    unit["bandwidth_gbps"] = per_second(
+        unit.value("bytes_read", std::uint64_t{0}) + unit.value("bytes_written", std::uint64_t{0}),
+        busy);
+  }
+  return d;
 }
 
 }  // namespace tessera::runtime

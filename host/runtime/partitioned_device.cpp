@@ -7,6 +7,7 @@
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 
 #include "runtime/int8_model.hpp"
@@ -38,10 +39,32 @@ struct TraceEvent {
 // reference, and keeps statistics and a timeline.
 class RoutingKernels final : public Int8Kernels {
  public:
-  RoutingKernels(const Placement& placement, OpenClKernels* accel, OpenClKernels* cpu, bool check)
-      : placement_(placement), accel_(accel), cpu_(cpu), check_(check) {
+  // `count_link_bytes`: ask the accelerator for its host-link bytes around every op
+  // (for per-block statistics).
+  RoutingKernels(const Placement& placement, OpenClKernels* accel, OpenClKernels* cpu, bool check,
+                 bool count_link_bytes)
+      : placement_(placement),
+        accel_(accel),
+        cpu_(cpu),
+        check_(check),
+        count_link_bytes_(count_link_bytes) {
     stats_.resize(placement.layers.size());
     last_host_ = Clock::now();
+  }
+
+  void preload(const models::QuantizedModel& model) override {
+    for (std::size_t l = 0; l < model.layers.size(); ++l) {
+      begin_layer(static_cast<int>(l));
+      const models::QuantizedLayer& w = model.layers[l];
+      for (const models::QuantizedMatrix* m : {&w.wq, &w.wk, &w.wv, &w.wo, &w.w1, &w.w2, &w.w3}) {
+        device().load_weights(*m);
+      }
+    }
+    begin_layer(static_cast<int>(model.layers.size()));
+    device().load_weights(model.classifier);
+    for (OpenClKernels* k : {accel_, cpu_}) {
+      if (k != nullptr) k->clear_commands();
+    }
   }
 
   void begin_position(int pos) { position_ = pos; }
@@ -52,9 +75,7 @@ class RoutingKernels final : public Int8Kernels {
 
   void gemm(const hls::GemmArgs& args) override { gemms({args}); }
   void gemms(const std::vector<hls::GemmArgs>& calls) override {
-    run([&](OpenClKernels& k) {
-      for (const auto& g : calls) k.gemm(g);
-    });
+    run([&](OpenClKernels& k) { k.gemms(calls); });
     for (const auto& g : calls) {
       current_stats().macs += sz(g.m) * sz(g.n) * sz(g.k);
       if (check_) check_gemm(g);
@@ -86,9 +107,10 @@ class RoutingKernels final : public Int8Kernels {
   OpenClKernels& device() { return backend() == Backend::kAccelerator ? *accel_ : *cpu_; }
   LayerStats& current_stats() { return stats_[sz(layer_)]; }
 
-  // Runs the calls on the block's device; the host time since the last call and the
-  // device's commands go on the timeline one after another (the runtime waits for
-  // each command), device commands with their profiled durations.
+  // Runs the calls on the block's device. The host time since the last call and then
+  // the op's device commands go on the timeline: commands at their profiled times
+  // relative to the op's first (they overlap where the device ran them together), the
+  // op taking from its first command's queueing to its last one's end.
   template <typename Call>
   void run(Call&& call) {
     const auto now = Clock::now();
@@ -96,22 +118,35 @@ class RoutingKernels final : public Int8Kernels {
     trace_.push_back({"host", "host", 0, cursor_us_, host_us, layer_});
     cursor_us_ += host_us;
     OpenClKernels& k = device();
+    const bool accel = backend() == Backend::kAccelerator;
+    std::uint64_t link_before = 0;
+    if (accel && count_link_bytes_) link_before = k.device_counters()->host_link_bytes;
     k.clear_commands();
     call(k);
-    const int lane = backend() == Backend::kAccelerator ? 1 : 2;
+    LayerStats& s = current_stats();
+    std::uint64_t first = UINT64_MAX, last = 0, kernel_first = UINT64_MAX, kernel_last = 0;
     for (const OpenClKernels::Command& c : k.commands()) {
-      const double us = static_cast<double>(c.end_ns - c.start_ns) / 1e3;
-      trace_.push_back({c.kind == "write" || c.kind == "read" ? c.kind : op_name(), c.kind, lane,
-                        cursor_us_, us, layer_});
-      cursor_us_ += us;
-      LayerStats& s = current_stats();
-      s.device_ns += c.end_ns - c.start_ns;
-      s.bytes += c.bytes;
+      first = std::min(first, c.queued_ns);
+      last = std::max(last, c.end_ns);
       if (c.kind != "write" && c.kind != "read") {
-        s.kernel_ns += c.end_ns - c.start_ns;
+        kernel_first = std::min(kernel_first, c.start_ns);
+        kernel_last = std::max(kernel_last, c.end_ns);
         ++s.kernels;
       }
+      if (!accel) s.bytes += c.bytes;
     }
+    for (const OpenClKernels::Command& c : k.commands()) {
+      const bool transfer = c.kind == "write" || c.kind == "read";
+      trace_.push_back({transfer ? c.kind : op_name(), c.kind, accel ? 1 : 2,
+                        cursor_us_ + static_cast<double>(c.start_ns - first) / 1e3,
+                        static_cast<double>(c.end_ns - c.start_ns) / 1e3, layer_});
+    }
+    if (last > first) {
+      s.device_ns += last - first;
+      cursor_us_ += static_cast<double>(last - first) / 1e3;
+    }
+    if (kernel_last > kernel_first) s.kernel_ns += kernel_last - kernel_first;
+    if (accel && count_link_bytes_) s.bytes += k.device_counters()->host_link_bytes - link_before;
     last_host_ = Clock::now();
   }
 
@@ -186,7 +221,7 @@ class RoutingKernels final : public Int8Kernels {
   Placement placement_;
   OpenClKernels* accel_;
   OpenClKernels* cpu_;
-  bool check_;
+  bool check_, count_link_bytes_;
   int layer_ = 0, op_ = 0, position_ = 0;
   std::vector<LayerStats> stats_;
   std::vector<TraceEvent> trace_;
@@ -201,7 +236,10 @@ class PartitionedDevice final : public Device {
   PartitionedDevice(const models::Checkpoint& checkpoint, int max_positions,
                     const PartitionOptions& options, Placement placement,
                     const hls::HardwareConfig& accel_config, const std::string& accel_device)
-      : options_(options), placement_(std::move(placement)), accel_config_(accel_config) {
+      : options_(options),
+        placement_(std::move(placement)),
+        accel_config_(accel_config),
+        functional_(accel_device.find("(func)") != std::string::npos) {
     if (placement_.uses(Backend::kAccelerator)) {
       accel_ = std::make_unique<OpenClKernels>("tessera", accel_device,
                                                OpenClKernels::Kernels::kBuiltIn, max_positions);
@@ -211,9 +249,10 @@ class PartitionedDevice final : public Device {
                                              OpenClKernels::Kernels::kSource, max_positions,
                                              options.cpu_kernels);
     }
-    routing_ =
-        std::make_unique<RoutingKernels>(placement_, accel_.get(), cpu_.get(), options.check);
-    model_ = std::make_unique<Int8Model>(checkpoint, max_positions, *routing_);
+    routing_ = std::make_unique<RoutingKernels>(placement_, accel_.get(), cpu_.get(), options.check,
+                                                options.stats || options.statistics);
+    model_ = std::make_unique<Int8Model>(checkpoint, max_positions, *routing_);  // loads weights
+    if (accel_) loaded_ = accel_->device_counters();
     if (options.check) {
       reference_ = std::make_unique<models::ReferenceModel>(checkpoint, max_positions);
       fp32_error_.assign(sz(checkpoint.config().n_layers) + 1, 0.0);
@@ -233,6 +272,7 @@ class PartitionedDevice final : public Device {
     if (reference_) reference_->forward(token, pos, &trace_);
     routing_->begin_position(pos);
     const Eigen::VectorXf& logits = model_->forward(token, pos);
+    ++positions_;
     if (reference_) {
       fp32_error_.back() = std::max(
           fp32_error_.back(), static_cast<double>((logits - trace_.logits).cwiseAbs().maxCoeff()));
@@ -261,27 +301,86 @@ class PartitionedDevice final : public Device {
 
   bool checks_passed() const override { return routing_->mismatches() == 0; }
 
+  std::string statistics_json() const override {
+    nlohmann::ordered_json json;
+    json["device"] = options_.accelerator;
+    json["placement"] = placement_.describe();
+    json["tokens"] = positions_;
+    double simulated = 0;
+    std::uint64_t link = 0, memory_read = 0;
+    nlohmann::ordered_json counters = nullptr;
+    if (loaded_) {
+      const OpenClKernels::DeviceCounters now = *accel_->device_counters();
+      link = now.host_link_bytes - loaded_->host_link_bytes;
+      memory_read = now.memory_bytes_read - loaded_->memory_bytes_read;
+      counters = counters_difference(nlohmann::ordered_json::parse(now.json),
+                                     nlohmann::ordered_json::parse(loaded_->json));
+      // func devices keep no simulated time; their counters say 0.
+      simulated = now.simulated_seconds - loaded_->simulated_seconds;
+    }
+    const double tokens = std::max(1, positions_);
+    json["simulated_seconds"] = simulated;
+    json["simulated_seconds_per_token"] = simulated / tokens;
+    json["host_link_bytes"] = link;
+    json["host_link_bytes_per_token"] = static_cast<double>(link) / tokens;
+    json["device_memory_bytes_read_per_token"] = static_cast<double>(memory_read) / tokens;
+    nlohmann::ordered_json blocks = nlohmann::ordered_json::array();
+    for (const BlockRow& row : block_rows()) {
+      blocks.push_back({{"layer", row.layer},
+                        {"device", row.device},
+                        {"device_ms", row.device_ms},
+                        {"kernel_ms", row.kernel_ms},
+                        {"host_link_bytes", row.host_link_bytes},
+                        {"kernels", row.kernels},
+                        {"mac_utilization", row.mac_utilization}});
+    }
+    json["blocks"] = blocks;
+    json["accelerator_counters"] = counters;
+    return json.dump(2);
+  }
+
  private:
-  void write_stats(std::ostringstream& out) const {
+  struct BlockRow {
+    std::string layer, device;
+    double device_ms = 0, kernel_ms = 0;
+    std::uint64_t host_link_bytes = 0, kernels = 0;
+    nlohmann::ordered_json mac_utilization;  // null where it does not apply
+  };
+  std::vector<BlockRow> block_rows() const {
     const double peak =
         static_cast<double>(accel_config_.macs_per_cycle()) * accel_config_.clock_mhz * 1e6;
-    out << "stats: layer  device  device_ms  kernel_ms  host_link_kB  kernels  mac_utilization\n";
+    std::vector<BlockRow> rows;
     const auto& stats = routing_->stats();
     for (std::size_t l = 0; l < stats.size(); ++l) {
       const LayerStats& s = stats[l];
       const bool accel = placement_.layers[l] == Backend::kAccelerator;
-      char line[200];
-      const double kernel_s = static_cast<double>(s.kernel_ns) / 1e9;
-      const std::string layer = l + 1 == stats.size() ? "head" : std::to_string(l);
-      char utilization[32] = "-";
-      if (accel && kernel_s > 0) {
-        std::snprintf(utilization, sizeof utilization, "%.4f",
-                      static_cast<double>(s.macs) / (peak * kernel_s));
+      BlockRow row;
+      row.layer = l + 1 == stats.size() ? "head" : std::to_string(l);
+      row.device = accel ? "accel" : "cpu";
+      row.device_ms = static_cast<double>(s.device_ns) / 1e6;
+      row.kernel_ms = static_cast<double>(s.kernel_ns) / 1e6;
+      row.host_link_bytes = s.bytes;
+      row.kernels = s.kernels;
+      if (accel && s.kernel_ns > 0 && !functional_) {
+        row.mac_utilization = static_cast<double>(s.macs) / (peak * row.kernel_ms / 1e3);
       }
+      rows.push_back(row);
+    }
+    return rows;
+  }
+
+  void write_stats(std::ostringstream& out) const {
+    out << "stats: layer  device  device_ms  kernel_ms  host_link_kB  kernels  mac_utilization\n";
+    for (const BlockRow& row : block_rows()) {
+      char utilization[32] = "-";
+      if (!row.mac_utilization.is_null()) {
+        std::snprintf(utilization, sizeof utilization, "%.4f", row.mac_utilization.get<double>());
+      }
+      char line[200];
       std::snprintf(line, sizeof line, "stats: %5s  %6s  %9.3f  %9.3f  %12.1f  %7llu  %s\n",
-                    layer.c_str(), accel ? "accel" : "cpu", static_cast<double>(s.device_ns) / 1e6,
-                    kernel_s * 1e3, static_cast<double>(s.bytes) / 1e3,
-                    static_cast<unsigned long long>(s.kernels), utilization);
+                    row.layer.c_str(), row.device.c_str(), row.device_ms, row.kernel_ms,
+                    static_cast<double>(row.host_link_bytes) / 1e3,
+                    static_cast<unsigned long long>(row.kernels), utilization);
       out << line;
     }
   }
@@ -321,6 +420,9 @@ class PartitionedDevice final : public Device {
   std::unique_ptr<models::ReferenceModel> reference_;
   models::ForwardTrace trace_;
   std::vector<double> fp32_error_;
+  std::optional<OpenClKernels::DeviceCounters> loaded_;  // the accelerator's, once loaded
+  bool functional_ = false;  // a func accelerator: its times are host wall-clock
+  int positions_ = 0;
 };
 
 }  // namespace

@@ -13,6 +13,7 @@ struct PartitionOptions {
   std::string place;        // --place: "", "auto", "accel", "cpu" or a list
   bool check = false;       // --check
   bool stats = false;       // --stats
+  bool statistics = false;  // --stats-json: per-block statistics for statistics_json()
   std::string trace_path;   // --trace FILE.json
   std::string cpu_kernels;  // --cpu-kernels: OpenCL C source replacing the fallback's kernels
 };

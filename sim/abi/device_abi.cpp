@@ -193,4 +193,8 @@ void AttentionRecords::unpack_job(const std::uint8_t* query, const std::uint8_t*
   a.norm = &job.norm;
 }
 
+AttentionRecords attention_records(const hls::HardwareConfig& config, int head_size) {
+  return {head_size > 0 ? head_size : config.attention.head_size_max, config.gemm.rows};
+}
+
 }  // namespace tessera::sim

@@ -23,20 +23,32 @@ CommandProcessor::CommandProcessor(sc_core::sc_module_name name, std::vector<Uni
         socket_name.c_str()));
     sockets_.back()->bind(unit->registers);
   }
+  running_command_.assign(all_units_.size(), 0);
   for (Unit* unit : gemm_units_) {
-    unit->set_job_done(
-        [this](int index, const std::string& error) { job_done("gemm", index, error); });
+    unit->set_job_done([this, port = port_of(*unit)](int index, const std::string& error) {
+      job_done(port, "gemm", index, error);
+    });
   }
   for (Unit* unit : attention_units_) {
-    unit->set_job_done(
-        [this](int index, const std::string& error) { job_done("attention", index, error); });
+    unit->set_job_done([this, port = port_of(*unit)](int index, const std::string& error) {
+      job_done(port, "attention", index, error);
+    });
   }
   SC_THREAD(thread);
 }
 
 void CommandProcessor::push(const Command& command, const sc_time& delay) {
-  pending_.push_back({sc_core::sc_time_stamp() + delay, command});
+  pending_.push_back({sc_core::sc_time_stamp() + delay, command, pushed_++});
   arrived_.notify(delay);
+}
+
+CommandProcessor::Times CommandProcessor::times(std::uint64_t id) const {
+  const auto found = times_.find(id);
+  return found == times_.end() ? Times{} : found->second;
+}
+
+void CommandProcessor::forget_times_before(std::uint64_t id) {
+  times_.erase(times_.begin(), times_.lower_bound(id));
 }
 
 std::string CommandProcessor::take_error() {
@@ -45,7 +57,9 @@ std::string CommandProcessor::take_error() {
   return error;
 }
 
-void CommandProcessor::job_done(const std::string& kind, int unit, const std::string& error) {
+void CommandProcessor::job_done(std::size_t port, const std::string& kind, int unit,
+                                const std::string& error) {
+  times_[running_command_[port]].end = sc_core::sc_time_stamp();
   --running_;
   ++completed_;
   if (!error.empty() && error_.empty()) error_ = kind + std::to_string(unit) + ": " + error;
@@ -61,11 +75,12 @@ void CommandProcessor::thread() {
       continue;
     }
     const Command command = pending_.front().command;
-    if (const auto* gemm = std::get_if<GemmCommand>(&command)) {
-      program(*wait_for_free_unit(gemm_units_), *gemm);
-    } else {
-      program(*wait_for_free_unit(attention_units_), std::get<AttentionCommand>(command));
-    }
+    const std::uint64_t id = pending_.front().id;
+    Unit& unit = *wait_for_free_unit(
+        std::holds_alternative<GemmCommand>(command) ? gemm_units_ : attention_units_);
+    running_command_[port_of(unit)] = id;
+    times_[id].start = sc_core::sc_time_stamp();
+    std::visit([&](const auto& c) { program(unit, c); }, command);
     pending_.pop_front();
   }
 }

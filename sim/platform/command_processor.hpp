@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <string>
 #include <systemc>
 #include <tlm>
@@ -27,7 +28,15 @@ class CommandProcessor : public sc_core::sc_module {
                    std::vector<Unit*> attention_units);
 
   // Called by the host; the command becomes visible to the device after `delay`.
+  // Commands are numbered 0, 1, ... in the order they are pushed.
   void push(const Command& command, const sc_core::sc_time& delay);
+  // When command `id` started on a unit and when its unit reported it done; zero
+  // times until it has finished. Forgotten by forget_times_before().
+  struct Times {
+    sc_core::sc_time start, end;
+  };
+  Times times(std::uint64_t id) const;
+  void forget_times_before(std::uint64_t id);
   bool idle() const { return pending_.empty() && running_ == 0; }
   std::uint64_t completed() const { return completed_; }
   // The first error since the last call, "" if none.
@@ -38,6 +47,7 @@ class CommandProcessor : public sc_core::sc_module {
   struct Pending {
     sc_core::sc_time arrival;
     Command command;
+    std::uint64_t id;
   };
 
   void thread();
@@ -46,7 +56,7 @@ class CommandProcessor : public sc_core::sc_module {
   void program(Unit& unit, const AttentionCommand& command);
   void write_register(Unit& unit, std::uint8_t offset, std::uint32_t value);
   std::size_t port_of(const Unit& unit) const;
-  void job_done(const std::string& kind, int unit, const std::string& error);
+  void job_done(std::size_t port, const std::string& kind, int unit, const std::string& error);
 
   std::vector<Unit*> gemm_units_, attention_units_, all_units_;
   std::vector<std::unique_ptr<tlm_utils::simple_initiator_socket<CommandProcessor>>> sockets_;
@@ -54,7 +64,9 @@ class CommandProcessor : public sc_core::sc_module {
   tlm::tlm_generic_payload payload_;  // reused by every register access
   sc_core::sc_event arrived_, unit_freed_;
   int running_ = 0;
-  std::uint64_t completed_ = 0;
+  std::uint64_t completed_ = 0, pushed_ = 0;
+  std::vector<std::uint64_t> running_command_;  // per port: the command its unit runs
+  std::map<std::uint64_t, Times> times_;
   std::string error_;
 };
 

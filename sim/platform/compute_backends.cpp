@@ -209,10 +209,6 @@ class RtlAttentionBackend final : public AttentionBackendBase {
 
 }  // namespace
 
-AttentionRecords attention_records(const hls::HardwareConfig& config, int head_size) {
-  return {head_size > 0 ? head_size : config.attention.head_size_max, config.gemm.rows};
-}
-
 std::unique_ptr<GemmBackend> make_gemm_backend(const hls::HardwareConfig& config,
                                                const PlatformOptions& options) {
   if (options.fidelity == Fidelity::kRtl) {

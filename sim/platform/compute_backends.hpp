@@ -35,8 +35,5 @@ std::unique_ptr<GemmBackend> make_gemm_backend(const hls::HardwareConfig& config
                                                const PlatformOptions& options);
 std::unique_ptr<AttentionBackend> make_attention_backend(const hls::HardwareConfig& config,
                                                          const PlatformOptions& options);
-// The record layout of the configured attention units (words of ROWS bytes) for
-// `head_size` lanes; 0: the units' head_size_max.
-AttentionRecords attention_records(const hls::HardwareConfig& config, int head_size = 0);
 
 }  // namespace tessera::sim

@@ -155,16 +155,18 @@ struct Platform::Impl {
     return last;
   }
 
-  void transfer(std::uint64_t address, std::uint8_t* data, std::uint64_t bytes, bool to_device) {
+  // Returns when the transfer has landed (simulated time).
+  sc_time transfer(std::uint64_t address, std::uint8_t* data, std::uint64_t bytes, bool to_device) {
     context.activate();
     const sc_time last = send(address, data, bytes, to_device);
     // Writes are posted: the host goes on while the link carries them, ahead of
     // anything sent later. Reads wait for their data.
     if (to_device) {
       writes_done = std::max(writes_done, sc_core::sc_time_stamp() + last);
-    } else {
-      advance(last);
+      return sc_core::sc_time_stamp() + last;
     }
+    advance(last);
+    return sc_core::sc_time_stamp();
   }
 
   SimulationContext context;  // first: everything below lives in it
@@ -197,9 +199,10 @@ const PlatformOptions& Platform::options() const { return impl_->options; }
 std::uint64_t Platform::allocate(std::uint64_t bytes) { return impl_->allocator.allocate(bytes); }
 void Platform::release(std::uint64_t address) { impl_->allocator.release(address); }
 
-void Platform::write(std::uint64_t address, const void* data, std::uint64_t bytes) {
+double Platform::write(std::uint64_t address, const void* data, std::uint64_t bytes) {
   // The payload's data pointer is not const; the memory only reads from it here.
-  impl_->transfer(address, static_cast<std::uint8_t*>(const_cast<void*>(data)), bytes, true);
+  return impl_->transfer(address, static_cast<std::uint8_t*>(const_cast<void*>(data)), bytes, true)
+      .to_seconds();
 }
 
 void Platform::read(std::uint64_t address, void* data, std::uint64_t bytes) {
@@ -215,17 +218,24 @@ std::uint32_t Platform::read_register(std::uint32_t address) {
   return impl_->processor->read_register(address);
 }
 
-void Platform::enqueue(const GemmCommand& command) {
+std::uint64_t Platform::enqueue(const GemmCommand& command) {
   impl_->context.activate();
   impl_->processor->push(command, impl_->link->message(kCommandBytes));
-  ++impl_->enqueued;
+  return impl_->enqueued++;
 }
 
-void Platform::enqueue(const AttentionCommand& command) {
+std::uint64_t Platform::enqueue(const AttentionCommand& command) {
   impl_->context.activate();
   impl_->processor->push(command, impl_->link->message(kCommandBytes));
-  ++impl_->enqueued;
+  return impl_->enqueued++;
 }
+
+Platform::CommandTimes Platform::command_times(std::uint64_t id) const {
+  const CommandProcessor::Times t = impl_->processor->times(id);
+  return {t.start.to_seconds(), t.end.to_seconds()};
+}
+
+void Platform::forget_command_times(std::uint64_t id) { impl_->processor->forget_times_before(id); }
 
 void Platform::run_until_idle() {
   Impl& p = *impl_;

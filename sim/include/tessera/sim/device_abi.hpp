@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "tessera/hls/attention_i8.hpp"
+#include "tessera/hls/hardware_config.hpp"
 
 namespace tessera::sim {
 
@@ -102,5 +103,9 @@ struct AttentionRecords {
   bool gather_job(const std::uint8_t* query, const std::uint8_t* kv, int positions,
                   std::size_t width, Job& job) const;
 };
+
+// The record layout of the configured attention units (words of ROWS bytes) for
+// `head_size` lanes; 0: the units' head_size_max.
+AttentionRecords attention_records(const hls::HardwareConfig& config, int head_size = 0);
 
 }  // namespace tessera::sim

@@ -101,9 +101,10 @@ class Platform {
   void release(std::uint64_t address);
 
   // Host transfers over the host link, which carries one thing at a time in order.
-  // write() is posted: it returns at once, and commands enqueued after it arrive
-  // after its data. read() returns when the data has reached the host.
-  void write(std::uint64_t address, const void* data, std::uint64_t bytes);
+  // write() is posted: it returns at once (with the simulated time at which its
+  // data will have landed), and commands enqueued after it arrive after its data.
+  // read() returns when the data has reached the host.
+  double write(std::uint64_t address, const void* data, std::uint64_t bytes);
   void read(std::uint64_t address, void* data, std::uint64_t bytes);
   // A read the device pushes to the host once every command enqueued before it has
   // finished (results written back to host memory, with the completion interrupt
@@ -118,9 +119,18 @@ class Platform {
   // their kind; run_until_idle() advances simulated time until all have finished
   // (and every posted write has landed) and throws DeviceError naming the first
   // command a unit refused.
-  void enqueue(const GemmCommand& command);
-  void enqueue(const AttentionCommand& command);
+  // Each returns the command's number (0, 1, ... in enqueue order).
+  std::uint64_t enqueue(const GemmCommand& command);
+  std::uint64_t enqueue(const AttentionCommand& command);
   void run_until_idle();
+  // Simulated seconds at which command `id` started on a unit and finished, once
+  // run_until_idle() has returned; both 0 for a command not finished or forgotten.
+  struct CommandTimes {
+    double start_seconds = 0, end_seconds = 0;
+  };
+  CommandTimes command_times(std::uint64_t id) const;
+  // Drops the times of the commands numbered below `id`.
+  void forget_command_times(std::uint64_t id);
 
   double now_seconds() const;  // simulated time of the platform
   std::uint64_t now_cycles() const;

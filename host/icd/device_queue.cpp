@@ -1,0 +1,89 @@
+// Submitted work of a device: kernels run when the host waits for them.
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+
+#include "icd/util.hpp"
+
+using namespace tessera::icd;
+
+void _cl_device_id::finish() {
+  if (pending.empty() && after_run.empty() && run_scratch.empty()) return;
+  tessera::sim::Platform& p = simulator();
+  std::vector<PendingKernel> kernels;
+  kernels.swap(pending);
+  std::vector<std::function<void()>> results;
+  results.swap(after_run);
+  std::vector<std::uint64_t> scratch;
+  scratch.swap(run_scratch);
+  auto release_scratch = [&] {
+    for (std::uint64_t address : scratch) p.release(address);
+  };
+  try {
+    p.run_until_idle();
+  } catch (...) {
+    release_scratch();
+    for (const PendingKernel& k : kernels) {
+      if (k.event != nullptr) k.event->status = CL_OUT_OF_RESOURCES;
+    }
+    throw;
+  }
+  for (const auto& deliver : results) deliver();
+  release_scratch();
+  const cl_ulong now = device_time_ns(this);
+  std::uint64_t last_command = 0;
+  for (const PendingKernel& k : kernels) {
+    cl_ulong start = now, end = k.queued;
+    for (std::uint64_t id : k.commands) {
+      const auto t = p.command_times(id);
+      start = std::min(start, static_cast<cl_ulong>(t.start_seconds * 1e9 + 0.5));
+      end = std::max(end, static_cast<cl_ulong>(t.end_seconds * 1e9 + 0.5));
+      last_command = std::max(last_command, id + 1);
+    }
+    // func devices have no simulated time: the kernel ran from its launch until now.
+    if (fidelity == tessera::sim::Fidelity::kFunc || k.commands.empty()) {
+      start = k.queued;
+      end = fidelity == tessera::sim::Fidelity::kFunc ? now : k.queued;
+    }
+    if (k.event == nullptr) continue;
+    k.event->start = std::max(start, k.queued);
+    k.event->end = std::max(end, k.event->start);
+    k.event->status = CL_COMPLETE;
+  }
+  p.forget_command_times(last_command);
+}
+
+namespace tessera::icd {
+
+cl_int fail(cl_context context, cl_int code, const std::string& why) {
+  static const bool log = [] {
+    const char* value = std::getenv("TESSERA_ICD_LOG");
+    return value != nullptr && std::string(value) == "1";
+  }();
+  if (log) std::fprintf(stderr, "tessera ICD: %s (error %d)\n", why.c_str(), code);
+  if (context != nullptr && context->notify != nullptr) {
+    context->notify(why.c_str(), nullptr, 0, context->notify_data);
+  }
+  return code;
+}
+
+const char* command_name(cl_command_type type) {
+  switch (type) {
+    case CL_COMMAND_READ_BUFFER:
+      return "clEnqueueReadBuffer";
+    case CL_COMMAND_WRITE_BUFFER:
+      return "clEnqueueWriteBuffer";
+    case CL_COMMAND_FILL_BUFFER:
+      return "clEnqueueFillBuffer";
+    case CL_COMMAND_COPY_BUFFER:
+      return "clEnqueueCopyBuffer";
+    case CL_COMMAND_MAP_BUFFER:
+      return "clEnqueueMapBuffer";
+    case CL_COMMAND_UNMAP_MEM_OBJECT:
+      return "clEnqueueUnmapMemObject";
+    default:
+      return "command";
+  }
+}
+
+}  // namespace tessera::icd

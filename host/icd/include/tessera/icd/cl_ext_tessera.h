@@ -1,0 +1,29 @@
+/* tessera's OpenCL extensions (docs/opencl.md), for any OpenCL program that uses a
+ * tessera device: the sizes of the buffers its resident-data built-in kernels fill,
+ * and the cl_tessera_counters device query. Not registered with Khronos. */
+#ifndef TESSERA_CL_EXT_TESSERA_H
+#define TESSERA_CL_EXT_TESSERA_H
+
+#include <stddef.h>
+
+/* Bytes a W_packed buffer needs for an N x K weight matrix (tessera_pack_weights_s8):
+ * rows padded to 32, which holds on every tessera device. */
+static inline size_t tessera_packed_weight_bytes(size_t n, size_t k) {
+  return (n + 31) / 32 * 32 * k;
+}
+
+/* Bytes a kv_cache buffer needs for `capacity` positions of n_kv_heads heads of
+ * head_size lanes (tessera_kv_append_s8): one record of at most
+ * 2 * head_size + 8 bytes, rounded up to 64, per position and kv head. */
+static inline size_t tessera_kv_cache_bytes(size_t n_kv_heads, size_t head_size,
+                                            size_t capacity) {
+  return n_kv_heads * capacity * ((2 * head_size + 8 + 63) / 64 * 64);
+}
+
+/* clGetDeviceInfo: the device's counters since it was first used, as a JSON object
+ * (a char string): simulated_seconds, commands, memory {bytes_read, bytes_written,
+ * bandwidth_gbps}, host_link {bytes_to_device, bytes_from_device} and per-unit
+ * counters. The query first waits for the work submitted to the device. */
+#define CL_DEVICE_COUNTERS_JSON_TESSERA 0x54530001
+
+#endif
