@@ -1,6 +1,7 @@
 // tessera bench decode|prefill: a whole model on the simulated accelerator.
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -8,12 +9,13 @@
 #include <string>
 #include <vector>
 
+#include "bench/model_bench.hpp"
 #include "cli/commands.hpp"
 #include "runtime/model_shapes.hpp"
-#include "runtime/platform_bench.hpp"
 #include "tessera/hls/hardware_config.hpp"
 #include "tessera/models/checkpoint.hpp"
 #include "tessera/sim/platform.hpp"
+#include "tessera/sim/rtl_gemm.hpp"
 
 namespace tessera::cli {
 namespace {
@@ -52,7 +54,7 @@ void print_comparison(const Comparison& c, const ModelBenchCliOptions& o) {
       c.same_simulated_time ? "identical" : "differs");
 }
 
-void print_text(const runtime::ModelBenchResult& r, const hls::HardwareConfig& config,
+void print_text(const bench::ModelBenchResult& r, const hls::HardwareConfig& config,
                 const std::string& mode, const ModelBenchCliOptions& o) {
   const double per_token = r.simulated_seconds / r.tokens;
   std::printf("%s %s on %s (%s): %d tokens after %d in the KV cache\n", mode.c_str(),
@@ -63,15 +65,17 @@ void print_text(const runtime::ModelBenchResult& r, const hls::HardwareConfig& c
       "mac_utilization %.4f\n",
       r.bw_utilization(config), static_cast<double>(r.bytes_needed) / r.tokens / 1e6,
       config.memory.bandwidth_gbps, r.mac_utilization(config));
+  const auto& memory = r.counters.at("memory");
+  const auto& link = r.counters.at("host_link");
   std::printf(
       "memory moved %.1f MB at %.1f GB/s achieved; host link %.2f MB in, %.2f MB out\n",
-      static_cast<double>(r.counters.memory_bytes_read + r.counters.memory_bytes_written) / 1e6,
-      r.counters.memory_bandwidth_gbps, static_cast<double>(r.counters.host_bytes_to_device) / 1e6,
-      static_cast<double>(r.counters.host_bytes_from_device) / 1e6);
+      (memory.at("bytes_read").get<double>() + memory.at("bytes_written").get<double>()) / 1e6,
+      memory.at("bandwidth_gbps").get<double>(), link.at("bytes_to_device").get<double>() / 1e6,
+      link.at("bytes_from_device").get<double>() / 1e6);
   std::printf("wall: %.3f s (%.4f s/token)\n", r.wall_seconds, r.wall_seconds / r.tokens);
 }
 
-void print_json(const runtime::ModelBenchResult& r, const hls::HardwareConfig& config,
+void print_json(const bench::ModelBenchResult& r, const hls::HardwareConfig& config,
                 const std::string& mode, const ModelBenchCliOptions& o,
                 const Comparison* comparison) {
   nlohmann::ordered_json json = {
@@ -89,7 +93,7 @@ void print_json(const runtime::ModelBenchResult& r, const hls::HardwareConfig& c
       {"mac_utilization", r.mac_utilization(config)},
       {"wall_seconds", r.wall_seconds},
       {"wall_seconds_per_token", r.wall_seconds / r.tokens},
-      {"platform", nlohmann::ordered_json::parse(sim::to_json(r.counters))}};
+      {"platform", r.counters}};
   if (comparison != nullptr) {
     json["comparison"] = {{"fidelity", comparison->fidelity},
                           {"wall_seconds_per_token", comparison->wall_seconds_per_token},
@@ -109,7 +113,7 @@ double median(std::vector<double> values) {
 // wall time. Every run must simulate the same (the platform is deterministic).
 class RepeatedRuns {
  public:
-  void add(runtime::ModelBenchResult run) {
+  void add(bench::ModelBenchResult run) {
     walls_.push_back(run.wall_seconds);
     if (walls_.size() == 1) {
       first_ = std::move(run);
@@ -120,30 +124,46 @@ class RepeatedRuns {
     }
   }
   double last_wall() const { return walls_.back(); }
-  runtime::ModelBenchResult result() const {
-    runtime::ModelBenchResult r = first_;
+  bench::ModelBenchResult result() const {
+    bench::ModelBenchResult r = first_;
     r.wall_seconds = median(walls_);
     return r;
   }
 
  private:
-  runtime::ModelBenchResult first_;
+  bench::ModelBenchResult first_;
   std::vector<double> walls_;
 };
 
-runtime::ModelBenchResult bench_once(const hls::HardwareConfig& config,
-                                     const sim::PlatformOptions& platform_options,
-                                     const models::Checkpoint& checkpoint,
-                                     const runtime::ModelBenchOptions& options) {
-  sim::Platform platform(config, platform_options);
-  return runtime::bench_checkpoint(platform, checkpoint, options);
+// A real model runs on the ICD's device, as `tessera run --device accel:...` does.
+bench::ModelBenchResult bench_once(const std::string& preset, const std::string& fidelity,
+                                   const models::Checkpoint& checkpoint,
+                                   const bench::ModelBenchOptions& options) {
+  return bench::bench_checkpoint("accel:" + preset + ":" + fidelity, checkpoint, options);
+}
+
+// The ICD's devices: named presets at each fidelity, rtl where a Verilated engine of
+// the preset's array exists.
+void check_model_device(const std::string& preset, const hls::HardwareConfig& config,
+                        sim::Fidelity fidelity) {
+  const std::vector<std::string> names = hls::preset_names();
+  if (std::find(names.begin(), names.end(), preset) == names.end()) {
+    throw std::invalid_argument("--model runs on the OpenCL device of a named preset; '" + preset +
+                                "' is not one (a config file works with --model-shape)");
+  }
+  if (fidelity != sim::Fidelity::kRtl) return;
+  for (const hls::ArrayShape& a : sim::rtl_arrays()) {
+    if (a.rows == config.gemm.rows && a.cols == config.gemm.cols) return;
+  }
+  throw std::invalid_argument("no RTL engine for array " + hls::to_string(config.array()) +
+                              " (preset " + preset + "): use --fidelity tlm or func");
 }
 
 int run_model_bench(const ModelBenchCliOptions& o, bool prefill) {
   const hls::HardwareConfig config = hls::load_preset(o.preset);
   const sim::Fidelity fidelity = sim::parse_fidelity(o.fidelity);
   const std::string mode = prefill ? "prefill" : "decode";
-  runtime::ModelBenchOptions options;
+  bench::ModelBenchOptions options;
   options.tokens = o.tokens > 0 ? o.tokens : prefill ? 128 : 4;
   options.context = o.context;
   options.prefill = prefill;
@@ -154,7 +174,7 @@ int run_model_bench(const ModelBenchCliOptions& o, bool prefill) {
     };
   }
   sim::PlatformOptions platform_options{fidelity, true, o.fst};
-  runtime::ModelBenchResult result;
+  bench::ModelBenchResult result;
   std::unique_ptr<Comparison> comparison;
   if (!o.model_shape.empty()) {
     if (fidelity != sim::Fidelity::kTlm) {
@@ -166,29 +186,33 @@ int run_model_bench(const ModelBenchCliOptions& o, bool prefill) {
     const runtime::ModelShape shape = runtime::model_shape(o.model_shape);
     platform_options.compute = false;
     sim::Platform platform(config, platform_options);
-    result = runtime::bench_shape(platform, shape, options);
+    result = bench::bench_shape(platform, shape, options);
   } else {
+    check_model_device(o.preset, config, fidelity);
+    if (!o.compare_to.empty()) {
+      check_model_device(o.preset, config, sim::parse_fidelity(o.compare_to));
+    }
+    // The ICD's rtl devices write the GEMM engine's waveform where this says.
+    if (!o.fst.empty()) setenv("TESSERA_ICD_FST", o.fst.c_str(), 1);
     const models::Checkpoint checkpoint = models::Checkpoint::load(o.model);
     // With a comparison the fidelities alternate, and the ratio is the median of the
     // pairs' ratios: on a shared machine a slow spell then spoils one pair, not the
     // figure.
-    std::optional<sim::PlatformOptions> other_options;
-    if (!o.compare_to.empty()) {
-      other_options = sim::PlatformOptions{sim::parse_fidelity(o.compare_to), true, ""};
-    }
+    std::optional<sim::Fidelity> other_fidelity;
+    if (!o.compare_to.empty()) other_fidelity = sim::parse_fidelity(o.compare_to);
     RepeatedRuns runs, other_runs;
     std::vector<double> ratios;
     for (int r = 0; r < o.repeat; ++r) {
-      runs.add(bench_once(config, platform_options, checkpoint, options));
-      if (!other_options) continue;
+      runs.add(bench_once(o.preset, o.fidelity, checkpoint, options));
+      if (!other_fidelity) continue;
       if (!o.quiet) std::fprintf(stderr, "the same steps at %s\n", o.compare_to.c_str());
-      other_runs.add(bench_once(config, *other_options, checkpoint, options));
+      other_runs.add(bench_once(o.preset, o.compare_to, checkpoint, options));
       ratios.push_back(runs.last_wall() / other_runs.last_wall());
     }
     result = runs.result();
     result.shape.name = o.model;
-    if (other_options) {
-      const runtime::ModelBenchResult other = other_runs.result();
+    if (other_fidelity) {
+      const bench::ModelBenchResult other = other_runs.result();
       comparison = std::make_unique<Comparison>();
       comparison->fidelity = o.compare_to;
       comparison->wall_seconds_per_token = other.wall_seconds / other.tokens;
@@ -197,7 +221,7 @@ int run_model_bench(const ModelBenchCliOptions& o, bool prefill) {
       comparison->same_simulated_time = other.simulated_seconds == result.simulated_seconds;
       // tlm and rtl must agree to the cycle; func has no time to agree on.
       comparison->both_timed =
-          fidelity != sim::Fidelity::kFunc && other_options->fidelity != sim::Fidelity::kFunc;
+          fidelity != sim::Fidelity::kFunc && *other_fidelity != sim::Fidelity::kFunc;
     }
   }
   if (o.json) {

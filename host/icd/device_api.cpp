@@ -137,7 +137,7 @@ cl_int CL_API_CALL clGetDeviceInfo(cl_device_id device, cl_device_info param, si
       return info_value(cl_uint{1}, size, value, size_ret);
     case CL_DEVICE_COUNTERS_JSON_TESSERA:
       try {
-        device->finish();
+        device->settle();
         return info_string(tessera::sim::to_json(device->simulator().counters(), -1), size, value,
                            size_ret);
       } catch (const std::exception&) {
@@ -347,7 +347,7 @@ cl_int CL_API_CALL clFinish(cl_command_queue queue) {
   std::lock_guard lock(api_mutex());
   if (!valid(queue)) return CL_INVALID_COMMAND_QUEUE;
   try {
-    queue->device->finish();
+    queue->device->settle();
   } catch (const std::exception& e) {
     return fail(queue->context, CL_OUT_OF_RESOURCES, std::string("clFinish: ") + e.what());
   }

@@ -53,6 +53,11 @@ void _cl_device_id::finish() {
   p.forget_command_times(last_command);
 }
 
+void _cl_device_id::settle() {
+  finish();
+  simulator().wait_for_writes();
+}
+
 namespace tessera::icd {
 
 cl_int fail(cl_context context, cl_int code, const std::string& why) {

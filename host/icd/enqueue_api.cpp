@@ -30,7 +30,7 @@ cl_int enqueue_sync_point(cl_command_queue queue, cl_command_type type, cl_uint 
   if (const cl_int e = check_wait_list(queue->context, waits, wait_list); e != CL_SUCCESS) return e;
   if (const cl_int e = complete(waits, wait_list); e != CL_SUCCESS) return e;
   try {
-    queue->device->finish();
+    queue->device->settle();
   } catch (const std::exception& e) {
     return fail(queue->context, CL_OUT_OF_RESOURCES, e.what());
   }

@@ -63,6 +63,8 @@ struct _cl_device_id : tessera::icd::Object {
   // Runs what was submitted, then completes the pending kernels and their events.
   // Throws tessera::sim::DeviceError when a unit refused a command.
   void finish();
+  // finish(), and then waits until every posted write has landed: the device is idle.
+  void settle();
 };
 
 struct _cl_context : tessera::icd::Object {

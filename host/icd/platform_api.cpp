@@ -1,5 +1,6 @@
 // Platform, devices and contexts.
 #include <algorithm>
+#include <cstdlib>
 #include <set>
 
 #include "icd/util.hpp"
@@ -16,6 +17,10 @@ sim::Platform& _cl_device_id::simulator() {
   if (!platform) {
     sim::PlatformOptions options;
     options.fidelity = fidelity;
+    // A debugging output, not a property of the device: rtl devices write the GEMM
+    // engine's waveform there (tessera bench decode --fst sets it).
+    const char* fst = std::getenv("TESSERA_ICD_FST");
+    if (fidelity == sim::Fidelity::kRtl && fst != nullptr) options.fst_path = fst;
     platform = std::make_unique<sim::Platform>(config, options);
   }
   return *platform;

@@ -11,7 +11,6 @@
 #include "tessera/hls/hardware_config.hpp"
 #include "tessera/hls/kernels.hpp"
 #include "tessera/models/reference_model.hpp"
-#include "tessera/sim/platform.hpp"
 
 namespace tessera::runtime {
 namespace {
@@ -58,7 +57,10 @@ AcceleratorName parse_accelerator_name(const std::string& name) {
     throw std::invalid_argument("unknown preset '" + accel.preset + "' in '" + name +
                                 "' (presets: " + known + ")");
   }
-  sim::parse_fidelity(accel.fidelity);  // throws naming func, tlm and rtl
+  // The fidelities of the ICD's device names ("tessera kv260 (tlm)").
+  if (accel.fidelity != "func" && accel.fidelity != "tlm" && accel.fidelity != "rtl") {
+    throw std::invalid_argument("unknown fidelity '" + accel.fidelity + "' (func, tlm or rtl)");
+  }
   return accel;
 }
 

@@ -283,6 +283,8 @@ std::optional<OpenClKernels::DeviceCounters> OpenClKernels::device_counters() co
   return c;
 }
 
+void OpenClKernels::finish() { check(clFinish(state_->queue), "clFinish"); }
+
 void OpenClKernels::load_weights(const models::QuantizedMatrix& w) {
   state_->weight_buffer(w.values.data(), w.rows, w.cols);
 }

@@ -34,6 +34,8 @@ class OpenClKernels final : public Int8Kernels {
   void attention(const hls::AttentionArgs& args) override;
   // Puts an N x K weight matrix on the device now rather than at its first use.
   void load_weights(const models::QuantizedMatrix& w);
+  // Waits until the device has finished everything it was given (clFinish).
+  void finish();
   std::string device_name() const;
 
   // What a tessera device counts (its cl_tessera_counters query); for other devices

@@ -63,7 +63,9 @@ class RoutingKernels final : public Int8Kernels {
     begin_layer(static_cast<int>(model.layers.size()));
     device().load_weights(model.classifier);
     for (OpenClKernels* k : {accel_, cpu_}) {
-      if (k != nullptr) k->clear_commands();
+      if (k == nullptr) continue;
+      k->finish();  // the weights are on the device before the first token
+      k->clear_commands();
     }
   }
 

@@ -260,6 +260,12 @@ void Platform::run_until_idle() {
   if (!error.empty()) throw DeviceError(error);
 }
 
+void Platform::wait_for_writes() {
+  Impl& p = *impl_;
+  p.context.activate();
+  if (p.writes_done > sc_core::sc_time_stamp()) p.advance(p.writes_done - sc_core::sc_time_stamp());
+}
+
 double Platform::now_seconds() const {
   impl_->context.activate();
   return sc_core::sc_time_stamp().to_seconds();

@@ -123,6 +123,8 @@ class Platform {
   std::uint64_t enqueue(const GemmCommand& command);
   std::uint64_t enqueue(const AttentionCommand& command);
   void run_until_idle();
+  // Advances simulated time until every posted write has landed (no commands run).
+  void wait_for_writes();
   // Simulated seconds at which command `id` started on a unit and finished, once
   // run_until_idle() has returned; both 0 for a command not finished or forgotten.
   struct CommandTimes {

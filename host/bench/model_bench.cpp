@@ -1,16 +1,20 @@
-#include "runtime/platform_bench.hpp"
+#include "bench/model_bench.hpp"
 
 #include <chrono>
 #include <cstdio>
 #include <stdexcept>
 
 #include "runtime/decode_workload.hpp"
-#include "runtime/int8_model.hpp"
-#include "runtime/platform_kernels.hpp"
+#include "runtime/device.hpp"
+#include "runtime/opencl_kernels.hpp"
 #include "tessera/sim/platform_driver.hpp"
 
-namespace tessera::runtime {
+namespace tessera::bench {
 namespace {
+
+using runtime::KernelCall;
+using runtime::MatrixShape;
+using runtime::ModelShape;
 
 using Clock = std::chrono::steady_clock;
 
@@ -28,20 +32,21 @@ void account(ModelBenchResult& r, const ModelBenchOptions& o) {
   const int passes = o.prefill ? 1 : o.tokens, per_pass = o.prefill ? o.tokens : 1;
   for (int p = 0; p < passes; ++p) {
     const int first = o.context + p * per_pass;
-    r.bytes_needed += weight_bytes(r.shape) + kv_cache_bytes(r.shape, first + per_pass);
-    r.useful_macs += forward_macs(r.shape, first, per_pass);
+    r.bytes_needed +=
+        runtime::weight_bytes(r.shape) + runtime::kv_cache_bytes(r.shape, first + per_pass);
+    r.useful_macs += runtime::forward_macs(r.shape, first, per_pass);
   }
 }
 
 // What the measured passes took, moved and computed.
-ModelBenchResult measured_result(sim::Platform& platform, const ModelShape& shape,
-                                 const ModelBenchOptions& o, double simulated_start,
+ModelBenchResult measured_result(const ModelShape& shape, const ModelBenchOptions& o,
+                                 double simulated_seconds, nlohmann::ordered_json counters,
                                  Clock::time_point wall_start) {
   ModelBenchResult r;
   r.shape = shape;
   r.tokens = o.tokens;
-  r.simulated_seconds = platform.now_seconds() - simulated_start;
-  r.counters = platform.counters();
+  r.simulated_seconds = simulated_seconds;
+  r.counters = std::move(counters);
   account(r, o);
   r.wall_seconds = std::chrono::duration<double>(Clock::now() - wall_start).count();
   return r;
@@ -70,7 +75,8 @@ ModelBenchResult bench_shape(sim::Platform& platform, const ModelShape& shape,
   if (platform.options().compute) {
     throw std::invalid_argument("bench_shape: the platform must run timing only");
   }
-  const std::uint64_t needed = weight_bytes(shape) + kv_cache_bytes(shape, o.context + o.tokens);
+  const std::uint64_t needed =
+      runtime::weight_bytes(shape) + runtime::kv_cache_bytes(shape, o.context + o.tokens);
   if (needed > platform.config().memory.bytes) {
     char text[160];
     std::snprintf(text, sizeof text,
@@ -83,7 +89,7 @@ ModelBenchResult bench_shape(sim::Platform& platform, const ModelShape& shape,
   }
   sim::PlatformDriver driver(platform);
   std::vector<sim::PlatformDriver::DeviceMatrix> weights;
-  for (const MatrixShape& m : weight_shapes(shape)) {
+  for (const MatrixShape& m : runtime::weight_shapes(shape)) {
     weights.push_back(driver.upload_weights(nullptr, m.n, m.k));
   }
   const models::ModelConfig& c = shape.config;
@@ -99,7 +105,7 @@ ModelBenchResult bench_shape(sim::Platform& platform, const ModelShape& shape,
   const int passes = o.prefill ? 1 : o.tokens, per_pass = o.prefill ? o.tokens : 1;
   for (int p = 0; p < passes; ++p) {
     const std::vector<KernelCall> calls =
-        forward_kernels(shape, o.context + p * per_pass, per_pass);
+        runtime::forward_kernels(shape, o.context + p * per_pass, per_pass);
     for (std::size_t i = 0; i < calls.size();) {
       const KernelCall& call = calls[i];
       if (call.kind == KernelCall::Kind::kAttention) {
@@ -127,32 +133,41 @@ ModelBenchResult bench_shape(sim::Platform& platform, const ModelShape& shape,
     }
     if (o.progress) o.progress(p + 1, passes);
   }
-  return measured_result(platform, shape, o, begin, measured);
+  return measured_result(shape, o, platform.now_seconds() - begin,
+                         nlohmann::ordered_json::parse(sim::to_json(platform.counters())),
+                         measured);
 }
 
-ModelBenchResult bench_checkpoint(sim::Platform& platform, const models::Checkpoint& checkpoint,
+namespace {
+
+// The accelerator's statistics (runtime::Device::statistics_json()) at this point.
+nlohmann::ordered_json statistics(const runtime::Device& device) {
+  return nlohmann::ordered_json::parse(device.statistics_json());
+}
+
+}  // namespace
+
+ModelBenchResult bench_checkpoint(const std::string& device_name,
+                                  const models::Checkpoint& checkpoint,
                                   const ModelBenchOptions& o) {
-  const ModelShape shape = model_shape("model file", checkpoint.config());
+  const ModelShape shape = runtime::model_shape("model file", checkpoint.config());
   check_positions(shape, o);
   if (o.prefill) {
     throw std::invalid_argument(
         "prefill of a model file: the int8 model decodes one token at a "
         "time; use --model-shape for prefill blocks");
   }
-  PlatformKernels kernels(platform, o.context + o.tokens);
-  Int8Model model(checkpoint, o.context + o.tokens, kernels);
-  kernels.preload(model.quantized_weights());  // decode figures exclude loading the model
-  int token = 1;                               // BOS, then greedy
+  const std::unique_ptr<runtime::Device> device =
+      runtime::open_device(device_name, checkpoint, o.context + o.tokens);
+  int token = 1;  // BOS, then greedy
   auto step = [&](int pos) {
-    const Eigen::VectorXf& logits = model.forward(token, pos);
+    const Eigen::VectorXf& logits = device->forward(token, pos);
     Eigen::Index best = 0;
     logits.maxCoeff(&best);
     token = static_cast<int>(best);
   };
   for (int pos = 0; pos < o.context; ++pos) step(pos);
-  platform.run_until_idle();
-  platform.reset_counters();
-  const double begin = platform.now_seconds();
+  const nlohmann::ordered_json before = statistics(*device);
   const auto measured = Clock::now();
   std::vector<int> generated;
   for (int i = 0; i < o.tokens; ++i) {
@@ -160,9 +175,15 @@ ModelBenchResult bench_checkpoint(sim::Platform& platform, const models::Checkpo
     generated.push_back(token);
     if (o.progress) o.progress(i + 1, o.tokens);
   }
-  ModelBenchResult result = measured_result(platform, shape, o, begin, measured);
+  const nlohmann::ordered_json after = statistics(*device);
+  ModelBenchResult result = measured_result(
+      shape, o,
+      after.at("simulated_seconds").get<double>() - before.at("simulated_seconds").get<double>(),
+      runtime::counters_difference(after.at("accelerator_counters"),
+                                   before.at("accelerator_counters")),
+      measured);
   result.generated = std::move(generated);
   return result;
 }
 
-}  // namespace tessera::runtime
+}  // namespace tessera::bench

@@ -1,15 +1,18 @@
 #pragma once
 
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "runtime/model_shapes.hpp"
+#include "tessera/hls/hardware_config.hpp"
 #include "tessera/models/checkpoint.hpp"
 #include "tessera/sim/platform.hpp"
 
-namespace tessera::runtime {
+namespace tessera::bench {
 
-// A model run on the platform for `tessera bench decode|prefill`.
+// A model run on the simulated accelerator for `tessera bench decode|prefill`.
 struct ModelBenchOptions {
   int tokens = 4;   // decode steps, or prompt tokens of the prefill block
   int context = 0;  // positions already in the KV cache
@@ -19,13 +22,14 @@ struct ModelBenchOptions {
 };
 
 struct ModelBenchResult {
-  ModelShape shape;
+  runtime::ModelShape shape;
   int tokens = 0;
   double simulated_seconds = 0;    // of the measured steps
   double wall_seconds = 0;         // of the measured steps
   std::uint64_t bytes_needed = 0;  // weights once per pass + the K/V cache read
   std::uint64_t useful_macs = 0;
-  sim::PlatformCounters counters;
+  // The device's counters over the measured steps (sim::to_json's object).
+  nlohmann::ordered_json counters;
   std::vector<int> generated;  // bench_checkpoint: the greedy tokens of the measured steps
   double tokens_per_s() const;
   double bw_utilization(const hls::HardwareConfig& config) const;
@@ -33,13 +37,17 @@ struct ModelBenchResult {
 };
 
 // Timing only (the platform must be built with compute = false): the kernel calls
-// of forward_kernels() on weights and caches that hold no data.
-ModelBenchResult bench_shape(sim::Platform& platform, const ModelShape& shape,
+// of runtime::forward_kernels() on weights and caches that hold no data, driven on
+// the platform directly with the schedule the runtime's device path submits (one
+// submission per op, batched projections together).
+ModelBenchResult bench_shape(sim::Platform& platform, const runtime::ModelShape& shape,
                              const ModelBenchOptions& options);
 
-// A real model through Int8Model on the platform (decode only): `context` greedy
-// steps fill the cache, then `tokens` steps are measured.
-ModelBenchResult bench_checkpoint(sim::Platform& platform, const models::Checkpoint& checkpoint,
+// A real model on the accelerator `device` ("accel:PRESET:FIDELITY") through the
+// runtime and the OpenCL ICD, as `tessera run` runs it (decode only): `context`
+// greedy steps fill the cache, then `tokens` steps are measured. Weights reach the
+// device when it opens, before the measurement.
+ModelBenchResult bench_checkpoint(const std::string& device, const models::Checkpoint& checkpoint,
                                   const ModelBenchOptions& options);
 
-}  // namespace tessera::runtime
+}  // namespace tessera::bench
