@@ -281,8 +281,9 @@ cl_int launch_gemm_packed(cl_command_queue queue, cl_kernel kernel, cl_event* ev
       command.c = c_address + sim::vector_result_bytes(nt0, cols);
       commands.push_back(l.platform().enqueue(command));
     }
-    auto results = std::make_shared<std::vector<std::uint8_t>>(result_bytes);
-    l.platform().read_when_done(c_address, results->data(), result_bytes);
+    // The N results lead the region (the padding of the last row tile follows them).
+    auto results = std::make_shared<std::vector<std::uint8_t>>(4 * n);
+    l.platform().read_when_done(c_address, results->data(), 4 * n);
     l.deliver(c, [results, n](std::uint8_t* out) { std::memcpy(out, results->data(), 4 * n); });
     return l.submitted(std::move(commands));
   } catch (const std::exception& e) {

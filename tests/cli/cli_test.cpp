@@ -257,6 +257,45 @@ TEST(CliRun, MixedPlacementChecksAndTraces) {
   EXPECT_GT(accel_kernels, 0);
 }
 
+// Issue 11 (a): the runtime through the ICD runs as fast as the device; its
+// statistics name the simulated time, and `bench decode --model` takes the same path.
+TEST(CliRun, StatsJsonAgreesWithBenchDecode) {
+  testing::TempDir dir("stats");
+  const std::string path = (dir / "stats.json").string();
+  const ProcessResult hls =
+      tessera({"run", model(), "-z", tokenizer(), "-t", "0", "-n", "16", "--device", "hls"});
+  const ProcessResult run = tessera({"run", model(), "-z", tokenizer(), "-t", "0", "-n", "16",
+                                     "--device", "accel:u280:tlm", "--stats-json", path});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out, hls.out);
+  EXPECT_NE(run.err.find("wrote " + path), std::string::npos) << run.err;
+  std::ifstream file(path);
+  const auto stats = nlohmann::json::parse(file);
+  for (const char* key :
+       {"device", "placement", "tokens", "simulated_seconds", "simulated_seconds_per_token",
+        "host_link_bytes", "host_link_bytes_per_token", "device_memory_bytes_read_per_token",
+        "blocks"}) {
+    EXPECT_TRUE(stats.contains(key)) << key;
+  }
+  EXPECT_EQ(stats.at("tokens"), 16);
+  EXPECT_EQ(stats.at("blocks").size(), 6u);
+  const ProcessResult bench = tessera({"bench", "decode", "--preset", "u280", "--model", model(),
+                                       "--tokens", "16", "--json", "--quiet"});
+  ASSERT_EQ(bench.exit_code, 0) << bench.err;
+  const double device = nlohmann::json::parse(bench.out).at("seconds_per_token").get<double>();
+  EXPECT_NEAR(stats.at("simulated_seconds_per_token").get<double>(), device, 0.02 * device);
+
+  const ProcessResult unwritable =
+      tessera({"run", model(), "-z", tokenizer(), "-n", "2", "--device", "accel", "--stats-json",
+               (dir / "missing" / "stats.json").string()});
+  EXPECT_EQ(unwritable.exit_code, 1);
+  EXPECT_NE(unwritable.err.find("cannot write"), std::string::npos) << unwritable.err;
+  const ProcessResult reference =
+      tessera({"run", model(), "-z", tokenizer(), "-n", "2", "--stats-json", path});
+  EXPECT_EQ(reference.exit_code, 2);
+  EXPECT_NE(reference.err.find("--stats-json"), std::string::npos) << reference.err;
+}
+
 // --check must catch a CPU kernel that is off by one in a single output, even where
 // the generated text does not change.
 TEST(CliRun, CheckNamesTheFirstDivergence) {

@@ -63,8 +63,9 @@ TEST(PlatformModel, WorkloadIsTheInt8ModelsKernelSchedule) {
 
 // The real model through the runtime and the ICD takes the time of its timing-only
 // shape driven on the platform directly: weights and K/V cache stay on the device,
-// and each op is one submission. The two paths differ only in A's padding to whole
-// memory words (the driver sends it padded, the ICD runs A in place), hence the 2 %.
+// and each op is one submission. The two paths differ only in padding (the driver
+// sends A padded to whole memory words and reads back whole row tiles; the ICD runs
+// A in place and reads back the N results), hence issue 11's 2 %.
 TEST(PlatformModel, RealModelThroughTheIcdDecodesAsFastAsItsShapeOnThePlatform) {
   const models::Checkpoint checkpoint =
       models::Checkpoint::load(testing::real_model_file("stories260K.bin"));
@@ -85,9 +86,12 @@ TEST(PlatformModel, RealModelThroughTheIcdDecodesAsFastAsItsShapeOnThePlatform) 
         return r.counters.at("host_link").at("bytes_to_device").get<std::uint64_t>();
       };
       EXPECT_LE(to_device(real), to_device(shape)) << preset;
-      EXPECT_EQ(real.counters.at("memory").at("bytes_read"),
-                shape.counters.at("memory").at("bytes_read"))
-          << preset;
+      // The ICD reads back only the N results of a row, not the last tile's padding.
+      const auto read = [](const ModelBenchResult& r) {
+        return r.counters.at("memory").at("bytes_read").get<std::uint64_t>();
+      };
+      EXPECT_LE(read(real), read(shape)) << preset;
+      EXPECT_GE(read(real), real.bytes_needed) << preset;
     }
   }
 }
@@ -140,6 +144,51 @@ TEST(PlatformModel, ModelsLargerThanDeviceMemoryAreRefused) {
     EXPECT_NE(std::string(e.what()).find("llama2-7b needs 6.2 GiB of device memory"),
               std::string::npos)
         << e.what();
+  }
+}
+
+// docs/runtime.md's bound on what a decode step moves over the host link: the matmul
+// inputs, the new position's K/V records and the query records up; the matmul
+// outputs and the attention result records back; 64 bytes of descriptor per command
+// (at most one per GEMM unit per matmul and one per query head). Records are at most
+// their lanes rounded up to 64 bytes. The weights never cross after loading.
+std::uint64_t host_link_bound_per_token(const models::ModelConfig& c,
+                                        const hls::HardwareConfig& hw) {
+  const auto u = [](int x) { return static_cast<std::uint64_t>(x); };
+  const auto record = [](std::uint64_t bytes) { return (bytes + 63) / 64 * 64; };
+  const std::uint64_t hs = u(c.head_size()), kv_dim = u(c.n_kv_heads) * hs;
+  const std::uint64_t up = 3 * u(c.dim) + u(c.hidden_dim) + u(c.n_kv_heads) * record(2 * hs + 8) +
+                           u(c.n_heads) * record(hs + 4);
+  const std::uint64_t down =
+      4 * (3 * u(c.dim) + 2 * kv_dim + 2 * u(c.hidden_dim)) + u(c.n_heads) * record(4 * hs + 12);
+  const std::uint64_t commands = 7 * u(hw.gemm.count) + u(c.n_heads);
+  return u(c.n_layers) * (up + down + 64 * commands) + u(c.dim) + 4 * u(c.vocab_size) +
+         64 * u(hw.gemm.count);
+}
+
+TEST(PlatformModel, HostLinkBytesPerTokenStayWithinActivationsKvAndCommands) {
+  const models::Checkpoint checkpoint =
+      models::Checkpoint::load(testing::real_model_file("stories260K.bin"));
+  for (const char* preset : {"kv260", "u280"}) {
+    DeviceOptions options;
+    options.statistics = true;
+    const auto device =
+        open_device(std::string("accel:") + preset + ":tlm", checkpoint, 16, options);
+    int token = 1;
+    for (int pos = 0; pos < 16; ++pos) device->forward(token, pos).maxCoeff(&token);
+    const auto stats = nlohmann::json::parse(device->statistics_json());
+    const double per_token = stats.at("host_link_bytes_per_token").get<double>();
+    const std::uint64_t bound =
+        host_link_bound_per_token(checkpoint.config(), hls::load_preset(preset));
+    EXPECT_LE(per_token, static_cast<double>(bound)) << preset;
+    EXPECT_LT(static_cast<double>(bound),
+              static_cast<double>(weight_bytes(model_shape("stories260k"))))
+        << "the bound would not show that weights stay on the device";
+    std::uint64_t block_bytes = 0;
+    for (const auto& block : stats.at("blocks")) {
+      block_bytes += block.at("host_link_bytes").get<std::uint64_t>();
+    }
+    EXPECT_EQ(block_bytes, stats.at("host_link_bytes").get<std::uint64_t>()) << preset;
   }
 }
 
