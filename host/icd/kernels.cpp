@@ -384,7 +384,8 @@ cl_int launch_kv_append(cl_command_queue queue, cl_kernel kernel, cl_event* even
 // tessera_attention_cached_s8(q, q_scale, kv_cache, out, norm, n_queries,
 // first_position, n_heads, n_kv_heads, head_size): tessera_attention_s8 on a K/V
 // cache that tessera_kv_append_s8 filled. Query records go up, one attention job
-// per (query, head) reads the cache in place, result records come back.
+// per (query, kv head) serves the kv head's group of query heads and reads the cache
+// in place once, result records come back.
 cl_int launch_attention_cached(cl_command_queue queue, cl_kernel kernel, cl_event* event) {
   const Launch l(queue, kernel, event);
   if (const cl_int e = check_buffers(queue, l.args(), 5); e != CL_SUCCESS) return e;
@@ -438,16 +439,18 @@ cl_int launch_attention_cached(cl_command_queue queue, cl_kernel kernel, cl_even
     const std::uint64_t q_address = l.scratch(packed.size());
     l.platform().write(q_address, packed.data(), packed.size());
     const std::uint64_t out_address = l.scratch(jobs * result_bytes);
+    // One job per (query, kv head): a GQA group's heads read their K/V records once.
     const int group = g.n_heads / g.n_kv_heads;
     std::vector<std::uint64_t> commands;
     for (int j = 0; j < g.n_queries; ++j) {
-      for (int h = 0; h < g.n_heads; ++h) {
-        const std::size_t job = sz(j) * sz(g.n_heads) + sz(h);
+      for (int kv_head = 0; kv_head < g.n_kv_heads; ++kv_head) {
+        const std::size_t job = sz(j) * sz(g.n_heads) + sz(kv_head) * sz(group);
         sim::AttentionCommand command;
         command.positions = g.first_position + j + 1;
         command.head_size = g.head_size;
+        command.group = group;
         command.query = q_address + job * query_bytes;
-        command.kv = cache_address + sz(h / group) * layout.capacity * kv;
+        command.kv = cache_address + sz(kv_head) * layout.capacity * kv;
         command.out = out_address + job * result_bytes;
         commands.push_back(l.platform().enqueue(command));
       }

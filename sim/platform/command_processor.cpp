@@ -139,6 +139,7 @@ void CommandProcessor::program(Unit& unit, const AttentionCommand& c) {
   ++running_;
   write_register(unit, reg::kAttPositions, static_cast<std::uint32_t>(c.positions));
   write_register(unit, reg::kAttHeadSize, static_cast<std::uint32_t>(c.head_size));
+  write_register(unit, reg::kAttGroup, static_cast<std::uint32_t>(c.group));
   write_register(unit, reg::kAttQAddr, static_cast<std::uint32_t>(c.query));
   write_register(unit, reg::kAttQAddrHi, static_cast<std::uint32_t>(c.query >> 32));
   write_register(unit, reg::kAttKvAddr, static_cast<std::uint32_t>(c.kv));

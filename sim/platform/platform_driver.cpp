@@ -286,16 +286,18 @@ void PlatformDriver::attention(const hls::AttentionArgs& g, DeviceKvCache& cache
     }
   }
   platform_.write(q_address, data_ ? queries.data() : nullptr, jobs * records.query_bytes());
+  // One job per (query, kv head): the group's query heads read their K/V once.
   const int group = g.n_heads / g.n_kv_heads;
   for (int j = 0; j < g.n_queries; ++j) {
-    for (int h = 0; h < g.n_heads; ++h) {
-      const std::size_t job = sz(j) * sz(g.n_heads) + sz(h);
+    for (int kv_head = 0; kv_head < g.n_kv_heads; ++kv_head) {
+      const std::size_t first = sz(j) * sz(g.n_heads) + sz(kv_head) * sz(group);
       AttentionCommand command;
       command.positions = g.first_position + j + 1;
       command.head_size = cache.head_size;
-      command.query = q_address + job * records.query_bytes();
-      command.kv = cache.address + sz(h / group) * sz(cache.capacity) * kv;
-      command.out = out_address + job * records.result_bytes();
+      command.group = group;
+      command.query = q_address + first * records.query_bytes();
+      command.kv = cache.address + sz(kv_head) * sz(cache.capacity) * kv;
+      command.out = out_address + first * records.result_bytes();
       platform_.enqueue(command);
     }
   }

@@ -268,23 +268,33 @@ Unit::JobResult AttentionUnit::run_job() {
                 " lanes)",
             0};
   }
+  const std::uint32_t group = std::max<std::uint32_t>(1, reg(reg::kAttGroup));
+  if (group > reg::kAttGroupMax) {
+    return {"attention job with " + std::to_string(group) + " query heads (the unit takes 1.." +
+                std::to_string(reg::kAttGroupMax) + ")",
+            0};
+  }
   const AttentionRecords records = attention_records(config_, head_size);
   const std::size_t kv_bytes = static_cast<std::size_t>(positions) * records.kv_bytes();
+  const std::size_t query_bytes = records.query_bytes(), result_bytes = records.result_bytes();
   const std::uint8_t *query = nullptr, *kv = nullptr;
-  if (!dma_read_in_place(address(reg::kAttQAddr, reg::kAttQAddrHi), records.query_bytes(),
-                         &query) ||
+  if (!dma_read_in_place(address(reg::kAttQAddr, reg::kAttQAddrHi), group * query_bytes, &query) ||
       !dma_read_in_place(address(reg::kAttKvAddr, reg::kAttKvAddrHi), kv_bytes, &kv)) {
     return {"attention records outside device memory", 0};
   }
-  std::uint8_t* result = results(records.result_bytes());
+  std::uint8_t* result = results(group * result_bytes);
+  // The group's heads one after another over the K/V records the unit holds.
   std::uint64_t cycles = 0;
   try {
-    cycles = backend_->run(records, query, kv, positions, result);
+    for (std::uint32_t h = 0; h < group; ++h) {
+      cycles += backend_->run(records, query == nullptr ? nullptr : query + h * query_bytes, kv,
+                              positions, result == nullptr ? nullptr : result + h * result_bytes);
+    }
   } catch (const DeviceError& e) {
     return {e.what(), 0};
   }
   wait_cycles(cycles);
-  if (!dma(address(reg::kAttOutAddr, reg::kAttOutAddrHi), result, records.result_bytes(), true)) {
+  if (!dma(address(reg::kAttOutAddr, reg::kAttOutAddrHi), result, group * result_bytes, true)) {
     return {"attention result outside device memory", cycles};
   }
   return {"", cycles};

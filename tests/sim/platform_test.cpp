@@ -141,6 +141,38 @@ TEST(Platform, AttentionIsBitIdenticalAtEveryFidelity) {
   }
 }
 
+// Grouped-query attention: one job per (query, kv head) serves the kv head's group
+// of query heads, so the attention units read each K/V record once per group (and
+// each query head's query record once): exactly this many bytes, from the record
+// layout of docs/rtl.md.
+TEST(Platform, AttentionReadsEachKvRecordOncePerGroup) {
+  std::mt19937 rng(4);
+  for (const testing::AttentionShape& shape :
+       std::vector<testing::AttentionShape>{{8, 4, 8, 20, 1}, {8, 1, 32, 9, 2}, {4, 4, 16, 5, 1}}) {
+    const auto input = testing::random_attention_input(shape, rng);
+    Platform platform(small_device(), {Fidelity::kTlm, true, ""});
+    PlatformDriver driver(platform);
+    auto cache = driver.allocate_kv_cache(shape.n_kv_heads, shape.head_size,
+                                          shape.first_position + shape.n_queries);
+    models::int8_reference::AttentionOutput out;
+    driver.attention(testing::attention_args(input, out), cache);
+    const AttentionRecords records = attention_records(small_device(), shape.head_size);
+    std::uint64_t expected = 0, read = 0, jobs = 0;
+    for (int j = 0; j < shape.n_queries; ++j) {
+      const auto positions = static_cast<std::uint64_t>(shape.first_position + j + 1);
+      expected += static_cast<std::uint64_t>(shape.n_kv_heads) * positions * records.kv_bytes() +
+                  static_cast<std::uint64_t>(shape.n_heads) * records.query_bytes();
+    }
+    for (const UnitCounters& u : platform.counters().units) {
+      if (u.name.rfind("attention", 0) != 0) continue;
+      read += u.bytes_read;
+      jobs += u.jobs;
+    }
+    EXPECT_EQ(read, expected);
+    EXPECT_EQ(jobs, static_cast<std::uint64_t>(shape.n_queries * shape.n_kv_heads));
+  }
+}
+
 TEST(Platform, UnitsContendForMemory) {
   // Memory-bound (M = 1, vector mode, 1 GB/s): two units share the bandwidth, so each
   // takes about twice as long as one unit alone and together they gain nothing.

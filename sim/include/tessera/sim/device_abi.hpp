@@ -30,6 +30,12 @@ constexpr std::uint8_t kAAddrHi = 0x30, kWAddrHi = 0x34, kCAddrHi = 0x38, kAttQA
 // out for this many lanes instead of the unit's head_size_max, so a small head moves
 // no padding. 0 means head_size_max, the RTL top's fixed layout.
 constexpr std::uint8_t kAttHeadSize = 0x8c;
+// Query heads of one job (the SystemC platform): a GQA group's heads share their K/V
+// records, so one job reads them once for all. Their query records follow each other
+// at ATT_Q_ADDR, their result records at ATT_OUT_ADDR. 0 means one head, the RTL top's
+// only mode.
+constexpr std::uint8_t kAttGroup = 0x90;
+constexpr std::uint32_t kAttGroupMax = 64;      // query records a unit takes per job
 constexpr std::uint32_t kIdValue = 0x54535241;  // "TSRA"
 constexpr std::uint32_t kVersionValue = 0x00010000;
 constexpr std::uint32_t kStatusBusy = 1, kStatusDone = 2, kStatusError = 4;

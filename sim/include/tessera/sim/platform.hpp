@@ -53,11 +53,14 @@ struct GemmCommand {
   bool vector = false;
 };
 
-// One attention job: one query head over `positions` key/value records.
+// One attention job: `group` query heads that share one kv head, over `positions`
+// key/value records read once for all of them; their query and result records are
+// consecutive at `query` and `out`.
 struct AttentionCommand {
   std::uint64_t query = 0, kv = 0, out = 0;
   int positions = 0;
   int head_size = 0;  // lanes per record (ATT_HEAD_SIZE); 0: the unit's head_size_max
+  int group = 1;      // query heads (ATT_GROUP)
 };
 
 struct UnitCounters {
