@@ -6,13 +6,9 @@ std::vector<MatrixShape> weight_shapes(const ModelShape& shape) {
   const models::ModelConfig& c = shape.config;
   std::vector<MatrixShape> shapes;
   for (int l = 0; l < c.n_layers; ++l) {
-    shapes.push_back({c.dim, c.dim});       // wq
-    shapes.push_back({c.kv_dim(), c.dim});  // wk
-    shapes.push_back({c.kv_dim(), c.dim});  // wv
-    shapes.push_back({c.dim, c.dim});       // wo
-    shapes.push_back({c.hidden_dim, c.dim});
-    if (shape.ffn_matrices == 3) shapes.push_back({c.hidden_dim, c.dim});
-    shapes.push_back({c.dim, c.hidden_dim});
+    for (const BlockOp& op : block_ops(shape.ffn_matrices)) {
+      for (Matrix m : op.matrices) shapes.push_back(matrix_shape(m, c));
+    }
   }
   shapes.push_back({c.vocab_size, c.dim});  // classifier
   return shapes;
@@ -20,34 +16,35 @@ std::vector<MatrixShape> weight_shapes(const ModelShape& shape) {
 
 std::vector<KernelCall> forward_kernels(const ModelShape& shape, int first_position, int tokens) {
   const models::ModelConfig& c = shape.config;
-  const std::vector<MatrixShape> matrices = weight_shapes(shape);
-  const int per_layer = 4 + shape.ffn_matrices;
   std::vector<KernelCall> calls;
-  int batch = 0;
-  auto gemm = [&](int layer, int matrix, bool joins_previous = false) {
+  int batch = 0, matrix = 0;
+  auto gemm = [&](int layer, MatrixShape s, bool joins_previous) {
     KernelCall call;
     call.layer = layer;
-    call.matrix = matrix;
+    call.matrix = matrix++;
     call.batch = joins_previous ? batch : ++batch;
     call.m = tokens;
-    call.n = matrices[static_cast<std::size_t>(matrix)].n;
-    call.k = matrices[static_cast<std::size_t>(matrix)].k;
+    call.n = s.n;
+    call.k = s.k;
     calls.push_back(call);
   };
   for (int l = 0; l < c.n_layers; ++l) {
-    const int base = l * per_layer;
-    for (int i = 0; i < 3; ++i) gemm(l, base + i, i > 0);  // q, k, v together
-    KernelCall attention;
-    attention.kind = KernelCall::Kind::kAttention;
-    attention.layer = l;
-    attention.n_queries = tokens;
-    attention.first_position = first_position;
-    calls.push_back(attention);
-    gemm(l, base + 3);  // o
-    // The FFN: gate and up together (SwiGLU), then down.
-    for (int i = 4; i < per_layer; ++i) gemm(l, base + i, i == 5 && shape.ffn_matrices == 3);
+    for (const BlockOp& op : block_ops(shape.ffn_matrices)) {
+      if (op.attention) {
+        KernelCall attention;
+        attention.kind = KernelCall::Kind::kAttention;
+        attention.layer = l;
+        attention.n_queries = tokens;
+        attention.first_position = first_position;
+        calls.push_back(attention);
+        continue;
+      }
+      for (std::size_t i = 0; i < op.matrices.size(); ++i) {
+        gemm(l, matrix_shape(op.matrices[i], c), i > 0);  // an op's matmuls go together
+      }
+    }
   }
-  gemm(c.n_layers, c.n_layers * per_layer);
+  gemm(c.n_layers, {c.vocab_size, c.dim}, false);
   return calls;
 }
 

@@ -3,13 +3,15 @@
 #include <cstdint>
 #include <vector>
 
+#include "runtime/block_ops.hpp"
 #include "runtime/model_shapes.hpp"
 
 namespace tessera::runtime {
 
 // The int8 kernel calls of one forward pass over `tokens` positions starting at
-// `first_position` (tokens = 1: a decode step; more: a prefill block), in the order
-// Int8Model issues them. A test holds the two to each other.
+// `first_position` (tokens = 1: a decode step; more: a prefill block): block_ops()
+// for every block, then the classifier, as Int8Model issues them (a test holds the
+// two to each other).
 struct KernelCall {
   enum class Kind { kGemm, kAttention } kind = Kind::kGemm;
   int layer = 0;
@@ -20,11 +22,8 @@ struct KernelCall {
 };
 std::vector<KernelCall> forward_kernels(const ModelShape& shape, int first_position, int tokens);
 
-// Every weight matrix (N x K) in forward order: per layer wq, wk, wv, wo and the FFN
-// matrices, then the classifier.
-struct MatrixShape {
-  int n = 0, k = 0;
-};
+// Every weight matrix (N x K) in the order block_ops() uses them, block by block,
+// then the classifier.
 std::vector<MatrixShape> weight_shapes(const ModelShape& shape);
 
 // Bytes a decode step at `position` must move at least: int8 weights and the int8

@@ -40,7 +40,43 @@ Int8Model::Int8Model(const models::Checkpoint& checkpoint, int max_positions, In
   kernels_.preload(weights_);
 }
 
-void Int8Model::linear(const Eigen::VectorXf& x, std::initializer_list<Projection> projections) {
+namespace {
+
+const models::QuantizedMatrix& weights_of(const models::QuantizedLayer& l, Matrix m) {
+  switch (m) {
+    case Matrix::kWq:
+      return l.wq;
+    case Matrix::kWk:
+      return l.wk;
+    case Matrix::kWv:
+      return l.wv;
+    case Matrix::kWo:
+      return l.wo;
+    case Matrix::kW1:
+      return l.w1;
+    case Matrix::kW3:
+      return l.w3;
+    case Matrix::kW2:
+      return l.w2;
+  }
+  throw std::logic_error("int8 model: unknown matrix");
+}
+
+}  // namespace
+
+void Int8Model::matmuls(const BlockOp& op, const models::QuantizedLayer& layer,
+                        const Eigen::VectorXf& x, std::initializer_list<Eigen::VectorXf*> outputs) {
+  if (op.attention || outputs.size() != op.matrices.size()) {
+    throw std::logic_error("int8 model: op " + op.name + " does not take " +
+                           std::to_string(outputs.size()) + " outputs");
+  }
+  std::vector<Projection> projections;
+  auto out = outputs.begin();
+  for (Matrix m : op.matrices) projections.push_back({&weights_of(layer, m), *out++});
+  linear(x, projections);
+}
+
+void Int8Model::linear(const Eigen::VectorXf& x, const std::vector<Projection>& projections) {
   quantized_.resize(sz(x.size()));
   rotated_ = x;
   x_scale_ =
@@ -121,31 +157,33 @@ const Eigen::VectorXf& Int8Model::forward(int token, int pos) {
                             " outside the KV cache [0, " + std::to_string(max_positions_) + ")");
   }
   const models::ModelWeights& w = checkpoint_.weights();
+  // The device ops in block_ops() order, host glue between them.
+  const std::vector<BlockOp>& ops = block_ops();
   x_ = w.token_embedding.row(token).transpose();
   for (int l = 0; l < c.n_layers; ++l) {
     kernels_.begin_layer(l);
     const models::LayerWeights& norms = w.layers[sz(l)];
     const models::QuantizedLayer& lw = weights_.layers[sz(l)];
     models::rmsnorm(xb_, x_, norms.rms_att);
-    linear(xb_, {{&lw.wq, &q_}, {&lw.wk, &k_}, {&lw.wv, &v_}});
+    matmuls(ops[0], lw, xb_, {&q_, &k_, &v_});
     models::apply_rope(q_, pos, c.head_size());
     models::apply_rope(k_, pos, c.head_size());
     cache_keys_and_values(l, pos);
-    attention(l, pos);
-    linear(lw.wo, attention_out_, proj_);
+    attention(l, pos);  // ops[1]
+    matmuls(ops[2], lw, attention_out_, {&proj_});
     x_ += proj_;
 
     models::rmsnorm(xb_, x_, norms.rms_ffn);
-    linear(xb_, {{&lw.w1, &gate_}, {&lw.w3, &up_}});
+    matmuls(ops[3], lw, xb_, {&gate_, &up_});
     hidden_.resize(gate_.size());
     models::swiglu(hidden_, gate_, up_);
-    linear(lw.w2, hidden_, proj_);
+    matmuls(ops[4], lw, hidden_, {&proj_});
     x_ += proj_;
     if (layer_observer) layer_observer(l, x_);
   }
   kernels_.begin_layer(c.n_layers);
   models::rmsnorm(xb_, x_, w.rms_final);
-  linear(weights_.classifier, xb_, logits_);
+  linear(xb_, {{&weights_.classifier, &logits_}});
   return logits_;
 }
 

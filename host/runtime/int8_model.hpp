@@ -6,6 +6,7 @@
 #include <initializer_list>
 #include <vector>
 
+#include "runtime/block_ops.hpp"
 #include "tessera/hls/attention_i8.hpp"
 #include "tessera/hls/gemm_i8.hpp"
 #include "tessera/models/checkpoint.hpp"
@@ -56,10 +57,11 @@ class Int8Model {
     Eigen::VectorXf* out;
   };
   // out = W x for every projection of the same input, in one Int8Kernels::gemms call.
-  void linear(const Eigen::VectorXf& x, std::initializer_list<Projection> projections);
-  void linear(const models::QuantizedMatrix& w, const Eigen::VectorXf& x, Eigen::VectorXf& out) {
-    linear(x, {{&w, &out}});
-  }
+  void linear(const Eigen::VectorXf& x, const std::vector<Projection>& projections);
+  // The matmuls of block op `op` (block_ops()) on input x, into `outputs` in the
+  // order of the op's matrices.
+  void matmuls(const BlockOp& op, const models::QuantizedLayer& layer, const Eigen::VectorXf& x,
+               std::initializer_list<Eigen::VectorXf*> outputs);
   void cache_keys_and_values(int layer, int pos);
   void attention(int layer, int pos);
 

@@ -10,6 +10,7 @@
 #include <optional>
 #include <sstream>
 
+#include "runtime/block_ops.hpp"
 #include "runtime/int8_model.hpp"
 #include "runtime/opencl_kernels.hpp"
 #include "tessera/models/int8_reference.hpp"
@@ -20,9 +21,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 std::size_t sz(long n) { return static_cast<std::size_t>(n); }
-
-// The ops of a block, in the order Int8Model issues them (decode_workload.cpp).
-const char* const kBlockOps[] = {"q/k/v", "attention", "o", "gate/up", "down"};
 
 struct LayerStats {
   std::uint64_t device_ns = 0, kernel_ns = 0, bytes = 0, macs = 0, kernels = 0;
@@ -94,8 +92,9 @@ class RoutingKernels final : public Int8Kernels {
   }
 
   std::string op_name() const {
-    if (layer_ + 1 == static_cast<int>(placement_.layers.size())) return "classifier";
-    return op_ < 5 ? kBlockOps[op_] : "?";
+    if (layer_ + 1 == static_cast<int>(placement_.layers.size())) return classifier_op_name();
+    const std::vector<BlockOp>& ops = block_ops();
+    return op_ < static_cast<int>(ops.size()) ? ops[sz(op_)].name : "?";
   }
 
   const std::vector<LayerStats>& stats() const { return stats_; }

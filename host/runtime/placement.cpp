@@ -4,6 +4,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "runtime/block_ops.hpp"
+
 namespace tessera::runtime {
 namespace {
 
@@ -90,18 +92,18 @@ Placement parse_placement(const std::string& spec, int n_layers) {
 
 Placement auto_placement(const models::ModelConfig& m, const hls::HardwareConfig& d,
                          int max_positions) {
-  const double block_weights =
-      2.0 * m.dim * m.dim + 2.0 * m.kv_dim() * m.dim + 3.0 * m.hidden_dim * m.dim;
+  const BlockTraffic block = block_traffic(m);
+  const double block_weights = block.weight_bytes;
   const double block_cache = 2.0 * max_positions * (m.kv_dim() + 4.0 * m.n_kv_heads);
   const double head_weights = static_cast<double>(m.vocab_size) * m.dim;
   const double bandwidth = d.memory.bandwidth_gbps * 1e9;
   const double round_trip = 2 * d.host_link.latency_us * 1e-6;
-  // One block is five submissions (q/k/v, attention, o, gate/up, down); the head one.
-  // Each moves its int8 input over the host link and its int32 outputs back.
+  // A block is block_ops()' submissions, the head one. Each moves its int8 input over
+  // the host link and its int32 outputs back.
   const double link = d.host_link.bandwidth_gbps * 1e9;
-  const double block_activations = 3.0 * m.dim + m.hidden_dim +  // int8 inputs
-                                   4.0 * (2.0 * m.dim + 2.0 * m.kv_dim() + 2.0 * m.hidden_dim);
-  const double block_accel = block_weights / bandwidth + 5 * round_trip + block_activations / link;
+  const double block_activations = block.input_bytes + block.output_bytes;
+  const double block_accel =
+      block_weights / bandwidth + block.submissions * round_trip + block_activations / link;
   const double block_cpu = (block_weights + 2.0 * max_positions * m.dim) / kCpuMacsPerSecond;
   const double head_accel =
       head_weights / bandwidth + round_trip + (m.dim + 4.0 * m.vocab_size) / link;
