@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "runtime/block_ops.hpp"
+#include "runtime/cpu_rate.hpp"
 #include "runtime/int8_model.hpp"
 #include "runtime/opencl_kernels.hpp"
 #include "tessera/models/int8_reference.hpp"
@@ -434,13 +435,17 @@ std::unique_ptr<Device> open_partitioned_device(const models::Checkpoint& checkp
   const AcceleratorName accel = parse_accelerator_name(options.accelerator);
   const hls::HardwareConfig config = hls::load_preset(accel.preset);
   const int n_layers = checkpoint.config().n_layers;
-  Placement placement = options.place == "auto"
-                            ? auto_placement(checkpoint.config(), config, max_positions)
-                        : options.place.empty() ? parse_placement("accel", n_layers)
-                                                : parse_placement(options.place, n_layers);
   // The ICD loader looks in the build's vendors folder (tessera and a copy of PoCL's
   // .icd) unless the user pointed it elsewhere.
   setenv("OCL_ICD_VENDORS", TESSERA_ICD_VENDORS, 0);
+  Placement placement;
+  if (options.place == "auto") {
+    const CpuRate cpu = cpu_fallback_rate();
+    placement = auto_placement(checkpoint.config(), config, max_positions, cpu);
+    placement.reason += " (CPU rate " + cpu.source + ")";
+  } else {
+    placement = parse_placement(options.place.empty() ? "accel" : options.place, n_layers);
+  }
   return std::make_unique<PartitionedDevice>(
       checkpoint, max_positions, options, std::move(placement), config,
       "tessera " + accel.preset + " (" + accel.fidelity + ")");

@@ -91,7 +91,10 @@ Placement parse_placement(const std::string& spec, int n_layers) {
 }
 
 Placement auto_placement(const models::ModelConfig& m, const hls::HardwareConfig& d,
-                         int max_positions) {
+                         int max_positions, const CpuRate& cpu) {
+  if (!(cpu.macs_per_second > 0) || !(cpu.seconds_per_call >= 0)) {
+    throw std::invalid_argument("auto placement: the CPU rate must be positive");
+  }
   const BlockTraffic block = block_traffic(m);
   const double block_weights = block.weight_bytes;
   const double block_cache = 2.0 * max_positions * (m.kv_dim() + 4.0 * m.n_kv_heads);
@@ -104,10 +107,15 @@ Placement auto_placement(const models::ModelConfig& m, const hls::HardwareConfig
   const double block_activations = block.input_bytes + block.output_bytes;
   const double block_accel =
       block_weights / bandwidth + block.submissions * round_trip + block_activations / link;
-  const double block_cpu = (block_weights + 2.0 * max_positions * m.dim) / kCpuMacsPerSecond;
+  // The fallback runs each matmul and the attention as a call of its own.
+  int block_calls = 0;
+  for (const BlockOp& op : block_ops())
+    block_calls += op.attention ? 1 : static_cast<int>(op.matrices.size());
+  const double block_cpu = block_calls * cpu.seconds_per_call +
+                           (block_weights + 2.0 * max_positions * m.dim) / cpu.macs_per_second;
   const double head_accel =
       head_weights / bandwidth + round_trip + (m.dim + 4.0 * m.vocab_size) / link;
-  const double head_cpu = head_weights / kCpuMacsPerSecond;
+  const double head_cpu = cpu.seconds_per_call + head_weights / cpu.macs_per_second;
 
   Placement p;
   p.layers.assign(static_cast<std::size_t>(m.n_layers) + 1, Backend::kCpu);
@@ -124,10 +132,10 @@ Placement auto_placement(const models::ModelConfig& m, const hls::HardwareConfig
   }
   char reason[256];
   std::snprintf(reason, sizeof reason,
-                "auto: per block %.1f us on %s vs %.1f us on the CPU fallback; head %.1f vs "
-                "%.1f us",
-                block_accel * 1e6, d.name.c_str(), block_cpu * 1e6, head_accel * 1e6,
-                head_cpu * 1e6);
+                "auto: per block %.1f us on %s vs %.1f us on the CPU fallback (%.2f G MAC/s, "
+                "%.1f us per call); head %.1f vs %.1f us",
+                block_accel * 1e6, d.name.c_str(), block_cpu * 1e6, cpu.macs_per_second / 1e9,
+                cpu.seconds_per_call * 1e6, head_accel * 1e6, head_cpu * 1e6);
   p.reason = reason;
   return p;
 }

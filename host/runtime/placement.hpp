@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/cpu_rate.hpp"
 #include "tessera/hls/hardware_config.hpp"
 #include "tessera/models/checkpoint.hpp"
 
@@ -27,10 +28,9 @@ Placement parse_placement(const std::string& spec, int n_layers);
 // --place auto: blocks go to the accelerator while their int8 weights and K/V cache
 // fit its memory and its estimated time per token (weights streamed at the memory's
 // bandwidth, plus the host round trips of the block's submissions and its
-// activations over the host link) beats the CPU fallback's (its MACs at
-// kCpuMacsPerSecond).
-constexpr double kCpuMacsPerSecond = 2e9;
+// activations over the host link) beats the CPU fallback's (its MACs at the measured
+// rate plus the per-call cost of its matmul calls: cpu_rate.hpp).
 Placement auto_placement(const models::ModelConfig& model, const hls::HardwareConfig& device,
-                         int max_positions);
+                         int max_positions, const CpuRate& cpu);
 
 }  // namespace tessera::runtime
