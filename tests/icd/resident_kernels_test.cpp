@@ -260,6 +260,67 @@ TEST(ResidentKvCache, DecodeStepsMatchTheInt8Reference) {
   for (std::uint64_t bytes : step_bytes) EXPECT_EQ(bytes, step_bytes.front());
 }
 
+// The attention built-in without a resident cache (the whole K/V cache as plain
+// buffers on every call), a prefill block of three queries over grouped heads.
+TEST(StagedAttention, PrefillBlockMatchesTheInt8Reference) {
+  std::mt19937 rng(8);
+  for (const char* name : {"kv260 (tlm)", "u280 (func)"}) {
+    const cl_device_id device = tessera_device(name);
+    cl_int err = CL_SUCCESS;
+    cl_context context = clCreateContext(nullptr, 1, &device, nullptr, nullptr, &err);
+    ASSERT_EQ(err, CL_SUCCESS);
+    cl_command_queue queue = clCreateCommandQueueWithProperties(context, device, nullptr, &err);
+    cl_program program =
+        clCreateProgramWithBuiltInKernels(context, 1, &device, "tessera_attention_s8", &err);
+    cl_kernel kernel = clCreateKernel(program, "tessera_attention_s8", &err);
+    ASSERT_EQ(err, CL_SUCCESS);
+    const ref::AttentionInput in = random_attention_input({8, 2, 32, 13, 3}, rng);
+    std::vector<cl_mem> buffers;
+    auto buffer = [&](const void* data, std::size_t bytes) {
+      cl_mem b = clCreateBuffer(context, data ? CL_MEM_COPY_HOST_PTR : CL_MEM_READ_WRITE, bytes,
+                                const_cast<void*>(data), &err);
+      EXPECT_EQ(err, CL_SUCCESS);
+      buffers.push_back(b);
+      return b;
+    };
+    const std::size_t rows = 3 * 8;
+    buffer(in.q.data(), in.q.size());
+    buffer(in.q_scale.data(), 4 * in.q_scale.size());
+    buffer(in.k.data(), in.k.size());
+    buffer(in.k_scale.data(), 4 * in.k_scale.size());
+    buffer(in.v.data(), in.v.size());
+    buffer(in.v_scale.data(), 4 * in.v_scale.size());
+    cl_mem out = buffer(nullptr, 4 * rows * 32), norm = buffer(nullptr, 24 * rows);
+    for (cl_uint i = 0; i < 8; ++i) {
+      ASSERT_EQ(clSetKernelArg(kernel, i, sizeof(cl_mem), &buffers[i]), CL_SUCCESS);
+    }
+    const cl_uint values[5] = {3, 13, 8, 2, 32};
+    for (cl_uint i = 0; i < 5; ++i) {
+      ASSERT_EQ(clSetKernelArg(kernel, 8 + i, sizeof(cl_uint), &values[i]), CL_SUCCESS);
+    }
+    ASSERT_EQ(clEnqueueTask(queue, kernel, 0, nullptr, nullptr), CL_SUCCESS);
+    std::vector<std::int32_t> acc(rows * 32);
+    std::vector<std::int64_t> norms(3 * rows);
+    ASSERT_EQ(clEnqueueReadBuffer(queue, out, CL_TRUE, 0, 4 * acc.size(), acc.data(), 0, nullptr,
+                                  nullptr),
+              CL_SUCCESS);
+    ASSERT_EQ(clEnqueueReadBuffer(queue, norm, CL_TRUE, 0, 8 * norms.size(), norms.data(), 0,
+                                  nullptr, nullptr),
+              CL_SUCCESS);
+    const ref::AttentionOutput expected = ref::attention(in);
+    EXPECT_EQ(acc, expected.acc) << name;
+    for (std::size_t h = 0; h < rows; ++h) {
+      EXPECT_EQ(norms[3 * h], expected.norms[h].max_weight) << name;
+      EXPECT_EQ(norms[3 * h + 2], expected.norms[h].exponent) << name;
+    }
+    for (cl_mem b : buffers) clReleaseMemObject(b);
+    clReleaseKernel(kernel);
+    clReleaseProgram(program);
+    clReleaseCommandQueue(queue);
+    clReleaseContext(context);
+  }
+}
+
 class ResidentMisuse : public ::testing::Test {
  protected:
   Client c{"kv260 (tlm)"};
