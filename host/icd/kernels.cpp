@@ -291,11 +291,6 @@ cl_int launch_gemm_packed(cl_command_queue queue, cl_kernel kernel, cl_event* ev
   }
 }
 
-// The attention call described by the launch's scalars, on host copies.
-struct AttentionShape {
-  std::uint64_t n_queries = 0, first = 0, heads = 0, kv_heads = 0, head_size = 0;
-};
-
 cl_int check_heads(const Launch& l, std::uint64_t heads, std::uint64_t kv_heads,
                    std::uint64_t head_size) {
   const auto head_max = static_cast<std::uint64_t>(l.config().attention.head_size_max);
@@ -308,6 +303,59 @@ cl_int check_heads(const Launch& l, std::uint64_t heads, std::uint64_t kv_heads,
                      std::to_string(kv_heads) + " kv heads");
   }
   return CL_SUCCESS;
+}
+
+// The scalars of an attention kernel (n_queries, first_position, n_heads, n_kv_heads,
+// head_size from argument `first_value` on), checked against the device.
+struct AttentionCall {
+  std::uint64_t queries = 0, first = 0, heads = 0, kv_heads = 0, head_size = 0;
+  std::uint64_t positions() const { return first + queries; }
+  std::uint64_t rows() const { return queries * heads; }
+  // The call's arguments (pointers left null) for the records and the driver.
+  hls::AttentionArgs args() const {
+    hls::AttentionArgs g;
+    g.n_queries = static_cast<int>(queries);
+    g.first_position = static_cast<int>(first);
+    g.n_heads = static_cast<int>(heads);
+    g.n_kv_heads = static_cast<int>(kv_heads);
+    g.head_size = static_cast<int>(head_size);
+    return g;
+  }
+};
+
+cl_int read_attention_call(const Launch& l, std::size_t first_value, AttentionCall& call) {
+  call = {l.value(first_value), l.value(first_value + 1), l.value(first_value + 2),
+          l.value(first_value + 3), l.value(first_value + 4)};
+  if (const cl_int e = check_heads(l, call.heads, call.kv_heads, call.head_size); e) return e;
+  if (call.queries == 0) return l.invalid("n_queries must be at least 1");
+  if (call.positions() > static_cast<std::uint64_t>(l.config().attention.context_max)) {
+    return l.invalid(std::to_string(call.positions()) + " positions exceed the attention units' " +
+                     std::to_string(l.config().attention.context_max));
+  }
+  return CL_SUCCESS;
+}
+
+// Buffer `i` (named) holds at least the bytes the call needs, for every entry.
+struct Needed {
+  std::size_t buffer;
+  const char* name;
+  std::uint64_t bytes;
+};
+cl_int check_sizes(const Launch& l, std::initializer_list<Needed> needed) {
+  for (const Needed& n : needed) {
+    if (n.bytes > l.buffer(n.buffer)->size) return l.too_small(n.buffer, n.name, n.bytes);
+  }
+  return CL_SUCCESS;
+}
+
+// The `norm` argument's layout: three int64 per (query, head).
+void store_norms(const tessera::numerics::AttentionNorm* norms, std::size_t count,
+                 std::uint8_t* out) {
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::int64_t words[3] = {norms[i].max_weight, static_cast<std::int64_t>(norms[i].exp_sum),
+                                   static_cast<std::int64_t>(norms[i].exponent)};
+    std::memcpy(out + i * sizeof words, words, sizeof words);
+  }
 }
 
 // tessera_kv_append_s8(k, k_scale, v, v_scale, kv_cache, position, count, capacity,
@@ -328,15 +376,16 @@ cl_int launch_kv_append(cl_command_queue queue, cl_kernel kernel, cl_event* even
                      std::to_string(capacity) + " positions");
   }
   const std::uint64_t values = count * kv_heads * head_size, scales = 4 * count * kv_heads;
-  const std::uint64_t needed[4] = {values, scales, values, scales};
-  const char* names[4] = {"k", "k_scale", "v", "v_scale"};
-  for (std::size_t i = 0; i < 4; ++i) {
-    if (needed[i] > l.buffer(i)->size) return l.too_small(i, names[i], needed[i]);
+  if (const cl_int e =
+          check_sizes(l, {{0, "k", values},
+                          {1, "k_scale", scales},
+                          {2, "v", values},
+                          {3, "v_scale", scales},
+                          {4, "kv_cache", kv_cache_bytes(kv_heads, head_size, capacity)}});
+      e != CL_SUCCESS) {
+    return e;
   }
   cl_mem cache = l.buffer(4);
-  if (kv_cache_bytes(kv_heads, head_size, capacity) > cache->size) {
-    return l.too_small(4, "kv_cache", kv_cache_bytes(kv_heads, head_size, capacity));
-  }
   try {
     l.wait_for_results({0, 1, 2, 3});
     _cl_mem::Layout& layout = cache->layout;
@@ -389,42 +438,33 @@ cl_int launch_kv_append(cl_command_queue queue, cl_kernel kernel, cl_event* even
 cl_int launch_attention_cached(cl_command_queue queue, cl_kernel kernel, cl_event* event) {
   const Launch l(queue, kernel, event);
   if (const cl_int e = check_buffers(queue, l.args(), 5); e != CL_SUCCESS) return e;
-  const std::uint64_t queries = l.value(5), first = l.value(6), heads = l.value(7),
-                      kv_heads = l.value(8), head_size = l.value(9);
-  if (const cl_int e = check_heads(l, heads, kv_heads, head_size); e != CL_SUCCESS) return e;
-  if (queries == 0) return l.invalid("n_queries must be at least 1");
+  AttentionCall call;
+  if (const cl_int e = read_attention_call(l, 5, call); e != CL_SUCCESS) return e;
   cl_mem cache = l.buffer(2);
   const _cl_mem::Layout& layout = cache->layout;
   if (layout.kind != _cl_mem::Layout::Kind::kKvCache || layout.device != l.device() ||
-      layout.n_kv_heads != kv_heads || layout.head_size != head_size) {
-    return l.invalid("kv_cache holds no K/V cache of " + std::to_string(kv_heads) +
-                     " kv heads of size " + std::to_string(head_size) +
+      layout.n_kv_heads != call.kv_heads || layout.head_size != call.head_size) {
+    return l.invalid("kv_cache holds no K/V cache of " + std::to_string(call.kv_heads) +
+                     " kv heads of size " + std::to_string(call.head_size) +
                      " on this device (tessera_kv_append_s8 fills one)");
   }
-  const std::uint64_t positions = first + queries, rows = queries * heads;
-  if (positions > layout.filled) {
-    return l.invalid("position " + std::to_string(positions - 1) + " lies beyond the " +
+  if (call.positions() > layout.filled) {
+    return l.invalid("position " + std::to_string(call.positions() - 1) + " lies beyond the " +
                      std::to_string(layout.filled) + " positions appended to kv_cache");
   }
-  if (positions > static_cast<std::uint64_t>(l.config().attention.context_max)) {
-    return l.invalid(std::to_string(positions) + " positions exceed the attention units' " +
-                     std::to_string(l.config().attention.context_max));
-  }
-  const std::uint64_t needed[5] = {rows * head_size, rows * 4, 0, rows * head_size * 4, rows * 24};
-  const char* names[5] = {"q", "q_scale", "kv_cache", "out", "norm"};
-  for (std::size_t i = 0; i < 5; ++i) {
-    if (needed[i] > l.buffer(i)->size) return l.too_small(i, names[i], needed[i]);
+  const std::uint64_t rows = call.rows(), head_size = call.head_size;
+  if (const cl_int e = check_sizes(l, {{0, "q", rows * head_size},
+                                       {1, "q_scale", rows * 4},
+                                       {3, "out", rows * head_size * 4},
+                                       {4, "norm", rows * 24}});
+      e != CL_SUCCESS) {
+    return e;
   }
   try {
     l.wait_for_results({0, 1});
-    hls::AttentionArgs g;
+    hls::AttentionArgs g = call.args();
     g.q = reinterpret_cast<const std::int8_t*>(l.buffer(0)->on_host());
     g.q_scale = reinterpret_cast<const float*>(l.buffer(1)->on_host());
-    g.n_queries = static_cast<int>(queries);
-    g.first_position = static_cast<int>(first);
-    g.n_heads = static_cast<int>(heads);
-    g.n_kv_heads = static_cast<int>(kv_heads);
-    g.head_size = static_cast<int>(head_size);
     const sim::AttentionRecords records =
         sim::attention_records(l.config(), static_cast<int>(head_size));
     const std::size_t jobs = sz(rows), query_bytes = records.query_bytes(),
@@ -476,12 +516,7 @@ cl_int launch_attention_cached(cl_command_queue queue, cl_kernel kernel, cl_even
     });
     l.deliver(l.buffer(4), [=](std::uint8_t* out) {
       unpack();
-      for (std::size_t job = 0; job < jobs; ++job) {
-        const auto& n = (*norms)[job];
-        const std::int64_t words[3] = {n.max_weight, static_cast<std::int64_t>(n.exp_sum),
-                                       static_cast<std::int64_t>(n.exponent)};
-        std::memcpy(out + job * 24, words, 24);
-      }
+      store_norms(norms->data(), jobs, out);
     });
     return l.submitted(std::move(commands));
   } catch (const std::exception& e) {
@@ -496,55 +531,47 @@ cl_int launch_attention_cached(cl_command_queue queue, cl_kernel kernel, cl_even
 cl_int launch_attention(cl_command_queue queue, cl_kernel kernel, cl_event* event) {
   const Launch l(queue, kernel, event);
   if (const cl_int e = check_buffers(queue, l.args(), 8); e != CL_SUCCESS) return e;
-  const std::uint64_t queries = l.value(8), first = l.value(9), heads = l.value(10),
-                      kv_heads = l.value(11), head_size = l.value(12);
-  if (const cl_int e = check_heads(l, heads, kv_heads, head_size); e != CL_SUCCESS) return e;
-  if (queries == 0) return l.invalid("n_queries must be at least 1");
-  const std::uint64_t positions = first + queries, rows = queries * heads;
-  if (positions > static_cast<std::uint64_t>(l.config().attention.context_max)) {
-    return l.invalid(std::to_string(positions) + " positions exceed the attention units' " +
-                     std::to_string(l.config().attention.context_max));
-  }
-  const std::uint64_t kv_bytes = positions * kv_heads * head_size, kv_scales = positions * kv_heads;
-  const std::uint64_t needed[8] = {rows * head_size,     rows * 4, kv_bytes,
-                                   kv_scales * 4,        kv_bytes, kv_scales * 4,
-                                   rows * head_size * 4, rows * 24};
-  const char* names[8] = {"q", "q_scale", "k", "k_scale", "v", "v_scale", "out", "norm"};
-  for (std::size_t i = 0; i < 8; ++i) {
-    if (needed[i] > l.buffer(i)->size) return l.too_small(i, names[i], needed[i]);
+  AttentionCall call;
+  if (const cl_int e = read_attention_call(l, 8, call); e != CL_SUCCESS) return e;
+  const std::uint64_t rows = call.rows(), head_size = call.head_size;
+  const std::uint64_t kv_bytes = call.positions() * call.kv_heads * head_size,
+                      kv_scales = call.positions() * call.kv_heads * 4;
+  if (const cl_int e = check_sizes(l, {{0, "q", rows * head_size},
+                                       {1, "q_scale", rows * 4},
+                                       {2, "k", kv_bytes},
+                                       {3, "k_scale", kv_scales},
+                                       {4, "v", kv_bytes},
+                                       {5, "v_scale", kv_scales},
+                                       {6, "out", rows * head_size * 4},
+                                       {7, "norm", rows * 24}});
+      e != CL_SUCCESS) {
+    return e;
   }
   try {
     l.device()->finish();
     std::vector<std::int32_t> out(rows * head_size);
     std::vector<tessera::numerics::AttentionNorm> norms(rows);
-    hls::AttentionArgs g;
+    hls::AttentionArgs g = call.args();
     g.q = reinterpret_cast<const std::int8_t*>(l.buffer(0)->on_host());
     g.q_scale = reinterpret_cast<const float*>(l.buffer(1)->on_host());
     g.k = reinterpret_cast<const std::int8_t*>(l.buffer(2)->on_host());
     g.k_scale = reinterpret_cast<const float*>(l.buffer(3)->on_host());
     g.v = reinterpret_cast<const std::int8_t*>(l.buffer(4)->on_host());
     g.v_scale = reinterpret_cast<const float*>(l.buffer(5)->on_host());
-    g.n_queries = static_cast<int>(queries);
-    g.first_position = static_cast<int>(first);
-    g.n_heads = static_cast<int>(heads);
-    g.n_kv_heads = static_cast<int>(kv_heads);
-    g.head_size = static_cast<int>(head_size);
     g.out = out.data();
     g.norm = norms.data();
     sim::PlatformDriver driver(l.platform());
-    auto cache = driver.allocate_kv_cache(g.n_kv_heads, g.head_size, static_cast<int>(positions));
+    auto cache =
+        driver.allocate_kv_cache(g.n_kv_heads, g.head_size, static_cast<int>(call.positions()));
     driver.attention(g, cache);
     driver.release_kv_cache(cache);
     driver.release_scratch();
-    std::vector<std::int64_t> norm_words;
-    for (const auto& n : norms) {
-      norm_words.insert(norm_words.end(), {n.max_weight, static_cast<std::int64_t>(n.exp_sum),
-                                           static_cast<std::int64_t>(n.exponent)});
-    }
+    std::vector<std::uint8_t> norm_words(rows * 24);
+    store_norms(norms.data(), rows, norm_words.data());
     l.buffer(6)->on_host();
     l.buffer(7)->on_host();
     store(l.buffer(6), out.data(), out.size() * 4);
-    return l.completed(store(l.buffer(7), norm_words.data(), norm_words.size() * 8));
+    return l.completed(store(l.buffer(7), norm_words.data(), norm_words.size()));
   } catch (const std::exception& e) {
     return l.failed(e);
   }
