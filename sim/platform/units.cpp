@@ -278,8 +278,15 @@ Unit::JobResult AttentionUnit::run_job() {
   const std::size_t kv_bytes = static_cast<std::size_t>(positions) * records.kv_bytes();
   const std::size_t query_bytes = records.query_bytes(), result_bytes = records.result_bytes();
   const std::uint8_t *query = nullptr, *kv = nullptr;
-  if (!dma_read_in_place(address(reg::kAttQAddr, reg::kAttQAddrHi), group * query_bytes, &query) ||
-      !dma_read_in_place(address(reg::kAttKvAddr, reg::kAttKvAddrHi), kv_bytes, &kv)) {
+  if (!dma_read_in_place(address(reg::kAttQAddr, reg::kAttQAddrHi), group * query_bytes, &query)) {
+    return {"attention records outside device memory", 0};
+  }
+  // The K/V records stream into the running unit, which takes one per cycle in its
+  // load phase (the first `positions` of a job's cycles, docs/rtl.md): the phase ends
+  // when the last record has arrived and `positions` cycles have passed, whichever is
+  // later, and the rest of the job's cycles follow.
+  const sc_time unit_start = sc_core::sc_time_stamp();
+  if (!dma_read_in_place(address(reg::kAttKvAddr, reg::kAttKvAddrHi), kv_bytes, &kv)) {
     return {"attention records outside device memory", 0};
   }
   std::uint8_t* result = results(group * result_bytes);
@@ -293,7 +300,9 @@ Unit::JobResult AttentionUnit::run_job() {
   } catch (const DeviceError& e) {
     return {e.what(), 0};
   }
-  wait_cycles(cycles);
+  const auto load = std::min<std::uint64_t>(static_cast<std::uint64_t>(positions), cycles);
+  wait_cycles_since(unit_start, load);
+  wait_cycles(cycles - load);
   if (!dma(address(reg::kAttOutAddr, reg::kAttOutAddrHi), result, group * result_bytes, true)) {
     return {"attention result outside device memory", cycles};
   }
