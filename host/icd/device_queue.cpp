@@ -31,14 +31,12 @@ void _cl_device_id::finish() {
   for (const auto& deliver : results) deliver();
   release_scratch();
   const cl_ulong now = device_time_ns(this);
-  std::uint64_t last_command = 0;
   for (const PendingKernel& k : kernels) {
     cl_ulong start = now, end = k.queued;
     for (std::uint64_t id : k.commands) {
       const auto t = p.command_times(id);
       start = std::min(start, static_cast<cl_ulong>(t.start_seconds * 1e9 + 0.5));
       end = std::max(end, static_cast<cl_ulong>(t.end_seconds * 1e9 + 0.5));
-      last_command = std::max(last_command, id + 1);
     }
     // func devices have no simulated time: the kernel ran from its launch until now.
     if (fidelity == tessera::sim::Fidelity::kFunc || k.commands.empty()) {
@@ -50,7 +48,8 @@ void _cl_device_id::finish() {
     k.event->end = std::max(end, k.event->start);
     k.event->status = CL_COMPLETE;
   }
-  p.forget_command_times(last_command);
+  // Every command so far has run: no event needs their times any more.
+  p.forget_command_times(p.next_command());
 }
 
 void _cl_device_id::settle() {

@@ -149,6 +149,7 @@ void staged_gemm(sim::Platform& platform, const std::int8_t* a, std::uint64_t w_
   g.c_int32 = c;
   driver.gemm(g, {w_address, n, k});
   driver.release_scratch();
+  platform.forget_command_times(platform.next_command());  // no event needs them
 }
 
 // tessera_gemm_s8s32(A, W, C, M, N, K): C[m][n] = sum_k A[m][k] * W[n][k], row-major.
@@ -566,6 +567,7 @@ cl_int launch_attention(cl_command_queue queue, cl_kernel kernel, cl_event* even
     driver.attention(g, cache);
     driver.release_kv_cache(cache);
     driver.release_scratch();
+    l.platform().forget_command_times(l.platform().next_command());  // no event needs them
     std::vector<std::uint8_t> norm_words(rows * 24);
     store_norms(norms.data(), rows, norm_words.data());
     l.buffer(6)->on_host();

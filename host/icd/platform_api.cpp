@@ -22,6 +22,7 @@ sim::Platform& _cl_device_id::simulator() {
     const char* fst = std::getenv("TESSERA_ICD_FST");
     if (fidelity == sim::Fidelity::kRtl && fst != nullptr) options.fst_path = fst;
     platform = std::make_unique<sim::Platform>(config, options);
+    platform->keep_command_times(true);  // for the events of submitted kernels
   }
   return *platform;
 }

@@ -38,7 +38,7 @@ CommandProcessor::CommandProcessor(sc_core::sc_module_name name, std::vector<Uni
 }
 
 void CommandProcessor::push(const Command& command, const sc_time& delay) {
-  pending_.push_back({sc_core::sc_time_stamp() + delay, command, pushed_++});
+  pending_.push_back({sc_core::sc_time_stamp() + delay, command, pushed_++, keep_times_});
   arrived_.notify(delay);
 }
 
@@ -59,7 +59,8 @@ std::string CommandProcessor::take_error() {
 
 void CommandProcessor::job_done(std::size_t port, const std::string& kind, int unit,
                                 const std::string& error) {
-  times_[running_command_[port]].end = sc_core::sc_time_stamp();
+  const auto kept = times_.find(running_command_[port]);
+  if (kept != times_.end()) kept->second.end = sc_core::sc_time_stamp();
   --running_;
   ++completed_;
   if (!error.empty() && error_.empty()) error_ = kind + std::to_string(unit) + ": " + error;
@@ -76,10 +77,11 @@ void CommandProcessor::thread() {
     }
     const Command command = pending_.front().command;
     const std::uint64_t id = pending_.front().id;
+    const bool timed = pending_.front().timed;
     Unit& unit = *wait_for_free_unit(
         std::holds_alternative<GemmCommand>(command) ? gemm_units_ : attention_units_);
     running_command_[port_of(unit)] = id;
-    times_[id].start = sc_core::sc_time_stamp();
+    if (timed) times_[id].start = sc_core::sc_time_stamp();
     std::visit([&](const auto& c) { program(unit, c); }, command);
     pending_.pop_front();
   }

@@ -30,13 +30,16 @@ class CommandProcessor : public sc_core::sc_module {
   // Called by the host; the command becomes visible to the device after `delay`.
   // Commands are numbered 0, 1, ... in the order they are pushed.
   void push(const Command& command, const sc_core::sc_time& delay);
-  // When command `id` started on a unit and when its unit reported it done; zero
-  // times until it has finished. Forgotten by forget_times_before().
+  // When command `id` started on a unit and when its unit reported it done, for
+  // commands pushed while keep_times(true) (off by default: long runs of many
+  // commands would keep every one); zero times otherwise or until it has finished.
+  // Forgotten by forget_times_before().
   struct Times {
     sc_core::sc_time start, end;
   };
   Times times(std::uint64_t id) const;
   void forget_times_before(std::uint64_t id);
+  void keep_times(bool keep) { keep_times_ = keep; }
   bool idle() const { return pending_.empty() && running_ == 0; }
   std::uint64_t completed() const { return completed_; }
   // The first error since the last call, "" if none.
@@ -48,6 +51,7 @@ class CommandProcessor : public sc_core::sc_module {
     sc_core::sc_time arrival;
     Command command;
     std::uint64_t id;
+    bool timed;  // keep its times
   };
 
   void thread();
@@ -67,6 +71,7 @@ class CommandProcessor : public sc_core::sc_module {
   std::uint64_t completed_ = 0, pushed_ = 0;
   std::vector<std::uint64_t> running_command_;  // per port: the command its unit runs
   std::map<std::uint64_t, Times> times_;
+  bool keep_times_ = false;
   std::string error_;
 };
 

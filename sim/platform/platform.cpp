@@ -230,6 +230,10 @@ std::uint64_t Platform::enqueue(const AttentionCommand& command) {
   return impl_->enqueued++;
 }
 
+void Platform::keep_command_times(bool keep) { impl_->processor->keep_times(keep); }
+
+std::uint64_t Platform::next_command() const { return impl_->enqueued; }
+
 Platform::CommandTimes Platform::command_times(std::uint64_t id) const {
   const CommandProcessor::Times t = impl_->processor->times(id);
   return {t.start.to_seconds(), t.end.to_seconds()};

@@ -129,13 +129,18 @@ class Platform {
   // Advances simulated time until every posted write has landed (no commands run).
   void wait_for_writes();
   // Simulated seconds at which command `id` started on a unit and finished, once
-  // run_until_idle() has returned; both 0 for a command not finished or forgotten.
+  // run_until_idle() has returned, for commands enqueued while keep_command_times
+  // is on (off by default); both 0 otherwise, or for a command not finished or
+  // forgotten.
+  void keep_command_times(bool keep);
   struct CommandTimes {
     double start_seconds = 0, end_seconds = 0;
   };
   CommandTimes command_times(std::uint64_t id) const;
   // Drops the times of the commands numbered below `id`.
   void forget_command_times(std::uint64_t id);
+  // The number the next command will get.
+  std::uint64_t next_command() const;
 
   double now_seconds() const;  // simulated time of the platform
   std::uint64_t now_cycles() const;
