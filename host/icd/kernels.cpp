@@ -99,9 +99,13 @@ class Launch {
     device_->pending.push_back({event, std::move(commands), queued_});
     return CL_SUCCESS;
   }
-  // Results that come back with the submission into `out` (host memory).
+  // Output buffers whose results the submission brings back to host memory: their
+  // other bytes come there first (before the kernel's commands go in).
+  void results_to_host(std::initializer_list<std::size_t> outputs) const {
+    for (std::size_t i : outputs) buffer(i)->on_host();
+  }
+  // Results that come back with the submission into `out` (results_to_host first).
   void deliver(cl_mem out, std::function<void(std::uint8_t*)> write) const {
-    out->on_host();
     ++out->pending_results;
     device_->after_run.push_back([out, write = std::move(write)] {
       write(out->host_copy.data());
@@ -123,17 +127,8 @@ class Launch {
   cl_ulong queued_;
 };
 
-// Bytes into a buffer where its contents are (host memory, or a posted write).
 cl_ulong store(cl_mem buffer, const void* data, std::size_t bytes) {
-  cl_ulong landed = 0;
-  if (buffer->current == nullptr) {
-    std::memcpy(buffer->host_copy.data(), data, bytes);
-  } else {
-    landed =
-        ns(buffer->current->simulator().write(buffer->on_device(buffer->current), data, bytes));
-  }
-  buffer->written(0, bytes);
-  return landed;
+  return write_region(buffer, 0, bytes, data);
 }
 
 // C (int32, M x N) = A (M x K) * W^T on `w` resident at `w_address`, through the
@@ -265,6 +260,7 @@ cl_int launch_gemm_packed(cl_command_queue queue, cl_kernel kernel, cl_event* ev
       return l.completed(store(c, result.data(), 4 * result.size()));
     }
     l.wait_for_results({0});
+    l.results_to_host({2});
     const std::uint64_t a_address = a->on_device(l.device());
     const int cols = config.gemm.cols, units = std::max(1, config.gemm.count);
     const int n_tiles = static_cast<int>((n + sz(cols) - 1) / sz(cols));
@@ -463,6 +459,7 @@ cl_int launch_attention_cached(cl_command_queue queue, cl_kernel kernel, cl_even
   }
   try {
     l.wait_for_results({0, 1});
+    l.results_to_host({3, 4});
     hls::AttentionArgs g = call.args();
     g.q = reinterpret_cast<const std::int8_t*>(l.buffer(0)->on_host());
     g.q_scale = reinterpret_cast<const float*>(l.buffer(1)->on_host());

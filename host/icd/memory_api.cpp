@@ -148,9 +148,10 @@ void read_region(cl_mem buffer, std::size_t offset, std::size_t size, void* out)
   }
 }
 
-// Bytes into the buffer's contents where they are: into host memory while they are
-// there (they cross the link when a kernel needs them), else a posted write. Returns
-// when the bytes have landed (ns, 0 for at once).
+}  // namespace
+
+namespace tessera::icd {
+
 cl_ulong write_region(cl_mem buffer, std::size_t offset, std::size_t size, const void* data) {
   cl_ulong landed = 0;
   if (buffer->current == nullptr) {
@@ -163,7 +164,7 @@ cl_ulong write_region(cl_mem buffer, std::size_t offset, std::size_t size, const
   return landed;
 }
 
-}  // namespace
+}  // namespace tessera::icd
 
 namespace tessera::icd::api {
 

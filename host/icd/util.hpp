@@ -55,6 +55,12 @@ cl_int check_wait_list(cl_context context, cl_uint count, const cl_event* events
 // A completed event of `queue` for a command that ran from `start` to `end` (ns).
 cl_event make_event(cl_command_queue queue, cl_command_type type, cl_ulong queued, cl_ulong start,
                     cl_ulong end);
+// Bytes into the buffer's contents where they are: into host memory while they are
+// there (they cross the link when a kernel needs them), else a posted write. Returns
+// when the bytes have landed (simulated ns; 0: at once). The contents become plain
+// bytes (no packed layout).
+cl_ulong write_region(cl_mem buffer, std::size_t offset, std::size_t size, const void* data);
+
 // The device's clock: simulated ns, or host wall-clock ns on func devices.
 cl_ulong device_time_ns(cl_device_id device);
 
