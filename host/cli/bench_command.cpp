@@ -7,6 +7,7 @@
 #include "cli/commands.hpp"
 #include "tessera/hls/hardware_config.hpp"
 #include "tessera/hls/kernels.hpp"
+#include "tessera/models/int8_reference.hpp"
 #include "tessera/sim/gemm_cycle_model.hpp"
 #include "tessera/sim/rtl_gemm.hpp"
 
@@ -67,6 +68,17 @@ int run_gemm_bench(GemmBenchOptions o) {
   hls::gemm_or_throw(o.array, g);
   const double hls_seconds = std::chrono::duration<double>(Clock::now() - hls_start).count();
   const double macs = static_cast<double>(o.m) * o.n * o.k;
+  // The independent side of every fidelity's result: the nested-loop int8 reference
+  // (skipped above 2^30 MACs, where it would take as long as the run itself).
+  std::vector<std::int32_t> reference_c;
+  if (macs <= static_cast<double>(1u << 30)) {
+    reference_c = models::int8_reference::gemm(a, w, o.m, o.n, o.k);
+  }
+  auto matches_reference = [&](const std::vector<std::int32_t>& c) -> const char* {
+    if (reference_c.empty() && macs > 0) return "null";
+    return c == reference_c ? "true" : "false";
+  };
+  const char* reference = matches_reference(hls_c);
 
   if (o.fidelity == "tlm") {
     // The HLS model's result timed by the cycle model of the RTL engine.
@@ -82,10 +94,11 @@ int run_gemm_bench(GemmBenchOptions o) {
       std::printf(
           "{\"fidelity\": \"tlm\", \"array\": \"%s\", \"m\": %d, \"n\": %d, \"k\": %d, "
           "\"operands\": \"%s\", \"cycles\": %llu, \"useful_macs\": %.0f, "
-          "\"mac_utilization\": %.6f, \"jobs\": %d, \"checksum\": \"%016llx\"}\n",
+          "\"mac_utilization\": %.6f, \"jobs\": %d, \"checksum\": \"%016llx\", "
+          "\"matches_reference\": %s}\n",
           hls::to_string(o.array).c_str(), o.m, o.n, o.k, preloaded ? "on_chip" : "streamed",
           static_cast<unsigned long long>(cycles), macs, utilization, t.jobs,
-          static_cast<unsigned long long>(checksum(hls_c)));
+          static_cast<unsigned long long>(checksum(hls_c)), reference);
     } else {
       std::printf(
           "fidelity tlm (HLS model timed by the engine's cycle model, %s), array %s, %dx%dx%d\n",
@@ -100,9 +113,10 @@ int run_gemm_bench(GemmBenchOptions o) {
     if (o.json) {
       std::printf(
           "{\"fidelity\": \"hls\", \"array\": \"%s\", \"m\": %d, \"n\": %d, \"k\": %d, "
-          "\"useful_macs\": %.0f, \"checksum\": \"%016llx\", \"wall_seconds\": %.6f}\n",
+          "\"useful_macs\": %.0f, \"checksum\": \"%016llx\", \"matches_reference\": %s, "
+          "\"wall_seconds\": %.6f}\n",
           hls::to_string(o.array).c_str(), o.m, o.n, o.k, macs,
-          static_cast<unsigned long long>(checksum(hls_c)), hls_seconds);
+          static_cast<unsigned long long>(checksum(hls_c)), reference, hls_seconds);
     } else {
       std::printf("fidelity hls (C model, untimed), array %s, %dx%dx%d\n",
                   hls::to_string(o.array).c_str(), o.m, o.n, o.k);
@@ -136,13 +150,14 @@ int run_gemm_bench(GemmBenchOptions o) {
         "{\"fidelity\": \"rtl\", \"array\": \"%s\", \"m\": %d, \"n\": %d, \"k\": %d, "
         "\"operands\": \"%s\", \"stream_bytes_per_cycle\": %.3f, \"cycles\": %llu, "
         "\"useful_macs\": %.0f, \"mac_utilization\": %.6f, \"stall_cycles\": %llu, "
-        "\"jobs\": %d, \"matches_hls\": %s, \"checksum\": \"%016llx\", \"wall_seconds\": %.6f, "
+        "\"jobs\": %d, \"matches_hls\": %s, \"matches_reference\": %s, \"checksum\": "
+        "\"%016llx\", \"wall_seconds\": %.6f, "
         "\"sim_cycles_per_second\": %.0f}\n",
         hls::to_string(o.array).c_str(), o.m, o.n, o.k,
         stream.preload_operands ? "on_chip" : "streamed", o.stream_bytes_per_cycle,
         static_cast<unsigned long long>(measured), macs, utilization,
         static_cast<unsigned long long>(r.stall_cycles), r.jobs, matches ? "true" : "false",
-        static_cast<unsigned long long>(checksum(r.c)), seconds, sim_rate);
+        matches_reference(r.c), static_cast<unsigned long long>(checksum(r.c)), seconds, sim_rate);
   } else {
     std::printf("fidelity rtl (Verilated engine), array %s, %dx%dx%d, operands %s\n",
                 hls::to_string(o.array).c_str(), o.m, o.n, o.k,
