@@ -7,6 +7,13 @@
 #include <sstream>
 
 namespace tessera::hls {
+
+// DSP48E2 slices (27 x 18 multipliers) an attention unit's four wide fixed-point
+// products take, from their operand widths in rtl/attention/tessera_attention_unit.sv:
+// 24 x 24 (query x key scale mantissas) 2, 32 x 26 (score x scale) 2, 18 x 25 (exp2 x
+// value scale) 1, 32 x 32 (weight x reciprocal) 4. An estimate: no synthesis of the
+// unit backs it.
+constexpr long kAttentionWideDspSlices = 9;
 namespace {
 
 using nlohmann::json;
@@ -96,11 +103,17 @@ void validate(const HardwareConfig& c, const Reader& r) {
     r.fail("memory.bytes", "= " + std::to_string(c.memory.bytes) + " is more than the " +
                                std::to_string(c.address_bits) + "-bit address map holds");
   }
-  // At most two int8 MACs per DSP slice (one is the usual mapping).
-  if (c.macs_per_cycle() > 2L * c.board.dsp_slices) {
-    r.fail("gemm_units", "need " + std::to_string(c.macs_per_cycle()) +
-                             " MACs per cycle, more than twice board.dsp_slices = " +
-                             std::to_string(c.board.dsp_slices));
+  // Every multiplier counts, GEMM and attention: at most two int8 products per DSP
+  // slice (one is the usual mapping).
+  if (c.dsp_slices_needed() > c.board.dsp_slices) {
+    r.fail("gemm_units/attention_units",
+           "need at least " + std::to_string(c.dsp_slices_needed()) + " DSP slices (" +
+               std::to_string(c.macs_per_cycle()) + " GEMM MACs and " +
+               std::to_string(c.attention_multipliers()) +
+               " attention int8 multipliers, two per slice, and " +
+               std::to_string(kAttentionWideDspSlices * c.attention.count) +
+               " for the attention units' scale products), more than board.dsp_slices = " +
+               std::to_string(c.board.dsp_slices));
   }
   if (c.on_chip_bits_needed() > c.on_chip_bits_available()) {
     r.fail("gemm_units/attention_units", "need " + std::to_string(c.on_chip_bits_needed()) +
@@ -110,6 +123,11 @@ void validate(const HardwareConfig& c, const Reader& r) {
 }
 
 }  // namespace
+
+long HardwareConfig::dsp_slices_needed() const {
+  return (macs_per_cycle() + attention_multipliers() + 1) / 2 +
+         kAttentionWideDspSlices * attention.count;
+}
 
 std::uint64_t HardwareConfig::on_chip_bits_needed() const {
   const auto gemm_bits = static_cast<std::uint64_t>(gemm.count) *

@@ -40,7 +40,8 @@ TEST(HardwareConfig, PresetsLoadAndFitTheirBoards) {
     SCOPED_TRACE(name);
     const HardwareConfig c = load_preset(name);
     EXPECT_EQ(c.name, name);
-    EXPECT_LE(c.macs_per_cycle(), c.board.dsp_slices);  // one DSP per MAC, no packing needed
+    // Every multiplier, GEMM and attention, within the slices at two per slice.
+    EXPECT_LE(c.dsp_slices_needed(), c.board.dsp_slices);
     EXPECT_LE(c.on_chip_bits_needed(), c.on_chip_bits_available());
     EXPECT_LE(c.memory.bytes, std::uint64_t{1} << c.address_bits);
   }
@@ -87,7 +88,17 @@ TEST(HardwareConfig, RejectsMoreMemoryThanTheAddressMapHolds) {
 TEST(HardwareConfig, RejectsDesignsTheBoardCannotHold) {
   json c = kv260_json();
   c["gemm_units"]["count"] = 20;  // 5,120 MACs per cycle on 1,248 DSPs
-  EXPECT_NE(error_for(c).find("more than twice board.dsp_slices"), std::string::npos);
+  EXPECT_NE(error_for(c).find("need at least 2697 DSP slices (5120 GEMM MACs and 256 attention "
+                              "int8 multipliers, two per slice, and 9 for the attention units' "
+                              "scale products), more than board.dsp_slices = 1248"),
+            std::string::npos)
+      << error_for(c);
+  // The attention units count too: GEMM alone fits, attention lanes tip it over.
+  c["gemm_units"]["count"] = 1;
+  c["attention_units"]["count"] = 9;
+  c["attention_units"]["head_size_max"] = 256;
+  c["attention_units"]["context_max"] = 16;
+  EXPECT_NE(error_for(c).find("need at least 2513 DSP slices"), std::string::npos) << error_for(c);
   c = kv260_json();
   c["attention_units"]["count"] = 8;
   EXPECT_NE(error_for(c).find("bits of on-chip buffers"), std::string::npos);

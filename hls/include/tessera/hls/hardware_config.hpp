@@ -48,6 +48,12 @@ struct HardwareConfig {
   ArrayShape array() const { return {gemm.rows, gemm.cols}; }
   // Peak int8 MACs per cycle of all GEMM units.
   long macs_per_cycle() const { return static_cast<long>(gemm.count) * gemm.rows * gemm.cols; }
+  // The attention units' int8 multipliers: per unit one per lane for the scores and
+  // one per lane for P·V (rtl/attention).
+  long attention_multipliers() const { return 2L * attention.count * attention.head_size_max; }
+  // DSP slices the design needs at least: its int8 multipliers at two per slice (the
+  // most a DSP48E2 packs) plus the attention units' wide fixed-point products.
+  long dsp_slices_needed() const;
   // Memory bytes per accelerator cycle at peak bandwidth.
   double memory_bytes_per_cycle() const { return memory.bandwidth_gbps * 1e3 / clock_mhz; }
   // On-chip storage the units need, in bits, and what the board offers.
