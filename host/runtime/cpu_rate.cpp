@@ -38,7 +38,9 @@ std::string host_name() {
   return name;
 }
 
-fs::path cache_file() {
+}  // namespace
+
+fs::path default_cpu_rate_cache() {
   if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg != '\0') {
     return fs::path(xdg) / "tessera" / "cpu_rate.json";
   }
@@ -47,6 +49,8 @@ fs::path cache_file() {
   }
   return {};
 }
+
+namespace {
 
 // Seconds per call of an n x n GEMV on the fallback.
 double seconds_per_gemv(OpenClKernels& cpu, int n) {
@@ -85,12 +89,11 @@ CpuRate measure(OpenClKernels& cpu) {
 
 }  // namespace
 
-CpuRate cpu_fallback_rate() {
+CpuRate cpu_fallback_rate(const fs::path& file) {
   OpenClKernels cpu("Portable Computing Language", "", OpenClKernels::Kernels::kSource, 1);
   const std::string key = host_name() + " | " + cpu_model() + " | " +
                           std::to_string(std::thread::hardware_concurrency()) + " threads | " +
                           cpu.device_name();
-  const fs::path file = cache_file();
   nlohmann::json cache = nlohmann::json::object();
   if (!file.empty()) {
     std::ifstream in(file);

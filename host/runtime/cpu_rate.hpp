@@ -1,5 +1,6 @@
 #pragma once
 
+#include <filesystem>
 #include <string>
 
 namespace tessera::runtime {
@@ -16,8 +17,10 @@ struct CpuRate {
 // Measured once per machine (host name, CPU model, cores and the PoCL device) with a
 // short calibration (a 1024 x 1024 and a 16 x 16 GEMV, about 0.1 s each, plus
 // building the fallback's kernels) and kept in
-// ${XDG_CACHE_HOME:-~/.cache}/tessera/cpu_rate.json. Throws std::runtime_error when
-// the fallback cannot run.
-CpuRate cpu_fallback_rate();
+// `cache` (default_cpu_rate_cache(); empty: measured every time). Throws
+// std::runtime_error when the fallback cannot run.
+CpuRate cpu_fallback_rate(const std::filesystem::path& cache);
+// ${XDG_CACHE_HOME:-~/.cache}/tessera/cpu_rate.json, or empty without either.
+std::filesystem::path default_cpu_rate_cache();
 
 }  // namespace tessera::runtime

@@ -440,7 +440,7 @@ std::unique_ptr<Device> open_partitioned_device(const models::Checkpoint& checkp
   setenv("OCL_ICD_VENDORS", TESSERA_ICD_VENDORS, 0);
   Placement placement;
   if (options.place == "auto") {
-    const CpuRate cpu = cpu_fallback_rate();
+    const CpuRate cpu = cpu_fallback_rate(default_cpu_rate_cache());
     placement = auto_placement(checkpoint.config(), config, max_positions, cpu);
     placement.reason += " (CPU rate " + cpu.source + ")";
   } else {

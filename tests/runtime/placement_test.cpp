@@ -53,16 +53,27 @@ TEST(Placement, AutoKeepsBlocksThatDoNotFitOnTheCpu) {
 
 TEST(CpuRate, MeasuredOncePerMachineAndKept) {
   testing::TempDir dir("cpu-rate");
-  ASSERT_EQ(setenv("XDG_CACHE_HOME", dir.path().c_str(), 1), 0);
-  const CpuRate first = cpu_fallback_rate();
+  const std::filesystem::path cache = dir / "tessera" / "cpu_rate.json";
+  const CpuRate first = cpu_fallback_rate(cache);
   EXPECT_GT(first.macs_per_second, 0.0);
   EXPECT_GE(first.seconds_per_call, 0.0);
   EXPECT_EQ(first.source.rfind("measured now", 0), 0u) << first.source;
-  EXPECT_TRUE(std::filesystem::exists(dir / "tessera" / "cpu_rate.json"));
-  const CpuRate again = cpu_fallback_rate();
+  EXPECT_TRUE(std::filesystem::exists(cache));
+  const CpuRate again = cpu_fallback_rate(cache);
   EXPECT_EQ(again.macs_per_second, first.macs_per_second);
   EXPECT_EQ(again.source.rfind("cached in ", 0), 0u) << again.source;
-  unsetenv("XDG_CACHE_HOME");
+}
+
+TEST(CpuRate, TheCacheFollowsXdgCacheHome) {
+  const char* saved = std::getenv("XDG_CACHE_HOME");
+  const std::string restore = saved == nullptr ? "" : saved;
+  ASSERT_EQ(setenv("XDG_CACHE_HOME", "/somewhere", 1), 0);
+  EXPECT_EQ(default_cpu_rate_cache(), std::filesystem::path("/somewhere/tessera/cpu_rate.json"));
+  if (saved == nullptr) {
+    unsetenv("XDG_CACHE_HOME");
+  } else {
+    setenv("XDG_CACHE_HOME", restore.c_str(), 1);
+  }
 }
 
 }  // namespace
