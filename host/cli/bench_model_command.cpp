@@ -27,6 +27,7 @@ struct ModelBenchCliOptions {
   std::string fidelity = "tlm";
   int tokens = 0;  // 0: the mode's default
   int context = 0;
+  int generate = 0;  // decode: a whole generation of this many tokens from an empty cache
   std::string fst;
   std::string compare_to;  // a second fidelity to run the same steps on
   int repeat = 1;          // runs per fidelity; wall times are their median
@@ -59,6 +60,9 @@ void print_text(const bench::ModelBenchResult& r, const hls::HardwareConfig& con
   const double per_token = r.simulated_seconds / r.tokens;
   std::printf("%s %s on %s (%s): %d tokens after %d in the KV cache\n", mode.c_str(),
               r.shape.name.c_str(), config.name.c_str(), o.fidelity.c_str(), r.tokens, o.context);
+  if (o.generate > 0) {
+    std::printf("average over a whole %d-token generation from an empty cache:\n", o.generate);
+  }
   std::printf("simulated: %.3f ms/token, %.1f tokens/s\n", per_token * 1e3, r.tokens_per_s());
   std::printf(
       "bw_utilization %.3f (%.1f MB needed per token, peak %.1f GB/s), "
@@ -85,6 +89,7 @@ void print_json(const bench::ModelBenchResult& r, const hls::HardwareConfig& con
       {"fidelity", o.fidelity},
       {"tokens", r.tokens},
       {"context", o.context},
+      {"generate", o.generate},
       {"tokens_per_s", r.tokens_per_s()},
       {"simulated_seconds", r.simulated_seconds},
       {"seconds_per_token", r.simulated_seconds / r.tokens},
@@ -164,7 +169,7 @@ int run_model_bench(const ModelBenchCliOptions& o, bool prefill) {
   const sim::Fidelity fidelity = sim::parse_fidelity(o.fidelity);
   const std::string mode = prefill ? "prefill" : "decode";
   bench::ModelBenchOptions options;
-  options.tokens = o.tokens > 0 ? o.tokens : prefill ? 128 : 4;
+  options.tokens = o.generate > 0 ? o.generate : o.tokens > 0 ? o.tokens : prefill ? 128 : 4;
   options.context = o.context;
   options.prefill = prefill;
   if (!o.quiet) {
@@ -260,9 +265,20 @@ CLI::App* add_model_bench(CLI::App& bench, const std::string& name, const std::s
                    name == "decode" ? "decode steps to measure (default 4)"
                                     : "prompt tokens in the block (default 128)")
       ->check(CLI::Range(1, 1 << 16));
-  command->add_option("--context", o.context, "positions already in the KV cache")
-      ->capture_default_str()
-      ->check(CLI::Range(0, 1 << 20));
+  CLI::Option* tokens_option = command->get_option("--tokens");
+  CLI::Option* context =
+      command->add_option("--context", o.context, "positions already in the KV cache")
+          ->capture_default_str()
+          ->check(CLI::Range(0, 1 << 20));
+  if (name == "decode") {
+    command
+        ->add_option("--generate", o.generate,
+                     "the average over a whole N-token generation from an empty cache (the "
+                     "tokens/s a user sees), instead of --tokens steps after --context")
+        ->check(CLI::Range(1, 1 << 16))
+        ->excludes(tokens_option)
+        ->excludes(context);
+  }
   command->add_option("--fst", o.fst, "rtl: write the GEMM engine's waveform to this FST file");
   command
       ->add_option("--compare-to", o.compare_to,

@@ -404,6 +404,25 @@ TEST(CliBenchModel, DecodeReportsSimulatedThroughputAsJson) {
   EXPECT_EQ(simulated(r.out), simulated(again.out));
 }
 
+// --generate N is the average over a whole generation: N steps from an empty cache.
+TEST(CliBenchModel, GenerateAveragesAWholeGenerationFromAnEmptyCache) {
+  const ProcessResult generate = tessera({"bench", "decode", "--preset", "kv260", "--model-shape",
+                                          "stories260k", "--generate", "12", "--json"});
+  const ProcessResult steps =
+      tessera({"bench", "decode", "--preset", "kv260", "--model-shape", "stories260k", "--context",
+               "0", "--tokens", "12", "--json"});
+  ASSERT_EQ(generate.exit_code, 0) << generate.err;
+  ASSERT_EQ(steps.exit_code, 0) << steps.err;
+  const auto g = nlohmann::json::parse(generate.out), s = nlohmann::json::parse(steps.out);
+  EXPECT_EQ(g.at("generate"), 12);
+  EXPECT_EQ(g.at("tokens"), 12);
+  EXPECT_EQ(g.at("simulated_seconds"), s.at("simulated_seconds"));
+  const ProcessResult both = tessera(
+      {"bench", "decode", "--model-shape", "stories260k", "--generate", "4", "--context", "3"});
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_NE(both.err.find("excludes"), std::string::npos) << both.err;
+}
+
 TEST(CliBenchModel, PrefillAndRealModels) {
   const ProcessResult prefill = tessera(
       {"bench", "prefill", "--preset", "kv260", "--model-shape", "stories260k", "--tokens", "16"});
