@@ -11,8 +11,8 @@
 namespace tessera::runtime {
 
 // Something that runs the model: turns the token at a position into next-token
-// logits, keeping its own KV cache. Every backend (the fp32 reference now; the HLS
-// model, the CPU fallback and the simulated accelerator later) implements this.
+// logits, keeping its own KV cache. Every backend (the fp32 reference, the HLS model,
+// the OpenCL devices) implements this.
 class Device {
  public:
   virtual ~Device() = default;

@@ -14,8 +14,9 @@
 
 namespace tessera::runtime {
 
-// Where the int8 kernels run: the HLS C model now; the simulated accelerator and the
-// OpenCL CPU fallback later. Implementations throw on a failed kernel.
+// Where the int8 kernels run: the HLS C models (HlsKernels) or an OpenCL device, the
+// simulated accelerator or the CPU fallback (OpenClKernels). Implementations throw on
+// a failed kernel.
 class Int8Kernels {
  public:
   virtual ~Int8Kernels() = default;
