@@ -156,10 +156,7 @@ void check_model_device(const std::string& preset, const hls::HardwareConfig& co
     throw std::invalid_argument("--model runs on the OpenCL device of a named preset; '" + preset +
                                 "' is not one (a config file works with --model-shape)");
   }
-  if (fidelity != sim::Fidelity::kRtl) return;
-  for (const hls::ArrayShape& a : sim::rtl_arrays()) {
-    if (a.rows == config.gemm.rows && a.cols == config.gemm.cols) return;
-  }
+  if (fidelity != sim::Fidelity::kRtl || sim::has_rtl_engine(config.array())) return;
   throw std::invalid_argument("no RTL engine for array " + hls::to_string(config.array()) +
                               " (preset " + preset + "): use --fidelity tlm or func");
 }

@@ -35,8 +35,8 @@ void _cl_device_id::finish() {
     cl_ulong start = now, end = k.queued;
     for (std::uint64_t id : k.commands) {
       const auto t = p.command_times(id);
-      start = std::min(start, static_cast<cl_ulong>(t.start_seconds * 1e9 + 0.5));
-      end = std::max(end, static_cast<cl_ulong>(t.end_seconds * 1e9 + 0.5));
+      start = std::min(start, ns(t.start_seconds));
+      end = std::max(end, ns(t.end_seconds));
     }
     // func devices have no simulated time: the kernel ran from its launch until now.
     if (fidelity == tessera::sim::Fidelity::kFunc || k.commands.empty()) {

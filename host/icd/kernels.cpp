@@ -29,7 +29,6 @@ std::uint64_t kv_cache_bytes(std::uint64_t kv_heads, std::uint64_t head_size,
 }
 std::size_t sz(std::uint64_t n) { return static_cast<std::size_t>(n); }
 std::size_t sz(int n) { return static_cast<std::size_t>(n); }
-cl_ulong ns(double seconds) { return static_cast<cl_ulong>(seconds * 1e9 + 0.5); }
 
 // The arguments' buffers: set, alive and of the queue's context.
 cl_int check_buffers(cl_command_queue queue, const Args& args, std::size_t count) {

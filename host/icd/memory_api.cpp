@@ -71,7 +71,7 @@ cl_ulong device_time_ns(cl_device_id device) {
                                      std::chrono::steady_clock::now().time_since_epoch())
                                      .count());
   }
-  return static_cast<cl_ulong>(device->simulator().now_seconds() * 1e9 + 0.5);
+  return ns(device->simulator().now_seconds());
 }
 
 cl_int check_wait_list(cl_context context, cl_uint count, const cl_event* events) {
@@ -135,8 +135,6 @@ cl_int run_command(cl_command_queue queue, cl_command_type type, cl_event* event
   }
   return CL_SUCCESS;
 }
-
-cl_ulong ns(double seconds) { return static_cast<cl_ulong>(seconds * 1e9 + 0.5); }
 
 // Bytes from the buffer's contents wherever they are: host memory costs nothing,
 // device memory a read over the host link.

@@ -30,13 +30,6 @@ sim::Platform& _cl_device_id::simulator() {
 namespace tessera::icd {
 namespace {
 
-bool has_rtl_engine(hls::ArrayShape array) {
-  for (const hls::ArrayShape& a : sim::rtl_arrays()) {
-    if (a.rows == array.rows && a.cols == array.cols) return true;
-  }
-  return false;
-}
-
 // Never destroyed: objects stay known (and reachable) until the process ends, also
 // while other libraries' exit handlers still call into the ICD.
 std::set<void*>& live_objects() {
@@ -67,7 +60,7 @@ const std::vector<cl_device_id>& devices() {
     for (const std::string& preset : hls::preset_names()) {
       const hls::HardwareConfig config = hls::load_preset(preset);
       for (sim::Fidelity f : {sim::Fidelity::kFunc, sim::Fidelity::kTlm, sim::Fidelity::kRtl}) {
-        if (f == sim::Fidelity::kRtl && !has_rtl_engine(config.array())) continue;
+        if (f == sim::Fidelity::kRtl && !sim::has_rtl_engine(config.array())) continue;
         auto* device = new _cl_device_id;
         device->dispatch = dispatch_table();
         device->preset = preset;

@@ -61,6 +61,9 @@ cl_event make_event(cl_command_queue queue, cl_command_type type, cl_ulong queue
 // bytes (no packed layout).
 cl_ulong write_region(cl_mem buffer, std::size_t offset, std::size_t size, const void* data);
 
+// Simulated seconds as the ns of event timestamps.
+inline cl_ulong ns(double seconds) { return static_cast<cl_ulong>(seconds * 1e9 + 0.5); }
+
 // The device's clock: simulated ns, or host wall-clock ns on func devices.
 cl_ulong device_time_ns(cl_device_id device);
 

@@ -44,6 +44,7 @@ BlockTraffic block_traffic(const models::ModelConfig& c, int ffn_matrices) {
   BlockTraffic t;
   for (const BlockOp& op : block_ops(ffn_matrices)) {
     ++t.submissions;
+    t.calls += op.attention ? 1 : static_cast<int>(op.matrices.size());
     if (op.matrices.empty()) continue;
     t.input_bytes += matrix_shape(op.matrices.front(), c).k;  // shared by the op's matmuls
     for (Matrix m : op.matrices) {

@@ -33,10 +33,11 @@ const std::vector<BlockOp>& block_ops(int ffn_matrices = 3);
 inline const char* classifier_op_name() { return "classifier"; }
 
 // Per decode position, of one block's ops: int8 weight bytes, the matmuls' int8 input
-// bytes and int32 output bytes, and device submissions.
+// bytes and int32 output bytes, device submissions (one per op) and kernel calls (one
+// per matmul and one for attention, as a device that runs them one by one makes).
 struct BlockTraffic {
   double weight_bytes = 0, input_bytes = 0, output_bytes = 0;
-  int submissions = 0;
+  int submissions = 0, calls = 0;
 };
 BlockTraffic block_traffic(const models::ModelConfig& c, int ffn_matrices = 3);
 

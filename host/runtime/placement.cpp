@@ -108,10 +108,7 @@ Placement auto_placement(const models::ModelConfig& m, const hls::HardwareConfig
   const double block_accel =
       block_weights / bandwidth + block.submissions * round_trip + block_activations / link;
   // The fallback runs each matmul and the attention as a call of its own.
-  int block_calls = 0;
-  for (const BlockOp& op : block_ops())
-    block_calls += op.attention ? 1 : static_cast<int>(op.matrices.size());
-  const double block_cpu = block_calls * cpu.seconds_per_call +
+  const double block_cpu = block.calls * cpu.seconds_per_call +
                            (block_weights + 2.0 * max_positions * m.dim) / cpu.macs_per_second;
   const double head_accel =
       head_weights / bandwidth + round_trip + (m.dim + 4.0 * m.vocab_size) / link;

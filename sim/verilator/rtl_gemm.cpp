@@ -13,6 +13,13 @@ TESSERA_DECLARE_ENGINE(16)
 
 std::vector<hls::ArrayShape> rtl_arrays() { return {{4, 4}, {8, 8}, {16, 16}}; }
 
+bool has_rtl_engine(hls::ArrayShape array) {
+  for (const hls::ArrayShape& a : rtl_arrays()) {
+    if (a.rows == array.rows && a.cols == array.cols) return true;
+  }
+  return false;
+}
+
 std::unique_ptr<RtlGemm> make_rtl_gemm(hls::ArrayShape array) {
   if (array.rows == array.cols) {
     switch (array.rows) {

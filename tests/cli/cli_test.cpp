@@ -257,8 +257,8 @@ TEST(CliRun, MixedPlacementChecksAndTraces) {
   EXPECT_GT(accel_kernels, 0);
 }
 
-// Issue 11 (a): the runtime through the ICD runs as fast as the device; its
-// statistics name the simulated time, and `bench decode --model` takes the same path.
+// The runtime through the ICD runs as fast as the device: its statistics name the
+// simulated time, and `bench decode --model`, on the same path, agrees with it.
 TEST(CliRun, StatsJsonAgreesWithBenchDecode) {
   testing::TempDir dir("stats");
   const std::string path = (dir / "stats.json").string();

@@ -65,7 +65,7 @@ TEST(PlatformModel, WorkloadIsTheInt8ModelsKernelSchedule) {
 // shape driven on the platform directly: weights and K/V cache stay on the device,
 // and each op is one submission. The two paths differ only in padding (the driver
 // sends A padded to whole memory words and reads back whole row tiles; the ICD runs
-// A in place and reads back the N results), hence issue 11's 2 %.
+// A in place and reads back the N results), which keeps them within 2 %.
 TEST(PlatformModel, RealModelThroughTheIcdDecodesAsFastAsItsShapeOnThePlatform) {
   const models::Checkpoint checkpoint =
       models::Checkpoint::load(testing::real_model_file("stories260K.bin"));

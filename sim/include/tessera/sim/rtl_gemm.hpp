@@ -52,6 +52,7 @@ class RtlGemm {
 
 // Arrays with a Verilated engine in this build.
 std::vector<hls::ArrayShape> rtl_arrays();
+bool has_rtl_engine(hls::ArrayShape array);
 // Throws std::invalid_argument for an array without a Verilated engine.
 std::unique_ptr<RtlGemm> make_rtl_gemm(hls::ArrayShape array);
 
