@@ -14,6 +14,16 @@ namespace tessera::hls {
 // value scale) 1, 32 x 32 (weight x reciprocal) 4. An estimate: no synthesis of the
 // unit backs it.
 constexpr long kAttentionWideDspSlices = 9;
+// LUTs and flip-flops per processing element: Yosys 0.23 `synth_xilinx` of the 8x8
+// engine with 1,024-word buffers (docs/rtl.md "Synthesis": about 6,000 LUTs and 5,850
+// flip-flops) divided by its 64 PEs, so the engine's control is spread over them.
+constexpr long kLutsPerPe = 6000 / 64;
+constexpr long kFlipFlopsPerPe = 5850 / 64;
+// An attention lane (a score and a P.V multiplier with their accumulators) taken as
+// two PEs, and each unit's softmax, scale products and control as 4,000 of each: an
+// estimate, no synthesis of the unit backs it.
+constexpr long kPesPerAttentionLane = 2;
+constexpr long kAttentionUnitLogic = 4000;
 namespace {
 
 using nlohmann::json;
@@ -58,6 +68,17 @@ class Reader {
     return static_cast<int>(d);
   }
 
+  bool has(const std::string& field) const {
+    const json* node = &root_;
+    std::istringstream parts(field);
+    std::string part;
+    while (std::getline(parts, part, '.')) {
+      if (!node->is_object() || !node->contains(part)) return false;
+      node = &(*node)[part];
+    }
+    return true;
+  }
+
   std::string text(const std::string& field) const {
     const json& v = at(field);
     if (!v.is_string() || v.get<std::string>().empty()) fail(field, "must be a non-empty string");
@@ -74,6 +95,42 @@ class Reader {
   const json& root_;
   std::string origin_;
 };
+
+void read_memory_timing(const Reader& r, HardwareConfig::Memory& m) {
+  if (r.has("memory.dram")) {
+    HardwareConfig::Memory::Dram& d = m.dram;
+    d.modeled = true;
+    d.page_bytes = r.positive_int("memory.dram.page_bytes", 1 << 20);
+    d.banks = r.positive_int("memory.dram.banks", 1024);
+    d.row_miss_ns = r.positive("memory.dram.row_miss_ns");
+    d.activate_window_ns = r.positive("memory.dram.activate_window_ns");
+    d.refresh_interval_ns = r.positive("memory.dram.refresh_interval_ns");
+    d.refresh_ns = r.positive("memory.dram.refresh_ns");
+    d.turnaround_ns = r.positive("memory.dram.turnaround_ns");
+    if (d.refresh_ns >= d.refresh_interval_ns) {
+      r.fail("memory.dram.refresh_ns", "= " + Reader::format(d.refresh_ns) +
+                                           " must be shorter than refresh_interval_ns = " +
+                                           Reader::format(d.refresh_interval_ns));
+    }
+  }
+  if (r.has("memory.switch")) {
+    m.crossbar.channels_per_switch = r.positive_int("memory.switch.channels_per_switch", 1024);
+    m.crossbar.lateral_links = r.positive_int("memory.switch.lateral_links", 64);
+    if (m.channels % m.crossbar.channels_per_switch != 0) {
+      r.fail("memory.switch.channels_per_switch",
+             "= " + std::to_string(m.crossbar.channels_per_switch) +
+                 " must divide memory.channels = " + std::to_string(m.channels));
+    }
+  }
+  if (r.has("memory.measured_gbps")) {
+    m.measured_gbps = r.positive("memory.measured_gbps");
+    if (m.measured_gbps > m.bandwidth_gbps) {
+      r.fail("memory.measured_gbps",
+             "= " + Reader::format(m.measured_gbps) +
+                 " exceeds the peak memory.bandwidth_gbps = " + Reader::format(m.bandwidth_gbps));
+    }
+  }
+}
 
 void validate(const HardwareConfig& c, const Reader& r) {
   if (!is_supported(c.array())) {
@@ -115,6 +172,18 @@ void validate(const HardwareConfig& c, const Reader& r) {
                " for the attention units' scale products), more than board.dsp_slices = " +
                std::to_string(c.board.dsp_slices));
   }
+  const auto logic = [&](const char* field, long needed, long available) {
+    if (available > 0 && needed > available) {
+      r.fail(std::string("gemm_units/attention_units"),
+             "need about " + std::to_string(needed) + " " + field + " (" +
+                 std::to_string(c.macs_per_cycle()) + " GEMM PEs and " +
+                 std::to_string(c.attention.count) + " attention units of " +
+                 std::to_string(c.attention.head_size_max) + " lanes), more than board." + field +
+                 " = " + std::to_string(available));
+    }
+  };
+  logic("luts", c.luts_needed(), c.board.luts);
+  logic("flip_flops", c.flip_flops_needed(), c.board.flip_flops);
   if (c.on_chip_bits_needed() > c.on_chip_bits_available()) {
     r.fail("gemm_units/attention_units", "need " + std::to_string(c.on_chip_bits_needed()) +
                                              " bits of on-chip buffers, more than the board's " +
@@ -127,6 +196,18 @@ void validate(const HardwareConfig& c, const Reader& r) {
 long HardwareConfig::dsp_slices_needed() const {
   return (macs_per_cycle() + attention_multipliers() + 1) / 2 +
          kAttentionWideDspSlices * attention.count;
+}
+
+long HardwareConfig::luts_needed() const {
+  return kLutsPerPe * (macs_per_cycle() + kPesPerAttentionLane * attention.count *
+                                              static_cast<long>(attention.head_size_max)) +
+         kAttentionUnitLogic * attention.count;
+}
+
+long HardwareConfig::flip_flops_needed() const {
+  return kFlipFlopsPerPe * (macs_per_cycle() + kPesPerAttentionLane * attention.count *
+                                                   static_cast<long>(attention.head_size_max)) +
+         kAttentionUnitLogic * attention.count;
 }
 
 std::uint64_t HardwareConfig::on_chip_bits_needed() const {
@@ -172,14 +253,22 @@ HardwareConfig parse_hardware_config(const std::string& json_text, const std::st
   c.memory.bandwidth_gbps = r.positive("memory.bandwidth_gbps");
   c.memory.latency_ns = r.positive("memory.latency_ns");
   c.memory.channels = r.positive_int("memory.channels", 1024);
+  read_memory_timing(r, c.memory);
   c.host_link.bandwidth_gbps = r.positive("host_link.bandwidth_gbps");
   c.host_link.latency_us = r.positive("host_link.latency_us");
+  if (r.has("host")) {
+    c.host.modeled = true;
+    c.host.glue_gflops = r.positive("host.glue_gflops");
+    c.host.driver_us_per_command = r.positive("host.driver_us_per_command");
+  }
   c.address_bits = r.positive_int("address_bits", 64);
   c.board.dsp_slices = r.positive_int("board.dsp_slices");
   c.board.bram36 = r.positive_int("board.bram36");
   const double uram = r.number("board.uram");
   if (uram < 0 || uram != std::floor(uram)) r.fail("board.uram", "must be a whole number >= 0");
   c.board.uram = static_cast<int>(uram);
+  if (r.has("board.luts")) c.board.luts = r.positive_int("board.luts", 1e8);
+  if (r.has("board.flip_flops")) c.board.flip_flops = r.positive_int("board.flip_flops", 1e8);
   validate(c, r);
   return c;
 }

@@ -48,24 +48,32 @@ ModelBenchResult measured_result(const ModelShape& shape, const ModelBenchOption
   r.simulated_seconds = simulated_seconds;
   r.counters = std::move(counters);
   account(r, o);
+  const hls::HardwareConfig hardware = hls::load_preset(r.counters.at("preset").get<std::string>());
+  r.breakdown = runtime::decode_time_breakdown(
+      hardware, r.counters, o.tokens,
+      runtime::host_glue_flops_per_token(shape.config, shape.ffn_matrices));
+  r.host_seconds = r.breakdown.host() * o.tokens;
   r.wall_seconds = std::chrono::duration<double>(Clock::now() - wall_start).count();
   return r;
 }
 
 }  // namespace
 
-double ModelBenchResult::tokens_per_s() const {
-  return simulated_seconds > 0 ? tokens / simulated_seconds : 0.0;
+double ModelBenchResult::tokens_per_s() const { return seconds() > 0 ? tokens / seconds() : 0.0; }
+
+double ModelBenchResult::achievable_bw_utilization(double achievable_gbps) const {
+  const double possible = achievable_gbps * 1e9 * seconds();
+  return possible > 0 ? static_cast<double>(bytes_needed) / possible : 0.0;
 }
 
 double ModelBenchResult::bw_utilization(const hls::HardwareConfig& config) const {
-  const double peak = config.memory.bandwidth_gbps * 1e9 * simulated_seconds;
+  const double peak = config.memory.bandwidth_gbps * 1e9 * seconds();
   return peak > 0 ? static_cast<double>(bytes_needed) / peak : 0.0;
 }
 
 double ModelBenchResult::mac_utilization(const hls::HardwareConfig& config) const {
   const double peak =
-      static_cast<double>(config.macs_per_cycle()) * config.clock_mhz * 1e6 * simulated_seconds;
+      static_cast<double>(config.macs_per_cycle()) * config.clock_mhz * 1e6 * seconds();
   return peak > 0 ? static_cast<double>(useful_macs) / peak : 0.0;
 }
 

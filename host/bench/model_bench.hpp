@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "runtime/model_shapes.hpp"
+#include "runtime/time_breakdown.hpp"
 #include "tessera/hls/hardware_config.hpp"
 #include "tessera/models/checkpoint.hpp"
 #include "tessera/sim/platform.hpp"
@@ -24,15 +25,22 @@ struct ModelBenchOptions {
 struct ModelBenchResult {
   runtime::ModelShape shape;
   int tokens = 0;
-  double simulated_seconds = 0;    // of the measured steps
-  double wall_seconds = 0;         // of the measured steps
-  std::uint64_t bytes_needed = 0;  // weights once per pass + the K/V cache read
+  double simulated_seconds = 0;  // the accelerator's, over the measured steps
+  // Host glue and driver time of the measured steps (the config's host model): the
+  // runtime waits for each result, so they add to the accelerator's time.
+  double host_seconds = 0;
+  runtime::TimeBreakdown breakdown;  // per token
+  double wall_seconds = 0;           // of the measured steps
+  std::uint64_t bytes_needed = 0;    // weights once per pass + the K/V cache read
   std::uint64_t useful_macs = 0;
   // The device's counters over the measured steps (sim::to_json's object).
   nlohmann::ordered_json counters;
   std::vector<int> generated;  // bench_checkpoint: the greedy tokens of the measured steps
+  double seconds() const { return simulated_seconds + host_seconds; }
   double tokens_per_s() const;
   double bw_utilization(const hls::HardwareConfig& config) const;
+  // Against what the memory delivers at best (sim::achievable_memory_gbps).
+  double achievable_bw_utilization(double achievable_gbps) const;
   double mac_utilization(const hls::HardwareConfig& config) const;
 };
 

@@ -207,8 +207,11 @@ Command add_bench_command(CLI::App& app) {
   gemm->add_option("--fst", options->fst, "write an FST waveform of the rtl run to this file");
   gemm->add_flag("--json", options->json, "print one JSON object");
   const ModelBenchCommands model = add_model_bench_commands(*bench);
-  return {bench, [options, gemm, model] {
-            return gemm->parsed() ? run_gemm_bench(*options) : model.run();
+  const Command memory = add_memory_bench_command(*bench);
+  return {bench, [options, gemm, model, memory] {
+            if (gemm->parsed()) return run_gemm_bench(*options);
+            if (memory.parser->parsed()) return memory.action();
+            return model.run();
           }};
 }
 

@@ -28,6 +28,9 @@ struct ModelBenchCommands {
 };
 ModelBenchCommands add_model_bench_commands(CLI::App& bench);
 
+// `bench memory`.
+Command add_memory_bench_command(CLI::App& bench);
+
 // Accepts the names of runtime::available_devices() and lists them otherwise.
 CLI::Validator known_device_validator();
 

@@ -435,7 +435,7 @@ double per_second(std::uint64_t bytes, double seconds) {
 nlohmann::ordered_json counters_difference(const nlohmann::ordered_json& after,
                                            const nlohmann::ordered_json& before) {
   nlohmann::ordered_json d = subtract(after, before);
-  for (const char* fixed : {"preset", "fidelity", "clock_mhz"}) {
+  for (const char* fixed : {"preset", "fidelity", "clock_mhz", "memory_achievable_gbps"}) {
     if (after.contains(fixed)) d[fixed] = after[fixed];
   }
   const double seconds = d.value("simulated_seconds", 0.0);

@@ -14,6 +14,7 @@
 #include "runtime/cpu_rate.hpp"
 #include "runtime/int8_model.hpp"
 #include "runtime/opencl_kernels.hpp"
+#include "runtime/time_breakdown.hpp"
 #include "tessera/models/int8_reference.hpp"
 #include "tessera/models/reference_model.hpp"
 
@@ -241,6 +242,7 @@ class PartitionedDevice final : public Device {
       : options_(options),
         placement_(std::move(placement)),
         accel_config_(accel_config),
+        model_config_(checkpoint.config()),
         functional_(accel_device.find("(func)") != std::string::npos) {
     if (placement_.uses(Backend::kAccelerator)) {
       accel_ = std::make_unique<OpenClKernels>("tessera", accel_device,
@@ -323,6 +325,8 @@ class PartitionedDevice final : public Device {
     const double tokens = std::max(1, positions_);
     json["simulated_seconds"] = simulated;
     json["simulated_seconds_per_token"] = simulated / tokens;
+    if (counters.is_object() && !functional_)
+      add_time_breakdown(json, counters, memory_read, tokens);
     json["host_link_bytes"] = link;
     json["host_link_bytes_per_token"] = static_cast<double>(link) / tokens;
     json["device_memory_bytes_read_per_token"] = static_cast<double>(memory_read) / tokens;
@@ -342,6 +346,23 @@ class PartitionedDevice final : public Device {
   }
 
  private:
+  // The accelerator's simulated time per token plus the host's glue and driver time
+  // (docs/runtime.md "Where a token's time goes").
+  void add_time_breakdown(nlohmann::ordered_json& json, const nlohmann::ordered_json& counters,
+                          std::uint64_t memory_read, double tokens) const {
+    const TimeBreakdown b = decode_time_breakdown(accel_config_, counters, tokens,
+                                                  host_glue_flops_per_token(model_config_));
+    const double seconds = b.total();
+    const double read_per_second =
+        seconds > 0 ? static_cast<double>(memory_read) / tokens / seconds : 0;
+    json["seconds_per_token"] = seconds;
+    json["tokens_per_s"] = seconds > 0 ? 1.0 / seconds : 0.0;
+    json["breakdown_seconds_per_token"] = b.to_json();
+    json["bw_utilization"] = read_per_second / (accel_config_.memory.bandwidth_gbps * 1e9);
+    const double achievable = counters.value("memory_achievable_gbps", 0.0);
+    json["achievable_bw_utilization"] = achievable > 0 ? read_per_second / (achievable * 1e9) : 0.0;
+  }
+
   struct BlockRow {
     std::string layer, device;
     double device_ms = 0, kernel_ms = 0;
@@ -416,6 +437,7 @@ class PartitionedDevice final : public Device {
   PartitionOptions options_;
   Placement placement_;
   hls::HardwareConfig accel_config_;
+  models::ModelConfig model_config_;
   std::unique_ptr<OpenClKernels> accel_, cpu_;
   std::unique_ptr<RoutingKernels> routing_;
   std::unique_ptr<Int8Model> model_;

@@ -19,8 +19,8 @@ DeviceMemory::DeviceMemory(sc_core::sc_module_name name, const hls::HardwareConf
       size_(config.memory.bytes),
       timed_(timed),
       latency_(config.memory.latency_ns, sc_core::SC_NS),
-      seconds_per_byte_per_channel_(config.memory.channels / (config.memory.bandwidth_gbps * 1e9)),
-      channel_free_(static_cast<std::size_t>(config.memory.channels), sc_core::SC_ZERO_TIME) {
+      timing_(config),
+      epoch_(sc_core::sc_time_stamp()) {
   socket.register_b_transport(this, &DeviceMemory::b_transport);
   socket.register_get_direct_mem_ptr(this, &DeviceMemory::get_direct_mem_ptr);
   if (stores_data) {
@@ -50,7 +50,7 @@ bool DeviceMemory::get_direct_mem_ptr(int, tlm::tlm_generic_payload& payload, tl
   return true;
 }
 
-void DeviceMemory::b_transport(int, tlm::tlm_generic_payload& payload, sc_time& delay) {
+void DeviceMemory::b_transport(int initiator, tlm::tlm_generic_payload& payload, sc_time& delay) {
   const std::uint64_t address = payload.get_address();
   const std::uint64_t bytes = payload.get_data_length();
   if (bytes == 0 || address >= size_ || bytes > size_ - address) {
@@ -69,26 +69,11 @@ void DeviceMemory::b_transport(int, tlm::tlm_generic_payload& payload, sc_time& 
   (write ? bytes_written_ : bytes_read_) += bytes;
   if (timed_) {
     const sc_time start = sc_core::sc_time_stamp() + delay;
-    delay = occupy_channels(address, bytes, start) + latency_ - sc_core::sc_time_stamp();
+    const double done =
+        timing_.transfer(initiator, address, bytes, write, (start - epoch_).to_seconds());
+    delay = epoch_ + sc_time(done, sc_core::SC_SEC) + latency_ - sc_core::sc_time_stamp();
   }
   payload.set_response_status(tlm::TLM_OK_RESPONSE);
-}
-
-// Reserves each granule's channel from `start` on; returns when the last one is done.
-sc_time DeviceMemory::occupy_channels(std::uint64_t address, std::uint64_t bytes,
-                                      const sc_time& start) {
-  sc_time done = start;
-  const std::uint64_t channels = channel_free_.size();
-  for (std::uint64_t at = address; at < address + bytes;) {
-    const std::uint64_t granule_end = (at / kInterleaveBytes + 1) * kInterleaveBytes;
-    const std::uint64_t piece = std::min(granule_end, address + bytes) - at;
-    sc_time& free_at = channel_free_[(at / kInterleaveBytes) % channels];
-    free_at = std::max(free_at, start) +
-              sc_time(static_cast<double>(piece) * seconds_per_byte_per_channel_, sc_core::SC_SEC);
-    done = std::max(done, free_at);
-    at += piece;
-  }
-  return done;
 }
 
 }  // namespace tessera::sim

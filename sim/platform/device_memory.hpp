@@ -8,18 +8,16 @@
 #include <vector>
 
 #include "tessera/hls/hardware_config.hpp"
+#include "tessera/sim/dram_model.hpp"
 
 namespace tessera::sim {
 
-// Device memory as a loosely-timed TLM-2.0 target. Addresses interleave over the
-// channels in kInterleaveBytes granules; each channel moves bandwidth / channels and
-// serves one transfer at a time, so initiators that share a channel queue behind
-// each other. A transaction completes `latency` after its last granule has moved.
-// Storage is sparse (pages appear on first write; unwritten bytes read as zero).
+// Device memory as a loosely-timed TLM-2.0 target. Its timing is DramModel's
+// (channels, banks, refresh, switch); a transaction completes `latency` after its
+// last byte has moved. Storage is sparse (pages appear on first write; unwritten
+// bytes read as zero).
 class DeviceMemory : public sc_core::sc_module {
  public:
-  static constexpr std::uint64_t kInterleaveBytes = 4096;
-
   // Any number of initiators bind here (units' DMA, the host link).
   tlm_utils::multi_passthrough_target_socket<DeviceMemory> socket;
 
@@ -36,14 +34,14 @@ class DeviceMemory : public sc_core::sc_module {
  private:
   void b_transport(int initiator, tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
   bool get_direct_mem_ptr(int initiator, tlm::tlm_generic_payload& payload, tlm::tlm_dmi& dmi);
-  sc_core::sc_time occupy_channels(std::uint64_t address, std::uint64_t bytes,
-                                   const sc_core::sc_time& start);
 
   std::uint64_t size_;
   bool timed_;
   sc_core::sc_time latency_;
-  double seconds_per_byte_per_channel_;
-  std::vector<sc_core::sc_time> channel_free_;
+  DramModel timing_;
+  // The model's time zero: platforms built one after another in a process see the
+  // same refresh schedule relative to their start.
+  sc_core::sc_time epoch_;
   unsigned char* storage_ = nullptr;  // size_ bytes, or null for timing-only runs
   std::uint64_t bytes_read_ = 0, bytes_written_ = 0;
 };

@@ -21,8 +21,9 @@ HostLink::HostLink(sc_core::sc_module_name name, const hls::HardwareConfig& conf
 // The link is busy from when it is free until the bytes have crossed it.
 sc_time HostLink::occupy(std::uint64_t bytes) {
   const sc_time now = sc_core::sc_time_stamp();
-  free_at_ = std::max(free_at_, now) +
-             sc_time(static_cast<double>(bytes) * seconds_per_byte_, sc_core::SC_SEC);
+  const double crossing = static_cast<double>(bytes) * seconds_per_byte_;
+  busy_seconds_ += crossing + latency_.to_seconds();
+  free_at_ = std::max(free_at_, now) + sc_time(crossing, sc_core::SC_SEC);
   return free_at_ - now;
 }
 

@@ -28,7 +28,13 @@ class HostLink : public sc_core::sc_module {
 
   std::uint64_t bytes_to_device() const { return to_device_; }
   std::uint64_t bytes_from_device() const { return from_device_; }
-  void reset_counters() { to_device_ = from_device_ = 0; }
+  // What the transfers and messages took: their bytes at the link's rate plus one
+  // latency each (whether or not they overlapped device work).
+  double busy_seconds() const { return busy_seconds_; }
+  void reset_counters() {
+    to_device_ = from_device_ = 0;
+    busy_seconds_ = 0;
+  }
 
  private:
   sc_core::sc_time occupy(std::uint64_t bytes);
@@ -39,6 +45,7 @@ class HostLink : public sc_core::sc_module {
   double seconds_per_byte_;
   sc_core::sc_time free_at_;
   std::uint64_t to_device_ = 0, from_device_ = 0;
+  double busy_seconds_ = 0;
 };
 
 }  // namespace tessera::sim

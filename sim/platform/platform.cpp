@@ -11,6 +11,7 @@
 #include "platform/simulation_context.hpp"
 #include "platform/units.hpp"
 #include "tessera/sim/device_abi.hpp"
+#include "tessera/sim/memory_bench.hpp"
 
 namespace tessera::sim {
 
@@ -174,6 +175,7 @@ struct Platform::Impl {
   PlatformOptions options;
   Allocator allocator;
   std::unique_ptr<DeviceMemory> memory;
+  double achievable_gbps = achievable_memory_gbps(config);
   std::unique_ptr<HostLink> link;
   std::vector<std::unique_ptr<Unit>> units;
   std::unique_ptr<CommandProcessor> processor;
@@ -296,6 +298,8 @@ PlatformCounters Platform::counters() const {
   }
   c.host_bytes_to_device = p.link->bytes_to_device();
   c.host_bytes_from_device = p.link->bytes_from_device();
+  c.host_link_busy_seconds = p.link->busy_seconds();
+  c.memory_achievable_gbps = p.achievable_gbps;
   c.commands = p.processor->completed();
   return c;
 }
@@ -332,13 +336,15 @@ std::string to_json(const PlatformCounters& c, int indent) {
                                        {"clock_mhz", c.clock_mhz},
                                        {"simulated_seconds", c.simulated_seconds},
                                        {"commands", c.commands},
+                                       {"memory_achievable_gbps", c.memory_achievable_gbps},
                                        {"memory",
                                         {{"bytes_read", c.memory_bytes_read},
                                          {"bytes_written", c.memory_bytes_written},
                                          {"bandwidth_gbps", c.memory_bandwidth_gbps}}},
                                        {"host_link",
                                         {{"bytes_to_device", c.host_bytes_to_device},
-                                         {"bytes_from_device", c.host_bytes_from_device}}},
+                                         {"bytes_from_device", c.host_bytes_from_device},
+                                         {"busy_seconds", c.host_link_busy_seconds}}},
                                        {"units", units}};
   return json.dump(indent);
 }

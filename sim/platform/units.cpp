@@ -6,6 +6,7 @@
 
 #include "platform/transaction.hpp"
 #include "tessera/sim/device_abi.hpp"
+#include "tessera/sim/dram_model.hpp"
 
 namespace tessera::sim {
 
@@ -80,20 +81,20 @@ void Unit::thread() {
   }
 }
 
-// Up to kBurstsInFlight bursts are outstanding: a new one issues as soon as the
+// Up to kDmaBurstsInFlight bursts are outstanding: a new one issues as soon as the
 // oldest has completed, as a DMA engine with that many outstanding requests does.
 bool Unit::dma(std::uint64_t address, std::uint8_t* data, std::uint64_t bytes, bool write) {
   const sc_time began = sc_core::sc_time_stamp();
   // Completion times of the bursts in flight, a ring: burst i is in slot i % size.
-  std::array<sc_time, kBurstsInFlight> in_flight;
+  std::array<sc_time, kDmaBurstsInFlight> in_flight;
   std::size_t issued = 0;
   sc_time last = began;
   for (std::uint64_t done = 0; done < bytes; ++issued) {
-    if (issued >= kBurstsInFlight) {
-      const sc_time& oldest = in_flight[issued % kBurstsInFlight];
+    if (issued >= kDmaBurstsInFlight) {
+      const sc_time& oldest = in_flight[issued % kDmaBurstsInFlight];
       if (oldest > sc_core::sc_time_stamp()) sc_core::wait(oldest - sc_core::sc_time_stamp());
     }
-    const std::uint64_t piece = std::min(kBurstBytes, bytes - done);
+    const std::uint64_t piece = std::min(kDmaBurstBytes, bytes - done);
     tlm::tlm_generic_payload& payload = payload_;
     prepare(payload, write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND, address + done,
             data == nullptr ? nullptr : data + done, piece);
@@ -101,7 +102,7 @@ bool Unit::dma(std::uint64_t address, std::uint8_t* data, std::uint64_t bytes, b
     memory->b_transport(payload, delay);
     if (payload.get_response_status() != tlm::TLM_OK_RESPONSE) return false;
     const sc_time complete = sc_core::sc_time_stamp() + delay;
-    in_flight[issued % kBurstsInFlight] = complete;
+    in_flight[issued % kDmaBurstsInFlight] = complete;
     last = std::max(last, complete);
     done += piece;
   }

@@ -70,9 +70,6 @@ class Unit : public sc_core::sc_module {
   std::vector<std::uint8_t> results_;  // a job's results before they are written back
 
  private:
-  static constexpr std::uint64_t kBurstBytes = 4096;
-  static constexpr std::size_t kBurstsInFlight = 16;
-
   // Which START bit and STATUS register this unit answers to.
   virtual std::uint8_t ctrl_offset() const = 0;
   virtual std::uint8_t status_offset() const = 0;

@@ -282,8 +282,24 @@ TEST(CliRun, StatsJsonAgreesWithBenchDecode) {
   const ProcessResult bench = tessera({"bench", "decode", "--preset", "u280", "--model", model(),
                                        "--tokens", "16", "--json", "--quiet"});
   ASSERT_EQ(bench.exit_code, 0) << bench.err;
-  const double device = nlohmann::json::parse(bench.out).at("seconds_per_token").get<double>();
-  EXPECT_NEAR(stats.at("simulated_seconds_per_token").get<double>(), device, 0.02 * device);
+  const auto bench_json = nlohmann::json::parse(bench.out);
+  const double per_token = bench_json.at("seconds_per_token").get<double>();
+  EXPECT_NEAR(stats.at("seconds_per_token").get<double>(), per_token, 0.02 * per_token);
+  // The same breakdown in both, its parts adding up to the time per token.
+  for (const auto* json : {&stats, &bench_json}) {
+    const auto& parts = json->at("breakdown_seconds_per_token");
+    double sum = 0;
+    for (const char* part :
+         {"device_compute", "memory_stall", "host_glue", "host_link", "driver"}) {
+      ASSERT_TRUE(parts.contains(part)) << part;
+      EXPECT_GE(parts.at(part).get<double>(), 0.0) << part;
+      sum += parts.at(part).get<double>();
+    }
+    EXPECT_NEAR(sum, json->at("seconds_per_token").get<double>(), 1e-9 + 1e-6 * sum);
+    EXPECT_GT(parts.at("host_glue").get<double>(), 0.0);
+    EXPECT_GT(json->at("achievable_bw_utilization").get<double>(),
+              json->at("bw_utilization").get<double>());
+  }
 
   const ProcessResult unwritable =
       tessera({"run", model(), "-z", tokenizer(), "-n", "2", "--device", "accel", "--stats-json",
@@ -438,6 +454,39 @@ TEST(CliBenchModel, PrefillAndRealModels) {
 // The same steps at two fidelities in one run: identical tokens and simulated time,
 // and the wall-time ratio (rtl simulates far slower than tlm; how much is a benchmark
 // figure, not a test's).
+TEST(CliBenchMemory, ReportsBandwidthAgainstTheBoardsMeasurement) {
+  const ProcessResult u280 =
+      tessera({"bench", "memory", "--preset", "u280", "--pattern", "sequential", "--json"});
+  ASSERT_EQ(u280.exit_code, 0) << u280.err;
+  const auto json = nlohmann::json::parse(u280.out);
+  const double measured = json.at("measured_gbps").get<double>();  // Shuhai, in the config
+  EXPECT_NEAR(json.at("achieved_gbps").get<double>(), measured, 0.03 * measured);
+  EXPECT_EQ(json.at("ports"), 16);
+  EXPECT_GT(json.at("idle_latency_ns").get<double>(), 150.0);  // more than the fixed latency
+
+  const ProcessResult random = tessera({"bench", "memory", "--preset", "kv260", "--pattern",
+                                        "random", "--bytes", "1048576", "--json"});
+  ASSERT_EQ(random.exit_code, 0) << random.err;
+  const auto random_json = nlohmann::json::parse(random.out);
+  EXPECT_EQ(random_json.at("request_bytes"), 64);
+  EXPECT_LT(random_json.at("efficiency").get<double>(), 0.5);
+
+  const ProcessResult text = tessera({"bench", "memory", "--preset", "kv260"});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("GB/s of 19.2 GB/s peak"), std::string::npos) << text.out;
+}
+
+TEST(CliBenchMemory, RejectsImpossibleOptions) {
+  const ProcessResult ports = tessera({"bench", "memory", "--preset", "kv260", "--units", "5"});
+  EXPECT_EQ(ports.exit_code, 2);
+  EXPECT_NE(ports.err.find("--units 5 must be 1..2"), std::string::npos) << ports.err;
+  const ProcessResult pattern = tessera({"bench", "memory", "--pattern", "zigzag"});
+  EXPECT_EQ(pattern.exit_code, 2);
+  const ProcessResult request = tessera({"bench", "memory", "--request", "3000"});
+  EXPECT_EQ(request.exit_code, 2);
+  EXPECT_NE(request.err.find("must divide the DMA burst"), std::string::npos) << request.err;
+}
+
 TEST(CliBenchModel, ComparesTwoFidelitiesOnTheSameSteps) {
   const ProcessResult r =
       tessera({"bench", "decode", "--model", model(), "--fidelity", "rtl", "--compare-to", "tlm",

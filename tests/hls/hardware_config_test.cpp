@@ -43,6 +43,9 @@ TEST(HardwareConfig, PresetsLoadAndFitTheirBoards) {
     // Every multiplier, GEMM and attention, within the slices at two per slice.
     EXPECT_LE(c.dsp_slices_needed(), c.board.dsp_slices);
     EXPECT_LE(c.on_chip_bits_needed(), c.on_chip_bits_available());
+    EXPECT_GT(c.board.luts, 0) << "presets give the board's fabric";
+    EXPECT_LE(c.luts_needed(), c.board.luts);
+    EXPECT_LE(c.flip_flops_needed(), c.board.flip_flops);
     EXPECT_LE(c.memory.bytes, std::uint64_t{1} << c.address_bits);
   }
   const HardwareConfig kv260 = load_preset("kv260");
@@ -102,6 +105,15 @@ TEST(HardwareConfig, RejectsDesignsTheBoardCannotHold) {
   c = kv260_json();
   c["attention_units"]["count"] = 8;
   EXPECT_NE(error_for(c).find("bits of on-chip buffers"), std::string::npos);
+  // Four 16x16 units fit the K26's DSP slices but not its LUTs: 93 per PE (the 8x8
+  // engine's synthesis) for 1,024 PEs and 256 attention-lane PEs, 4,000 for the unit.
+  c = kv260_json();
+  c["board"]["luts"] = 117120;
+  c["gemm_units"]["count"] = 4;
+  EXPECT_NE(error_for(c).find("need about 123040 luts (1024 GEMM PEs and 1 attention units of "
+                              "128 lanes), more than board.luts = 117120"),
+            std::string::npos)
+      << error_for(c);
   c = kv260_json();
   c["gemm_units"]["rows"] = 12;
   EXPECT_NE(error_for(c).find("has no HLS kernel instantiation"), std::string::npos);

@@ -33,16 +33,48 @@ struct HardwareConfig {
     double bandwidth_gbps = 0;  // GB/s, 1e9 bytes per second
     double latency_ns = 0;
     int channels = 0;
+    // DRAM behaviour of each channel (docs/configs.md "Memory timing"). Without it
+    // the channels are ideal pipes: no refresh, row misses or bus turnarounds.
+    struct Dram {
+      bool modeled = false;
+      int page_bytes = 0;              // row buffer of one bank, per channel
+      int banks = 0;                   // per channel
+      double row_miss_ns = 0;          // precharge + activate (tRP + tRCD)
+      double activate_window_ns = 0;   // four activates per window (tFAW)
+      double refresh_interval_ns = 0;  // tREFI
+      double refresh_ns = 0;           // tRFC: the channel is blocked this long
+      double turnaround_ns = 0;        // between a read and a write burst
+    } dram;
+    // A switch between the unit ports and the channels (HBM's AXI switch): groups of
+    // channels_per_switch channels, neighbours joined by lateral_links links per
+    // direction, each as fast as one channel. None (0): every port reaches every
+    // channel at no cost.
+    struct Switch {
+      int channels_per_switch = 0;
+      int lateral_links = 0;
+    } crossbar;
+    // A published measurement of this memory's sequential-read bandwidth that the
+    // timing above is checked against (0: none).
+    double measured_gbps = 0;
   } memory;
   struct HostLink {
     double bandwidth_gbps = 0;
     double latency_us = 0;
   } host_link;
+  // The board's host CPU as the runtime uses it between device commands (docs/configs.md
+  // "Host"). Absent: host work takes no simulated time.
+  struct Host {
+    bool modeled = false;
+    double glue_gflops = 0;            // fp32 elementwise work and sampling, one thread
+    double driver_us_per_command = 0;  // building and submitting one device command
+  } host;
   int address_bits = 0;
   struct Board {
     int dsp_slices = 0;
     int bram36 = 0;
     int uram = 0;
+    long luts = 0;        // 0: not given, not checked
+    long flip_flops = 0;  // 0: not given, not checked
   } board;
 
   ArrayShape array() const { return {gemm.rows, gemm.cols}; }
@@ -54,6 +86,10 @@ struct HardwareConfig {
   // DSP slices the design needs at least: its int8 multipliers at two per slice (the
   // most a DSP48E2 packs) plus the attention units' wide fixed-point products.
   long dsp_slices_needed() const;
+  // Fabric logic the units need: an estimate scaled from one synthesis of the GEMM
+  // engine (docs/configs.md "Buildability").
+  long luts_needed() const;
+  long flip_flops_needed() const;
   // Memory bytes per accelerator cycle at peak bandwidth.
   double memory_bytes_per_cycle() const { return memory.bandwidth_gbps * 1e3 / clock_mhz; }
   // On-chip storage the units need, in bits, and what the board offers.

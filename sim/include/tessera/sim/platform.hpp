@@ -80,8 +80,10 @@ struct PlatformCounters {
   double simulated_seconds = 0;  // simulated time since the counters were reset
   std::vector<UnitCounters> units;
   std::uint64_t memory_bytes_read = 0, memory_bytes_written = 0;
-  double memory_bandwidth_gbps = 0;  // achieved: bytes moved / simulated time
+  double memory_bandwidth_gbps = 0;   // achieved: bytes moved / simulated time
+  double memory_achievable_gbps = 0;  // the memory's best: sim::achievable_memory_gbps
   std::uint64_t host_bytes_to_device = 0, host_bytes_from_device = 0;
+  double host_link_busy_seconds = 0;  // bytes at the link's rate plus one latency each
   std::uint64_t commands = 0;
 };
 std::string to_json(const PlatformCounters& counters, int indent = 2);
