@@ -144,13 +144,14 @@ double DramModel::advance(const Channel& channel, double start, double busy) con
 }
 
 // The lateral links a transfer holds between the port's switch and the channel's,
-// one per boundary crossed. Ports that share a switch take its masters in turn and
-// are spread over the lateral links (PG276: one link for masters 0-1, one for 2-3).
+// one per boundary crossed. The units' ports alternate between the lateral links
+// (PG276: one link serves masters 0-1 of a switch, the other 2-3), so that neighbours
+// and ports that share a switch use different links.
 std::vector<double*> DramModel::lateral_path(int port, int channel, bool write) {
   std::vector<double*> links;
   if (crossbar_.channels_per_switch == 0) return links;
   const int from = switch_of_port(port), to = switch_of_channel(channel);
-  const int link = (port / switches_) % crossbar_.lateral_links;
+  const int link = (port % switches_ + port / switches_) % crossbar_.lateral_links;
   auto& free = lateral_free_[write ? 1 : 0];
   for (int boundary = std::min(from, to); boundary < std::max(from, to); ++boundary) {
     links.push_back(&free[static_cast<std::size_t>(boundary * crossbar_.lateral_links + link)]);

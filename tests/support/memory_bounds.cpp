@@ -22,7 +22,7 @@ double lateral_bound_gbps(const hls::HardwareConfig& c) {
     for (int link = 0; link < links; ++link) {
       double load = 0;
       for (int port = 1; port <= ports; ++port) {
-        if ((port / switches) % links != link) continue;
+        if ((port % switches + port / switches) % links != link) continue;
         const int home = port % switches;
         load += home <= boundary ? static_cast<double>(switches - 1 - boundary) / switches
                                  : static_cast<double>(boundary + 1) / switches;

@@ -15,7 +15,7 @@ double activate_bound_gbps(const hls::HardwareConfig& config, double request_byt
 // Every unit port striping its traffic uniformly over all channels through the
 // switch: the busiest lateral link (one channel's bandwidth) carries its ports'
 // crossing shares. Ports 1.. are the units (0 is the host link); port p sits at
-// switch p % switches and uses link (p / switches) % lateral_links.
+// switch p % switches and uses link (p % switches + p / switches) % lateral_links.
 double lateral_bound_gbps(const hls::HardwareConfig& config);
 
 }  // namespace tessera::testing
