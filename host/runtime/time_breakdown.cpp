@@ -38,15 +38,15 @@ TimeBreakdown decode_time_breakdown(const hls::HardwareConfig& hardware,
   const double device = counters.value("simulated_seconds", 0.0) / tokens;
   const double link =
       counters.contains("host_link") ? counters["host_link"].value("busy_seconds", 0.0) : 0.0;
-  b.host_link = std::min(device, link / tokens);
   double busiest = 0;
   if (counters.contains("units")) {
     for (const auto& unit : counters["units"]) {
       busiest = std::max(busiest, unit.value("compute_cycles", 0.0));
     }
   }
-  b.device_compute = std::min(device - b.host_link, busiest / (hardware.clock_mhz * 1e6) / tokens);
-  b.memory_stall = device - b.host_link - b.device_compute;
+  b.device_compute = std::min(device, busiest / (hardware.clock_mhz * 1e6) / tokens);
+  b.host_link = std::min(device - b.device_compute, link / tokens);
+  b.memory_stall = device - b.device_compute - b.host_link;
   if (hardware.host.modeled) {
     b.host_glue = glue_flops_per_token / (hardware.host.glue_gflops * 1e9);
     b.driver =

@@ -14,8 +14,8 @@ namespace tessera::runtime {
 double host_glue_flops_per_token(const models::ModelConfig& config, int ffn_matrices = 3);
 
 // Where a decode step's time goes, in seconds per token. The device parts split the
-// accelerator's simulated time: the host link's busy time first, then the busiest
-// unit's compute time, the rest waiting on memory. Host glue and driver time come on
+// accelerator's simulated time: the busiest unit's compute time first, then the host
+// link's busy time, the rest waiting on memory. Host glue and driver time come on
 // top (the runtime waits for each result before the next step's host work).
 struct TimeBreakdown {
   double device_compute = 0;

@@ -60,9 +60,13 @@ class AddressStream {
       case MemoryPattern::kInterleaved:
         return static_cast<std::uint64_t>(port_index) * per_port_ + offset;
       case MemoryPattern::kStrided: {
-        const std::uint64_t span = config_.memory.bytes / static_cast<std::uint64_t>(ports_);
+        // Each port strides through its own share of the memory, wrapping around.
+        const std::uint64_t share =
+            std::max<std::uint64_t>(config_.memory.bytes / static_cast<std::uint64_t>(ports_) /
+                                        kDmaBurstBytes * kDmaBurstBytes,
+                                    kDmaBurstBytes);
         const std::uint64_t step = offset / options_.request_bytes * options_.stride_bytes;
-        return static_cast<std::uint64_t>(port_index) * span + step % (span - span % 4096);
+        return static_cast<std::uint64_t>(port_index) * share + step % share;
       }
       case MemoryPattern::kRandom: {
         const std::uint64_t slots = config_.memory.bytes / options_.request_bytes;
