@@ -96,6 +96,64 @@ class Reader {
   std::string origin_;
 };
 
+// The fields a configuration may have: objects nest, null marks a value, "*" takes
+// any keys (free text).
+const json& config_schema() {
+  static const json schema = json::parse(R"({
+    "name": null, "description": null, "clock_mhz": null,
+    "gemm_units": {"count": null, "rows": null, "cols": null, "buffer_words": null},
+    "attention_units": {"count": null, "head_size_max": null, "context_max": null},
+    "memory": {"bytes": null, "bandwidth_gbps": null, "latency_ns": null, "channels": null,
+               "dram": {"page_bytes": null, "banks": null, "row_miss_ns": null,
+                        "activate_window_ns": null, "refresh_interval_ns": null,
+                        "refresh_ns": null, "turnaround_ns": null},
+               "switch": {"channels_per_switch": null, "lateral_links": null},
+               "measured_gbps": null},
+    "host_link": {"bandwidth_gbps": null, "latency_us": null},
+    "host": {"glue_gflops": null, "driver_us_per_command": null},
+    "address_bits": null,
+    "board": {"dsp_slices": null, "bram36": null, "uram": null, "luts": null,
+              "flip_flops": null},
+    "sources": "*"
+  })");
+  return schema;
+}
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// A misspelt field would otherwise run as if absent.
+void reject_unknown_fields(const Reader& r, const json& node, const json& schema,
+                           const std::string& prefix) {
+  if (!node.is_object() || !schema.is_object()) return;
+  for (const auto& [key, value] : node.items()) {
+    if (!schema.contains(key)) {
+      std::string closest;
+      std::size_t best = 3;  // suggest only close names
+      for (const auto& [known, unused] : schema.items()) {
+        const std::size_t d = edit_distance(key, known);
+        if (d < best) best = d, closest = known;
+      }
+      r.fail(prefix + key,
+             "is not a configuration field" +
+                 (closest.empty() ? std::string() : " (did you mean " + prefix + closest + "?)"));
+    }
+    reject_unknown_fields(r, value, schema[key], prefix + key + ".");
+  }
+}
+
 void read_memory_timing(const Reader& r, HardwareConfig::Memory& m) {
   if (r.has("memory.dram")) {
     HardwareConfig::Memory::Dram& d = m.dram;
@@ -235,6 +293,7 @@ HardwareConfig parse_hardware_config(const std::string& json_text, const std::st
   }
   if (!root.is_object()) throw ConfigError(origin + ": the configuration must be a JSON object");
   const Reader r(root, origin);
+  reject_unknown_fields(r, root, config_schema(), "");
   HardwareConfig c;
   c.name = r.text("name");
   c.description = r.text("description");

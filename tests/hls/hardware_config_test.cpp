@@ -57,6 +57,21 @@ TEST(HardwareConfig, PresetsLoadAndFitTheirBoards) {
   EXPECT_EQ(u280.memory.channels, 32);
 }
 
+TEST(HardwareConfig, UnknownFieldsAreErrorsWithASuggestion) {
+  json c = kv260_json();
+  c["gemm_units"]["rowz"] = 8;
+  EXPECT_NE(error_for(c).find("gemm_units.rowz is not a configuration field (did you mean "
+                              "gemm_units.rows?)"),
+            std::string::npos)
+      << error_for(c);
+  c = kv260_json();
+  c["frobnicate"] = true;
+  EXPECT_EQ(error_for(c), "test.json: frobnicate is not a configuration field");
+  c = kv260_json();
+  c["sources"]["anything"] = "free text";  // sources take any keys
+  EXPECT_NO_THROW(parse_hardware_config(c.dump(), "test.json"));
+}
+
 TEST(HardwareConfig, TheTestConfigIsValid) {
   EXPECT_NO_THROW(parse_hardware_config(kv260_json().dump(), "test.json"));
 }
