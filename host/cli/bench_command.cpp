@@ -109,16 +109,16 @@ int run_gemm_bench(GemmBenchOptions o) {
     return 0;
   }
 
-  if (o.fidelity == "hls") {
+  if (o.fidelity == "func") {
     if (o.json) {
       std::printf(
-          "{\"fidelity\": \"hls\", \"array\": \"%s\", \"m\": %d, \"n\": %d, \"k\": %d, "
+          "{\"fidelity\": \"func\", \"array\": \"%s\", \"m\": %d, \"n\": %d, \"k\": %d, "
           "\"useful_macs\": %.0f, \"checksum\": \"%016llx\", \"matches_reference\": %s, "
           "\"wall_seconds\": %.6f}\n",
           hls::to_string(o.array).c_str(), o.m, o.n, o.k, macs,
           static_cast<unsigned long long>(checksum(hls_c)), reference, hls_seconds);
     } else {
-      std::printf("fidelity hls (C model, untimed), array %s, %dx%dx%d\n",
+      std::printf("fidelity func (HLS C model, untimed), array %s, %dx%dx%d\n",
                   hls::to_string(o.array).c_str(), o.m, o.n, o.k);
       std::printf("useful MACs %.0f, result checksum %016llx, wall %.3f s\n", macs,
                   static_cast<unsigned long long>(checksum(hls_c)), hls_seconds);
@@ -181,11 +181,12 @@ Command add_bench_command(CLI::App& app) {
       "gemm",
       "One int8 GEMM C = A * W^T (random operands) through the Verilated engine "
       "(--fidelity rtl: cycles, utilization, simulation speed), the cycle model (tlm) or the "
-      "HLS C model (hls)");
+      "HLS C model alone (func)");
   gemm->add_option("--fidelity", options->fidelity,
-                   "rtl (Verilated engine), tlm (HLS model + cycle model) or hls (C model only)")
+                   "rtl (Verilated engine), tlm (HLS model + cycle model) or func (HLS C model, "
+                   "untimed)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"rtl", "tlm", "hls"}));
+      ->check(CLI::IsMember({"func", "tlm", "rtl"}));
   CLI::Option* array = add_array_option(*gemm, &options->array);
   gemm->add_option("--preset", options->preset,
                    "hardware preset or config file: its array and operand buffer depth (tlm)")

@@ -368,10 +368,10 @@ TEST(CliBench, FidelitiesAgreeOnResultsAndCycles) {
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return r.out;
   };
-  const std::string rtl = run("rtl"), tlm = run("tlm"), hls = run("hls");
+  const std::string rtl = run("rtl"), tlm = run("tlm"), func = run("func");
   // Each result against the nested-loop int8 reference (the independent side; tlm's
   // result is the HLS C model's, so comparing those two would prove nothing).
-  for (const std::string* out : {&rtl, &tlm, &hls}) {
+  for (const std::string* out : {&rtl, &tlm, &func}) {
     EXPECT_EQ(json_field(*out, "matches_reference"), "true") << *out;
   }
   EXPECT_EQ(json_field(rtl, "matches_hls"), "true");
@@ -392,6 +392,8 @@ TEST(CliBench, FidelitiesAgreeOnResultsAndCycles) {
 
 TEST(CliBench, RejectsBadArguments) {
   EXPECT_EQ(tessera({"bench", "gemm", "--fidelity", "spice"}).exit_code, 2);
+  // One vocabulary: fidelities are func, tlm and rtl everywhere.
+  EXPECT_EQ(tessera({"bench", "gemm", "--fidelity", "hls"}).exit_code, 2);
   EXPECT_EQ(tessera({"bench", "gemm", "-m", "0"}).exit_code, 2);
   EXPECT_EQ(tessera({"bench", "gemm", "--preset", "kv260", "--array", "8x8"}).exit_code, 2);
   EXPECT_EQ(tessera({"bench"}).exit_code, 2);
