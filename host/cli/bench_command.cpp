@@ -203,7 +203,7 @@ Command add_bench_command(CLI::App& app) {
   gemm->add_option("--stream-bytes-per-cycle", options->stream_bytes_per_cycle,
                    "stream operands in at this many bytes per cycle instead of starting with "
                    "them in the on-chip buffers")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number());
   gemm->add_option("--seed", options->seed, "operand seed")->capture_default_str();
   gemm->add_option("--fst", options->fst, "write an FST waveform of the rtl run to this file");
   gemm->add_flag("--json", options->json, "print one JSON object");

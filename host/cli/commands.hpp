@@ -34,6 +34,11 @@ Command add_memory_bench_command(CLI::App& bench);
 // Accepts the names of runtime::available_devices() and lists them otherwise.
 CLI::Validator known_device_validator();
 
+// Range checks whose messages read well ("must be a whole number >= 1 (got 0)"),
+// unlike CLI11's open-ended ranges that print the largest double.
+CLI::Validator at_least(long minimum);
+CLI::Validator positive_number();
+
 // Adds --array RxC (the int8 devices' systolic array) bound to *array.
 CLI::Option* add_array_option(CLI::App& command, hls::ArrayShape* array);
 

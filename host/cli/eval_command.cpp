@@ -66,7 +66,7 @@ Command add_eval_command(CLI::App& app) {
       ->check(known_device_validator());
   cmd->add_option("--sequences", options->settings.sequences, "number of sampled sequences")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(at_least(1));
   cmd->add_option("--length", options->settings.length,
                   "tokens per sequence, BOS included (length - 1 predictions each)")
       ->capture_default_str()

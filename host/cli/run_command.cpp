@@ -146,7 +146,7 @@ Command add_run_command(CLI::App& app) {
   cmd->add_option("-n,--steps", options->steps,
                   "positions to run, prompt included; 0 = the model's whole context")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(at_least(0));
   cmd->add_option("-i,--prompt", options->prompt, "prompt text");
   cmd->add_option("--device", options->device, "where the model runs (see `tessera models`)")
       ->capture_default_str()

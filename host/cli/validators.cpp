@@ -10,6 +10,30 @@ CLI::Validator known_device_validator() {
       "known device");
 }
 
+CLI::Validator at_least(long minimum) {
+  return CLI::Validator(
+      [minimum](std::string& text) -> std::string {
+        double value = 0;
+        if (!CLI::detail::lexical_cast(text, value) || !(value >= static_cast<double>(minimum))) {
+          return "must be a whole number >= " + std::to_string(minimum) + " (got " + text + ")";
+        }
+        return {};
+      },
+      ">= " + std::to_string(minimum), "at least");
+}
+
+CLI::Validator positive_number() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        double value = 0;
+        if (!CLI::detail::lexical_cast(text, value) || !(value > 0)) {
+          return "must be a positive number (got " + text + ")";
+        }
+        return {};
+      },
+      "> 0", "positive");
+}
+
 CLI::Option* add_array_option(CLI::App& command, hls::ArrayShape* array) {
   return command
       .add_option_function<std::string>(

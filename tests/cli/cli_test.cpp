@@ -167,6 +167,16 @@ TEST(CliEval, RejectsBadSettings) {
     const ProcessResult r = tessera(args);
     EXPECT_EQ(r.exit_code, 2) << flags[0] << " " << flags[1] << ": " << r.err;
   }
+  // Open-ended ranges read as such, not as the largest double.
+  const ProcessResult sequences = tessera({"eval", model(), "--sequences", "0"});
+  EXPECT_NE(sequences.err.find("--sequences: must be a whole number >= 1 (got 0)"),
+            std::string::npos)
+      << sequences.err;
+  const ProcessResult steps = tessera({"run", model(), "-n", "-5"});
+  EXPECT_EQ(steps.exit_code, 2);
+  EXPECT_NE(steps.err.find("--steps: must be a whole number >= 0 (got -5)"), std::string::npos)
+      << steps.err;
+  EXPECT_LT(steps.err.size(), 200u) << steps.err;
   // A length beyond the model's context is only known once the model is loaded.
   expect_one_line_error(tessera({"eval", model(), "--length", "600"}), 1, "--length must be in");
 }
