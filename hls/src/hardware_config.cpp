@@ -354,8 +354,8 @@ HardwareConfig load_preset(const std::string& name_or_path) {
   }
   std::string known;
   for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
-  throw ConfigError("unknown preset '" + name_or_path + "' (presets: " + known +
-                    "; or give a path to a .json configuration)");
+  throw UnknownPresetError("unknown preset '" + name_or_path + "' (presets: " + known +
+                           "; or give a path to a .json configuration)");
 }
 
 }  // namespace tessera::hls

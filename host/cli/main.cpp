@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "tessera/hls/hardware_config.hpp"
 #include "tessera/models/error.hpp"
 
 int main(int argc, char** argv) {
@@ -29,6 +30,9 @@ int main(int argc, char** argv) {
       if (command.parser->parsed()) return command.action();
     }
   } catch (const CLI::Error& error) {  // a flag combination found wrong after parsing
+    std::cerr << "tessera: error: " << error.what() << '\n';
+    return 2;
+  } catch (const tessera::hls::UnknownPresetError& error) {  // a name, as a bad flag value
     std::cerr << "tessera: error: " << error.what() << '\n';
     return 2;
   } catch (const tessera::models::InputError& error) {

@@ -53,6 +53,19 @@ CLI::Validator finite_at_least_zero() {
       ">= 0", "finite, >= 0");
 }
 
+CLI::Validator unit_interval() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        char* end = nullptr;
+        const float value = std::strtof(text.c_str(), &end);
+        if (end == text.c_str() || *end != '\0' || !(value >= 0.0f && value <= 1.0f)) {
+          return "must be a number in [0, 1], got '" + text + "'";
+        }
+        return {};
+      },
+      "[0, 1]", "in [0, 1]");
+}
+
 std::uint64_t seed_or_clock(std::int64_t seed) {
   // llama2.c turns the seed into an unsigned 64-bit state and falls back to the
   // clock for 0 (xorshift would stay at 0 forever).
@@ -140,7 +153,7 @@ Command add_run_command(CLI::App& app) {
   cmd->add_option("-p,--top-p", options->top_p,
                   "nucleus sampling mass in [0, 1]; 0 or 1 samples the full distribution")
       ->capture_default_str()
-      ->check(CLI::Range(0.0f, 1.0f));
+      ->check(unit_interval());
   cmd->add_option("-s,--seed", options->seed, "random seed; 0 = seed from the clock")
       ->capture_default_str();
   cmd->add_option("-n,--steps", options->steps,

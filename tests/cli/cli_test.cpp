@@ -167,6 +167,16 @@ TEST(CliEval, RejectsBadSettings) {
     const ProcessResult r = tessera(args);
     EXPECT_EQ(r.exit_code, 2) << flags[0] << " " << flags[1] << ": " << r.err;
   }
+  // The same mistake exits the same way everywhere: 2 for a usage error.
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"run", model(), "-p", "nan"},
+        {"run", model(), "-t", "nan"},
+        {"run", model(), "--device", "accel:nonesuch"},
+        {"bench", "decode", "--preset", "nonesuch", "--model-shape", "stories110m"},
+        {"bench", "memory", "--preset", "nonesuch"}}) {
+    const ProcessResult r = tessera(args);
+    EXPECT_EQ(r.exit_code, 2) << args[1] << " " << args[2] << ": " << r.err;
+  }
   // Open-ended ranges read as such, not as the largest double.
   const ProcessResult sequences = tessera({"eval", model(), "--sequences", "0"});
   EXPECT_NE(sequences.err.find("--sequences: must be a whole number >= 1 (got 0)"),

@@ -104,6 +104,13 @@ class ConfigError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A preset name that names no preset: a usage error, unlike a configuration file
+// that is wrong.
+class UnknownPresetError : public ConfigError {
+ public:
+  using ConfigError::ConfigError;
+};
+
 // Parses and validates a configuration file.
 HardwareConfig load_hardware_config(const std::filesystem::path& path);
 // Parses and validates configuration text; `origin` names it in messages.
