@@ -417,7 +417,7 @@ TEST(CliBench, RejectsBadArguments) {
   EXPECT_EQ(tessera({"bench", "gemm", "-m", "0"}).exit_code, 2);
   EXPECT_EQ(tessera({"bench", "gemm", "--preset", "kv260", "--array", "8x8"}).exit_code, 2);
   EXPECT_EQ(tessera({"bench"}).exit_code, 2);
-  expect_one_line_error(tessera({"bench", "gemm", "--fidelity", "tlm", "--preset", "zx81"}), 1,
+  expect_one_line_error(tessera({"bench", "gemm", "--fidelity", "tlm", "--preset", "zx81"}), 2,
                         "unknown preset 'zx81'");
   expect_one_line_error(
       tessera({"bench", "gemm", "--preset", "u280", "-m", "4", "-n", "4", "-k", "4"}), 1,
@@ -552,7 +552,7 @@ TEST(CliBenchModel, RejectsBadArguments) {
       tessera({"bench", "decode", "--model-shape", "stories260k", "--context", "600"}), 1,
       "must fit the model's 512 positions");
   expect_one_line_error(
-      tessera({"bench", "decode", "--model-shape", "stories260k", "--preset", "nonexistent"}), 1,
+      tessera({"bench", "decode", "--model-shape", "stories260k", "--preset", "nonexistent"}), 2,
       "nonexistent");
   expect_one_line_error(
       tessera({"bench", "decode", "--model", model(), "--preset", "u280", "--fidelity", "rtl"}), 1,
