@@ -45,6 +45,10 @@ std::uint64_t checksum(const std::vector<std::int32_t>& c) {
 
 int run_gemm_bench(GemmBenchOptions o) {
   using Clock = std::chrono::steady_clock;
+  if (!o.fst.empty() && o.fidelity != "rtl") {
+    throw CLI::ValidationError("--fst",
+                               "writes the Verilated engine's waveform: only with --fidelity rtl");
+  }
   int buffer_words = 8192;  // the verilated engines' operand buffers
   std::string label = "verilated engine's buffers";
   if (!o.preset.empty()) {
@@ -138,6 +142,7 @@ int run_gemm_bench(GemmBenchOptions o) {
   const auto start = Clock::now();
   const sim::RtlGemmResult r = rtl->gemm(a.data(), w.data(), o.m, o.n, o.k, stream);
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  if (!o.fst.empty()) std::fprintf(stderr, "wrote %s\n", o.fst.c_str());
   const std::uint64_t measured = stream.preload_operands ? r.compute_cycles : r.cycles;
   const double utilization =
       macs / (static_cast<double>(o.array.rows) * o.array.cols * static_cast<double>(measured));
@@ -205,7 +210,8 @@ Command add_bench_command(CLI::App& app) {
                    "them in the on-chip buffers")
       ->check(positive_number());
   gemm->add_option("--seed", options->seed, "operand seed")->capture_default_str();
-  gemm->add_option("--fst", options->fst, "write an FST waveform of the rtl run to this file");
+  gemm->add_option("--fst", options->fst, "write an FST waveform of the rtl run to this file")
+      ->check(writable_file());
   gemm->add_flag("--json", options->json, "print one JSON object");
   const ModelBenchCommands model = add_model_bench_commands(*bench);
   const Command memory = add_memory_bench_command(*bench);

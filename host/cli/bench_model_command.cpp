@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -190,6 +191,11 @@ int run_model_bench(const ModelBenchCliOptions& o, bool prefill) {
       if (steps > 1 && step == steps) std::fprintf(stderr, "\n");
     };
   }
+  if (!o.fst.empty() && fidelity != sim::Fidelity::kRtl && o.compare_to != "rtl") {
+    throw CLI::ValidationError("--fst",
+                               "writes the Verilated GEMM engine's waveform: only at the rtl "
+                               "fidelity");
+  }
   sim::PlatformOptions platform_options{fidelity, true, o.fst};
   bench::ModelBenchResult result;
   std::unique_ptr<Comparison> comparison;
@@ -247,6 +253,10 @@ int run_model_bench(const ModelBenchCliOptions& o, bool prefill) {
     print_text(result, config, mode, o);
     if (comparison) print_comparison(*comparison, o);
   }
+  if (!o.fst.empty()) {
+    std::fprintf(stderr, std::filesystem::exists(o.fst) ? "wrote %s\n" : "no waveform in %s\n",
+                 o.fst.c_str());
+  }
   const bool disagree =
       comparison &&
       (!comparison->same_tokens || (comparison->both_timed && !comparison->same_simulated_time));
@@ -291,7 +301,8 @@ CLI::App* add_model_bench(CLI::App& bench, const std::string& name, const std::s
         ->excludes(tokens_option)
         ->excludes(context);
   }
-  command->add_option("--fst", o.fst, "rtl: write the GEMM engine's waveform to this FST file");
+  command->add_option("--fst", o.fst, "rtl: write the GEMM engine's waveform to this FST file")
+      ->check(writable_file());
   command
       ->add_option("--compare-to", o.compare_to,
                    "--model: run the same steps at this fidelity too and report the wall-time "

@@ -38,6 +38,9 @@ CLI::Validator known_device_validator();
 // unlike CLI11's open-ended ranges that print the largest double.
 CLI::Validator at_least(long minimum);
 CLI::Validator positive_number();
+// An output file: checked before any work starts (its folder exists and is writable,
+// it is not a directory).
+CLI::Validator writable_file();
 
 // Adds --array RxC (the int8 devices' systolic array) bound to *array.
 CLI::Option* add_array_option(CLI::App& command, hls::ArrayShape* array);

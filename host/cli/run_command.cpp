@@ -125,7 +125,10 @@ int run(const RunOptions& options) {
     }
     std::cerr << "wrote " << options.stats_json << "\n";
   }
-  if (!device->checks_passed()) {
+  const bool checks_passed = device->checks_passed();
+  device.reset();  // writes the trace
+  if (!d.trace_path.empty()) std::cerr << "wrote " << d.trace_path << "\n";
+  if (!checks_passed) {
     std::cerr << "tessera: error: --check found outputs that differ from the int8 reference\n";
     return 1;
   }
@@ -175,9 +178,11 @@ Command add_run_command(CLI::App& app) {
                 "per block: placement, device time, host-link bytes, kernels, MAC utilization");
   cmd->add_option("--stats-json", options->stats_json,
                   "write the run's statistics as one JSON object here (simulated time, host-link "
-                  "and device-memory bytes per token, per-block rows; docs/runtime.md)");
+                  "and device-memory bytes per token, per-block rows; docs/runtime.md)")
+      ->check(writable_file());
   cmd->add_option("--trace", options->device_options.trace_path,
-                  "write a Chrome trace-event JSON timeline (host, transfers, kernels) here");
+                  "write a Chrome trace-event JSON timeline (host, transfers, kernels) here")
+      ->check(writable_file());
   cmd->add_option("--cpu-kernels", options->cpu_kernels_file,
                   "OpenCL C file replacing the CPU fallback's int8 kernels (same kernel names and "
                   "arguments); with --check, shows whether it is bit-exact")

@@ -1,3 +1,7 @@
+#include <unistd.h>
+
+#include <filesystem>
+
 #include "cli/commands.hpp"
 #include "runtime/device.hpp"
 #include "tessera/hls/array_config.hpp"
@@ -20,6 +24,25 @@ CLI::Validator at_least(long minimum) {
         return {};
       },
       ">= " + std::to_string(minimum), "at least");
+}
+
+CLI::Validator writable_file() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        namespace fs = std::filesystem;
+        const fs::path path(text);
+        std::error_code error;
+        if (fs::is_directory(path, error)) return "cannot write " + text + ": it is a directory";
+        const fs::path folder = path.has_parent_path() ? path.parent_path() : fs::path(".");
+        if (!fs::is_directory(folder, error)) {
+          return "cannot write " + text + ": no directory " + folder.string();
+        }
+        if (access(folder.c_str(), W_OK) != 0) {
+          return "cannot write " + text + ": " + folder.string() + " is not writable";
+        }
+        return {};
+      },
+      "FILE", "writable file");
 }
 
 CLI::Validator positive_number() {

@@ -279,6 +279,42 @@ TEST(CliRun, MixedPlacementChecksAndTraces) {
 
 // The runtime through the ICD runs as fast as the device: its statistics name the
 // simulated time, and `bench decode --model`, on the same path, agrees with it.
+// Every output file is checked before any work starts and announced once written.
+TEST(CliOutputs, UnwritablePathsAreUsageErrorsAndWrittenFilesAreAnnounced) {
+  testing::TempDir dir("outputs");
+  const std::string missing = (dir / "missing" / "out").string();
+  const std::vector<std::vector<std::string>> cases = {
+      {"run", model(), "-n", "2", "--device", "accel", "--trace", missing},
+      {"run", model(), "-n", "2", "--device", "accel", "--trace", dir.path().string()},
+      {"bench", "gemm", "--fidelity", "rtl", "-m", "8", "-n", "8", "-k", "8", "--fst", missing},
+      {"bench", "gemm", "--fidelity", "rtl", "-m", "8", "-n", "8", "-k", "8", "--fst",
+       dir.path().string()},
+      {"bench", "decode", "--model", model(), "--fidelity", "rtl", "--tokens", "1", "--fst",
+       missing},
+  };
+  for (const auto& args : cases) {
+    const ProcessResult r = tessera(args);
+    EXPECT_EQ(r.exit_code, 2) << args.back() << ": " << r.err;
+    EXPECT_NE(r.err.find("cannot write " + args.back()), std::string::npos) << r.err;
+  }
+  // A waveform only the rtl fidelity can write is an error elsewhere, not ignored.
+  const std::string fst = (dir / "g.fst").string();
+  const ProcessResult tlm = tessera({"bench", "gemm", "--fidelity", "tlm", "--fst", fst});
+  EXPECT_EQ(tlm.exit_code, 2);
+  EXPECT_NE(tlm.err.find("only with --fidelity rtl"), std::string::npos) << tlm.err;
+  const ProcessResult rtl = tessera(
+      {"bench", "gemm", "--fidelity", "rtl", "-m", "8", "-n", "8", "-k", "8", "--fst", fst});
+  ASSERT_EQ(rtl.exit_code, 0) << rtl.err;
+  EXPECT_NE(rtl.err.find("wrote " + fst), std::string::npos) << rtl.err;
+  EXPECT_TRUE(std::filesystem::exists(fst));
+  const std::string trace = (dir / "t.json").string();
+  const ProcessResult run = tessera(
+      {"run", model(), "-z", tokenizer(), "-n", "2", "--device", "accel", "--trace", trace});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.err.find("wrote " + trace), std::string::npos) << run.err;
+  EXPECT_TRUE(std::filesystem::exists(trace));
+}
+
 TEST(CliRun, StatsJsonAgreesWithBenchDecode) {
   testing::TempDir dir("stats");
   const std::string path = (dir / "stats.json").string();
@@ -324,8 +360,11 @@ TEST(CliRun, StatsJsonAgreesWithBenchDecode) {
   const ProcessResult unwritable =
       tessera({"run", model(), "-z", tokenizer(), "-n", "2", "--device", "accel", "--stats-json",
                (dir / "missing" / "stats.json").string()});
-  EXPECT_EQ(unwritable.exit_code, 1);
-  EXPECT_NE(unwritable.err.find("cannot write"), std::string::npos) << unwritable.err;
+  EXPECT_EQ(unwritable.exit_code, 2);  // found before the run starts
+  EXPECT_NE(unwritable.err.find("cannot write " + (dir / "missing" / "stats.json").string() +
+                                ": no directory"),
+            std::string::npos)
+      << unwritable.err;
   const ProcessResult reference =
       tessera({"run", model(), "-z", tokenizer(), "-n", "2", "--stats-json", path});
   EXPECT_EQ(reference.exit_code, 2);
