@@ -110,7 +110,7 @@ int run(const RunOptions& options) {
   }
   // Flag combinations are usage errors (exit 2), found before the device opens.
   const std::string problem = runtime::check_device_options(options.device, d, config.n_layers);
-  if (!problem.empty()) throw CLI::ValidationError("--device", problem);
+  if (!problem.empty()) throw CLI::ValidationError(problem);  // it names its flags
   std::unique_ptr<runtime::Device> device =
       runtime::open_device(options.device, checkpoint, request.steps, d);
 

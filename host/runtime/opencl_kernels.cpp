@@ -41,19 +41,32 @@ cl_device_id find_device(const std::string& platform, const std::string& device)
   clGetPlatformIDs(0, nullptr, &count);
   std::vector<cl_platform_id> platforms(count);
   if (count > 0) clGetPlatformIDs(count, platforms.data(), nullptr);
-  std::string seen;
+  std::string seen, offered;
+  bool platform_found = false;
   for (cl_platform_id p : platforms) {
     seen += (seen.empty() ? "" : ", ") + platform_name(p);
     if (platform_name(p).find(platform) == std::string::npos) continue;
+    platform_found = true;
     cl_uint devices = 0;
     clGetDeviceIDs(p, CL_DEVICE_TYPE_ALL, 0, nullptr, &devices);
     std::vector<cl_device_id> list(devices);
     if (devices > 0) clGetDeviceIDs(p, CL_DEVICE_TYPE_ALL, devices, list.data(), nullptr);
     for (cl_device_id d : list) {
       if (name_of(d).find(device) != std::string::npos) return d;
+      offered += (offered.empty() ? "" : ", ") + name_of(d);
     }
   }
-  throw std::runtime_error("no OpenCL device '" + device + "' on a platform named '" + platform +
+  if (platform_found) {
+    // The platform is there: the device itself is not offered (for tessera, an rtl
+    // fidelity needs a Verilated engine of the preset's array).
+    const bool rtl = device.find("(rtl)") != std::string::npos;
+    throw std::runtime_error("the '" + platform + "' OpenCL platform offers no device '" + device +
+                             "' (it offers: " + (offered.empty() ? "none" : offered) + ")" +
+                             (rtl ? "; the rtl fidelity needs a Verilated engine of the preset's "
+                                    "array size"
+                                  : ""));
+  }
+  throw std::runtime_error("no OpenCL platform named '" + platform +
                            "' (platforms: " + (seen.empty() ? "none" : seen) +
                            "; set OCL_ICD_VENDORS to build/etc/OpenCL/vendors)");
 }
