@@ -52,6 +52,7 @@ ModelBenchResult measured_result(const ModelShape& shape, const ModelBenchOption
   r.breakdown = runtime::decode_time_breakdown(
       hardware, r.counters, o.tokens,
       runtime::host_glue_flops_per_token(shape.config, shape.ffn_matrices));
+  if (!r.timed()) r.breakdown = {};  // host time would be all an untimed run shows
   r.host_seconds = r.breakdown.host() * o.tokens;
   r.wall_seconds = std::chrono::duration<double>(Clock::now() - wall_start).count();
   return r;
@@ -148,6 +149,12 @@ ModelBenchResult bench_shape(sim::Platform& platform, const ModelShape& shape,
 
 namespace {
 
+// The accelerator's simulated seconds in its statistics (null, untimed, as 0).
+double simulated_seconds(const nlohmann::ordered_json& statistics) {
+  const auto& seconds = statistics.at("simulated_seconds");
+  return seconds.is_number() ? seconds.get<double>() : 0.0;
+}
+
 // The accelerator's statistics (runtime::Device::statistics_json()) at this point.
 nlohmann::ordered_json statistics(const runtime::Device& device) {
   return nlohmann::ordered_json::parse(device.statistics_json());
@@ -184,12 +191,11 @@ ModelBenchResult bench_checkpoint(const std::string& device_name,
     if (o.progress) o.progress(i + 1, o.tokens);
   }
   const nlohmann::ordered_json after = statistics(*device);
-  ModelBenchResult result = measured_result(
-      shape, o,
-      after.at("simulated_seconds").get<double>() - before.at("simulated_seconds").get<double>(),
-      runtime::counters_difference(after.at("accelerator_counters"),
-                                   before.at("accelerator_counters")),
-      measured);
+  ModelBenchResult result =
+      measured_result(shape, o, simulated_seconds(after) - simulated_seconds(before),
+                      runtime::counters_difference(after.at("accelerator_counters"),
+                                                   before.at("accelerator_counters")),
+                      measured);
   result.generated = std::move(generated);
   return result;
 }

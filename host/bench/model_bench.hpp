@@ -37,6 +37,8 @@ struct ModelBenchResult {
   nlohmann::ordered_json counters;
   std::vector<int> generated;  // bench_checkpoint: the greedy tokens of the measured steps
   double seconds() const { return simulated_seconds + host_seconds; }
+  // False at the func fidelity, which keeps no simulated time.
+  bool timed() const { return counters.value("fidelity", "") != "func"; }
   double tokens_per_s() const;
   double bw_utilization(const hls::HardwareConfig& config) const;
   // Against what the memory delivers at best (sim::achievable_memory_gbps).

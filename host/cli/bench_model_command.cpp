@@ -65,6 +65,11 @@ void print_text(const bench::ModelBenchResult& r, const hls::HardwareConfig& con
   if (o.generate > 0) {
     std::printf("average over a whole %d-token generation from an empty cache:\n", o.generate);
   }
+  if (!r.timed()) {
+    std::printf("untimed: the func fidelity keeps no simulated time\n");
+    std::printf("wall: %.3f s (%.4f s/token)\n", r.wall_seconds, r.wall_seconds / r.tokens);
+    return;
+  }
   std::printf("simulated: %.3f ms/token, %.1f tokens/s\n", per_token * 1e3, r.tokens_per_s());
   const runtime::TimeBreakdown& b = r.breakdown;
   std::printf(
@@ -114,6 +119,13 @@ void print_json(const bench::ModelBenchResult& r, const hls::HardwareConfig& con
       {"wall_seconds", r.wall_seconds},
       {"wall_seconds_per_token", r.wall_seconds / r.tokens},
       {"platform", r.counters}};
+  if (!r.timed()) {  // no simulated time: its figures are unknown, not zero
+    for (const char* key : {"tokens_per_s", "simulated_seconds", "accelerator_seconds",
+                            "seconds_per_token", "breakdown_seconds_per_token", "bw_utilization",
+                            "achievable_bw_utilization", "mac_utilization"}) {
+      json[key] = nullptr;
+    }
+  }
   if (comparison != nullptr) {
     json["comparison"] = {{"fidelity", comparison->fidelity},
                           {"wall_seconds_per_token", comparison->wall_seconds_per_token},

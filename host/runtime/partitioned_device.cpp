@@ -323,8 +323,11 @@ class PartitionedDevice final : public Device {
       simulated = now.simulated_seconds - loaded_->simulated_seconds;
     }
     const double tokens = std::max(1, positions_);
-    json["simulated_seconds"] = simulated;
-    json["simulated_seconds_per_token"] = simulated / tokens;
+    // A func accelerator keeps no simulated time: unknown, not zero.
+    const bool timed = loaded_.has_value() && !functional_;
+    json["simulated_seconds"] = timed ? nlohmann::ordered_json(simulated) : nullptr;
+    json["simulated_seconds_per_token"] =
+        timed ? nlohmann::ordered_json(simulated / tokens) : nullptr;
     if (counters.is_object() && !functional_)
       add_time_breakdown(json, counters, memory_read, tokens);
     json["host_link_bytes"] = link;
