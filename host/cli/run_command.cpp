@@ -101,6 +101,13 @@ int run(const RunOptions& options) {
   sampling.temperature = options.temperature;
   sampling.top_p = options.top_p;
   sampling.seed = seed_or_clock(options.seed);
+  // A seed drawn from the clock is printed, so that the run can be repeated; greedy
+  // decoding (-t 0) draws nothing.
+  if (options.seed == 0 && options.temperature > 0.0f) {
+    std::fprintf(stderr, "seed %llu (from the clock; -s %llu repeats this run)\n",
+                 static_cast<unsigned long long>(sampling.seed),
+                 static_cast<unsigned long long>(sampling.seed));
+  }
   models::Sampler sampler(config.vocab_size, sampling);
   runtime::DeviceOptions d = options.device_options;
   d.statistics = !options.stats_json.empty();

@@ -315,6 +315,18 @@ TEST(CliOutputs, UnwritablePathsAreUsageErrorsAndWrittenFilesAreAnnounced) {
   EXPECT_TRUE(std::filesystem::exists(trace));
 }
 
+TEST(CliRun, ASeedFromTheClockIsPrintedAndRepeatsTheRun) {
+  const ProcessResult first = tessera({"run", model(), "-z", tokenizer(), "-n", "24"});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  const auto at = first.err.find("seed ");
+  ASSERT_NE(at, std::string::npos) << first.err;
+  const std::string seed = first.err.substr(at + 5, first.err.find(' ', at + 5) - at - 5);
+  const ProcessResult again = tessera({"run", model(), "-z", tokenizer(), "-n", "24", "-s", seed});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(again.out, first.out);
+  EXPECT_EQ(again.err.find("from the clock"), std::string::npos) << "a given seed is not news";
+}
+
 TEST(CliRun, StatsJsonAgreesWithBenchDecode) {
   testing::TempDir dir("stats");
   const std::string path = (dir / "stats.json").string();
