@@ -140,7 +140,7 @@ ModelBenchResult bench_shape(sim::Platform& platform, const ModelShape& shape,
       }
       driver.gemms(batch);
     }
-    if (o.progress) o.progress(p + 1, passes);
+    if (o.progress) o.progress(o.prefill ? "prefill" : "decode", p + 1, passes);
   }
   return measured_result(shape, o, platform.now_seconds() - begin,
                          nlohmann::ordered_json::parse(sim::to_json(platform.counters())),
@@ -181,14 +181,17 @@ ModelBenchResult bench_checkpoint(const std::string& device_name,
     logits.maxCoeff(&best);
     token = static_cast<int>(best);
   };
-  for (int pos = 0; pos < o.context; ++pos) step(pos);
+  for (int pos = 0; pos < o.context; ++pos) {
+    step(pos);
+    if (o.progress) o.progress("context fill", pos + 1, o.context);
+  }
   const nlohmann::ordered_json before = statistics(*device);
   const auto measured = Clock::now();
   std::vector<int> generated;
   for (int i = 0; i < o.tokens; ++i) {
     step(o.context + i);
     generated.push_back(token);
-    if (o.progress) o.progress(i + 1, o.tokens);
+    if (o.progress) o.progress("decode", i + 1, o.tokens);
   }
   const nlohmann::ordered_json after = statistics(*device);
   ModelBenchResult result =

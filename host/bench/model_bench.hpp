@@ -18,8 +18,9 @@ struct ModelBenchOptions {
   int tokens = 4;   // decode steps, or prompt tokens of the prefill block
   int context = 0;  // positions already in the KV cache
   bool prefill = false;
-  // Called after each decode step (step, steps) for progress reports.
-  std::function<void(int, int)> progress;
+  // Called after each step of a phase ("context fill", "decode", "prefill") with
+  // (phase, step, steps), for progress reports.
+  std::function<void(const char*, int, int)> progress;
 };
 
 struct ModelBenchResult {

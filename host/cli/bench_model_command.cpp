@@ -12,6 +12,7 @@
 
 #include "bench/model_bench.hpp"
 #include "cli/commands.hpp"
+#include "cli/progress.hpp"
 #include "runtime/model_shapes.hpp"
 #include "tessera/hls/hardware_config.hpp"
 #include "tessera/models/checkpoint.hpp"
@@ -198,9 +199,13 @@ int run_model_bench(const ModelBenchCliOptions& o, bool prefill) {
   options.context = o.context;
   options.prefill = prefill;
   if (!o.quiet) {
-    options.progress = [&](int step, int steps) {
-      if (steps > 1) std::fprintf(stderr, "\r%s: step %d/%d", mode.c_str(), step, steps);
-      if (steps > 1 && step == steps) std::fprintf(stderr, "\n");
+    // One Progress per phase of each run: it starts with the phase's first step.
+    auto current = std::make_shared<std::unique_ptr<Progress>>();
+    options.progress = [current](const char* phase, int step, int steps) {
+      if (steps <= 1) return;
+      if (step == 1) *current = std::make_unique<Progress>(phase, steps);
+      if (*current) (*current)->update(step);
+      if (step == steps) current->reset();
     };
   }
   if (!o.fst.empty() && fidelity != sim::Fidelity::kRtl && o.compare_to != "rtl") {

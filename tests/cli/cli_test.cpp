@@ -528,6 +528,27 @@ TEST(CliBenchModel, PrefillAndRealModels) {
 // The same steps at two fidelities in one run: identical tokens and simulated time,
 // and the wall-time ratio (rtl simulates far slower than tlm; how much is a benchmark
 // figure, not a test's).
+// Progress: a log gets a start and an end line per phase; a terminal gets one line
+// that updates in place.
+TEST(CliProgress, LogsGetLinesTerminalsGetAnUpdatingLine) {
+  const std::vector<std::string> args = {"bench", "decode",    "--preset", "kv260",    "--model",
+                                         model(), "--context", "3",        "--tokens", "8"};
+  const ProcessResult log = tessera(args);
+  ASSERT_EQ(log.exit_code, 0) << log.err;
+  EXPECT_EQ(log.err.find('\r'), std::string::npos) << log.err;
+  EXPECT_NE(log.err.find("context fill: 3 steps\n"), std::string::npos) << log.err;
+  EXPECT_NE(log.err.find("decode: 8 steps\n"), std::string::npos) << log.err;
+  EXPECT_NE(log.err.find("decode: 8/8 steps in "), std::string::npos) << log.err;
+  // script(1) runs the command on a pseudo-terminal.
+  std::string command = TESSERA_BINARY;
+  for (const std::string& arg : args) command += " '" + arg + "'";
+  const ProcessResult terminal =
+      testing::run_process("/usr/bin/script", {"-qc", command + " >/dev/null", "/dev/null"});
+  ASSERT_EQ(terminal.exit_code, 0) << terminal.err;
+  EXPECT_NE(terminal.out.find("\rdecode: "), std::string::npos) << terminal.out;
+  EXPECT_NE(terminal.out.find("/s, ETA "), std::string::npos) << terminal.out;
+}
+
 TEST(CliBenchMemory, ReportsBandwidthAgainstTheBoardsMeasurement) {
   const ProcessResult u280 =
       tessera({"bench", "memory", "--preset", "u280", "--pattern", "sequential", "--json"});
