@@ -16,6 +16,7 @@
 #include "runtime/model_shapes.hpp"
 #include "tessera/hls/hardware_config.hpp"
 #include "tessera/models/checkpoint.hpp"
+#include "tessera/models/model_paths.hpp"
 #include "tessera/sim/memory_bench.hpp"
 #include "tessera/sim/platform.hpp"
 #include "tessera/sim/rtl_gemm.hpp"
@@ -27,6 +28,7 @@ struct ModelBenchCliOptions {
   std::string preset = "kv260";
   std::string model_shape;
   std::string model;
+  std::optional<std::filesystem::path> model_dir;
   std::string fidelity = "tlm";
   int tokens = 0;  // 0: the mode's default
   int context = 0;
@@ -234,7 +236,8 @@ int run_model_bench(const ModelBenchCliOptions& o, bool prefill) {
     }
     // The ICD's rtl devices write the GEMM engine's waveform where this says.
     if (!o.fst.empty()) setenv("TESSERA_ICD_FST", o.fst.c_str(), 1);
-    const models::Checkpoint checkpoint = models::Checkpoint::load(o.model);
+    const models::Checkpoint checkpoint = models::Checkpoint::load(
+        models::resolve_model_file(o.model, models::find_model_directory(o.model_dir)));
     // With a comparison the fidelities alternate, and the ratio is the median of the
     // pairs' ratios: on a shared machine a slow spell then spoils one pair, not the
     // figure.
@@ -292,10 +295,19 @@ CLI::App* add_model_bench(CLI::App& bench, const std::string& name, const std::s
               "a known model's shapes with no weights, timed by tlm (stories260k, stories110m, "
               "gpt2-small, llama2-7b)")
           ->check(CLI::IsMember(runtime::model_shape_names()));
-  CLI::Option* model =
-      command->add_option("--model", o.model, "a llama2.c checkpoint: real weights, any fidelity")
-          ->check(CLI::ExistingFile);
-  shape->excludes(model);
+  // A real model runs through the runtime, which decodes one token at a time: decode
+  // only, as the options that compare fidelities on it.
+  const bool decode = name == "decode";
+  if (decode) {
+    command
+        ->add_option("--model", o.model,
+                     "a llama2.c checkpoint (a path, or a file name in the model directory): "
+                     "real weights, any fidelity")
+        ->excludes(shape);
+    command->add_option("--model-dir", o.model_dir,
+                        "folder holding model files; default: $TESSERA_MODEL_DIR, else "
+                        "../shared/models beside the checkout, else the download cache");
+  }
   command->add_option("--fidelity", o.fidelity, "func, tlm or rtl")
       ->capture_default_str()
       ->check(CLI::IsMember({"func", "tlm", "rtl"}));
@@ -317,6 +329,11 @@ CLI::App* add_model_bench(CLI::App& bench, const std::string& name, const std::s
         ->check(CLI::Range(1, 1 << 16))
         ->excludes(tokens_option)
         ->excludes(context);
+  }
+  if (!decode) {
+    command->add_flag("--json", o.json, "print one JSON object (with the platform's counters)");
+    command->add_flag("--quiet", o.quiet, "no progress on stderr");
+    return command;
   }
   command->add_option("--fst", o.fst, "rtl: write the GEMM engine's waveform to this FST file")
       ->check(writable_file());
@@ -353,7 +370,8 @@ ModelBenchCommands add_model_bench_commands(CLI::App& bench) {
       bench, "prefill", "A prompt block of a model on the simulated accelerator", *options);
   commands.run = [options, commands] {
     if (options->model_shape.empty() && options->model.empty()) {
-      throw CLI::RequiredError("--model-shape or --model");
+      throw CLI::RequiredError(commands.prefill->parsed() ? "--model-shape"
+                                                          : "--model-shape or --model");
     }
     return run_model_bench(*options, commands.prefill->parsed());
   };

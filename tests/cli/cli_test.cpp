@@ -549,6 +549,18 @@ TEST(CliProgress, LogsGetLinesTerminalsGetAnUpdatingLine) {
   EXPECT_NE(terminal.out.find("/s, ETA "), std::string::npos) << terminal.out;
 }
 
+// bench finds a model as run does: a bare name in the model directory.
+TEST(CliBenchModel, ResolvesModelNamesAsRunDoes) {
+  const std::string dir = testing::real_model_file("stories260K.bin").parent_path().string();
+  const ProcessResult bare = tessera({"bench", "decode", "--model", "stories260K.bin",
+                                      "--model-dir", dir, "--tokens", "2", "--quiet"});
+  EXPECT_EQ(bare.exit_code, 0) << bare.err;
+  // prefill runs model shapes only: it offers no --model to fail later.
+  const ProcessResult prefill = tessera({"bench", "prefill", "--model", model()});
+  EXPECT_EQ(prefill.exit_code, 2);
+  EXPECT_NE(prefill.err.find("--model"), std::string::npos) << prefill.err;
+}
+
 TEST(CliBenchMemory, ReportsBandwidthAgainstTheBoardsMeasurement) {
   const ProcessResult u280 =
       tessera({"bench", "memory", "--preset", "u280", "--pattern", "sequential", "--json"});
