@@ -1,7 +1,10 @@
 #include "tessera/hls/hardware_config.hpp"
 
+#include <dlfcn.h>
+
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -340,21 +343,85 @@ HardwareConfig load_hardware_config(const std::filesystem::path& path) {
   return parse_hardware_config(text.str(), path.string());
 }
 
-std::vector<std::string> preset_names() { return {"kv260", "u280"}; }
+namespace {
+
+// The folder of the program or library this code was linked into: the configs live
+// at ../share/tessera/configs from it, in the build tree as in an installed one.
+std::filesystem::path module_folder() {
+  static const int anchor = 0;
+  Dl_info info{};
+  if (dladdr(&anchor, &info) == 0 || info.dli_fname == nullptr) return {};
+  std::error_code error;
+  const std::filesystem::path module = std::filesystem::canonical(info.dli_fname, error);
+  return error ? std::filesystem::path() : module.parent_path();
+}
+
+// Preset names and their files: the first folder that has a name wins.
+std::vector<std::pair<std::string, std::filesystem::path>> preset_files() {
+  std::vector<std::pair<std::string, std::filesystem::path>> found;
+  for (const std::filesystem::path& folder : config_search_path()) {
+    std::error_code error;
+    std::vector<std::filesystem::path> files;
+    for (const auto& entry : std::filesystem::directory_iterator(folder, error)) {
+      if (entry.path().extension() == ".json" && entry.is_regular_file(error)) {
+        files.push_back(entry.path());
+      }
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& file : files) {
+      const std::string name = file.stem().string();
+      const bool known =
+          std::any_of(found.begin(), found.end(), [&](const auto& f) { return f.first == name; });
+      if (!known) found.emplace_back(name, file);
+    }
+  }
+  return found;
+}
+
+}  // namespace
+
+std::vector<std::filesystem::path> config_search_path() {
+  std::vector<std::filesystem::path> folders;
+  if (const char* list = std::getenv("TESSERA_CONFIG_PATH")) {
+    std::istringstream parts(list);
+    for (std::string part; std::getline(parts, part, ':');) {
+      if (!part.empty()) folders.emplace_back(part);
+    }
+  }
+  const std::filesystem::path module = module_folder();
+  if (!module.empty()) folders.push_back(module.parent_path() / "share" / "tessera" / "configs");
+  return folders;
+}
+
+std::vector<std::string> preset_names() {
+  std::vector<std::string> names;
+  for (const auto& [name, file] : preset_files()) names.push_back(name);
+  return names;
+}
+
+std::filesystem::path preset_file(const std::string& name) {
+  for (const auto& [known, file] : preset_files()) {
+    if (known == name) return file;
+  }
+  return {};
+}
+
+bool names_a_file(const std::string& name_or_path) {
+  return name_or_path.find('/') != std::string::npos ||
+         std::filesystem::path(name_or_path).extension() == ".json";
+}
 
 HardwareConfig load_preset(const std::string& name_or_path) {
-  const auto names = preset_names();
-  if (std::find(names.begin(), names.end(), name_or_path) != names.end()) {
-    return load_hardware_config(std::filesystem::path(TESSERA_CONFIG_DIR) /
-                                (name_or_path + ".json"));
-  }
-  if (name_or_path.find('/') != std::string::npos ||
-      name_or_path.find(".json") != std::string::npos) {
-    return load_hardware_config(name_or_path);
-  }
+  if (names_a_file(name_or_path)) return load_hardware_config(name_or_path);
+  const std::filesystem::path file = preset_file(name_or_path);
+  if (!file.empty()) return load_hardware_config(file);
   std::string known;
-  for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
-  throw UnknownPresetError("unknown preset '" + name_or_path + "' (presets: " + known +
+  for (const auto& n : preset_names()) known += (known.empty() ? "" : ", ") + n;
+  std::string folders;
+  for (const auto& f : config_search_path()) folders += (folders.empty() ? "" : ", ") + f.string();
+  throw UnknownPresetError("unknown preset '" + name_or_path +
+                           "' (presets: " + (known.empty() ? "none" : known) + ", found in " +
+                           (folders.empty() ? "no folder" : folders) +
                            "; or give a path to a .json configuration)");
 }
 

@@ -19,6 +19,7 @@ Command add_run_command(CLI::App& app);
 Command add_eval_command(CLI::App& app);
 Command add_bench_command(CLI::App& app);
 Command add_models_command(CLI::App& app);
+Command add_devices_command(CLI::App& app);
 
 // `bench decode` and `bench prefill`; `run` runs whichever was parsed.
 struct ModelBenchCommands {

@@ -1,7 +1,10 @@
 // Platform, devices and contexts.
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <set>
+#include <sstream>
 
 #include "icd/util.hpp"
 #include "tessera/sim/rtl_gemm.hpp"
@@ -53,12 +56,45 @@ cl_platform_id the_platform() {
   return &platform;
 }
 
-// Every preset at every fidelity its array can run (rtl needs a Verilated engine).
+namespace {
+
+// The configurations the ICD offers, by device name: the files listed in
+// $TESSERA_DEVICES (colon-separated; named by their file name without .json) first,
+// then the presets (hls::config_search_path). A name offered once only; a file that
+// does not load is left out (and reported with TESSERA_ICD_LOG=1).
+std::vector<std::pair<std::string, hls::HardwareConfig>> offered_configs() {
+  std::vector<std::pair<std::string, std::string>> sources;  // name, file or preset
+  if (const char* list = std::getenv("TESSERA_DEVICES")) {
+    std::istringstream parts(list);
+    for (std::string file; std::getline(parts, file, ':');) {
+      if (!file.empty()) sources.emplace_back(std::filesystem::path(file).stem().string(), file);
+    }
+  }
+  for (const std::string& preset : hls::preset_names()) sources.emplace_back(preset, preset);
+  std::vector<std::pair<std::string, hls::HardwareConfig>> out;
+  for (const auto& [name, source] : sources) {
+    const bool offered =
+        std::any_of(out.begin(), out.end(), [&](const auto& o) { return o.first == name; });
+    if (offered) continue;
+    try {
+      out.emplace_back(name, hls::load_preset(source));
+    } catch (const std::exception& e) {
+      if (const char* log = std::getenv("TESSERA_ICD_LOG"); log && std::string(log) == "1") {
+        std::fprintf(stderr, "tessera ICD: %s\n", e.what());
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+// Every configuration at every fidelity its array can run (rtl needs a Verilated
+// engine).
 const std::vector<cl_device_id>& devices() {
   static const auto* list = new std::vector<cl_device_id>([] {
     std::vector<cl_device_id> out;
-    for (const std::string& preset : hls::preset_names()) {
-      const hls::HardwareConfig config = hls::load_preset(preset);
+    for (const auto& [preset, config] : offered_configs()) {
       for (sim::Fidelity f : {sim::Fidelity::kFunc, sim::Fidelity::kTlm, sim::Fidelity::kRtl}) {
         if (f == sim::Fidelity::kRtl && !sim::has_rtl_engine(config.array())) continue;
         auto* device = new _cl_device_id;

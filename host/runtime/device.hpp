@@ -36,9 +36,14 @@ std::vector<DeviceInfo> available_devices();
 
 // "accel[:PRESET[:FIDELITY]]" split into its parts (defaults kv260, tlm). Throws
 // std::invalid_argument for anything else, naming the presets and fidelities.
+// accel[:PRESET[:FIDELITY]], where PRESET is a preset name or a configuration file
+// (a path with a '/' or ending in .json).
 struct AcceleratorName {
   std::string preset = "kv260";
   std::string fidelity = "tlm";
+  // The ICD device that runs it: "tessera NAME (FIDELITY)", NAME the preset or the
+  // file's name without .json.
+  std::string icd_device() const;
 };
 AcceleratorName parse_accelerator_name(const std::string& name);
 // Empty when `name` is a device open_device accepts, else what is wrong with it.

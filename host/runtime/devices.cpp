@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <sstream>
 #include <stdexcept>
 
@@ -50,8 +51,12 @@ AcceleratorName parse_accelerator_name(const std::string& name) {
   AcceleratorName accel;
   if (parts.size() > 1) accel.preset = parts[1];
   if (parts.size() > 2) accel.fidelity = parts[2];
-  const std::vector<std::string> presets = hls::preset_names();
-  if (std::find(presets.begin(), presets.end(), accel.preset) == presets.end()) {
+  if (hls::names_a_file(accel.preset)) {
+    if (!std::filesystem::is_regular_file(accel.preset)) {
+      throw std::invalid_argument("no configuration file '" + accel.preset + "' in '" + name + "'");
+    }
+  } else if (const std::vector<std::string> presets = hls::preset_names();
+             std::find(presets.begin(), presets.end(), accel.preset) == presets.end()) {
     std::string known;
     for (const auto& p : presets) known += (known.empty() ? "" : ", ") + p;
     throw std::invalid_argument("unknown preset '" + accel.preset + "' in '" + name +
@@ -62,6 +67,12 @@ AcceleratorName parse_accelerator_name(const std::string& name) {
     throw std::invalid_argument("unknown fidelity '" + accel.fidelity + "' (func, tlm or rtl)");
   }
   return accel;
+}
+
+std::string AcceleratorName::icd_device() const {
+  const std::string device =
+      hls::names_a_file(preset) ? std::filesystem::path(preset).stem().string() : preset;
+  return "tessera " + device + " (" + fidelity + ")";
 }
 
 std::string check_device_name(const std::string& name) {

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -463,6 +464,13 @@ std::unique_ptr<Device> open_partitioned_device(const models::Checkpoint& checkp
   // The ICD loader looks in the build's vendors folder (tessera and a copy of PoCL's
   // .icd) unless the user pointed it elsewhere.
   setenv("OCL_ICD_VENDORS", TESSERA_ICD_VENDORS, 0);
+  // A configuration file becomes an ICD device: the ICD reads $TESSERA_DEVICES when
+  // it first lists its devices (in this process, so before any other OpenCL use).
+  if (hls::names_a_file(accel.preset)) {
+    std::string devices = std::filesystem::absolute(accel.preset).string();
+    if (const char* listed = std::getenv("TESSERA_DEVICES")) devices += std::string(":") + listed;
+    setenv("TESSERA_DEVICES", devices.c_str(), 1);
+  }
   Placement placement;
   if (options.place == "auto") {
     const CpuRate cpu = cpu_fallback_rate(default_cpu_rate_cache());
@@ -471,9 +479,8 @@ std::unique_ptr<Device> open_partitioned_device(const models::Checkpoint& checkp
   } else {
     placement = parse_placement(options.place.empty() ? "accel" : options.place, n_layers);
   }
-  return std::make_unique<PartitionedDevice>(
-      checkpoint, max_positions, options, std::move(placement), config,
-      "tessera " + accel.preset + " (" + accel.fidelity + ")");
+  return std::make_unique<PartitionedDevice>(checkpoint, max_positions, options,
+                                             std::move(placement), config, accel.icd_device());
 }
 
 }  // namespace tessera::runtime

@@ -115,8 +115,17 @@ class UnknownPresetError : public ConfigError {
 HardwareConfig load_hardware_config(const std::filesystem::path& path);
 // Parses and validates configuration text; `origin` names it in messages.
 HardwareConfig parse_hardware_config(const std::string& json_text, const std::string& origin);
-// A preset by name (configs/NAME.json in the source tree) or a path to a file.
-HardwareConfig load_preset(const std::string& name_or_path);
+// Where presets are found, in order: the folders of $TESSERA_CONFIG_PATH (a
+// colon-separated list), then share/tessera/configs beside the program's or the
+// library's folder (the build tree and an installed tree both have it).
+std::vector<std::filesystem::path> config_search_path();
+// Every NAME.json in those folders (the first folder that has a name wins).
 std::vector<std::string> preset_names();
+// The file of a preset (empty when there is none).
+std::filesystem::path preset_file(const std::string& name);
+// Whether a preset argument is a file path rather than a name (has a '/' or .json).
+bool names_a_file(const std::string& name_or_path);
+// A preset by name or a configuration file by path.
+HardwareConfig load_preset(const std::string& name_or_path);
 
 }  // namespace tessera::hls
