@@ -48,8 +48,8 @@ cl_int CL_API_CALL clGetDeviceInfo(cl_device_id device, cl_device_info param, si
       return info_vector(item_sizes, size, value, size_ret);
     case CL_DEVICE_MAX_WORK_GROUP_SIZE:
       return info_value(size_t{1}, size, value, size_ret);
-    case CL_DEVICE_ADDRESS_BITS:
-      return info_value(cl_uint{64}, size, value, size_ret);
+    case CL_DEVICE_ADDRESS_BITS:  // OpenCL knows 32 and 64: the config's width, rounded up
+      return info_value(cl_uint{c.address_bits <= 32 ? 32u : 64u}, size, value, size_ret);
     case CL_DEVICE_GLOBAL_MEM_SIZE:
       return info_value(memory, size, value, size_ret);
     case CL_DEVICE_MAX_MEM_ALLOC_SIZE:

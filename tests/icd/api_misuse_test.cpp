@@ -253,3 +253,36 @@ TEST_F(OpenClMisuse, UnsupportedEntryPointsAnswerInsteadOfCrashing) {
 
 }  // namespace
 }  // namespace tessera::testing
+
+namespace tessera::testing {
+namespace {
+
+// What a device reports comes from its hardware configuration (configs/*.json).
+TEST(OpenClDeviceInfo, MatchesTheConfiguration) {
+  struct Expected {
+    const char* device;
+    cl_uint address_bits;
+    cl_ulong memory;
+    cl_uint clock_mhz;
+    cl_uint units;
+  };
+  for (const Expected& e : {Expected{"kv260 (tlm)", 32, 4ull << 30, 300, 1},
+                            Expected{"u280 (tlm)", 64, 8ull << 30, 300, 8}}) {
+    SCOPED_TRACE(e.device);
+    const cl_device_id device = tessera_device(e.device);
+    cl_uint bits = 0, clock = 0, units = 0;
+    cl_ulong memory = 0;
+    ASSERT_EQ(clGetDeviceInfo(device, CL_DEVICE_ADDRESS_BITS, sizeof bits, &bits, nullptr),
+              CL_SUCCESS);
+    clGetDeviceInfo(device, CL_DEVICE_GLOBAL_MEM_SIZE, sizeof memory, &memory, nullptr);
+    clGetDeviceInfo(device, CL_DEVICE_MAX_CLOCK_FREQUENCY, sizeof clock, &clock, nullptr);
+    clGetDeviceInfo(device, CL_DEVICE_MAX_COMPUTE_UNITS, sizeof units, &units, nullptr);
+    EXPECT_EQ(bits, e.address_bits);  // kv260's 32-bit map; u280's 34 bits round up to 64
+    EXPECT_EQ(memory, e.memory);
+    EXPECT_EQ(clock, e.clock_mhz);
+    EXPECT_EQ(units, e.units);
+  }
+}
+
+}  // namespace
+}  // namespace tessera::testing
