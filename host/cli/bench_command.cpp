@@ -50,10 +50,12 @@ int run_gemm_bench(GemmBenchOptions o) {
                                "writes the Verilated engine's waveform: only with --fidelity rtl");
   }
   int buffer_words = 8192;  // the verilated engines' operand buffers
+  double clock_mhz = 300;   // the presets' clock, for the waveform's time axis
   std::string label = "verilated engine's buffers";
   if (!o.preset.empty()) {
     const hls::HardwareConfig config = hls::load_preset(o.preset);
     buffer_words = config.gemm.buffer_words;
+    clock_mhz = config.clock_mhz;
     o.array = config.array();
     label = "preset " + config.name;
   }
@@ -134,6 +136,7 @@ int run_gemm_bench(GemmBenchOptions o) {
   sim::RtlStreamOptions stream;
   stream.seed = o.seed;
   stream.fst_path = o.fst;
+  stream.clock_mhz = clock_mhz;
   stream.preload_operands = o.stream_bytes_per_cycle <= 0.0;
   if (!stream.preload_operands) {
     // Each operand stream carries one word (array-edge bytes) per accepted beat.

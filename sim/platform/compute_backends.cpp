@@ -98,7 +98,10 @@ class HlsGemmBackend final : public GemmBackend {
 class RtlGemmBackend final : public GemmBackend {
  public:
   RtlGemmBackend(const hls::HardwareConfig& config, std::string fst_path)
-      : array_(config.array()), engine_(make_rtl_gemm(array_)), fst_path_(std::move(fst_path)) {
+      : array_(config.array()),
+        engine_(make_rtl_gemm(array_)),
+        fst_path_(std::move(fst_path)),
+        clock_mhz_(config.clock_mhz) {
     if (config.gemm.buffer_words > engine_->buffer_words()) {
       throw std::invalid_argument(
           "rtl fidelity: gemm_units.buffer_words " + std::to_string(config.gemm.buffer_words) +
@@ -114,6 +117,7 @@ class RtlGemmBackend final : public GemmBackend {
     RtlStreamOptions stream;
     stream.preload_operands = true;  // the unit's DMA has filled the buffers
     stream.fst_path = fst_path_;
+    stream.clock_mhz = clock_mhz_;
     try {
       const RtlGemmResult r = engine_->gemm(a.data(), w.data(), m, n, k, stream);
       pack_results(r.c.data(), m, n, array_.rows, array_.cols, results);
@@ -130,6 +134,7 @@ class RtlGemmBackend final : public GemmBackend {
     RtlStreamOptions stream;
     stream.preload_operands = true;  // the unit's DMA has filled the A buffer
     stream.fst_path = fst_path_;
+    stream.clock_mhz = clock_mhz_;
     try {
       const RtlGemmResult r =
           engine_->gemv(reinterpret_cast<const std::int8_t*>(a), w.data(), n, k, stream);
@@ -144,6 +149,7 @@ class RtlGemmBackend final : public GemmBackend {
   hls::ArrayShape array_;
   std::unique_ptr<RtlGemm> engine_;
   std::string fst_path_;
+  double clock_mhz_;
 };
 
 class AttentionBackendBase : public AttentionBackend {

@@ -56,6 +56,7 @@ class VerilatedGemmEngine final : public RtlGemm {
     trace_.open(*model_, options.fst_path);
     rng_.seed(options.seed);
     options_ = options;
+    half_period_ps_ = half_period_ps(options.clock_mhz);
     RtlGemmResult result;
     result.c.assign(static_cast<std::size_t>(m) * static_cast<std::size_t>(n), 0);
     const int m_tiles = (m + ROWS - 1) / ROWS, n_tiles = (n + COLS - 1) / COLS;
@@ -92,6 +93,7 @@ class VerilatedGemmEngine final : public RtlGemm {
     trace_.open(*model_, options.fst_path);
     rng_.seed(options.seed);
     options_ = options;
+    half_period_ps_ = half_period_ps(options.clock_mhz);
     RtlGemmResult result;
     result.c.assign(static_cast<std::size_t>(n), 0);
     Job job{a, w, 1, n, k, 0, 1, 0, (n + COLS - 1) / COLS};
@@ -141,7 +143,7 @@ class VerilatedGemmEngine final : public RtlGemm {
     model_->clk = 1;
     model_->eval();
     trace_.dump(context_->time());
-    context_->timeInc(1);
+    context_->timeInc(half_period_ps_);
     model_->clk = 0;
     ++cycles_;
   }
@@ -228,7 +230,7 @@ class VerilatedGemmEngine final : public RtlGemm {
     model_->c_ready = chance(options_.result_ready_rate) ? 1 : 0;
     model_->eval();
     trace_.dump(context_->time());
-    context_->timeInc(1);
+    context_->timeInc(half_period_ps_);
     if (model_->a_valid && model_->a_ready) ++next_a;
     if (model_->w_valid && model_->w_ready) ++next_w;
     if (model_->v_valid && model_->v_ready) ++next_v_;
@@ -308,7 +310,16 @@ class VerilatedGemmEngine final : public RtlGemm {
     options_ = saved;
   }
 
+  // Half a clock period in the context's time unit (1 ps): each cycle dumps the low
+  // and the high half of the clock.
+  static std::uint64_t half_period_ps(double clock_mhz) {
+    return clock_mhz > 0
+               ? std::max<std::uint64_t>(1, static_cast<std::uint64_t>(5e5 / clock_mhz + 0.5))
+               : 1;
+  }
+
   std::unique_ptr<VerilatedContext> context_;
+  std::uint64_t half_period_ps_ = half_period_ps(300);
   std::unique_ptr<Model> model_;
   FstTrace trace_;
   std::mt19937 rng_;

@@ -478,6 +478,33 @@ std::string json_field(const std::string& json, const std::string& key) {
   return json.substr(start, json.find_first_of(",}", start) - start);
 }
 
+// The waveform's time axis is the preset's clock: FST times in picoseconds, one
+// cycle = 1e6 / clock_mhz ps (kv260: 300 MHz, half periods of 1,667 ps).
+TEST(CliOutputs, WaveformTimesFollowThePresetsClock) {
+  testing::TempDir dir("fst");
+  const std::string fst = (dir / "g.fst").string();
+  const ProcessResult r = tessera({"bench", "gemm", "--fidelity", "rtl", "--preset", "kv260", "-m",
+                                   "8", "-n", "8", "-k", "8", "--fst", fst, "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto cycles = std::stoull(json_field(r.out, "cycles"));
+  // The FST header block: type, length, start and end time (big-endian), ..., the
+  // timescale exponent at byte 73.
+  std::ifstream file(fst, std::ios::binary);
+  std::vector<unsigned char> header(80);
+  file.read(reinterpret_cast<char*>(header.data()), 80);
+  const auto u64 = [&](std::size_t at) {
+    std::uint64_t v = 0;
+    for (std::size_t i = 0; i < 8; ++i) v = v << 8 | header[at + i];
+    return v;
+  };
+  EXPECT_EQ(header[0], 0u);
+  EXPECT_EQ(static_cast<signed char>(header[73]), -12) << "picoseconds";
+  const std::uint64_t start = u64(9), end = u64(17);
+  EXPECT_EQ(start % 1667, 0u);
+  EXPECT_EQ(end % 1667, 0u);
+  EXPECT_GE(end - start, cycles * 3334);
+}
+
 TEST(CliBench, FidelitiesAgreeOnResultsAndCycles) {
   const std::vector<std::string> shape = {"-m", "37",      "-n",  "21",    "-k",
                                           "70", "--array", "8x8", "--json"};

@@ -16,6 +16,7 @@ struct RtlStreamOptions {
   std::uint32_t seed = 1;
   bool preload_operands = false;  // write the operand buffers directly: "already on chip"
   std::string fst_path;           // non-empty: dump an FST waveform of the whole run
+  double clock_mhz = 300;         // the waveform's clock: its times are in picoseconds
 };
 
 struct RtlGemmResult {
