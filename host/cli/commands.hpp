@@ -45,5 +45,7 @@ CLI::Validator writable_file();
 
 // Adds --array RxC (the int8 devices' systolic array) bound to *array.
 CLI::Option* add_array_option(CLI::App& command, hls::ArrayShape* array);
+// --array given for a device other than hls (whose C models it sizes): a usage error.
+void check_array_applies(const CLI::Option* array, const std::string& device);
 
 }  // namespace tessera::cli

@@ -71,10 +71,13 @@ Command add_eval_command(CLI::App& app) {
                   "tokens per sequence, BOS included (length - 1 predictions each)")
       ->capture_default_str()
       ->check(CLI::Range(2, 1 << 20));
-  add_array_option(*cmd, &options->settings.device_options.array);
+  const CLI::Option* array = add_array_option(*cmd, &options->settings.device_options.array);
   cmd->add_flag("--json", options->json, "print one JSON object");
   cmd->add_option("--model-dir", options->model_dir, "folder holding model files");
-  return {cmd, [options] { return run_eval(*options); }};
+  return {cmd, [options, array] {
+            check_array_applies(array, options->settings.device);
+            return run_eval(*options);
+          }};
 }
 
 }  // namespace tessera::cli

@@ -13,6 +13,10 @@ int main(int argc, char** argv) {
   app.name("tessera");
   app.set_version_flag("--version", TESSERA_VERSION);
   app.require_subcommand(1);
+  // One line, as every other error: the cause, and where the options are listed.
+  app.failure_message([](const CLI::App*, const CLI::Error& error) {
+    return "tessera: error: " + std::string(error.what()) + " (--help lists the options)\n";
+  });
 
   const std::vector<tessera::cli::Command> commands = {
       tessera::cli::add_run_command(app), tessera::cli::add_eval_command(app),

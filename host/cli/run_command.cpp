@@ -101,13 +101,6 @@ int run(const RunOptions& options) {
   sampling.temperature = options.temperature;
   sampling.top_p = options.top_p;
   sampling.seed = seed_or_clock(options.seed);
-  // A seed drawn from the clock is printed, so that the run can be repeated; greedy
-  // decoding (-t 0) draws nothing.
-  if (options.seed == 0 && options.temperature > 0.0f) {
-    std::fprintf(stderr, "seed %llu (from the clock; -s %llu repeats this run)\n",
-                 static_cast<unsigned long long>(sampling.seed),
-                 static_cast<unsigned long long>(sampling.seed));
-  }
   models::Sampler sampler(config.vocab_size, sampling);
   runtime::DeviceOptions d = options.device_options;
   d.statistics = !options.stats_json.empty();
@@ -121,6 +114,13 @@ int run(const RunOptions& options) {
   std::unique_ptr<runtime::Device> device =
       runtime::open_device(options.device, checkpoint, request.steps, d);
 
+  // A seed drawn from the clock is printed, so that the run can be repeated; greedy
+  // decoding (-t 0) draws nothing.
+  if (options.seed == 0 && options.temperature > 0.0f) {
+    std::fprintf(stderr, "seed %llu (from the clock; -s %llu repeats this run)\n",
+                 static_cast<unsigned long long>(sampling.seed),
+                 static_cast<unsigned long long>(sampling.seed));
+  }
   report(runtime::generate(*device, tokenizer, sampler, request, std::cout));
   std::cerr << device->report();
   if (!options.stats_json.empty()) {
@@ -174,7 +174,7 @@ Command add_run_command(CLI::App& app) {
   cmd->add_option("--device", options->device, "where the model runs (see `tessera models`)")
       ->capture_default_str()
       ->check(known_device_validator());
-  add_array_option(*cmd, &options->device_options.array);
+  const CLI::Option* array = add_array_option(*cmd, &options->device_options.array);
   cmd->add_option("--place", options->device_options.place,
                   "where the blocks run with --device accel: accel, cpu, auto (memory capacity "
                   "and a cost model), or a list such as 0-2:accel,3-:cpu,head:cpu");
@@ -197,7 +197,10 @@ Command add_run_command(CLI::App& app) {
   cmd->add_option("--model-dir", options->model_dir,
                   "folder holding model files; default: $TESSERA_MODEL_DIR, else "
                   "../shared/models beside the checkout, else the download cache");
-  return {cmd, [options] { return run(*options); }};
+  return {cmd, [options, array] {
+            check_array_applies(array, options->device);
+            return run(*options);
+          }};
 }
 
 }  // namespace tessera::cli

@@ -57,6 +57,13 @@ CLI::Validator positive_number() {
       "> 0", "positive");
 }
 
+void check_array_applies(const CLI::Option* array, const std::string& device) {
+  if (array->count() == 0 || device == "hls") return;
+  throw CLI::ValidationError("--array sizes the hls device's C models; " + device +
+                             " has its own (an accelerator's comes from its preset: "
+                             "accel:FILE.json for another array)");
+}
+
 CLI::Option* add_array_option(CLI::App& command, hls::ArrayShape* array) {
   return command
       .add_option_function<std::string>(

@@ -34,6 +34,73 @@ void expect_one_line_error(const ProcessResult& r, int code, const std::string& 
   EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
 }
 
+// Each subcommand with each class of mistake: a usage mistake exits 2, a bad input
+// file 1, always with one line that names the cause, and nothing on stdout.
+TEST(Cli, EveryMistakeGetsOneLineAndTheRightExitCode) {
+  struct Mistake {
+    std::vector<std::string> args;
+    int code;
+    std::string names;  // a part of the message that names the cause
+  };
+  const std::string nowhere = "/nonexistent-dir/out";
+  const std::vector<Mistake> mistakes = {
+      // run
+      {{"run", model(), "--frobnicate"}, 2, "--frobnicate"},
+      {{"run", model(), "-t", "warm"}, 2, "--temperature"},
+      {{"run", model(), "-n", "-5"}, 2, "must be a whole number >= 0 (got -5)"},
+      {{"run", model(), "--device", "accel", "--stats-json", nowhere}, 2, "cannot write"},
+      {{"run", "nonesuch.bin"}, 1, "nonesuch.bin"},
+      {{"run", model(), "--device", "tpu"}, 2, "unknown device 'tpu'"},
+      {{"run", model(), "--device", "accel:zx81"}, 2, "unknown preset 'zx81'"},
+      {{"run", model(), "--device", "accel:kv260:spice"}, 2, "unknown fidelity 'spice'"},
+      {{"run", model(), "--device", "hls", "--check"}, 2, "need --device accel or cpu"},
+      {{"run", model(), "--device", "accel", "--array", "8x8"}, 2, "--array"},
+      // eval
+      {{"eval", model(), "--frobnicate"}, 2, "--frobnicate"},
+      {{"eval", model(), "--sequences", "many"}, 2, "--sequences"},
+      {{"eval", model(), "--sequences", "0"}, 2, "must be a whole number >= 1 (got 0)"},
+      {{"eval", "nonesuch.bin"}, 1, "nonesuch.bin"},
+      {{"eval", model(), "--device", "tpu"}, 2, "unknown device 'tpu'"},
+      {{"eval", model(), "--device", "reference", "--array", "8x8"}, 2, "--array"},
+      // bench gemm
+      {{"bench", "gemm", "--frobnicate"}, 2, "--frobnicate"},
+      {{"bench", "gemm", "-m", "lots"}, 2, "-m"},
+      {{"bench", "gemm", "-m", "0"}, 2, "-m"},
+      {{"bench", "gemm", "--fst", nowhere}, 2, "cannot write"},
+      {{"bench", "gemm", "--preset", "zx81"}, 2, "unknown preset 'zx81'"},
+      {{"bench", "gemm", "--fidelity", "spice"}, 2, "--fidelity"},
+      {{"bench", "gemm", "--fidelity", "tlm", "--fst", "/tmp/x.fst"},
+       2,
+       "only with --fidelity rtl"},
+      // bench decode and prefill
+      {{"bench", "decode", "--frobnicate"}, 2, "--frobnicate"},
+      {{"bench", "decode", "--model-shape", "stories110m", "--tokens", "few"}, 2, "--tokens"},
+      {{"bench", "decode", "--model-shape", "stories110m", "--tokens", "0"}, 2, "--tokens"},
+      {{"bench", "decode", "--model", model(), "--fst", nowhere}, 2, "cannot write"},
+      {{"bench", "decode", "--model", "nonesuch.bin"}, 1, "nonesuch.bin"},
+      {{"bench", "decode", "--model-shape", "stories110m", "--preset", "zx81"}, 2, "zx81"},
+      {{"bench", "decode", "--model-shape", "stories110m", "--fidelity", "spice"}, 2, "--fidelity"},
+      {{"bench", "decode", "--model-shape", "stories110m", "--fst", "/tmp/x.fst"}, 2, "--fst"},
+      {{"bench", "prefill", "--model", model()}, 2, "--model"},
+      {{"bench", "prefill", "--model-shape", "stories110m", "--preset", "zx81"}, 2, "zx81"},
+      // bench memory
+      {{"bench", "memory", "--frobnicate"}, 2, "--frobnicate"},
+      {{"bench", "memory", "--bytes", "plenty"}, 2, "--bytes"},
+      {{"bench", "memory", "--units", "0"}, 2, "--units"},
+      {{"bench", "memory", "--preset", "zx81"}, 2, "unknown preset 'zx81'"},
+      {{"bench", "memory", "--pattern", "zigzag"}, 2, "--pattern"},
+      // models, devices
+      {{"models", "--frobnicate"}, 2, "--frobnicate"},
+      {{"devices", "--frobnicate"}, 2, "--frobnicate"},
+  };
+  for (const Mistake& m : mistakes) {
+    std::string line;
+    for (const std::string& a : m.args) line += a + " ";
+    SCOPED_TRACE(line);
+    expect_one_line_error(tessera(m.args), m.code, m.names);
+  }
+}
+
 TEST(Cli, HelpListsSubcommandsAndFlags) {
   const ProcessResult top = tessera({"--help"});
   EXPECT_EQ(top.exit_code, 0);
