@@ -336,13 +336,15 @@ class PartitionedDevice final : public Device {
     json["device_memory_bytes_read_per_token"] = static_cast<double>(memory_read) / tokens;
     nlohmann::ordered_json blocks = nlohmann::ordered_json::array();
     for (const BlockRow& row : block_rows()) {
-      blocks.push_back({{"layer", row.layer},
-                        {"device", row.device},
-                        {"device_ms", row.device_ms},
-                        {"kernel_ms", row.kernel_ms},
-                        {"host_link_bytes", row.host_link_bytes},
-                        {"kernels", row.kernels},
-                        {"mac_utilization", row.mac_utilization}});
+      blocks.push_back(
+          {{"layer", row.layer},
+           {"device", row.device},
+           {"sim_ms", row.simulated ? nlohmann::ordered_json(row.device_ms) : nullptr},
+           {"wall_ms", row.simulated ? nullptr : nlohmann::ordered_json(row.device_ms)},
+           {"kernel_ms", row.kernel_ms},
+           {"host_link_bytes", row.host_link_bytes},
+           {"kernels", row.kernels},
+           {"mac_utilization", row.mac_utilization}});
     }
     json["blocks"] = blocks;
     json["accelerator_counters"] = counters;
@@ -369,6 +371,7 @@ class PartitionedDevice final : public Device {
 
   struct BlockRow {
     std::string layer, device;
+    bool simulated = false;  // device_ms and kernel_ms are simulated time, else wall-clock
     double device_ms = 0, kernel_ms = 0;
     std::uint64_t host_link_bytes = 0, kernels = 0;
     nlohmann::ordered_json mac_utilization;  // null where it does not apply
@@ -384,6 +387,7 @@ class PartitionedDevice final : public Device {
       BlockRow row;
       row.layer = l + 1 == stats.size() ? "head" : std::to_string(l);
       row.device = accel ? "accel" : "cpu";
+      row.simulated = accel && !functional_;
       row.device_ms = static_cast<double>(s.device_ns) / 1e6;
       row.kernel_ms = static_cast<double>(s.kernel_ns) / 1e6;
       row.host_link_bytes = s.bytes;
@@ -397,15 +401,20 @@ class PartitionedDevice final : public Device {
   }
 
   void write_stats(std::ostringstream& out) const {
-    out << "stats: layer  device  device_ms  kernel_ms  host_link_kB  kernels  mac_utilization\n";
+    // Simulated and wall-clock milliseconds in their own columns; kernel_ms is on the
+    // row's clock.
+    out << "stats: layer  device     sim_ms    wall_ms  kernel_ms  host_link_kB  kernels  "
+           "mac_utilization\n";
     for (const BlockRow& row : block_rows()) {
       char utilization[32] = "-";
       if (!row.mac_utilization.is_null()) {
         std::snprintf(utilization, sizeof utilization, "%.4f", row.mac_utilization.get<double>());
       }
+      char sim[32] = "-", wall[32] = "-";
+      std::snprintf(row.simulated ? sim : wall, sizeof sim, "%.3f", row.device_ms);
       char line[200];
-      std::snprintf(line, sizeof line, "stats: %5s  %6s  %9.3f  %9.3f  %12.1f  %7llu  %s\n",
-                    row.layer.c_str(), row.device.c_str(), row.device_ms, row.kernel_ms,
+      std::snprintf(line, sizeof line, "stats: %5s  %6s  %9s  %9s  %9.3f  %12.1f  %7llu  %s\n",
+                    row.layer.c_str(), row.device.c_str(), sim, wall, row.kernel_ms,
                     static_cast<double>(row.host_link_bytes) / 1e3,
                     static_cast<unsigned long long>(row.kernels), utilization);
       out << line;

@@ -462,6 +462,9 @@ TEST(CliRun, StatsJsonAgreesWithBenchDecode) {
   }
   EXPECT_EQ(stats.at("tokens"), 16);
   EXPECT_EQ(stats.at("blocks").size(), 6u);
+  // Simulated and wall-clock time never share a column.
+  EXPECT_TRUE(stats.at("blocks").at(0).at("sim_ms").is_number());
+  EXPECT_TRUE(stats.at("blocks").at(0).at("wall_ms").is_null());
   const ProcessResult bench = tessera({"bench", "decode", "--preset", "u280", "--model", model(),
                                        "--tokens", "16", "--json", "--quiet"});
   ASSERT_EQ(bench.exit_code, 0) << bench.err;
