@@ -34,6 +34,9 @@ struct TraceEvent {
   int lane;  // 0 host, 1 accelerator, 2 CPU fallback
   double start_us, duration_us;
   int layer;
+  int position;         // the token position being computed
+  std::string op;       // the model op the event belongs to
+  std::uint64_t bytes;  // moved by a transfer (0 for kernels and host work)
 };
 
 // Routes each block's kernel calls to its device, checks them against the int8
@@ -119,7 +122,7 @@ class RoutingKernels final : public Int8Kernels {
   void run(Call&& call) {
     const auto now = Clock::now();
     const double host_us = std::chrono::duration<double, std::micro>(now - last_host_).count();
-    trace_.push_back({"host", "host", 0, cursor_us_, host_us, layer_});
+    trace_.push_back({"host", "host", 0, cursor_us_, host_us, layer_, position_, op_name(), 0});
     cursor_us_ += host_us;
     OpenClKernels& k = device();
     const bool accel = backend() == Backend::kAccelerator;
@@ -143,7 +146,8 @@ class RoutingKernels final : public Int8Kernels {
       const bool transfer = c.kind == "write" || c.kind == "read";
       trace_.push_back({transfer ? c.kind : op_name(), c.kind, accel ? 1 : 2,
                         cursor_us_ + static_cast<double>(c.start_ns - first) / 1e3,
-                        static_cast<double>(c.end_ns - c.start_ns) / 1e3, layer_});
+                        static_cast<double>(c.end_ns - c.start_ns) / 1e3, layer_, position_,
+                        op_name(), transfer ? c.bytes : 0});
     }
     if (last > first) {
       s.device_ns += last - first;
@@ -426,6 +430,10 @@ class PartitionedDevice final : public Device {
     nlohmann::json events = nlohmann::json::array();
     const std::string names[] = {"host", "accelerator (" + options_.accelerator + ")",
                                  "cpu fallback (PoCL)"};
+    events.push_back({{"name", "process_name"},
+                      {"ph", "M"},
+                      {"pid", 1},
+                      {"args", {{"name", "tessera " + options_.accelerator}}}});
     for (int lane = 0; lane < 3; ++lane) {
       events.push_back({{"name", "thread_name"},
                         {"ph", "M"},
@@ -434,14 +442,16 @@ class PartitionedDevice final : public Device {
                         {"args", {{"name", names[lane]}}}});
     }
     for (const TraceEvent& e : routing_->trace()) {
-      events.push_back({{"name", e.name},
-                        {"cat", e.category},
-                        {"ph", "X"},
-                        {"pid", 1},
-                        {"tid", e.lane},
-                        {"ts", e.start_us},
-                        {"dur", e.duration_us},
-                        {"args", {{"layer", e.layer}}}});
+      events.push_back(
+          {{"name", e.name},
+           {"cat", e.category},
+           {"ph", "X"},
+           {"pid", 1},
+           {"tid", e.lane},
+           {"ts", e.start_us},
+           {"dur", e.duration_us},
+           {"args",
+            {{"layer", e.layer}, {"position", e.position}, {"op", e.op}, {"bytes", e.bytes}}}});
     }
     std::ofstream file(options_.trace_path);
     file << nlohmann::json{{"traceEvents", events}, {"displayTimeUnit", "ns"}}.dump() << "\n";

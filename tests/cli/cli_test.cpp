@@ -342,12 +342,21 @@ TEST(CliRun, MixedPlacementChecksAndTraces) {
       ++accel_kernels;
       EXPECT_GT(e.at("dur").get<double>(), 0.0) << "simulated kernel time";
     }
+    const auto& args = e.at("args");
+    EXPECT_TRUE(args.contains("position") && args.contains("op") && args.contains("bytes"));
+    if (e.at("cat") == "write") {
+      EXPECT_GT(args.at("bytes").get<int>(), 0);
+    }
   }
   EXPECT_GT(accel_kernels, 0);
+  const auto named = [&](const char* kind) {
+    return std::count_if(events.begin(), events.end(),
+                         [&](const auto& e) { return e.at("name") == kind; });
+  };
+  EXPECT_EQ(named("process_name"), 1);
+  EXPECT_EQ(named("thread_name"), 3);
 }
 
-// The runtime through the ICD runs as fast as the device: its statistics name the
-// simulated time, and `bench decode --model`, on the same path, agrees with it.
 // Every output file is checked before any work starts and announced once written.
 TEST(CliOutputs, UnwritablePathsAreUsageErrorsAndWrittenFilesAreAnnounced) {
   testing::TempDir dir("outputs");
@@ -442,6 +451,8 @@ TEST(CliConfigs, AFileIsADeviceAndAFolderAddsPresets) {
       << missing.err;
 }
 
+// The runtime through the ICD runs as fast as the device: its statistics name the
+// simulated time, and `bench decode --model`, on the same path, agrees with it.
 TEST(CliRun, StatsJsonAgreesWithBenchDecode) {
   testing::TempDir dir("stats");
   const std::string path = (dir / "stats.json").string();
