@@ -120,14 +120,21 @@ std::string check_device_options(const std::string& name, const DeviceOptions& o
     }
     return {};
   }
-  if (options.place.empty()) return {};
+  const std::string no_cpu =
+      "--cpu-kernels: nothing runs on the CPU fallback (--place puts no block on cpu)";
+  if (options.place.empty()) {
+    return name != "cpu" && !options.cpu_kernels.empty() ? no_cpu : std::string();
+  }
   if (name == "cpu") {
     if (options.place == "cpu") return {};
     return "--place " + options.place + " needs --device accel[:PRESET[:FIDELITY]]";
   }
   if (options.place == "auto") return {};
   try {
-    parse_placement(options.place, n_layers);
+    if (!parse_placement(options.place, n_layers).uses(Backend::kCpu) &&
+        !options.cpu_kernels.empty()) {
+      return no_cpu;
+    }
   } catch (const std::invalid_argument& e) {
     return e.what();
   }

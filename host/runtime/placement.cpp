@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <sstream>
 #include <stdexcept>
+#include <vector>
 
 #include "runtime/block_ops.hpp"
 
@@ -66,6 +67,18 @@ Placement parse_placement(const std::string& spec, int n_layers) {
     p.layers.assign(p.layers.size(), parse_backend(spec, spec));
     return p;
   }
+  // Each block is placed once: a second item for the same block is a mistake.
+  std::vector<std::string> placed_by(p.layers.size());
+  const auto place = [&](std::size_t block, Backend backend, const std::string& item) {
+    if (!placed_by[block].empty()) {
+      throw std::invalid_argument(
+          "--place items '" + placed_by[block] + "' and '" + item + "' both place " +
+          (block + 1 == p.layers.size() ? std::string("the head")
+                                        : "layer " + std::to_string(block)));
+    }
+    placed_by[block] = item;
+    p.layers[block] = backend;
+  };
   std::stringstream in(spec);
   for (std::string item; std::getline(in, item, ',');) {
     const auto colon = item.find(':');
@@ -75,7 +88,7 @@ Placement parse_placement(const std::string& spec, int n_layers) {
     const std::string range = item.substr(0, colon);
     const Backend backend = parse_backend(item.substr(colon + 1), item);
     if (range == "head") {
-      p.layers.back() = backend;
+      place(p.layers.size() - 1, backend, item);
       continue;
     }
     const auto dash = range.find('-');
@@ -85,7 +98,7 @@ Placement parse_placement(const std::string& spec, int n_layers) {
                          ? n_layers - 1
                          : parse_layer(range.substr(dash + 1), n_layers, item);
     if (last < first) throw std::invalid_argument("--place item '" + item + "': empty range");
-    for (int l = first; l <= last; ++l) p.layers[static_cast<std::size_t>(l)] = backend;
+    for (int l = first; l <= last; ++l) place(static_cast<std::size_t>(l), backend, item);
   }
   return p;
 }

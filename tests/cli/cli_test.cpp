@@ -55,6 +55,12 @@ TEST(Cli, EveryMistakeGetsOneLineAndTheRightExitCode) {
       {{"run", model(), "--device", "accel:kv260:spice"}, 2, "unknown fidelity 'spice'"},
       {{"run", model(), "--device", "hls", "--check"}, 2, "need --device accel or cpu"},
       {{"run", model(), "--device", "accel", "--array", "8x8"}, 2, "--array"},
+      {{"run", model(), "--device", "accel", "--place", "0-2:accel,1-:cpu"},
+       2,
+       "--place items '0-2:accel' and '1-:cpu' both place layer 1"},
+      {{"run", model(), "--device", "accel", "--cpu-kernels", model()},
+       2,
+       "nothing runs on the CPU fallback"},
       // eval
       {{"eval", model(), "--frobnicate"}, 2, "--frobnicate"},
       {{"eval", model(), "--sequences", "many"}, 2, "--sequences"},
