@@ -15,6 +15,7 @@ using std::filesystem::path;
 namespace {
 
 constexpr std::uint32_t kVersionedMagic = 0x616b3432;  // "ak42"
+constexpr char kGgufMagic[4] = {'G', 'G', 'U', 'F'};   // llama.cpp's format
 constexpr std::size_t kLegacyHeaderBytes = 7 * sizeof(std::int32_t);
 constexpr std::size_t kVersionedHeaderBytes = 256;
 constexpr std::size_t kSharedFlagOffset = 36;  // after magic, version and 7 ints
@@ -369,6 +370,11 @@ Checkpoint Checkpoint::load(const std::filesystem::path& file_path) {
   if (file->size() < kLegacyHeaderBytes) {
     throw InputError(file_path, "file is " + std::to_string(file->size()) +
                                     " bytes, too short for a llama2.c checkpoint header");
+  }
+  if (std::memcmp(file->data(), kGgufMagic, sizeof kGgufMagic) == 0) {
+    throw InputError(file_path,
+                     "a GGUF file (llama.cpp's format), which tessera does not read; give a "
+                     "llama2.c checkpoint (.bin)");
   }
   std::uint32_t magic;
   std::memcpy(&magic, file->data(), sizeof magic);
