@@ -23,6 +23,7 @@ struct GemmBenchOptions {
   std::string fst;
   std::string preset;  // sets the array and the buffer depth (tlm); empty: the RTL build's
   bool json = false;
+  bool allow_long = false;  // run even when the estimate is over an hour
 };
 
 std::vector<std::int8_t> random_int8(std::size_t n, std::mt19937& rng) {
@@ -43,6 +44,48 @@ std::uint64_t checksum(const std::vector<std::int32_t>& c) {
   return h;
 }
 
+// How long the request would take on this machine: a 64x64x64 GEMM of the same
+// fidelity timed now, scaled by the MACs (the C model's and the engine's work both
+// grow with them).
+double estimate_seconds(const GemmBenchOptions& o) {
+  using Clock = std::chrono::steady_clock;
+  constexpr int kProbe = 64;
+  std::mt19937 rng(1);
+  const auto a = random_int8(kProbe * kProbe, rng), w = random_int8(kProbe * kProbe, rng);
+  const auto start = Clock::now();
+  if (o.fidelity == "rtl") {
+    sim::RtlStreamOptions stream;
+    stream.preload_operands = true;
+    sim::make_rtl_gemm(o.array)->gemm(a.data(), w.data(), kProbe, kProbe, kProbe, stream);
+  } else {
+    std::vector<std::int32_t> c(kProbe * kProbe);
+    hls::GemmArgs g;
+    g.a = a.data();
+    g.w = w.data();
+    g.m = g.n = g.k = kProbe;
+    g.c_int32 = c.data();
+    hls::gemm_or_throw(o.array, g);
+  }
+  const double probe = std::chrono::duration<double>(Clock::now() - start).count();
+  return probe * (static_cast<double>(o.m) * o.n * o.k) / (double{kProbe} * kProbe * kProbe);
+}
+
+// Requests of more than a minute are announced with their estimate; of more than an
+// hour refused unless --allow-long says so.
+void check_duration(const GemmBenchOptions& o) {
+  const double seconds = estimate_seconds(o);
+  if (seconds > 3600 && !o.allow_long) {
+    throw CLI::ValidationError("bench gemm", "this GEMM would take about " +
+                                                 std::to_string(static_cast<long>(seconds / 3600)) +
+                                                 " h at " + o.fidelity +
+                                                 " on this machine; --allow-long runs it anyway");
+  }
+  if (seconds > 60) {
+    std::fprintf(stderr, "bench gemm: about %.0f s at %s on this machine\n", seconds,
+                 o.fidelity.c_str());
+  }
+}
+
 int run_gemm_bench(GemmBenchOptions o) {
   using Clock = std::chrono::steady_clock;
   if (!o.fst.empty() && o.fidelity != "rtl") {
@@ -59,6 +102,18 @@ int run_gemm_bench(GemmBenchOptions o) {
     o.array = config.array();
     label = "preset " + config.name;
   }
+  // The engine runs K in one pass through its operand buffers; the C model alone
+  // takes any K the numeric contract allows.
+  if (o.fidelity != "func") {
+    const int depth =
+        o.fidelity == "rtl" ? sim::make_rtl_gemm(o.array)->buffer_words() : buffer_words;
+    if (o.k > depth) {
+      throw CLI::ValidationError("-k", "K = " + std::to_string(o.k) + " exceeds the " +
+                                           std::to_string(depth) + "-word operand buffers (" +
+                                           label + "); func takes K up to 65536");
+    }
+  }
+  check_duration(o);
   std::mt19937 rng(o.seed);
   const auto a = random_int8(static_cast<std::size_t>(o.m) * static_cast<std::size_t>(o.k), rng);
   const auto w = random_int8(static_cast<std::size_t>(o.n) * static_cast<std::size_t>(o.k), rng);
@@ -205,7 +260,8 @@ Command add_bench_command(CLI::App& app) {
   gemm->add_option("-n", options->n, "rows of W, columns of C")
       ->capture_default_str()
       ->check(CLI::Range(1, 1 << 16));
-  gemm->add_option("-k", options->k, "reduction length")
+  gemm->add_option("-k", options->k,
+                   "reduction length (tlm and rtl: up to the operand buffer depth)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1 << 16));
   gemm->add_option("--stream-bytes-per-cycle", options->stream_bytes_per_cycle,
@@ -216,6 +272,8 @@ Command add_bench_command(CLI::App& app) {
   gemm->add_option("--fst", options->fst, "write an FST waveform of the rtl run to this file")
       ->check(writable_file());
   gemm->add_flag("--json", options->json, "print one JSON object");
+  gemm->add_flag("--allow-long", options->allow_long,
+                 "run even when the estimate for this machine is over an hour");
   const ModelBenchCommands model = add_model_bench_commands(*bench);
   const Command memory = add_memory_bench_command(*bench);
   return {bench, [options, gemm, model, memory] {

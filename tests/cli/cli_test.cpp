@@ -78,6 +78,12 @@ TEST(Cli, EveryMistakeGetsOneLineAndTheRightExitCode) {
       {{"bench", "gemm", "--fidelity", "tlm", "--fst", "/tmp/x.fst"},
        2,
        "only with --fidelity rtl"},
+      {{"bench", "gemm", "--fidelity", "tlm", "-k", "65536"},
+       2,
+       "K = 65536 exceeds the 8192-word operand buffers"},
+      {{"bench", "gemm", "--fidelity", "func", "-m", "65536", "-n", "65536", "-k", "65536"},
+       2,
+       "--allow-long runs it anyway"},
       // bench decode and prefill
       {{"bench", "decode", "--frobnicate"}, 2, "--frobnicate"},
       {{"bench", "decode", "--model-shape", "stories110m", "--tokens", "few"}, 2, "--tokens"},
