@@ -113,6 +113,20 @@ TEST(Cli, EveryMistakeGetsOneLineAndTheRightExitCode) {
   }
 }
 
+// The listing commands answer in JSON too.
+TEST(Cli, ModelsAndDevicesHaveJson) {
+  const ProcessResult models = tessera({"models", "--json"});
+  ASSERT_EQ(models.exit_code, 0) << models.err;
+  const auto m = nlohmann::json::parse(models.out);
+  EXPECT_TRUE(m.at("files").at("stories260K.bin").get<bool>());
+  EXPECT_FALSE(m.at("devices").empty());
+  const ProcessResult devices = tessera({"devices", "--json"});
+  ASSERT_EQ(devices.exit_code, 0) << devices.err;
+  const auto d = nlohmann::json::parse(devices.out);
+  EXPECT_GE(d.at("presets").size(), 2u);
+  EXPECT_EQ(d.at("presets").at(0).at("preset"), "kv260");
+}
+
 TEST(Cli, HelpListsSubcommandsAndFlags) {
   const ProcessResult top = tessera({"--help"});
   EXPECT_EQ(top.exit_code, 0);
