@@ -1,5 +1,7 @@
 #include "runtime/partitioned_device.hpp"
 
+#include <dlfcn.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -474,6 +476,25 @@ class PartitionedDevice final : public Device {
 
 }  // namespace
 
+namespace {
+
+// The OpenCL vendors folder beside the program (etc/OpenCL/vendors from its bin/), as
+// in the build tree and in an installed one; the build's when that is missing.
+std::string icd_vendors_folder() {
+  static const int anchor = 0;
+  Dl_info info{};
+  if (dladdr(&anchor, &info) != 0 && info.dli_fname != nullptr) {
+    std::error_code error;
+    const std::filesystem::path module = std::filesystem::canonical(info.dli_fname, error);
+    const std::filesystem::path beside =
+        module.parent_path().parent_path() / "etc" / "OpenCL" / "vendors";
+    if (!error && std::filesystem::is_directory(beside, error)) return beside.string();
+  }
+  return TESSERA_ICD_VENDORS;
+}
+
+}  // namespace
+
 std::unique_ptr<Device> open_partitioned_device(const models::Checkpoint& checkpoint,
                                                 int max_positions,
                                                 const PartitionOptions& options) {
@@ -482,7 +503,7 @@ std::unique_ptr<Device> open_partitioned_device(const models::Checkpoint& checkp
   const int n_layers = checkpoint.config().n_layers;
   // The ICD loader looks in the build's vendors folder (tessera and a copy of PoCL's
   // .icd) unless the user pointed it elsewhere.
-  setenv("OCL_ICD_VENDORS", TESSERA_ICD_VENDORS, 0);
+  setenv("OCL_ICD_VENDORS", icd_vendors_folder().c_str(), 0);
   // A configuration file becomes an ICD device: the ICD reads $TESSERA_DEVICES when
   // it first lists its devices (in this process, so before any other OpenCL use).
   if (hls::names_a_file(accel.preset)) {
