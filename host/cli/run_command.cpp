@@ -8,6 +8,7 @@
 #include <iterator>
 #include <limits>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -124,8 +125,14 @@ int run(const RunOptions& options) {
   report(runtime::generate(*device, tokenizer, sampler, request, std::cout));
   std::cerr << device->report();
   if (!options.stats_json.empty()) {
+    // The run's settings with the device's statistics, the seed actually used among
+    // them, so that the run can be repeated.
+    auto stats = nlohmann::ordered_json::parse(device->statistics_json());
+    stats["seed"] = sampling.seed;
+    stats["temperature"] = sampling.temperature;
+    stats["top_p"] = sampling.top_p;
     std::ofstream file(options.stats_json);
-    file << device->statistics_json() << "\n";
+    file << stats.dump(2) << "\n";
     if (!file.flush()) {
       std::cerr << "tessera: error: cannot write " << options.stats_json << "\n";
       return 1;

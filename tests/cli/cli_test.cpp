@@ -498,6 +498,7 @@ TEST(CliRun, StatsJsonAgreesWithBenchDecode) {
     EXPECT_TRUE(stats.contains(key)) << key;
   }
   EXPECT_EQ(stats.at("tokens"), 16);
+  EXPECT_TRUE(stats.at("seed").is_number_unsigned());  // the seed used, to repeat the run
   EXPECT_EQ(stats.at("blocks").size(), 6u);
   // Simulated and wall-clock time never share a column.
   EXPECT_TRUE(stats.at("blocks").at(0).at("sim_ms").is_number());
