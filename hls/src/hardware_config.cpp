@@ -343,18 +343,16 @@ HardwareConfig load_hardware_config(const std::filesystem::path& path) {
   return parse_hardware_config(text.str(), path.string());
 }
 
-namespace {
-
-// The folder of the program or library this code was linked into: the configs live
-// at ../share/tessera/configs from it, in the build tree as in an installed one.
-std::filesystem::path module_folder() {
+std::filesystem::path install_prefix() {
   static const int anchor = 0;
   Dl_info info{};
   if (dladdr(&anchor, &info) == 0 || info.dli_fname == nullptr) return {};
   std::error_code error;
   const std::filesystem::path module = std::filesystem::canonical(info.dli_fname, error);
-  return error ? std::filesystem::path() : module.parent_path();
+  return error ? std::filesystem::path() : module.parent_path().parent_path();
 }
+
+namespace {
 
 // Preset names and their files: the first folder that has a name wins.
 std::vector<std::pair<std::string, std::filesystem::path>> preset_files() {
@@ -388,8 +386,8 @@ std::vector<std::filesystem::path> config_search_path() {
       if (!part.empty()) folders.emplace_back(part);
     }
   }
-  const std::filesystem::path module = module_folder();
-  if (!module.empty()) folders.push_back(module.parent_path() / "share" / "tessera" / "configs");
+  const std::filesystem::path prefix = install_prefix();
+  if (!prefix.empty()) folders.push_back(prefix / "share" / "tessera" / "configs");
   return folders;
 }
 

@@ -1,7 +1,5 @@
 #include "runtime/partitioned_device.hpp"
 
-#include <dlfcn.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -481,16 +479,9 @@ namespace {
 // The OpenCL vendors folder beside the program (etc/OpenCL/vendors from its bin/), as
 // in the build tree and in an installed one; the build's when that is missing.
 std::string icd_vendors_folder() {
-  static const int anchor = 0;
-  Dl_info info{};
-  if (dladdr(&anchor, &info) != 0 && info.dli_fname != nullptr) {
-    std::error_code error;
-    const std::filesystem::path module = std::filesystem::canonical(info.dli_fname, error);
-    const std::filesystem::path beside =
-        module.parent_path().parent_path() / "etc" / "OpenCL" / "vendors";
-    if (!error && std::filesystem::is_directory(beside, error)) return beside.string();
-  }
-  return TESSERA_ICD_VENDORS;
+  const std::filesystem::path beside = hls::install_prefix() / "etc" / "OpenCL" / "vendors";
+  std::error_code error;
+  return std::filesystem::is_directory(beside, error) ? beside.string() : TESSERA_ICD_VENDORS;
 }
 
 }  // namespace

@@ -115,6 +115,11 @@ class UnknownPresetError : public ConfigError {
 HardwareConfig load_hardware_config(const std::filesystem::path& path);
 // Parses and validates configuration text; `origin` names it in messages.
 HardwareConfig parse_hardware_config(const std::string& json_text, const std::string& origin);
+// The prefix of the program or library this is linked into (the folder above its
+// bin/ or lib/): build/ in the build tree, the install prefix in an installed one.
+// Empty if the system cannot say.
+std::filesystem::path install_prefix();
+
 // Where presets are found, in order: the folders of $TESSERA_CONFIG_PATH (a
 // colon-separated list), then share/tessera/configs beside the program's or the
 // library's folder (the build tree and an installed tree both have it).
