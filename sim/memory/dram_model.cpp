@@ -58,7 +58,7 @@ double DramModel::transfer(int port, std::uint64_t address, std::uint64_t bytes,
 double DramModel::move(int port, int channel_index, std::uint64_t local_address,
                        std::uint64_t bytes, bool write, double arrival) {
   Channel& channel = channels_[static_cast<std::size_t>(channel_index)];
-  std::vector<double*> links = lateral_path(port, channel_index, write);
+  const std::vector<double*>& links = lateral_path(port, channel_index, write);
   if (!links.empty()) statistics_.lateral_bytes += bytes;
   const std::uint64_t page = dram_.modeled ? static_cast<std::uint64_t>(dram_.page_bytes) : bytes;
   double end = arrival;
@@ -147,8 +147,9 @@ double DramModel::advance(const Channel& channel, double start, double busy) con
 // one per boundary crossed. The units' ports alternate between the lateral links
 // (PG276: one link serves masters 0-1 of a switch, the other 2-3), so that neighbours
 // and ports that share a switch use different links.
-std::vector<double*> DramModel::lateral_path(int port, int channel, bool write) {
-  std::vector<double*> links;
+const std::vector<double*>& DramModel::lateral_path(int port, int channel, bool write) {
+  std::vector<double*>& links = path_;
+  links.clear();
   if (crossbar_.channels_per_switch == 0) return links;
   const int from = switch_of_port(port), to = switch_of_channel(channel);
   const int link = (port % switches_ + port / switches_) % crossbar_.lateral_links;

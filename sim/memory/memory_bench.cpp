@@ -109,7 +109,6 @@ class AddressStream {
 struct Port {
   std::uint64_t issued_bytes = 0;
   std::deque<double> in_flight;  // completion times, oldest first
-  double next_issue = 0;
 };
 
 void check(const hls::HardwareConfig& config, MemoryBenchOptions& options, int unit_ports) {

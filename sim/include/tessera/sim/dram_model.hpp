@@ -72,7 +72,8 @@ class DramModel {
   double after_refresh(const Channel& channel, double t) const;
   // The end of `busy` seconds of data transfer from `start`, stepping over refreshes.
   double advance(const Channel& channel, double start, double busy) const;
-  std::vector<double*> lateral_path(int port, int channel, bool write);
+  // Reuses one vector: a transfer's pieces ask for their path one after another.
+  const std::vector<double*>& lateral_path(int port, int channel, bool write);
 
   hls::HardwareConfig::Memory::Dram dram_;
   hls::HardwareConfig::Memory::Switch crossbar_;
@@ -83,6 +84,7 @@ class DramModel {
   // Lateral links free times: [direction][boundary * links + link]; boundary b joins
   // switches b and b + 1.
   std::array<std::vector<double>, 2> lateral_free_;
+  std::vector<double*> path_;
   Statistics statistics_;
 };
 
