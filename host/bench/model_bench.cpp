@@ -39,16 +39,15 @@ void account(ModelBenchResult& r, const ModelBenchOptions& o) {
 }
 
 // What the measured passes took, moved and computed.
-ModelBenchResult measured_result(const ModelShape& shape, const ModelBenchOptions& o,
-                                 double simulated_seconds, nlohmann::ordered_json counters,
-                                 Clock::time_point wall_start) {
+ModelBenchResult measured_result(const ModelShape& shape, const hls::HardwareConfig& hardware,
+                                 const ModelBenchOptions& o, double simulated_seconds,
+                                 nlohmann::ordered_json counters, Clock::time_point wall_start) {
   ModelBenchResult r;
   r.shape = shape;
   r.tokens = o.tokens;
   r.simulated_seconds = simulated_seconds;
   r.counters = std::move(counters);
   account(r, o);
-  const hls::HardwareConfig hardware = hls::load_preset(r.counters.at("preset").get<std::string>());
   r.breakdown = runtime::decode_time_breakdown(
       hardware, r.counters, o.tokens,
       runtime::host_glue_flops_per_token(shape.config, shape.ffn_matrices));
@@ -62,8 +61,8 @@ ModelBenchResult measured_result(const ModelShape& shape, const ModelBenchOption
 
 double ModelBenchResult::tokens_per_s() const { return seconds() > 0 ? tokens / seconds() : 0.0; }
 
-double ModelBenchResult::achievable_bw_utilization(double achievable_gbps) const {
-  const double possible = achievable_gbps * 1e9 * seconds();
+double ModelBenchResult::achievable_bw_utilization() const {
+  const double possible = achievable_gbps() * 1e9 * seconds();
   return possible > 0 ? static_cast<double>(bytes_needed) / possible : 0.0;
 }
 
@@ -142,7 +141,7 @@ ModelBenchResult bench_shape(sim::Platform& platform, const ModelShape& shape,
     }
     if (o.progress) o.progress(o.prefill ? "prefill" : "decode", p + 1, passes);
   }
-  return measured_result(shape, o, platform.now_seconds() - begin,
+  return measured_result(shape, platform.config(), o, platform.now_seconds() - begin,
                          nlohmann::ordered_json::parse(sim::to_json(platform.counters())),
                          measured);
 }
@@ -195,7 +194,8 @@ ModelBenchResult bench_checkpoint(const std::string& device_name,
   }
   const nlohmann::ordered_json after = statistics(*device);
   ModelBenchResult result =
-      measured_result(shape, o, simulated_seconds(after) - simulated_seconds(before),
+      measured_result(shape, hls::load_preset(runtime::parse_accelerator_name(device_name).preset),
+                      o, simulated_seconds(after) - simulated_seconds(before),
                       runtime::counters_difference(after.at("accelerator_counters"),
                                                    before.at("accelerator_counters")),
                       measured);

@@ -42,8 +42,10 @@ struct ModelBenchResult {
   bool timed() const { return counters.value("fidelity", "") != "func"; }
   double tokens_per_s() const;
   double bw_utilization(const hls::HardwareConfig& config) const;
-  // Against what the memory delivers at best (sim::achievable_memory_gbps).
-  double achievable_bw_utilization(double achievable_gbps) const;
+  // What the memory delivers at best (sim::achievable_memory_gbps, in the counters),
+  // and the bytes needed against it.
+  double achievable_gbps() const { return counters.value("memory_achievable_gbps", 0.0); }
+  double achievable_bw_utilization() const;
   double mac_utilization(const hls::HardwareConfig& config) const;
 };
 

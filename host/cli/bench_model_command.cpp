@@ -17,7 +17,6 @@
 #include "tessera/hls/hardware_config.hpp"
 #include "tessera/models/checkpoint.hpp"
 #include "tessera/models/model_paths.hpp"
-#include "tessera/sim/memory_bench.hpp"
 #include "tessera/sim/platform.hpp"
 #include "tessera/sim/rtl_gemm.hpp"
 
@@ -80,13 +79,12 @@ void print_text(const bench::ModelBenchResult& r, const hls::HardwareConfig& con
       "%.3f ms, driver %.3f ms\n",
       b.device_compute * 1e3, b.memory_stall * 1e3, b.host_link * 1e3, b.host_glue * 1e3,
       b.driver * 1e3);
-  const double achievable = sim::achievable_memory_gbps(config);
   std::printf(
       "bw_utilization %.3f of peak %.1f GB/s, %.3f of achievable %.1f GB/s (%.1f MB needed per "
       "token), mac_utilization %.4f\n",
-      r.bw_utilization(config), config.memory.bandwidth_gbps,
-      r.achievable_bw_utilization(achievable), achievable,
-      static_cast<double>(r.bytes_needed) / r.tokens / 1e6, r.mac_utilization(config));
+      r.bw_utilization(config), config.memory.bandwidth_gbps, r.achievable_bw_utilization(),
+      r.achievable_gbps(), static_cast<double>(r.bytes_needed) / r.tokens / 1e6,
+      r.mac_utilization(config));
   const auto& memory = r.counters.at("memory");
   const auto& link = r.counters.at("host_link");
   std::printf(
@@ -115,9 +113,8 @@ void print_json(const bench::ModelBenchResult& r, const hls::HardwareConfig& con
       {"breakdown_seconds_per_token", r.breakdown.to_json()},
       {"bytes_needed_per_token", r.bytes_needed / static_cast<std::uint64_t>(r.tokens)},
       {"bw_utilization", r.bw_utilization(config)},
-      {"achievable_gbps", sim::achievable_memory_gbps(config)},
-      {"achievable_bw_utilization",
-       r.achievable_bw_utilization(sim::achievable_memory_gbps(config))},
+      {"achievable_gbps", r.achievable_gbps()},
+      {"achievable_bw_utilization", r.achievable_bw_utilization()},
       {"mac_utilization", r.mac_utilization(config)},
       {"wall_seconds", r.wall_seconds},
       {"wall_seconds_per_token", r.wall_seconds / r.tokens},

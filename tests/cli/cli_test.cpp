@@ -438,6 +438,7 @@ TEST(CliConfigs, AFileIsADeviceAndAFolderAddsPresets) {
   auto config = nlohmann::json::parse(std::ifstream(hls::preset_file("kv260")));
   config["gemm_units"]["rows"] = 8;
   config["gemm_units"]["cols"] = 8;
+  config["name"] = "my-8x8";  // no preset has this name
   const std::string file = (dir / "my-8x8.json").string();
   std::ofstream(file) << config.dump(2);
   const auto stats = [&](const std::string& device) {
@@ -471,6 +472,10 @@ TEST(CliConfigs, AFileIsADeviceAndAFolderAddsPresets) {
       tessera({"run", model(), "-t", "0", "-n", "4", "--device", "accel:my-8x8"},
               {{"TESSERA_CONFIG_PATH", dir.path().string()}});
   EXPECT_EQ(by_name.exit_code, 0) << by_name.err;
+  // bench times a file's design with that file's own host model, whatever its name.
+  const ProcessResult bench =
+      tessera({"bench", "decode", "--preset", file, "--model-shape", "stories110m", "--quiet"});
+  EXPECT_EQ(bench.exit_code, 0) << bench.err;
   const ProcessResult missing = tessera({"run", model(), "--device", "accel:/nonexistent/x.json"});
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.err.find("no configuration file '/nonexistent/x.json'"), std::string::npos)
