@@ -111,6 +111,7 @@ ModelBenchResult bench_shape(sim::Platform& platform, const ModelShape& shape,
   const double begin = platform.now_seconds();
   const auto measured = Clock::now();
   const int passes = o.prefill ? 1 : o.tokens, per_pass = o.prefill ? o.tokens : 1;
+  runtime::PhaseSteps progress(o.progress, o.prefill ? "prefill" : "decode", passes);
   for (int p = 0; p < passes; ++p) {
     const std::vector<KernelCall> calls =
         runtime::forward_kernels(shape, o.context + p * per_pass, per_pass);
@@ -139,7 +140,7 @@ ModelBenchResult bench_shape(sim::Platform& platform, const ModelShape& shape,
       }
       driver.gemms(batch);
     }
-    if (o.progress) o.progress(o.prefill ? "prefill" : "decode", p + 1, passes);
+    progress.step();
   }
   return measured_result(shape, platform.config(), o, platform.now_seconds() - begin,
                          nlohmann::ordered_json::parse(sim::to_json(platform.counters())),
@@ -171,8 +172,10 @@ ModelBenchResult bench_checkpoint(const std::string& device_name,
         "prefill of a model file: the int8 model decodes one token at a "
         "time; use --model-shape for prefill blocks");
   }
+  runtime::DeviceOptions device_options;
+  device_options.progress = o.progress;
   const std::unique_ptr<runtime::Device> device =
-      runtime::open_device(device_name, checkpoint, o.context + o.tokens);
+      runtime::open_device(device_name, checkpoint, o.context + o.tokens, device_options);
   int token = 1;  // BOS, then greedy
   auto step = [&](int pos) {
     const Eigen::VectorXf& logits = device->forward(token, pos);
@@ -180,17 +183,19 @@ ModelBenchResult bench_checkpoint(const std::string& device_name,
     logits.maxCoeff(&best);
     token = static_cast<int>(best);
   };
+  runtime::PhaseSteps fill(o.progress, "context fill", o.context);
   for (int pos = 0; pos < o.context; ++pos) {
     step(pos);
-    if (o.progress) o.progress("context fill", pos + 1, o.context);
+    fill.step();
   }
   const nlohmann::ordered_json before = statistics(*device);
   const auto measured = Clock::now();
   std::vector<int> generated;
+  runtime::PhaseSteps decode(o.progress, "decode", o.tokens);
   for (int i = 0; i < o.tokens; ++i) {
     step(o.context + i);
     generated.push_back(token);
-    if (o.progress) o.progress("decode", i + 1, o.tokens);
+    decode.step();
   }
   const nlohmann::ordered_json after = statistics(*device);
   ModelBenchResult result =

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/device.hpp"
 #include "runtime/model_shapes.hpp"
 #include "runtime/time_breakdown.hpp"
 #include "tessera/hls/hardware_config.hpp"
@@ -20,7 +21,7 @@ struct ModelBenchOptions {
   bool prefill = false;
   // Called after each step of a phase ("context fill", "decode", "prefill") with
   // (phase, step, steps), for progress reports.
-  std::function<void(const char*, int, int)> progress;
+  runtime::PhaseProgress progress;
 };
 
 struct ModelBenchResult {

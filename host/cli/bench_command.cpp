@@ -9,6 +9,7 @@
 #include "tessera/hls/kernels.hpp"
 #include "tessera/models/int8_reference.hpp"
 #include "tessera/sim/gemm_cycle_model.hpp"
+#include "tessera/sim/platform.hpp"
 #include "tessera/sim/rtl_gemm.hpp"
 
 namespace tessera::cli {
@@ -21,6 +22,7 @@ struct GemmBenchOptions {
   double stream_bytes_per_cycle = 0.0;  // 0: operands already in the on-chip buffers
   std::uint32_t seed = 1;
   std::string fst;
+  std::string fst_window;
   std::string preset;  // sets the array and the buffer depth (tlm); empty: the RTL build's
   bool json = false;
   bool allow_long = false;  // run even when the estimate is over an hour
@@ -91,6 +93,9 @@ int run_gemm_bench(GemmBenchOptions o) {
   if (!o.fst.empty() && o.fidelity != "rtl") {
     throw CLI::ValidationError("--fst",
                                "writes the Verilated engine's waveform: only with --fidelity rtl");
+  }
+  if (!o.fst_window.empty() && o.fst.empty()) {
+    throw CLI::ValidationError("--fst-window", "chooses the cycles --fst keeps: give --fst too");
   }
   int buffer_words = 8192;  // the verilated engines' operand buffers
   double clock_mhz = 300;   // the presets' clock, for the waveform's time axis
@@ -191,6 +196,7 @@ int run_gemm_bench(GemmBenchOptions o) {
   sim::RtlStreamOptions stream;
   stream.seed = o.seed;
   stream.fst_path = o.fst;
+  if (!o.fst_window.empty()) stream.fst_window = sim::parse_waveform_window(o.fst_window);
   stream.clock_mhz = clock_mhz;
   stream.preload_operands = o.stream_bytes_per_cycle <= 0.0;
   if (!stream.preload_operands) {
@@ -200,6 +206,7 @@ int run_gemm_bench(GemmBenchOptions o) {
   const auto start = Clock::now();
   const sim::RtlGemmResult r = rtl->gemm(a.data(), w.data(), o.m, o.n, o.k, stream);
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  rtl.reset();  // closes the waveform
   if (!o.fst.empty()) std::fprintf(stderr, "wrote %s\n", o.fst.c_str());
   const std::uint64_t measured = stream.preload_operands ? r.compute_cycles : r.cycles;
   const double utilization =
@@ -271,6 +278,10 @@ Command add_bench_command(CLI::App& app) {
   gemm->add_option("--seed", options->seed, "operand seed")->capture_default_str();
   gemm->add_option("--fst", options->fst, "write an FST waveform of the rtl run to this file")
       ->check(writable_file());
+  gemm->add_option("--fst-window", options->fst_window,
+                   "keep only clock cycles START:STOP of the run in the waveform (either end "
+                   "may be left out)")
+      ->check(waveform_window());
   gemm->add_flag("--json", options->json, "print one JSON object");
   gemm->add_flag("--allow-long", options->allow_long,
                  "run even when the estimate for this machine is over an hour");

@@ -33,6 +33,7 @@ struct ModelBenchCliOptions {
   int context = 0;
   int generate = 0;  // decode: a whole generation of this many tokens from an empty cache
   std::string fst;
+  std::string fst_window;
   std::string compare_to;  // a second fidelity to run the same steps on
   int repeat = 1;          // runs per fidelity; wall times are their median
   bool json = false;
@@ -175,18 +176,21 @@ bench::ModelBenchResult bench_once(const std::string& preset, const std::string&
   return bench::bench_checkpoint("accel:" + preset + ":" + fidelity, checkpoint, options);
 }
 
-// The ICD's devices: named presets at each fidelity, rtl where a Verilated engine of
-// the preset's array exists.
+// The ICD's devices (a preset or a configuration file) run rtl where a Verilated
+// engine of the config's array exists.
 void check_model_device(const std::string& preset, const hls::HardwareConfig& config,
                         sim::Fidelity fidelity) {
-  const std::vector<std::string> names = hls::preset_names();
-  if (std::find(names.begin(), names.end(), preset) == names.end()) {
-    throw std::invalid_argument("--model runs on the OpenCL device of a named preset; '" + preset +
-                                "' is not one (a config file works with --model-shape)");
-  }
   if (fidelity != sim::Fidelity::kRtl || sim::has_rtl_engine(config.array())) return;
-  throw std::invalid_argument("no RTL engine for array " + hls::to_string(config.array()) +
-                              " (preset " + preset + "): use --fidelity tlm or func");
+  throw std::invalid_argument("no RTL engine for array " + hls::to_string(config.array()) + " (" +
+                              preset + "): use --fidelity tlm or func");
+}
+
+// The ICD closes its devices' waveforms when the process exits: they exist by now.
+void announce_waveforms(const std::string& fst, int gemm_units) {
+  for (const std::string& file : sim::waveform_files(fst, gemm_units)) {
+    std::fprintf(stderr, std::filesystem::exists(file) ? "wrote %s\n" : "no waveform in %s\n",
+                 file.c_str());
+  }
 }
 
 int run_model_bench(const ModelBenchCliOptions& o, bool prefill) {
@@ -197,22 +201,17 @@ int run_model_bench(const ModelBenchCliOptions& o, bool prefill) {
   options.tokens = o.generate > 0 ? o.generate : o.tokens > 0 ? o.tokens : prefill ? 128 : 4;
   options.context = o.context;
   options.prefill = prefill;
-  if (!o.quiet) {
-    // One Progress per phase of each run: it starts with the phase's first step.
-    auto current = std::make_shared<std::unique_ptr<Progress>>();
-    options.progress = [current](const char* phase, int step, int steps) {
-      if (steps <= 1) return;
-      if (step == 1) *current = std::make_unique<Progress>(phase, steps);
-      if (*current) (*current)->update(step);
-      if (step == steps) current->reset();
-    };
-  }
+  if (!o.quiet) options.progress = progress_by_phase();
   if (!o.fst.empty() && fidelity != sim::Fidelity::kRtl && o.compare_to != "rtl") {
     throw CLI::ValidationError("--fst",
                                "writes the Verilated GEMM engine's waveform: only at the rtl "
                                "fidelity");
   }
-  sim::PlatformOptions platform_options{fidelity, true, o.fst};
+  if (!o.fst_window.empty() && o.fst.empty()) {
+    throw CLI::ValidationError("--fst-window", "chooses the cycles --fst keeps: give --fst too");
+  }
+  sim::PlatformOptions platform_options{fidelity, true, o.fst, {}};
+  if (!o.fst_window.empty()) platform_options.fst_window = sim::parse_waveform_window(o.fst_window);
   bench::ModelBenchResult result;
   std::unique_ptr<Comparison> comparison;
   if (!o.model_shape.empty()) {
@@ -233,6 +232,7 @@ int run_model_bench(const ModelBenchCliOptions& o, bool prefill) {
     }
     // The ICD's rtl devices write the GEMM engine's waveform where this says.
     if (!o.fst.empty()) setenv("TESSERA_ICD_FST", o.fst.c_str(), 1);
+    if (!o.fst_window.empty()) setenv("TESSERA_ICD_FST_WINDOW", o.fst_window.c_str(), 1);
     const models::Checkpoint checkpoint = models::Checkpoint::load(
         models::resolve_model_file(o.model, models::find_model_directory(o.model_dir)));
     // With a comparison the fidelities alternate, and the ratio is the median of the
@@ -270,10 +270,7 @@ int run_model_bench(const ModelBenchCliOptions& o, bool prefill) {
     print_text(result, config, mode, o);
     if (comparison) print_comparison(*comparison, o);
   }
-  if (!o.fst.empty()) {
-    std::fprintf(stderr, std::filesystem::exists(o.fst) ? "wrote %s\n" : "no waveform in %s\n",
-                 o.fst.c_str());
-  }
+  announce_waveforms(o.fst, config.gemm.count);
   const bool disagree =
       comparison &&
       (!comparison->same_tokens || (comparison->both_timed && !comparison->same_simulated_time));
@@ -334,6 +331,11 @@ CLI::App* add_model_bench(CLI::App& bench, const std::string& name, const std::s
   }
   command->add_option("--fst", o.fst, "rtl: write the GEMM engine's waveform to this FST file")
       ->check(writable_file());
+  command
+      ->add_option("--fst-window", o.fst_window,
+                   "keep only clock cycles START:STOP of the simulated run in the waveform "
+                   "(either end may be left out)")
+      ->check(waveform_window());
   command
       ->add_option("--compare-to", o.compare_to,
                    "--model: run the same steps at this fidelity too and report the wall-time "

@@ -42,6 +42,8 @@ CLI::Validator positive_number();
 // An output file: checked before any work starts (its folder exists and is writable,
 // it is not a directory).
 CLI::Validator writable_file();
+// A waveform's cycle window, START:STOP (sim::parse_waveform_window).
+CLI::Validator waveform_window();
 
 // Adds --array RxC (the int8 devices' systolic array) bound to *array.
 CLI::Option* add_array_option(CLI::App& command, hls::ArrayShape* array);

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "cli/commands.hpp"
+#include "cli/progress.hpp"
 #include "runtime/device.hpp"
 #include "runtime/evaluation.hpp"
 #include "tessera/models/model_paths.hpp"
@@ -18,6 +19,7 @@ struct EvalOptions {
   std::optional<std::string> tokenizer;
   runtime::EvaluationSettings settings;
   bool json = false;
+  bool quiet = false;
   std::optional<fs::path> model_dir;
 };
 
@@ -26,10 +28,13 @@ int run_eval(const EvalOptions& options) {
   const models::Checkpoint checkpoint =
       models::Checkpoint::load(models::resolve_model_file(options.model, dir));
   runtime::check_settings(checkpoint.config(), options.settings);
-  std::fprintf(stderr, "eval: %s vs reference, %d sequences of %d tokens...\n",
-               options.settings.device.c_str(), options.settings.sequences,
-               options.settings.length);
-  const runtime::EvaluationResult r = runtime::evaluate(checkpoint, options.settings);
+  runtime::EvaluationSettings settings = options.settings;
+  if (!options.quiet) {
+    std::fprintf(stderr, "eval: %s vs reference, %d sequences of %d tokens\n",
+                 settings.device.c_str(), settings.sequences, settings.length);
+    settings.progress = progress_by_phase();
+  }
+  const runtime::EvaluationResult r = runtime::evaluate(checkpoint, settings);
   if (options.json) {
     std::printf(
         "{\"device\": \"%s\", \"positions\": %d, \"top1_agreement\": %.6f, \"kl_mean\": %.6g, "
@@ -73,6 +78,7 @@ Command add_eval_command(CLI::App& app) {
       ->check(CLI::Range(2, 1 << 20));
   const CLI::Option* array = add_array_option(*cmd, &options->settings.device_options.array);
   cmd->add_flag("--json", options->json, "print one JSON object");
+  cmd->add_flag("--quiet", options->quiet, "no progress on stderr");
   cmd->add_option("--model-dir", options->model_dir, "folder holding model files");
   return {cmd, [options, array] {
             check_array_applies(array, options->settings.device);

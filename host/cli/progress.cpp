@@ -37,4 +37,14 @@ void Progress::finish() {
   std::fprintf(out_, "%s: %d/%d steps in %.1f s\n", phase_.c_str(), done_, total_, seconds);
 }
 
+std::function<void(const char*, int, int)> progress_by_phase() {
+  auto current = std::make_shared<std::unique_ptr<Progress>>();
+  return [current](const char* phase, int step, int steps) {
+    if (steps <= 1) return;
+    if (step == 0 || !*current) *current = std::make_unique<Progress>(phase, steps);
+    if (step > 0) (*current)->update(step);
+    if (step == steps) current->reset();
+  };
+}
+
 }  // namespace tessera::cli

@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <cstdio>
+#include <functional>
+#include <memory>
 #include <string>
 
 namespace tessera::cli {
@@ -30,5 +32,9 @@ class Progress {
   Clock::time_point start_, last_draw_;
   bool finished_ = false;
 };
+
+// A report of phases (phase, step, steps) as Progress lines: one Progress per phase,
+// from its start (step 0) to its last step; phases of one step are not shown.
+std::function<void(const char* phase, int step, int steps)> progress_by_phase();
 
 }  // namespace tessera::cli

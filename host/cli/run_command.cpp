@@ -13,6 +13,7 @@
 #include <string>
 
 #include "cli/commands.hpp"
+#include "cli/progress.hpp"
 #include "runtime/device.hpp"
 #include "runtime/generation.hpp"
 #include "tessera/models/checkpoint.hpp"
@@ -39,6 +40,7 @@ struct RunOptions {
   std::optional<fs::path> model_dir;
   std::string cpu_kernels_file;
   std::string stats_json;  // --stats-json FILE
+  bool quiet = false;
 };
 
 CLI::Validator finite_at_least_zero() {
@@ -105,6 +107,7 @@ int run(const RunOptions& options) {
   models::Sampler sampler(config.vocab_size, sampling);
   runtime::DeviceOptions d = options.device_options;
   d.statistics = !options.stats_json.empty();
+  if (!options.quiet) d.progress = progress_by_phase();
   if (!options.cpu_kernels_file.empty()) {
     std::ifstream file(options.cpu_kernels_file);
     d.cpu_kernels.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
@@ -204,6 +207,9 @@ Command add_run_command(CLI::App& app) {
   cmd->add_option("--model-dir", options->model_dir,
                   "folder holding model files; default: $TESSERA_MODEL_DIR, else "
                   "../shared/models beside the checkout, else the download cache");
+  cmd->add_flag("--quiet", options->quiet,
+                "no progress (quantizing, uploading) on stderr; a seed drawn from the clock "
+                "is still printed");
   return {cmd, [options, array] {
             check_array_applies(array, options->device);
             return run(*options);

@@ -5,6 +5,7 @@
 #include "cli/commands.hpp"
 #include "runtime/device.hpp"
 #include "tessera/hls/array_config.hpp"
+#include "tessera/sim/platform.hpp"
 
 namespace tessera::cli {
 
@@ -43,6 +44,19 @@ CLI::Validator writable_file() {
         return {};
       },
       "FILE", "writable file");
+}
+
+CLI::Validator waveform_window() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        try {
+          sim::parse_waveform_window(text);
+        } catch (const std::invalid_argument& e) {
+          return e.what();
+        }
+        return {};
+      },
+      "START:STOP", "waveform window");
 }
 
 CLI::Validator positive_number() {

@@ -21,9 +21,21 @@ sim::Platform& _cl_device_id::simulator() {
     sim::PlatformOptions options;
     options.fidelity = fidelity;
     // A debugging output, not a property of the device: rtl devices write the GEMM
-    // engine's waveform there (tessera bench decode --fst sets it).
+    // engine's waveform there, cycles START:STOP of TESSERA_ICD_FST_WINDOW only
+    // (tessera bench decode --fst and --fst-window set them).
     const char* fst = std::getenv("TESSERA_ICD_FST");
-    if (fidelity == sim::Fidelity::kRtl && fst != nullptr) options.fst_path = fst;
+    if (fidelity == sim::Fidelity::kRtl && fst != nullptr) {
+      options.fst_path = fst;
+      if (const char* window = std::getenv("TESSERA_ICD_FST_WINDOW")) {
+        try {
+          options.fst_window = sim::parse_waveform_window(window);
+        } catch (const std::invalid_argument& e) {
+          std::fprintf(stderr,
+                       "tessera ICD: TESSERA_ICD_FST_WINDOW %s; the waveform keeps every cycle\n",
+                       e.what());
+        }
+      }
+    }
     platform = std::make_unique<sim::Platform>(config, options);
     platform->keep_command_times(true);  // for the events of submitted kernels
   }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -9,6 +10,29 @@
 #include "tessera/models/checkpoint.hpp"
 
 namespace tessera::runtime {
+
+// Progress of a phase of work: (phase, steps done, steps in the phase); step 0 says
+// the phase starts.
+using PhaseProgress = std::function<void(const char* phase, int step, int steps)>;
+
+// One phase reported to a PhaseProgress (which may be empty): its start when made,
+// then each step.
+class PhaseSteps {
+ public:
+  PhaseSteps(const PhaseProgress& progress, const char* phase, int steps)
+      : progress_(progress), phase_(phase), steps_(steps) {
+    if (progress_) progress_(phase_, 0, steps_);
+  }
+  void step() {
+    if (progress_) progress_(phase_, ++done_, steps_);
+  }
+
+ private:
+  const PhaseProgress& progress_;
+  const char* phase_;
+  int steps_;
+  int done_ = 0;
+};
 
 // Something that runs the model: turns the token at a position into next-token
 // logits, keeping its own KV cache. Every backend (the fp32 reference, the HLS model,
@@ -60,6 +84,8 @@ struct DeviceOptions {
   bool statistics = false;  // keep per-block statistics for statistics_json()
   std::string trace_path;
   std::string cpu_kernels;  // OpenCL C source for the CPU fallback instead of the shipped one
+  // Opening the int8 devices: ("quantize" | "upload", step, steps).
+  PhaseProgress progress;
 };
 
 // "" when `options` suit device `name` for a model of n_layers blocks, else what is

@@ -29,8 +29,9 @@ class ReferenceDevice final : public Device {
 
 class HlsDevice final : public Device {
  public:
-  HlsDevice(const models::Checkpoint& checkpoint, int max_positions, hls::ArrayShape array)
-      : kernels_(array), model_(checkpoint, max_positions, kernels_) {}
+  HlsDevice(const models::Checkpoint& checkpoint, int max_positions, hls::ArrayShape array,
+            const PhaseProgress& progress)
+      : kernels_(array), model_(checkpoint, max_positions, kernels_, progress) {}
   const Eigen::VectorXf& forward(int token, int pos) override { return model_.forward(token, pos); }
   std::string name() const override { return "hls"; }
 
@@ -151,7 +152,7 @@ std::unique_ptr<Device> open_device(const std::string& name, const models::Check
       throw std::invalid_argument("array " + hls::to_string(options.array) +
                                   " is not supported by the HLS kernels");
     }
-    return std::make_unique<HlsDevice>(checkpoint, max_positions, options.array);
+    return std::make_unique<HlsDevice>(checkpoint, max_positions, options.array, options.progress);
   }
   if (is_opencl_device(name)) {
     PartitionOptions partition;
@@ -162,6 +163,7 @@ std::unique_ptr<Device> open_device(const std::string& name, const models::Check
     partition.statistics = options.statistics;
     partition.trace_path = options.trace_path;
     partition.cpu_kernels = options.cpu_kernels;
+    partition.progress = options.progress;
     return open_partitioned_device(checkpoint, max_positions, partition);
   }
   throw std::invalid_argument(check_device_name(name));

@@ -66,6 +66,7 @@ EvaluationResult evaluate(const models::Checkpoint& checkpoint, const Evaluation
   std::vector<double> kls;
   double nll_reference = 0.0, nll_device = 0.0;
   int agree = 0;
+  PhaseSteps progress(s.progress, "eval", s.sequences);
   for (int n = 0; n < s.sequences; ++n) {
     const SampledSequence sampled =
         sample_sequence(checkpoint, s, static_cast<std::uint64_t>(n) + 1);
@@ -83,6 +84,7 @@ EvaluationResult evaluate(const models::Checkpoint& checkpoint, const Evaluation
       nll_reference -= log_p[static_cast<std::size_t>(next)];
       nll_device -= log_q[static_cast<std::size_t>(next)];
     }
+    progress.step();
   }
   result.positions = static_cast<int>(kls.size());
   const double count = static_cast<double>(result.positions);

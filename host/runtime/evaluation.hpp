@@ -15,6 +15,7 @@ struct EvaluationSettings {
   int length = 129;   // tokens per sequence, BOS included: length - 1 predictions each
   float temperature = 1.0f;
   float top_p = 0.9f;
+  PhaseProgress progress;  // ("eval", sequences done, sequences)
 };
 
 // Teacher-forced comparison of a device with the fp32 reference (docs/numerics.md,

@@ -14,9 +14,13 @@ namespace {
 std::size_t sz(long n) { return static_cast<std::size_t>(n); }
 }  // namespace
 
-Int8Model::Int8Model(const models::Checkpoint& checkpoint, int max_positions, Int8Kernels& kernels)
+Int8Model::Int8Model(const models::Checkpoint& checkpoint, int max_positions, Int8Kernels& kernels,
+                     const PhaseProgress& progress)
     : checkpoint_(checkpoint),
-      weights_(models::quantize_model(checkpoint)),
+      weights_(models::quantize_model(checkpoint,
+                                      [&progress](int done, int total) {
+                                        if (progress) progress("quantize", done, total);
+                                      })),
       kernels_(kernels),
       max_positions_(max_positions) {
   const models::ModelConfig& c = config();
@@ -37,7 +41,7 @@ Int8Model::Int8Model(const models::Checkpoint& checkpoint, int max_positions, In
   attention_norm_.resize(sz(c.n_heads));
   attention_out_.resize(c.dim);
   xb_.resize(c.dim);
-  kernels_.preload(weights_);
+  kernels_.preload(weights_, progress);
 }
 
 namespace {

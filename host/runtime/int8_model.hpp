@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "runtime/block_ops.hpp"
+#include "runtime/device.hpp"
 #include "tessera/hls/attention_i8.hpp"
 #include "tessera/hls/gemm_i8.hpp"
 #include "tessera/models/checkpoint.hpp"
@@ -29,7 +30,11 @@ class Int8Kernels {
   virtual void attention(const hls::AttentionArgs& args) = 0;
   // The model's weights, before the first call: a device may put them in its memory
   // now rather than at their first use.
-  virtual void preload(const models::QuantizedModel& model) { (void)model; }
+  // Reports ("upload", step, steps) if it takes steps.
+  virtual void preload(const models::QuantizedModel& model, const PhaseProgress& progress) {
+    (void)model;
+    (void)progress;
+  }
   // The calls that follow belong to transformer block `layer` (n_layers: the
   // classifier); devices that place layers apart route on it.
   virtual void begin_layer(int layer) { (void)layer; }
@@ -42,7 +47,10 @@ class Int8Kernels {
 // position and kv head.
 class Int8Model {
  public:
-  Int8Model(const models::Checkpoint& checkpoint, int max_positions, Int8Kernels& kernels);
+  // Quantizes the weights (progress: "quantize") and preloads them on the kernels'
+  // device ("upload").
+  Int8Model(const models::Checkpoint& checkpoint, int max_positions, Int8Kernels& kernels,
+            const PhaseProgress& progress = {});
 
   const Eigen::VectorXf& forward(int token, int pos);
   const models::ModelConfig& config() const { return checkpoint_.config(); }

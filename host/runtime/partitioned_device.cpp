@@ -56,21 +56,26 @@ class RoutingKernels final : public Int8Kernels {
     last_host_ = Clock::now();
   }
 
-  void preload(const models::QuantizedModel& model) override {
+  void preload(const models::QuantizedModel& model, const PhaseProgress& progress) override {
+    PhaseSteps upload(progress, "upload", static_cast<int>(model.layers.size()) + 2);
+    const auto report = [&upload] { upload.step(); };
     for (std::size_t l = 0; l < model.layers.size(); ++l) {
       begin_layer(static_cast<int>(l));
       const models::QuantizedLayer& w = model.layers[l];
       for (const models::QuantizedMatrix* m : {&w.wq, &w.wk, &w.wv, &w.wo, &w.w1, &w.w2, &w.w3}) {
         device().load_weights(*m);
       }
+      report();
     }
     begin_layer(static_cast<int>(model.layers.size()));
     device().load_weights(model.classifier);
+    report();
     for (OpenClKernels* k : {accel_, cpu_}) {
       if (k == nullptr) continue;
       k->finish();  // the weights are on the device before the first token
       k->clear_commands();
     }
+    report();
   }
 
   void begin_position(int pos) { position_ = pos; }
@@ -260,7 +265,8 @@ class PartitionedDevice final : public Device {
     }
     routing_ = std::make_unique<RoutingKernels>(placement_, accel_.get(), cpu_.get(), options.check,
                                                 options.stats || options.statistics);
-    model_ = std::make_unique<Int8Model>(checkpoint, max_positions, *routing_);  // loads weights
+    model_ = std::make_unique<Int8Model>(checkpoint, max_positions, *routing_,
+                                         options.progress);  // loads weights
     if (accel_) loaded_ = accel_->device_counters();
     if (options.check) {
       reference_ = std::make_unique<models::ReferenceModel>(checkpoint, max_positions);

@@ -16,6 +16,7 @@ struct PartitionOptions {
   bool statistics = false;  // --stats-json: per-block statistics for statistics_json()
   std::string trace_path;   // --trace FILE.json
   std::string cpu_kernels;  // --cpu-kernels: OpenCL C source replacing the fallback's kernels
+  PhaseProgress progress;   // quantizing and uploading the weights
 };
 
 // The int8 model with its blocks placed on the simulated accelerator (through the

@@ -60,17 +60,27 @@ std::vector<Eigen::VectorXf> calibrate_key_offsets(const Checkpoint& checkpoint,
   return sums;
 }
 
-QuantizedModel quantize_model(const Checkpoint& checkpoint) {
+QuantizedModel quantize_model(const Checkpoint& checkpoint,
+                              const std::function<void(int done, int total)>& progress) {
   const ModelWeights& w = checkpoint.weights();
+  const int total = static_cast<int>(w.layers.size()) + 2;
+  int done = 0;
+  const auto step = [&] {
+    if (progress) progress(++done, total);
+  };
+  if (progress) progress(0, total);
   QuantizedModel q;
   q.layers.reserve(w.layers.size());
   for (const LayerWeights& l : w.layers) {
     q.layers.push_back({quantize_matrix(l.wq), quantize_matrix(l.wk), quantize_matrix(l.wv),
                         quantize_matrix(l.wo), quantize_matrix(l.w1), quantize_matrix(l.w2),
                         quantize_matrix(l.w3)});
+    step();
   }
   q.classifier = quantize_matrix(w.classifier);
+  step();
   q.key_offsets = calibrate_key_offsets(checkpoint, kKeyCalibrationPositions);
+  step();
   return q;
 }
 

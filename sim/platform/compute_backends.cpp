@@ -75,7 +75,7 @@ class HlsGemmBackend final : public GemmBackend {
   HlsGemmBackend(const hls::HardwareConfig& config, bool timed)
       : array_(config.array()), buffer_words_(config.gemm.buffer_words), timed_(timed) {}
   std::uint64_t run(const std::uint8_t* a_tiled, const std::uint8_t* w_tiled, int m_tiles,
-                    int n_tiles, int k, std::uint8_t* results) override {
+                    int n_tiles, int k, std::uint8_t* results, sc_core::sc_time) override {
     if (a_tiled != nullptr) hls_gemm(array_, a_tiled, w_tiled, m_tiles, n_tiles, k, results);
     if (!timed_) return 0;
     return gemm_timing(array_, buffer_words_, m_tiles * array_.rows, n_tiles * array_.cols, k,
@@ -83,7 +83,7 @@ class HlsGemmBackend final : public GemmBackend {
         .total_cycles;
   }
   std::uint64_t run_vector(const std::uint8_t* a, const std::uint8_t* w_tiled, int n_tiles, int k,
-                           std::uint8_t* results) override {
+                           std::uint8_t* results, sc_core::sc_time) override {
     if (a != nullptr) hls_gemv(array_, a, w_tiled, n_tiles, k, results);
     if (!timed_) return 0;
     return gemv_timing(array_, n_tiles * array_.cols, k, /*preloaded=*/true).total_cycles;
@@ -97,11 +97,11 @@ class HlsGemmBackend final : public GemmBackend {
 
 class RtlGemmBackend final : public GemmBackend {
  public:
-  RtlGemmBackend(const hls::HardwareConfig& config, std::string fst_path)
-      : array_(config.array()),
-        engine_(make_rtl_gemm(array_)),
-        fst_path_(std::move(fst_path)),
-        clock_mhz_(config.clock_mhz) {
+  RtlGemmBackend(const hls::HardwareConfig& config, std::string fst_path, WaveformWindow window)
+      : array_(config.array()), engine_(make_rtl_gemm(array_)) {
+    waveform_.fst_path = std::move(fst_path);
+    waveform_.fst_window = window;
+    waveform_.clock_mhz = config.clock_mhz;
     if (config.gemm.buffer_words > engine_->buffer_words()) {
       throw std::invalid_argument(
           "rtl fidelity: gemm_units.buffer_words " + std::to_string(config.gemm.buffer_words) +
@@ -109,15 +109,13 @@ class RtlGemmBackend final : public GemmBackend {
     }
   }
   std::uint64_t run(const std::uint8_t* a_tiled, const std::uint8_t* w_tiled, int m_tiles,
-                    int n_tiles, int k, std::uint8_t* results) override {
+                    int n_tiles, int k, std::uint8_t* results, sc_core::sc_time start) override {
     const int m = m_tiles * array_.rows, n = n_tiles * array_.cols;
     std::vector<std::int8_t> a(sz(m) * sz(k)), w(sz(n) * sz(k));
     unpack_tiled(a_tiled, m, k, array_.rows, a.data());
     unpack_tiled(w_tiled, n, k, array_.cols, w.data());
-    RtlStreamOptions stream;
+    RtlStreamOptions stream = stream_options(start);
     stream.preload_operands = true;  // the unit's DMA has filled the buffers
-    stream.fst_path = fst_path_;
-    stream.clock_mhz = clock_mhz_;
     try {
       const RtlGemmResult r = engine_->gemm(a.data(), w.data(), m, n, k, stream);
       pack_results(r.c.data(), m, n, array_.rows, array_.cols, results);
@@ -127,14 +125,12 @@ class RtlGemmBackend final : public GemmBackend {
     }
   }
   std::uint64_t run_vector(const std::uint8_t* a, const std::uint8_t* w_tiled, int n_tiles, int k,
-                           std::uint8_t* results) override {
+                           std::uint8_t* results, sc_core::sc_time start) override {
     const int n = n_tiles * array_.cols;
     std::vector<std::int8_t> w(sz(n) * sz(k));
     unpack_tiled(w_tiled, n, k, array_.cols, w.data());
-    RtlStreamOptions stream;
+    RtlStreamOptions stream = stream_options(start);
     stream.preload_operands = true;  // the unit's DMA has filled the A buffer
-    stream.fst_path = fst_path_;
-    stream.clock_mhz = clock_mhz_;
     try {
       const RtlGemmResult r =
           engine_->gemv(reinterpret_cast<const std::int8_t*>(a), w.data(), n, k, stream);
@@ -146,10 +142,15 @@ class RtlGemmBackend final : public GemmBackend {
   }
 
  private:
+  RtlStreamOptions stream_options(sc_core::sc_time start) const {
+    RtlStreamOptions options = waveform_;
+    options.start_ps = static_cast<std::uint64_t>(start.to_seconds() * 1e12 + 0.5);
+    return options;
+  }
+
   hls::ArrayShape array_;
   std::unique_ptr<RtlGemm> engine_;
-  std::string fst_path_;
-  double clock_mhz_;
+  RtlStreamOptions waveform_;
 };
 
 class AttentionBackendBase : public AttentionBackend {
@@ -216,9 +217,11 @@ class RtlAttentionBackend final : public AttentionBackendBase {
 }  // namespace
 
 std::unique_ptr<GemmBackend> make_gemm_backend(const hls::HardwareConfig& config,
-                                               const PlatformOptions& options) {
+                                               const PlatformOptions& options, int index) {
   if (options.fidelity == Fidelity::kRtl) {
-    return std::make_unique<RtlGemmBackend>(config, options.fst_path);
+    const std::vector<std::string> files = waveform_files(options.fst_path, config.gemm.count);
+    return std::make_unique<RtlGemmBackend>(config, files.empty() ? "" : files[sz(index)],
+                                            options.fst_window);
   }
   return std::make_unique<HlsGemmBackend>(config, options.fidelity == Fidelity::kTlm);
 }

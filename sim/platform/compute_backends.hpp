@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <systemc>
 
 #include "tessera/hls/hardware_config.hpp"
 #include "tessera/sim/device_abi.hpp"
@@ -14,13 +15,14 @@ namespace tessera::sim {
 class GemmBackend {
  public:
   virtual ~GemmBackend() = default;
-  // a_tiled, w_tiled and results may be null (timing only). Throws DeviceError.
+  // a_tiled, w_tiled and results may be null (timing only); the engine starts at
+  // `start` (simulated time, for waveforms). Throws DeviceError.
   virtual std::uint64_t run(const std::uint8_t* a_tiled, const std::uint8_t* w_tiled, int m_tiles,
-                            int n_tiles, int k, std::uint8_t* results) = 0;
+                            int n_tiles, int k, std::uint8_t* results, sc_core::sc_time start) = 0;
   // A vector-mode job: packed A, tiled W of n_tiles row tiles, results in order; the
   // cycles assume W arrives one beat per cycle (the unit overlaps it with memory).
   virtual std::uint64_t run_vector(const std::uint8_t* a, const std::uint8_t* w_tiled, int n_tiles,
-                                   int k, std::uint8_t* results) = 0;
+                                   int k, std::uint8_t* results, sc_core::sc_time start) = 0;
 };
 
 class AttentionBackend {
@@ -31,8 +33,9 @@ class AttentionBackend {
                             const std::uint8_t* kv, int positions, std::uint8_t* result) = 0;
 };
 
+// Unit `index` of the config's GEMM units.
 std::unique_ptr<GemmBackend> make_gemm_backend(const hls::HardwareConfig& config,
-                                               const PlatformOptions& options);
+                                               const PlatformOptions& options, int index);
 std::unique_ptr<AttentionBackend> make_attention_backend(const hls::HardwareConfig& config,
                                                          const PlatformOptions& options);
 

@@ -106,7 +106,7 @@ struct Platform::Impl {
     std::vector<std::unique_ptr<GemmBackend>> gemm_backends;
     std::vector<std::unique_ptr<AttentionBackend>> attention_backends;
     for (int i = 0; i < config.gemm.count; ++i) {
-      gemm_backends.push_back(make_gemm_backend(config, options));
+      gemm_backends.push_back(make_gemm_backend(config, options, i));
     }
     for (int i = 0; i < config.attention.count; ++i) {
       attention_backends.push_back(make_attention_backend(config, options));

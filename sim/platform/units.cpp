@@ -187,7 +187,7 @@ Unit::JobResult GemmUnit::run_job() {
   std::uint8_t* c = results(c_bytes);
   std::uint64_t cycles = 0;
   try {
-    cycles = backend_->run(a, w, m_tiles, n_tiles, k, c);
+    cycles = backend_->run(a, w, m_tiles, n_tiles, k, c, sc_core::sc_time_stamp());
   } catch (const DeviceError& e) {
     return {e.what(), 0};
   }
@@ -229,7 +229,7 @@ Unit::JobResult GemmUnit::run_vector_job() {
   std::uint8_t* c = results(c_bytes);
   std::uint64_t cycles = 0;
   try {
-    cycles = backend_->run_vector(a, w, n_tiles, k, c);
+    cycles = backend_->run_vector(a, w, n_tiles, k, c, engine_start);
   } catch (const DeviceError& e) {
     return {e.what(), 0};
   }

@@ -40,7 +40,7 @@ class VerilatedAttentionUnit final : public RtlAttention {
   RtlAttentionStats attention(const hls::AttentionArgs& g,
                               const RtlStreamOptions& options) override {
     check(g);
-    trace_.open(*model_, options.fst_path);
+    half_period_ps_ = trace_.begin_job(*model_, *context_, options);
     rng_.seed(options.seed);
     options_ = options;
     RtlAttentionStats stats;
@@ -50,7 +50,6 @@ class VerilatedAttentionUnit final : public RtlAttention {
         ++stats.jobs;
       }
     }
-    trace_.close();
     return stats;
   }
 
@@ -77,14 +76,14 @@ class VerilatedAttentionUnit final : public RtlAttention {
     model_->clk = 1;
     model_->eval();
     trace_.dump(context_->time());
-    context_->timeInc(1);
+    context_->timeInc(half_period_ps_);
     model_->clk = 0;
   }
 
   void settle() {
     model_->eval();
     trace_.dump(context_->time());
-    context_->timeInc(1);
+    context_->timeInc(half_period_ps_);
   }
 
   void reset() {
@@ -167,6 +166,7 @@ class VerilatedAttentionUnit final : public RtlAttention {
   }
 
   std::unique_ptr<VerilatedContext> context_;
+  std::uint64_t half_period_ps_ = FstTrace::half_period_ps(300);
   std::unique_ptr<Vtessera_attention_unit> model_;
   FstTrace trace_;
   std::mt19937 rng_;

@@ -53,10 +53,9 @@ class VerilatedGemmEngine final : public RtlGemm {
       throw std::invalid_argument("rtl gemm: K = " + std::to_string(k) + " exceeds the " +
                                   std::to_string(DEPTH) + "-word operand buffers");
     }
-    trace_.open(*model_, options.fst_path);
+    half_period_ps_ = trace_.begin_job(*model_, *context_, options);
     rng_.seed(options.seed);
     options_ = options;
-    half_period_ps_ = half_period_ps(options.clock_mhz);
     RtlGemmResult result;
     result.c.assign(static_cast<std::size_t>(m) * static_cast<std::size_t>(n), 0);
     const int m_tiles = (m + ROWS - 1) / ROWS, n_tiles = (n + COLS - 1) / COLS;
@@ -76,7 +75,6 @@ class VerilatedGemmEngine final : public RtlGemm {
         ++result.jobs;
       }
     }
-    trace_.close();
     return result;
   }
 
@@ -90,17 +88,15 @@ class VerilatedGemmEngine final : public RtlGemm {
       throw std::invalid_argument("rtl gemv: K = " + std::to_string(k) + " exceeds the " +
                                   std::to_string(DEPTH) + "-word A buffer");
     }
-    trace_.open(*model_, options.fst_path);
+    half_period_ps_ = trace_.begin_job(*model_, *context_, options);
     rng_.seed(options.seed);
     options_ = options;
-    half_period_ps_ = half_period_ps(options.clock_mhz);
     RtlGemmResult result;
     result.c.assign(static_cast<std::size_t>(n), 0);
     Job job{a, w, 1, n, k, 0, 1, 0, (n + COLS - 1) / COLS};
     job.vector = true;
     run_job(job, result);
     result.jobs = 1;
-    trace_.close();
     return result;
   }
 
@@ -310,16 +306,8 @@ class VerilatedGemmEngine final : public RtlGemm {
     options_ = saved;
   }
 
-  // Half a clock period in the context's time unit (1 ps): each cycle dumps the low
-  // and the high half of the clock.
-  static std::uint64_t half_period_ps(double clock_mhz) {
-    return clock_mhz > 0
-               ? std::max<std::uint64_t>(1, static_cast<std::uint64_t>(5e5 / clock_mhz + 0.5))
-               : 1;
-  }
-
   std::unique_ptr<VerilatedContext> context_;
-  std::uint64_t half_period_ps_ = half_period_ps(300);
+  std::uint64_t half_period_ps_ = FstTrace::half_period_ps(300);
   std::unique_ptr<Model> model_;
   FstTrace trace_;
   std::mt19937 rng_;

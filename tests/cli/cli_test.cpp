@@ -78,6 +78,13 @@ TEST(Cli, EveryMistakeGetsOneLineAndTheRightExitCode) {
       {{"bench", "gemm", "--fidelity", "tlm", "--fst", "/tmp/x.fst"},
        2,
        "only with --fidelity rtl"},
+      {{"bench", "gemm", "--fidelity", "rtl", "--fst-window", "10:"}, 2, "give --fst too"},
+      {{"bench", "gemm", "--fidelity", "rtl", "--fst", "/tmp/x.fst", "--fst-window", "9:3"},
+       2,
+       "STOP must be after START"},
+      {{"bench", "gemm", "--fidelity", "rtl", "--fst", "/tmp/x.fst", "--fst-window", "ten"},
+       2,
+       "START:STOP"},
       {{"bench", "gemm", "--fidelity", "tlm", "-k", "65536"},
        2,
        "K = 65536 exceeds the 8192-word operand buffers"},
@@ -93,6 +100,9 @@ TEST(Cli, EveryMistakeGetsOneLineAndTheRightExitCode) {
       {{"bench", "decode", "--model-shape", "stories110m", "--preset", "zx81"}, 2, "zx81"},
       {{"bench", "decode", "--model-shape", "stories110m", "--fidelity", "spice"}, 2, "--fidelity"},
       {{"bench", "decode", "--model-shape", "stories110m", "--fst", "/tmp/x.fst"}, 2, "--fst"},
+      {{"bench", "decode", "--model", model(), "--fidelity", "rtl", "--fst-window", ":5"},
+       2,
+       "give --fst too"},
       {{"bench", "prefill", "--model", model()}, 2, "--model"},
       {{"bench", "prefill", "--model-shape", "stories110m", "--preset", "zx81"}, 2, "zx81"},
       // bench memory
@@ -458,6 +468,15 @@ TEST(CliConfigs, AFileIsADeviceAndAFolderAddsPresets) {
   };
   EXPECT_GT(compute(stats8), compute(stats16));
   EXPECT_EQ(stats8.at("device"), "accel:" + file + ":tlm");
+  // bench runs a model on the file's device too, at every fidelity its array has.
+  for (const char* fidelity : {"tlm", "rtl"}) {
+    const ProcessResult bench = tessera({"bench", "decode", "--model", model(), "--preset", file,
+                                         "--fidelity", fidelity, "--tokens", "2", "--json"});
+    ASSERT_EQ(bench.exit_code, 0) << bench.err;
+    const auto json = nlohmann::json::parse(bench.out);
+    EXPECT_EQ(json.at("platform").at("preset"), "my-8x8");
+    EXPECT_EQ(json.at("platform").at("fidelity"), fidelity);
+  }
 
   const ProcessResult listed =
       tessera({"devices", "--json"}, {{"TESSERA_CONFIG_PATH", dir.path().string()}});
@@ -591,8 +610,31 @@ std::string json_field(const std::string& json, const std::string& key) {
   return json.substr(start, json.find_first_of(",}", start) - start);
 }
 
-// The waveform's time axis is the preset's clock: FST times in picoseconds, one
-// cycle = 1e6 / clock_mhz ps (kv260: 300 MHz, half periods of 1,667 ps).
+// An FST file's header block (written when the file is closed): block type, length,
+// then the first and last dump times (big-endian), ..., the timescale exponent at
+// byte 73.
+struct FstHeader {
+  std::uint64_t start = 0, end = 0;
+  int timescale = 0;
+};
+FstHeader read_fst_header(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::vector<unsigned char> header(80);
+  file.read(reinterpret_cast<char*>(header.data()), 80);
+  EXPECT_EQ(file.gcount(), 80) << path;
+  EXPECT_EQ(header[0], 0u) << path << ": not an FST header block";
+  const auto u64 = [&](std::size_t at) {
+    std::uint64_t v = 0;
+    for (std::size_t i = 0; i < 8; ++i) v = v << 8 | header[at + i];
+    return v;
+  };
+  return {u64(9), u64(17), static_cast<signed char>(header[73])};
+}
+
+// kv260 runs at 300 MHz: one cycle is 3,334 ps in the waveform (half periods of 1,667).
+constexpr std::uint64_t kKv260CyclePs = 3334;
+
+// The waveform's time axis is the preset's clock: FST times in picoseconds.
 TEST(CliOutputs, WaveformTimesFollowThePresetsClock) {
   testing::TempDir dir("fst");
   const std::string fst = (dir / "g.fst").string();
@@ -600,22 +642,56 @@ TEST(CliOutputs, WaveformTimesFollowThePresetsClock) {
                                    "8", "-n", "8", "-k", "8", "--fst", fst, "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto cycles = std::stoull(json_field(r.out, "cycles"));
-  // The FST header block: type, length, start and end time (big-endian), ..., the
-  // timescale exponent at byte 73.
-  std::ifstream file(fst, std::ios::binary);
-  std::vector<unsigned char> header(80);
-  file.read(reinterpret_cast<char*>(header.data()), 80);
-  const auto u64 = [&](std::size_t at) {
-    std::uint64_t v = 0;
-    for (std::size_t i = 0; i < 8; ++i) v = v << 8 | header[at + i];
-    return v;
-  };
-  EXPECT_EQ(header[0], 0u);
-  EXPECT_EQ(static_cast<signed char>(header[73]), -12) << "picoseconds";
-  const std::uint64_t start = u64(9), end = u64(17);
-  EXPECT_EQ(start % 1667, 0u);
-  EXPECT_EQ(end % 1667, 0u);
-  EXPECT_GE(end - start, cycles * 3334);
+  const FstHeader header = read_fst_header(fst);
+  EXPECT_EQ(header.timescale, -12) << "picoseconds";
+  EXPECT_EQ(header.start % (kKv260CyclePs / 2), 0u);
+  EXPECT_EQ(header.end % (kKv260CyclePs / 2), 0u);
+  EXPECT_GE(header.end - header.start, cycles * kKv260CyclePs);
+}
+
+// --fst-window START:STOP keeps only those clock cycles.
+TEST(CliOutputs, WaveformWindowKeepsOnlyItsCycles) {
+  testing::TempDir dir("fst");
+  const std::string fst = (dir / "g.fst").string();
+  const ProcessResult r =
+      tessera({"bench", "gemm", "--fidelity", "rtl", "--preset", "kv260", "-m", "64", "-n", "64",
+               "-k", "64", "--fst", fst, "--fst-window", "100:200"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const FstHeader header = read_fst_header(fst);
+  EXPECT_GE(header.start, 100 * kKv260CyclePs);
+  EXPECT_LT(header.end, 200 * kKv260CyclePs);
+  EXPECT_GE(header.end - header.start, 99 * kKv260CyclePs) << "the window's cycles are all there";
+}
+
+// A model run at rtl writes one waveform of all its GEMM jobs on the platform's time
+// axis: the jobs follow each other on the one engine, so the waveform spans at least
+// their engine cycles together (a waveform of the last job alone would not).
+TEST(CliOutputs, WaveformOfAModelRunHoldsEveryGemmJob) {
+  testing::TempDir dir("fst");
+  const std::string fst = (dir / "d.fst").string();
+  const ProcessResult r =
+      tessera({"bench", "decode", "--model", model(), "--preset", "kv260", "--fidelity", "rtl",
+               "--tokens", "2", "--quiet", "--fst", fst, "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("wrote " + fst), std::string::npos) << r.err;
+  const auto json = nlohmann::json::parse(r.out);
+  const auto& gemm = json.at("platform").at("units").at(0);
+  ASSERT_EQ(gemm.at("unit"), "gemm0");
+  const auto job_cycles = gemm.at("compute_cycles").get<std::uint64_t>();
+  ASSERT_GT(gemm.at("jobs").get<int>(), 1);
+  const FstHeader whole = read_fst_header(fst);
+  EXPECT_GE(whole.end - whole.start, job_cycles * kKv260CyclePs);
+
+  const std::string windowed = (dir / "w.fst").string();
+  const ProcessResult w =
+      tessera({"bench", "decode", "--model", model(), "--preset", "kv260", "--fidelity", "rtl",
+               "--tokens", "2", "--quiet", "--fst", windowed, "--fst-window", "50000:60000"});
+  ASSERT_EQ(w.exit_code, 0) << w.err;
+  const FstHeader part = read_fst_header(windowed);
+  EXPECT_GE(part.start, 50000 * kKv260CyclePs);
+  EXPECT_LT(part.end, 60000 * kKv260CyclePs);
+  EXPECT_GE(part.start, whole.start);
+  EXPECT_LE(part.end, whole.end);
 }
 
 TEST(CliBench, FidelitiesAgreeOnResultsAndCycles) {
@@ -713,9 +789,6 @@ TEST(CliBenchModel, PrefillAndRealModels) {
   EXPECT_NE(real.out.find("tokens/s"), std::string::npos) << real.out;
 }
 
-// The same steps at two fidelities in one run: identical tokens and simulated time,
-// and the wall-time ratio (rtl simulates far slower than tlm; how much is a benchmark
-// figure, not a test's).
 // Progress: a log gets a start and an end line per phase; a terminal gets one line
 // that updates in place.
 TEST(CliProgress, LogsGetLinesTerminalsGetAnUpdatingLine) {
@@ -735,6 +808,36 @@ TEST(CliProgress, LogsGetLinesTerminalsGetAnUpdatingLine) {
   ASSERT_EQ(terminal.exit_code, 0) << terminal.err;
   EXPECT_NE(terminal.out.find("\rdecode: "), std::string::npos) << terminal.out;
   EXPECT_NE(terminal.out.find("/s, ETA "), std::string::npos) << terminal.out;
+}
+
+// Opening an int8 device reports quantizing and uploading the weights; eval reports
+// its sequences; --quiet keeps stderr to results.
+TEST(CliProgress, RunAndEvalReportTheirPhasesUnlessQuiet) {
+  const ProcessResult run =
+      tessera({"run", model(), "-z", tokenizer(), "-n", "4", "-t", "0", "--device", "accel"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.err.find('\r'), std::string::npos) << run.err;
+  const std::string layers = std::to_string(5 + 2);  // stories260K: 5 blocks
+  EXPECT_NE(run.err.find("quantize: " + layers + " steps\n"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("quantize: " + layers + "/" + layers + " steps in "), std::string::npos)
+      << run.err;
+  EXPECT_NE(run.err.find("upload: " + layers + "/" + layers + " steps in "), std::string::npos)
+      << run.err;
+  const ProcessResult quiet = tessera(
+      {"run", model(), "-z", tokenizer(), "-n", "4", "-t", "0", "--device", "accel", "--quiet"});
+  ASSERT_EQ(quiet.exit_code, 0) << quiet.err;
+  EXPECT_EQ(quiet.err.find("steps"), std::string::npos) << quiet.err;
+  EXPECT_EQ(quiet.out, run.out);
+
+  const ProcessResult eval =
+      tessera({"eval", model(), "--device", "hls", "--sequences", "2", "--length", "8"});
+  ASSERT_EQ(eval.exit_code, 0) << eval.err;
+  EXPECT_NE(eval.err.find("eval: 2/2 steps in "), std::string::npos) << eval.err;
+  const ProcessResult eval_quiet =
+      tessera({"eval", model(), "--device", "hls", "--sequences", "2", "--length", "8", "--quiet"});
+  ASSERT_EQ(eval_quiet.exit_code, 0) << eval_quiet.err;
+  EXPECT_EQ(eval_quiet.err, "");
+  EXPECT_EQ(eval_quiet.out, eval.out);
 }
 
 // bench finds a model as run does: a bare name in the model directory.

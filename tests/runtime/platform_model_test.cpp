@@ -78,7 +78,7 @@ TEST(PlatformModel, RealModelThroughTheIcdDecodesAsFastAsItsShapeOnThePlatform) 
       options.context = context;
       const ModelBenchResult real =
           bench_checkpoint(std::string("accel:") + preset + ":tlm", checkpoint, options);
-      sim::Platform shape_platform(config, {sim::Fidelity::kTlm, false, ""});
+      sim::Platform shape_platform(config, {sim::Fidelity::kTlm, false, "", {}});
       const ModelBenchResult shape =
           bench_shape(shape_platform, model_shape("stories260k"), options);
       EXPECT_NEAR(real.simulated_seconds, shape.simulated_seconds, 0.02 * shape.simulated_seconds)
@@ -104,7 +104,7 @@ TEST(PlatformModel, DecodeTimesAreDeterministicAndFromTheSimulation) {
   options.context = 5;
   ModelBenchResult runs[2];
   for (auto& run : runs) {
-    sim::Platform platform(config, {sim::Fidelity::kTlm, false, ""});
+    sim::Platform platform(config, {sim::Fidelity::kTlm, false, "", {}});
     run = bench_shape(platform, model_shape("stories110m"), options);
   }
   EXPECT_EQ(runs[0].simulated_seconds, runs[1].simulated_seconds);
@@ -118,7 +118,7 @@ TEST(PlatformModel, DecodeTimesAreDeterministicAndFromTheSimulation) {
             runs[0].bytes_needed);
   // A longer context reads more of the KV cache and takes longer.
   options.context = 400;
-  sim::Platform platform(config, {sim::Fidelity::kTlm, false, ""});
+  sim::Platform platform(config, {sim::Fidelity::kTlm, false, "", {}});
   EXPECT_GT(bench_shape(platform, model_shape("stories110m"), options).simulated_seconds,
             runs[0].simulated_seconds);
 }
@@ -129,7 +129,7 @@ TEST(PlatformModel, DecodeTimesAreDeterministicAndFromTheSimulation) {
 // what the memory delivers to channel-local readers.
 TEST(PlatformModel, Llama2DecodeOnU280IsBoundByTheHbmSwitch) {
   const hls::HardwareConfig config = hls::load_preset("u280");
-  sim::Platform platform(config, {sim::Fidelity::kTlm, false, ""});
+  sim::Platform platform(config, {sim::Fidelity::kTlm, false, "", {}});
   ModelBenchOptions options;  // the CLI's defaults: 4 tokens from an empty cache
   const ModelBenchResult r = bench_shape(platform, model_shape("llama2-7b"), options);
   const double bytes_per_token = static_cast<double>(r.bytes_needed) / r.tokens;
@@ -148,7 +148,7 @@ TEST(PlatformModel, Llama2DecodeOnU280IsBoundByTheHbmSwitch) {
 // peak, and the Cortex-A53 host's glue and driver time come on top.
 TEST(PlatformModel, Stories110mDecodeOnKv260NearsTheRefreshBound) {
   const hls::HardwareConfig config = hls::load_preset("kv260");
-  sim::Platform platform(config, {sim::Fidelity::kTlm, false, ""});
+  sim::Platform platform(config, {sim::Fidelity::kTlm, false, "", {}});
   const ModelBenchResult r = bench_shape(platform, model_shape("stories110m"), {});
   const double accelerator_gbps = static_cast<double>(r.bytes_needed) / r.simulated_seconds / 1e9;
   EXPECT_LE(accelerator_gbps, testing::refresh_bound_gbps(config));
@@ -161,7 +161,7 @@ TEST(PlatformModel, Stories110mDecodeOnKv260NearsTheRefreshBound) {
 }
 
 TEST(PlatformModel, ModelsLargerThanDeviceMemoryAreRefused) {
-  sim::Platform platform(hls::load_preset("kv260"), {sim::Fidelity::kTlm, false, ""});
+  sim::Platform platform(hls::load_preset("kv260"), {sim::Fidelity::kTlm, false, "", {}});
   try {
     bench_shape(platform, model_shape("llama2-7b"), {});
     ADD_FAILURE() << "llama2-7b does not fit 4 GB";

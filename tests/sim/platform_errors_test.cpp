@@ -19,7 +19,7 @@ void expect_error(const std::function<void()>& run, const std::string& text) {
 }
 
 TEST(PlatformErrors, CommandsThatDoNotFitTheBuffersAreRefused) {
-  Platform platform(kv260(), {Fidelity::kTlm, true, ""});
+  Platform platform(kv260(), {Fidelity::kTlm, true, "", {}});
   const std::uint64_t buffer = platform.allocate(1 << 20);
   platform.enqueue(GemmCommand{buffer, buffer, buffer, 1, 1, 4097});
   expect_error([&] { platform.run_until_idle(); }, "gemm0: GEMM job 1x1 tiles, K = 4097");
@@ -34,7 +34,7 @@ TEST(PlatformErrors, CommandsThatDoNotFitTheBuffersAreRefused) {
 }
 
 TEST(PlatformErrors, AddressesOutsideMemoryAreRefused) {
-  Platform platform(kv260(), {Fidelity::kTlm, true, ""});
+  Platform platform(kv260(), {Fidelity::kTlm, true, "", {}});
   const std::uint64_t end = platform.config().memory.bytes;
   platform.enqueue(GemmCommand{end - 16, 0, 0, 1, 1, 16});
   expect_error([&] { platform.run_until_idle(); }, "outside device memory");
@@ -43,7 +43,7 @@ TEST(PlatformErrors, AddressesOutsideMemoryAreRefused) {
 }
 
 TEST(PlatformErrors, DeviceMemoryRunsOut) {
-  Platform platform(kv260(), {Fidelity::kFunc, true, ""});
+  Platform platform(kv260(), {Fidelity::kFunc, true, "", {}});
   const std::uint64_t all = platform.allocate(platform.config().memory.bytes);
   expect_error([&] { platform.allocate(1); }, "device memory full");
   platform.release(all);
@@ -52,13 +52,17 @@ TEST(PlatformErrors, DeviceMemoryRunsOut) {
 }
 
 TEST(PlatformErrors, FidelitiesTheBuildCannotSimulate) {
-  expect_error([] { Platform p(hls::load_preset("u280"), {Fidelity::kRtl, true, ""}); }, "32x32");
-  expect_error([] { Platform p(kv260(), {Fidelity::kRtl, false, ""}); }, "timing-only");
+  expect_error(
+      [] {
+        Platform p(hls::load_preset("u280"), {Fidelity::kRtl, true, "", {}});
+      },
+      "32x32");
+  expect_error([] { Platform p(kv260(), {Fidelity::kRtl, false, "", {}}); }, "timing-only");
   expect_error([] { parse_fidelity("fast"); }, "func, tlm or rtl");
 }
 
 TEST(PlatformErrors, DriverRejectsMismatchedShapes) {
-  Platform platform(kv260(), {Fidelity::kFunc, true, ""});
+  Platform platform(kv260(), {Fidelity::kFunc, true, "", {}});
   PlatformDriver driver(platform);
   std::vector<std::int8_t> w(16 * 8, 1), a(8, 1);
   std::vector<std::int32_t> c(16);

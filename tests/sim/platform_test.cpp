@@ -35,7 +35,7 @@ struct GemmRun {
 GemmRun run_gemm(Fidelity fidelity, const std::vector<std::int8_t>& a,
                  const std::vector<std::int8_t>& w, int m, int n, int k,
                  hls::HardwareConfig config = small_device()) {
-  Platform platform(config, {fidelity, true, ""});
+  Platform platform(config, {fidelity, true, "", {}});
   PlatformDriver driver(platform);
   const auto weights = driver.upload_weights(w.data(), n, k);
   platform.reset_counters();
@@ -112,7 +112,7 @@ TEST(Platform, EpiloguesMatchTheInt8Reference) {
       hls::store_result(g, r, c, sums[static_cast<std::size_t>(r * n + c)]);
     }
   }
-  Platform platform(small_device(), {Fidelity::kTlm, true, ""});
+  Platform platform(small_device(), {Fidelity::kTlm, true, "", {}});
   PlatformDriver driver(platform);
   g.c_fp32 = got.data();
   driver.gemm(g, driver.upload_weights(w.data(), n, k));
@@ -132,7 +132,7 @@ TEST(Platform, AttentionIsBitIdenticalAtEveryFidelity) {
     const Fidelity fidelities[3] = {Fidelity::kFunc, Fidelity::kTlm, Fidelity::kRtl};
     std::uint64_t busy[3] = {};
     for (int f = 0; f < 3; ++f) {
-      Platform platform(small_device(), {fidelities[f], true, ""});
+      Platform platform(small_device(), {fidelities[f], true, "", {}});
       PlatformDriver driver(platform);
       auto cache = driver.allocate_kv_cache(shape.n_kv_heads, shape.head_size,
                                             shape.first_position + shape.n_queries);
@@ -159,7 +159,7 @@ TEST(Platform, AttentionReadsEachKvRecordOncePerGroup) {
   for (const testing::AttentionShape& shape :
        std::vector<testing::AttentionShape>{{8, 4, 8, 20, 1}, {8, 1, 32, 9, 2}, {4, 4, 16, 5, 1}}) {
     const auto input = testing::random_attention_input(shape, rng);
-    Platform platform(small_device(), {Fidelity::kTlm, true, ""});
+    Platform platform(small_device(), {Fidelity::kTlm, true, "", {}});
     PlatformDriver driver(platform);
     auto cache = driver.allocate_kv_cache(shape.n_kv_heads, shape.head_size,
                                           shape.first_position + shape.n_queries);
@@ -211,7 +211,7 @@ TEST(Platform, RunsAreDeterministic) {
   const auto a = random_int8(40 * 90, rng), w = random_int8(33 * 90, rng);
   std::string first;
   for (int i = 0; i < 2; ++i) {
-    Platform platform(small_device(), {Fidelity::kTlm, true, ""});
+    Platform platform(small_device(), {Fidelity::kTlm, true, "", {}});
     PlatformDriver driver(platform);
     std::vector<std::int32_t> c(40 * 33);
     hls::GemmArgs g;
@@ -229,7 +229,7 @@ TEST(Platform, RunsAreDeterministic) {
 }
 
 TEST(Platform, UnitsShowTheRegisterMap) {
-  Platform platform(small_device(), {Fidelity::kTlm, true, ""});
+  Platform platform(small_device(), {Fidelity::kTlm, true, "", {}});
   for (std::uint32_t unit = 0; unit < 4; ++unit) {
     EXPECT_EQ(platform.read_register(unit * reg::kUnitWindow + reg::kId), reg::kIdValue);
   }

@@ -2,6 +2,7 @@
 
 #include <Eigen/Core>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "tessera/models/checkpoint.hpp"
@@ -37,7 +38,10 @@ struct QuantizedModel {
 };
 
 // Quantizes the weights and calibrates the key offsets (calibrate_key_offsets).
-QuantizedModel quantize_model(const Checkpoint& checkpoint);
+// `progress(done, total)` at the start (0) and after each layer, the classifier and
+// the key calibration.
+QuantizedModel quantize_model(const Checkpoint& checkpoint,
+                              const std::function<void(int done, int total)>& progress = {});
 
 // The mean key (after RoPE) of each layer over the first `positions` positions of
 // the fp32 reference's greedy continuation of BOS: deterministic, no data needed.

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "tessera/hls/hardware_config.hpp"
+#include "tessera/sim/rtl_gemm.hpp"
 
 namespace tessera::sim {
 
@@ -31,8 +32,18 @@ struct PlatformOptions {
   // false: timing only (tlm): device memory keeps no data and units skip the
   // arithmetic. tlm timing does not depend on values, so the times are the same.
   bool compute = true;
-  std::string fst_path;  // rtl: dump the GEMM engine's waveform of every job here
+  // rtl: the GEMM engines' waveform of the platform's run (waveform_files), its
+  // times the platform's simulated time, closed with the platform or the process.
+  std::string fst_path;
+  WaveformWindow fst_window;
 };
+
+// The FST files an rtl platform with `gemm_units` GEMM units writes for fst_path:
+// fst_path itself for unit 0, NAME.gemmI.EXT beside it for unit I.
+std::vector<std::string> waveform_files(const std::string& fst_path, int gemm_units);
+// "START:STOP" in clock cycles, either end may be left out ("1000:" keeps from cycle
+// 1,000 on); throws std::invalid_argument naming what is wrong.
+WaveformWindow parse_waveform_window(const std::string& text);
 
 // A command the device refused or failed (the message says which unit and why).
 class DeviceError : public std::runtime_error {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -8,6 +9,13 @@
 #include "tessera/hls/array_config.hpp"
 
 namespace tessera::sim {
+
+// Which clock cycles of a device's run its waveform keeps: [start_cycle, stop_cycle),
+// counted from the device's time zero.
+struct WaveformWindow {
+  std::uint64_t start_cycle = 0;
+  std::uint64_t stop_cycle = std::numeric_limits<std::uint64_t>::max();
+};
 
 // How the test bench drives the Verilated GEMM engine's streams.
 struct RtlStreamOptions {
@@ -17,6 +25,11 @@ struct RtlStreamOptions {
   bool preload_operands = false;  // write the operand buffers directly: "already on chip"
   std::string fst_path;           // non-empty: dump an FST waveform of the whole run
   double clock_mhz = 300;         // the waveform's clock: its times are in picoseconds
+  // The waveform keeps device clock cycles [start, stop) of the device's timeline.
+  WaveformWindow fst_window;
+  // Where the job starts on the device's timeline (a platform's simulated time); a
+  // bare engine's jobs follow each other from time zero.
+  std::uint64_t start_ps = 0;
 };
 
 struct RtlGemmResult {
