@@ -18,10 +18,10 @@ namespace tessera::hls {
 // unit backs it.
 constexpr long kAttentionWideDspSlices = 9;
 // LUTs and flip-flops per processing element: Yosys 0.23 `synth_xilinx` of the 8x8
-// engine with 1,024-word buffers (docs/rtl.md "Synthesis": about 6,000 LUTs and 5,850
+// engine with 1,024-word buffers (docs/rtl.md "Synthesis": 6,287 LUTs and 6,375
 // flip-flops) divided by its 64 PEs, so the engine's control is spread over them.
-constexpr long kLutsPerPe = 6000 / 64;
-constexpr long kFlipFlopsPerPe = 5850 / 64;
+constexpr long kLutsPerPe = 6287 / 64;
+constexpr long kFlipFlopsPerPe = 6375 / 64;
 // An attention lane (a score and a P.V multiplier with their accumulators) taken as
 // two PEs, and each unit's softmax, scale products and control as 4,000 of each: an
 // estimate, no synthesis of the unit backs it.
