@@ -45,31 +45,9 @@ module tessera_accel_top #(
   localparam int ROW_WORDS = COLS * 4 / WORD_BYTES;  // words per result row
 
   // ---- Register map ------------------------------------------------------------------
-  localparam logic [7:0] REG_ID = 8'h00;         // RO "TSRA"
-  localparam logic [7:0] REG_VERSION = 8'h04;    // RO
-  localparam logic [7:0] REG_CONFIG = 8'h08;     // RO: ROWS[7:0] COLS[15:8] log2(A_DEPTH)[23:16] log2(W_DEPTH)[31:24]
-  localparam logic [7:0] REG_CTRL = 8'h10;       // WO: bit 0 START, bit 1 VECTOR
-  localparam logic [7:0] REG_STATUS = 8'h14;     // RO: bit 0 BUSY, bit 1 DONE, bit 2 ERROR
-  localparam logic [7:0] REG_M_TILES = 8'h18;    // RW
-  localparam logic [7:0] REG_N_TILES = 8'h1c;    // RW
-  localparam logic [7:0] REG_K = 8'h20;          // RW
-  localparam logic [7:0] REG_A_ADDR = 8'h24;     // RW, byte address, word aligned
-  localparam logic [7:0] REG_W_ADDR = 8'h28;     // RW
-  localparam logic [7:0] REG_C_ADDR = 8'h2c;     // RW
-  localparam logic [7:0] REG_CYCLES_LO = 8'h40;  // RO, start to done
-  localparam logic [7:0] REG_CYCLES_HI = 8'h44;
-  localparam logic [7:0] REG_STALL_LO = 8'h48;   // RO, compute cycles lost to result writes
-  localparam logic [7:0] REG_STALL_HI = 8'h4c;
-  localparam logic [7:0] REG_LOAD_WAIT_LO = 8'h50;  // RO, load cycles waiting on memory
-  localparam logic [7:0] REG_LOAD_WAIT_HI = 8'h54;
-  localparam logic [7:0] REG_ATT_CTRL = 8'h60;       // WO: bit 0 START
-  localparam logic [7:0] REG_ATT_STATUS = 8'h64;     // RO: bit 0 BUSY, bit 1 DONE, bit 2 ERROR
-  localparam logic [7:0] REG_ATT_POSITIONS = 8'h68;  // RW
-  localparam logic [7:0] REG_ATT_Q_ADDR = 8'h6c;     // RW, query record
-  localparam logic [7:0] REG_ATT_KV_ADDR = 8'h70;    // RW, first key/value record
-  localparam logic [7:0] REG_ATT_OUT_ADDR = 8'h74;   // RW, result record
-  localparam logic [7:0] REG_ATT_CYCLES_LO = 8'h78;  // RO
-  localparam logic [7:0] REG_ATT_CYCLES_HI = 8'h7c;
+  // REG_* offsets, ID_VALUE, VERSION_VALUE: generated from the C++ register map
+  // (sim/include/tessera/sim/register_map.inc) by the build.
+  `include "tessera_registers.svh"
 
   logic [$clog2(COLS*4/ROWS+1)-1:0] words_left;  // result writer, below
   logic [15:0] m_tiles, n_tiles;
@@ -86,8 +64,8 @@ module tessera_accel_top #(
   logic [63:0] att_cycles;
   logic any_busy;
   assign any_busy = engine_busy || att_busy || loading || words_left != 0;
-  assign engine_start = csr_write && csr_addr == REG_CTRL && csr_wdata[0] && !any_busy;
-  assign att_start = csr_write && csr_addr == REG_ATT_CTRL && csr_wdata[0] && !any_busy;
+  assign engine_start = csr_write && csr_addr == REG_CTRL && csr_wdata[CTRL_START_BIT] && !any_busy;
+  assign att_start = csr_write && csr_addr == REG_ATT_CTRL && csr_wdata[CTRL_START_BIT] && !any_busy;
   assign irq = done_flag || att_done_flag;
 
   always_ff @(posedge clk) begin
@@ -140,8 +118,8 @@ module tessera_accel_top #(
     csr_rdata = '0;
     if (csr_read) begin
       case (csr_addr)
-        REG_ID: csr_rdata = 32'h54535241;
-        REG_VERSION: csr_rdata = 32'h00010000;
+        REG_ID: csr_rdata = ID_VALUE;
+        REG_VERSION: csr_rdata = VERSION_VALUE;
         REG_CONFIG:
         csr_rdata = {8'($clog2(W_DEPTH)), 8'($clog2(A_DEPTH)), 8'(COLS), 8'(ROWS)};
         REG_STATUS: csr_rdata = {29'd0, engine_error, done_flag, engine_busy};
@@ -247,7 +225,7 @@ module tessera_accel_top #(
       // This top has no wide W stream for vector jobs (CTRL bit 1): they start with
       // zero row tiles, so the engine reports ERROR instead of waiting forever.
       .vector_job      (1'b0),
-      .m_tiles         (csr_wdata[1] ? 16'd0 : m_tiles),
+      .m_tiles         (csr_wdata[CTRL_VECTOR_BIT] ? 16'd0 : m_tiles),
       .n_tiles         (n_tiles),
       .k_len           (k_len),
       .busy            (engine_busy),

@@ -566,7 +566,7 @@ TEST(CliRun, StatsJsonAgreesWithBenchDecode) {
 // --check must catch a CPU kernel that is off by one in a single output, even where
 // the generated text does not change.
 TEST(CliRun, CheckNamesTheFirstDivergence) {
-  std::ifstream shipped(TESSERA_SOURCE_DIR "/host/runtime/kernels/tessera_int8.cl");
+  std::ifstream shipped(TESSERA_BUILD_DIR "/share/tessera/kernels/tessera_int8.cl");
   std::string source((std::istreambuf_iterator<char>(shipped)), std::istreambuf_iterator<char>());
   const std::string store = "c[row * n + col] = sum;";
   ASSERT_NE(source.find(store), std::string::npos);

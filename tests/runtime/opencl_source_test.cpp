@@ -1,5 +1,5 @@
-// The CPU fallback's OpenCL C kernels carry their own copy of the contract's exp2
-// table (OpenCL C cannot include the C++ header); it must stay the same table.
+// The build pastes the contract's exp2 table into the CPU fallback's OpenCL C kernels
+// (OpenCL C cannot include the C++ header): the embedded kernels hold that table.
 #include <gtest/gtest.h>
 
 #include <sstream>

@@ -11,39 +11,9 @@
 
 #include "tessera/hls/attention_i8.hpp"
 #include "tessera/hls/hardware_config.hpp"
+#include "tessera/sim/register_map.hpp"
 
 namespace tessera::sim {
-
-// Register offsets of one unit (rtl/top/tessera_accel_top.sv).
-namespace reg {
-constexpr std::uint8_t kId = 0x00, kVersion = 0x04, kConfig = 0x08, kCtrl = 0x10, kStatus = 0x14,
-                       kMTiles = 0x18, kNTiles = 0x1c, kK = 0x20, kAAddr = 0x24, kWAddr = 0x28,
-                       kCAddr = 0x2c, kCyclesLo = 0x40, kCyclesHi = 0x44, kStallLo = 0x48,
-                       kStallHi = 0x4c, kLoadWaitLo = 0x50, kLoadWaitHi = 0x54, kAttCtrl = 0x60,
-                       kAttStatus = 0x64, kAttPositions = 0x68, kAttQAddr = 0x6c, kAttKvAddr = 0x70,
-                       kAttOutAddr = 0x74, kAttCyclesLo = 0x78, kAttCyclesHi = 0x7c;
-// Upper address bits for devices with more than 4 GiB (the SystemC platform; the
-// RTL top has a 32-bit address space and reads these as zero).
-constexpr std::uint8_t kAAddrHi = 0x30, kWAddrHi = 0x34, kCAddrHi = 0x38, kAttQAddrHi = 0x80,
-                       kAttKvAddrHi = 0x84, kAttOutAddrHi = 0x88;
-// Lanes per attention record, the head size (the SystemC platform): records are laid
-// out for this many lanes instead of the unit's head_size_max, so a small head moves
-// no padding. 0 means head_size_max, the RTL top's fixed layout.
-constexpr std::uint8_t kAttHeadSize = 0x8c;
-// Query heads of one job (the SystemC platform): a GQA group's heads share their K/V
-// records, so one job reads them once for all. Their query records follow each other
-// at ATT_Q_ADDR, their result records at ATT_OUT_ADDR. 0 means one head, the RTL top's
-// only mode.
-constexpr std::uint8_t kAttGroup = 0x90;
-constexpr std::uint32_t kAttGroupMax = 64;      // query records a unit takes per job
-constexpr std::uint32_t kIdValue = 0x54535241;  // "TSRA"
-constexpr std::uint32_t kVersionValue = 0x00010000;
-constexpr std::uint32_t kStatusBusy = 1, kStatusDone = 2, kStatusError = 4;
-// CTRL bits: START, and VECTOR for a vector-mode (GEMV) job.
-constexpr std::uint32_t kCtrlStart = 1, kCtrlVector = 2;
-// The platform places unit u's registers at u * kUnitWindow.
-constexpr std::uint32_t kUnitWindow = 0x100;
-}  // namespace reg
 
 // Tiled operands: word (tile, k) holds column k of the tile's `tile` rows, one byte
 // per row, rows past `rows` zero; words are stored at tile * K + k.

@@ -1,0 +1,71 @@
+// The RTL's register map and exp2 table are generated from the C++ definitions
+// (sim/gen/generate_hardware_headers.cpp): the generated files say what the C++ says,
+// and no hand-kept copy is left in rtl/ to drift from them.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+#include <string>
+
+#include "tessera/numerics/int8.hpp"
+#include "tessera/sim/register_map.hpp"
+
+namespace tessera::sim {
+namespace {
+
+std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(HardwareHeaders, RegistersAreTheCppRegisterMap) {
+  const std::string svh = read_text(TESSERA_REGISTERS_SVH);
+  std::map<std::string, unsigned> generated;
+  const std::regex entry(R"(localparam logic \[7:0\] REG_(\w+) = 8'h([0-9a-f]{2});)");
+  for (auto it = std::sregex_iterator(svh.begin(), svh.end(), entry); it != std::sregex_iterator();
+       ++it) {
+    generated[(*it)[1]] = static_cast<unsigned>(std::stoul((*it)[2], nullptr, 16));
+  }
+  std::map<std::string, unsigned> expected;
+#define TESSERA_REGISTER(cpp_name, rtl_name, offset, access, meaning) \
+  expected[#rtl_name] = reg::cpp_name;
+#include "tessera/sim/register_map.inc"
+#undef TESSERA_REGISTER
+  EXPECT_EQ(generated, expected);
+  EXPECT_NE(svh.find("ID_VALUE = 32'h54535241;"), std::string::npos) << svh;
+}
+
+TEST(HardwareHeaders, Exp2TableIsTheContracts) {
+  const std::string svh = read_text(TESSERA_EXP2_TABLE_SVH);
+  const std::regex entry(R"(8'd(\d+): exp2_table = 17'd(\d+);)");
+  int seen = 0;
+  for (auto it = std::sregex_iterator(svh.begin(), svh.end(), entry); it != std::sregex_iterator();
+       ++it, ++seen) {
+    const int j = std::stoi((*it)[1]);
+    ASSERT_EQ(j, seen);
+    EXPECT_EQ(static_cast<std::uint32_t>(std::stoul((*it)[2])), numerics::kExp2Table[j]) << j;
+  }
+  EXPECT_EQ(seen, 256);
+}
+
+// A register offset or table entry written by hand in rtl/ would be a second source.
+TEST(HardwareHeaders, NoHandKeptCopiesInTheRtl) {
+  const std::regex copies(R"(localparam[^;]*\bREG_\w+\s*=|exp2_table\s*=\s*17'd|32'h54535241)");
+  int files = 0;
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(TESSERA_SOURCE_DIR "/rtl")) {
+    if (!entry.is_regular_file()) continue;
+    ++files;
+    const std::string text = read_text(entry.path());
+    EXPECT_FALSE(std::regex_search(text, copies)) << entry.path() << " keeps its own copy";
+  }
+  EXPECT_GE(files, 5);
+}
+
+}  // namespace
+}  // namespace tessera::sim
