@@ -288,4 +288,16 @@ module tessera_attention_unit #(
   assign out_max_weight = max_weight;
   assign out_exp_sum    = exp_sum;
   assign out_exponent   = max_exponent + 32'sd24;
+
+  // ---- Cover points (simulation only; scripts/coverage reports every one) ----------
+`ifndef SYNTHESIS
+  c_job_refused: cover property (@(posedge clk) rst_n && state == IDLE && start &&
+                                 (positions == 0 || 32'(positions) > CTX_MAX));
+  c_one_position: cover property (@(posedge clk) rst_n && state == IDLE && start &&
+                                  positions == 1);
+  c_kv_waits: cover property (@(posedge clk) rst_n && kv_ready && !kv_valid);
+  c_result_backpressure: cover property (@(posedge clk) rst_n && out_valid && !out_ready);
+  c_bad_scale: cover property (@(posedge clk) rst_n && error && !busy);
+  c_reset_mid_job: cover property (@(posedge clk) !rst_n && state != IDLE);
+`endif
 endmodule

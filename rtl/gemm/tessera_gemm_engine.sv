@@ -376,4 +376,29 @@ module tessera_gemm_engine #(
       endcase
     end
   end
+
+  // ---- Cover points (simulation only; scripts/coverage reports every one) ----------
+`ifndef SYNTHESIS
+  c_sizes_refused: cover property (@(posedge clk) rst_n && state == IDLE && start && !sizes_fit);
+  c_vector_job: cover property (@(posedge clk) rst_n && state == IDLE && start && sizes_fit &&
+                                vector_job);
+  c_preloaded_job: cover property (@(posedge clk) rst_n && state == IDLE && start && sizes_fit &&
+                                   preloaded && !vector_job);
+  c_many_tiles: cover property (@(posedge clk) rst_n && state == IDLE && start && sizes_fit &&
+                                !vector_job && m_tiles > 1 && n_tiles > 1);
+  c_short_k: cover property (@(posedge clk) rst_n && state == IDLE && start && sizes_fit &&
+                             !vector_job && 32'(k_len) < MIN_PERIOD);
+  c_full_buffers: cover property (@(posedge clk) rst_n && state == IDLE && start && sizes_fit &&
+                                  !vector_job && a_words == 36'(A_DEPTH));
+  c_load_waits: cover property (@(posedge clk) rst_n && state == LOAD &&
+                                ((a_ready && !a_valid) || (w_ready && !w_valid)));
+  c_tile_to_tile: cover property (@(posedge clk) rst_n && state == COMPUTE && en && sequencing &&
+                                  !vector_q && period_left == 1 && nt + 1 < n_tiles_q);
+  c_vector_waits: cover property (@(posedge clk) rst_n && state == COMPUTE && vector_q &&
+                                  sequencing && en && !v_valid);
+  c_result_backpressure: cover property (@(posedge clk) rst_n && c_valid && !c_ready);
+  c_pipeline_stalled: cover property (@(posedge clk) rst_n && state == COMPUTE && !en);
+  c_fifo_full: cover property (@(posedge clk) rst_n && 32'(fifo_count) == FIFO_DEPTH);
+  c_reset_mid_job: cover property (@(posedge clk) !rst_n && state != IDLE);
+`endif
 endmodule

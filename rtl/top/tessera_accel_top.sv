@@ -293,4 +293,15 @@ module tessera_accel_top #(
   // Responses are only requested while the engine loads, so it always accepts them.
   logic unused;
   assign unused = a_ready ^ w_ready ^ (^compute_cycles);
+
+  // ---- Cover points (simulation only; scripts/coverage reports every one) ----------
+`ifndef SYNTHESIS
+  c_start_while_busy: cover property (@(posedge clk) rst_n && csr_write && any_busy &&
+                                      (csr_addr == REG_CTRL || csr_addr == REG_ATT_CTRL));
+  c_vector_refused: cover property (@(posedge clk) rst_n && engine_start &&
+                                    csr_wdata[CTRL_VECTOR_BIT]);
+  c_read_waits: cover property (@(posedge clk) rst_n && mem_rd_valid && !mem_rd_ready);
+  c_write_waits: cover property (@(posedge clk) rst_n && mem_wr_valid && !mem_wr_ready);
+  c_irq: cover property (@(posedge clk) rst_n && irq);
+`endif
 endmodule

@@ -163,7 +163,10 @@ module tessera_attention_port #(
               // The unit takes a position per cycle while loading, so the previous
               // record is always gone; if not, the job is flagged rather than corrupted.
               if (kv_valid && !kv_ready) error <= 1'b1;
-              kv_valid <= 1'b1;
+              // A unit that refused the job (a bad query scale) is idle: its records
+              // are read and dropped, and the job ends with ERROR in WAIT_RESULT.
+              if (unit_busy) kv_valid <= 1'b1;
+              else error <= 1'b1;
             end else begin
               words_in_record <= words_in_record + 1;
             end

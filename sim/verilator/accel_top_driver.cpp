@@ -1,5 +1,6 @@
 #include <verilated.h>
 
+#include <algorithm>
 #include <cstring>
 #include <deque>
 #include <random>
@@ -8,6 +9,7 @@
 
 #include "Vtessera_accel_top.h"
 #include "tessera/sim/rtl_accelerator.hpp"
+#include "verilator/coverage.hpp"
 #include "verilator/gemm_engine_driver.hpp"
 
 namespace tessera::sim {
@@ -29,7 +31,10 @@ class VerilatedAccelerator final : public RtlAccelerator {
     for (int i = 0; i < 2; ++i) cycle();
     model_->rst_n = 1;
   }
-  ~VerilatedAccelerator() override { model_->final(); }
+  ~VerilatedAccelerator() override {
+    model_->final();
+    write_coverage(*context_, "tessera_accel_top");
+  }
 
   hls::ArrayShape array() const override { return {kSize, kSize}; }
   int head_size_max() const override { return kHeadMax; }
@@ -45,6 +50,15 @@ class VerilatedAccelerator final : public RtlAccelerator {
       for (int h = 0; h < g.n_heads; ++h) cycles += attention_job(g, j, h);
     }
     return cycles;
+  }
+
+  void write_memory(std::uint32_t address, const std::vector<std::uint8_t>& bytes) override {
+    if (dram_.size() < address + bytes.size()) dram_.resize(address + bytes.size(), 0);
+    std::copy(bytes.begin(), bytes.end(), dram_.begin() + address);
+  }
+
+  void run(int cycles) override {
+    for (int i = 0; i < cycles; ++i) cycle();
   }
 
   std::uint32_t read_register(std::uint8_t offset) override {
@@ -159,7 +173,7 @@ class VerilatedAccelerator final : public RtlAccelerator {
                  static_cast<std::int8_t>(dram_.at(pending_.front().addr + b)));
       }
     }
-    model_->mem_rd_ready = 1;
+    model_->mem_rd_ready = chance(memory_.read_ready_rate) ? 1 : 0;
     model_->mem_wr_ready = chance(memory_.write_ready_rate) ? 1 : 0;
     model_->eval();
     if (respond) pending_.pop_front();

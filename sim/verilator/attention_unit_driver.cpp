@@ -7,6 +7,7 @@
 
 #include "Vtessera_attention_unit.h"
 #include "tessera/sim/rtl_attention.hpp"
+#include "verilator/coverage.hpp"
 #include "verilator/fst_trace.hpp"
 #include "verilator/gemm_engine_driver.hpp"
 
@@ -32,6 +33,7 @@ class VerilatedAttentionUnit final : public RtlAttention {
   ~VerilatedAttentionUnit() override {
     trace_.close();
     model_->final();
+    write_coverage(*context_, "tessera_attention_unit");
   }
 
   int head_size_max() const override { return kHeadMax; }

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "tessera/sim/rtl_gemm.hpp"
+#include "verilator/coverage.hpp"
 #include "verilator/fst_trace.hpp"
 
 namespace tessera::sim {
@@ -41,6 +42,7 @@ class VerilatedGemmEngine final : public RtlGemm {
   ~VerilatedGemmEngine() override {
     trace_.close();
     model_->final();
+    write_coverage(*context_, "tessera_gemm_engine");
   }
 
   hls::ArrayShape array() const override { return {ROWS, COLS}; }

@@ -2,6 +2,8 @@
 // platform and the ICD will use it, against the HLS model.
 #include <gtest/gtest.h>
 
+#include <cstring>
+#include <limits>
 #include <random>
 
 #include "support/attention_case.hpp"
@@ -41,6 +43,7 @@ TEST(RtlAcceleratorTop, GemmsThroughMemoryMatchTheHlsModel) {
     const auto expected = testing::hls_gemm_int32(top->array(), a, w, m, n, k);
     MemoryModel memory;
     memory.read_latency = 1 + i % 7;
+    memory.read_ready_rate = i % 3 ? 1.0 : 0.4;
     memory.write_ready_rate = i % 2 ? 0.3 : 1.0;
     memory.seed = static_cast<std::uint32_t>(i + 1);
     const AcceleratorRun run = top->gemm(a.data(), w.data(), m, n, k, memory);
@@ -48,6 +51,33 @@ TEST(RtlAcceleratorTop, GemmsThroughMemoryMatchTheHlsModel) {
     EXPECT_GT(run.cycles, static_cast<std::uint64_t>(k));
     EXPECT_EQ(top->read_register(reg::kStatus), reg::kStatusDone);
   }
+}
+
+// Waits for `bit` in register `status`; the clock runs meanwhile.
+std::uint32_t wait_for(RtlAccelerator& top, std::uint8_t status, std::uint32_t bit) {
+  for (int i = 0; i < 100000; ++i) {
+    const std::uint32_t value = top.read_register(status);
+    if (value & bit) return value;
+    top.run(1);
+  }
+  ADD_FAILURE() << "register 0x" << std::hex << int{status} << " never showed bit " << bit;
+  return 0;
+}
+
+// A START while a job runs is ignored (either unit's); a vector job, which this top
+// cannot feed, is refused with ERROR rather than left hanging.
+TEST(RtlAcceleratorTop, StartsWhileBusyAreIgnoredAndVectorJobsRefused) {
+  auto top = make_rtl_accelerator();
+  std::vector<std::int8_t> a(8 * 40, 3);
+  top->gemm(a.data(), a.data(), 8, 8, 40, {});  // leaves the job's registers and memory
+  top->write_register(reg::kCtrl, reg::kCtrlStart);
+  EXPECT_EQ(top->read_register(reg::kStatus) & reg::kStatusBusy, reg::kStatusBusy);
+  top->write_register(reg::kAttCtrl, reg::kCtrlStart);
+  top->write_register(reg::kCtrl, reg::kCtrlStart);
+  EXPECT_EQ(wait_for(*top, reg::kStatus, reg::kStatusDone), reg::kStatusDone);
+  EXPECT_EQ(top->read_register(reg::kAttStatus), 0u) << "no attention job started";
+  top->write_register(reg::kCtrl, reg::kCtrlStart | reg::kCtrlVector);
+  EXPECT_EQ(wait_for(*top, reg::kStatus, reg::kStatusDone), reg::kStatusDone | reg::kStatusError);
 }
 
 TEST(RtlAcceleratorTop, SizesBeyondTheBuffersSetError) {
@@ -62,6 +92,30 @@ TEST(RtlAcceleratorTop, SizesBeyondTheBuffersSetError) {
 
 namespace tessera::sim {
 namespace {
+
+// The attention unit checks what the records hold: no positions, or a scale that is
+// not a positive finite number, end the job with ATT_STATUS.ERROR.
+TEST(RtlAcceleratorTop, AttentionJobsWithBadRecordsSetError) {
+  auto top = make_rtl_accelerator();
+  std::mt19937 rng(5);
+  const auto in = testing::random_attention_input(testing::AttentionShape{1, 1, 8, 2, 1}, rng);
+  models::int8_reference::AttentionOutput result;
+  top->attention(testing::attention_args(in, result), {});  // leaves the registers and records
+  top->write_register(reg::kAttPositions, 0);
+  top->write_register(reg::kAttCtrl, reg::kCtrlStart);
+  EXPECT_EQ(wait_for(*top, reg::kAttStatus, reg::kStatusDone),
+            reg::kStatusDone | reg::kStatusError);
+  top->write_register(reg::kAttPositions, 3);
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  std::vector<std::uint8_t> scale(4);
+  std::memcpy(scale.data(), &nan, 4);
+  const auto q_scale =
+      top->read_register(reg::kAttQAddr) + static_cast<std::uint32_t>(top->head_size_max());
+  top->write_memory(q_scale, scale);
+  top->write_register(reg::kAttCtrl, reg::kCtrlStart);
+  EXPECT_EQ(wait_for(*top, reg::kAttStatus, reg::kStatusDone),
+            reg::kStatusDone | reg::kStatusError);
+}
 
 // Attention through the ATT_* registers and the record layouts, against the HLS model.
 TEST(RtlAcceleratorTop, AttentionThroughMemoryMatchesTheHlsModel) {

@@ -12,6 +12,7 @@ namespace tessera::sim {
 
 struct MemoryModel {
   int read_latency = 4;           // cycles from request to response
+  double read_ready_rate = 1.0;   // chance per cycle that a read request is accepted
   double write_ready_rate = 1.0;  // chance per cycle that a write is accepted
   std::uint32_t seed = 1;
 };
@@ -38,6 +39,10 @@ class RtlAccelerator {
   // registers and the record layouts of docs/rtl.md; returns the unit cycles.
   virtual std::uint64_t attention(const hls::AttentionArgs& args, const MemoryModel& memory) = 0;
   virtual int head_size_max() const = 0;
+  // For register-level tests: the host writing device memory between jobs, and the
+  // clock running with the memory model answering the top's ports.
+  virtual void write_memory(std::uint32_t address, const std::vector<std::uint8_t>& bytes) = 0;
+  virtual void run(int cycles) = 0;
 };
 
 std::unique_ptr<RtlAccelerator> make_rtl_accelerator();  // the 8x8 top
