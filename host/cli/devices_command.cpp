@@ -20,7 +20,13 @@ nlohmann::ordered_json fidelities(const hls::HardwareConfig& config) {
   if (sim::has_rtl_engine(config.array())) {
     out["rtl"] = true;
   } else {
-    out["rtl"] = "no " + hls::to_string(config.array()) + " Verilated engine built";
+    const hls::ArrayShape array = config.array();
+    std::string why = "no " + hls::to_string(array) + " Verilated engine built";
+    if (array.rows == array.cols && array.rows > TESSERA_RTL_MAX_ARRAY) {
+      why += " (the build verilates square arrays up to " + std::to_string(TESSERA_RTL_MAX_ARRAY) +
+             "; configure with -DTESSERA_RTL_MAX_ARRAY=" + std::to_string(array.rows) + ")";
+    }
+    out["rtl"] = why;
   }
   return out;
 }

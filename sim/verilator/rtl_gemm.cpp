@@ -1,37 +1,28 @@
 #include "tessera/sim/rtl_gemm.hpp"
 
 #include <stdexcept>
+#include <string>
+
+#include "verilator/rtl_engines.hpp"
 
 namespace tessera::sim {
 
-// One factory per verilated array size (gemm_engine_instance.cpp.in).
-#define TESSERA_DECLARE_ENGINE(size) std::unique_ptr<RtlGemm> make_gemm_engine_##size##x##size();
-TESSERA_DECLARE_ENGINE(4)
-TESSERA_DECLARE_ENGINE(8)
-TESSERA_DECLARE_ENGINE(16)
-#undef TESSERA_DECLARE_ENGINE
-
-std::vector<hls::ArrayShape> rtl_arrays() { return {{4, 4}, {8, 8}, {16, 16}}; }
+std::vector<hls::ArrayShape> rtl_arrays() {
+  std::vector<hls::ArrayShape> arrays;
+  for (const RtlEngineEntry& engine : rtl_engines()) arrays.push_back(engine.array);
+  return arrays;
+}
 
 bool has_rtl_engine(hls::ArrayShape array) {
-  for (const hls::ArrayShape& a : rtl_arrays()) {
-    if (a.rows == array.rows && a.cols == array.cols) return true;
+  for (const RtlEngineEntry& engine : rtl_engines()) {
+    if (engine.array.rows == array.rows && engine.array.cols == array.cols) return true;
   }
   return false;
 }
 
 std::unique_ptr<RtlGemm> make_rtl_gemm(hls::ArrayShape array) {
-  if (array.rows == array.cols) {
-    switch (array.rows) {
-      case 4:
-        return make_gemm_engine_4x4();
-      case 8:
-        return make_gemm_engine_8x8();
-      case 16:
-        return make_gemm_engine_16x16();
-      default:
-        break;
-    }
+  for (const RtlEngineEntry& engine : rtl_engines()) {
+    if (engine.array.rows == array.rows && engine.array.cols == array.cols) return engine.make();
   }
   std::string known;
   for (const auto& a : rtl_arrays()) known += (known.empty() ? "" : ", ") + hls::to_string(a);

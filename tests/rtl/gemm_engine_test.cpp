@@ -8,6 +8,7 @@
 #include <random>
 
 #include "support/random_data.hpp"
+#include "tessera/hls/hardware_config.hpp"
 #include "tessera/hls/kernels.hpp"
 #include "tessera/sim/rtl_gemm.hpp"
 
@@ -177,6 +178,20 @@ TEST(RtlGemmErrors, RejectsWhatTheBuffersCannotHold) {
   EXPECT_THROW(rtl->gemm(a.data(), a.data(), 0, 1, 1, {}), std::invalid_argument);
   EXPECT_THROW(make_rtl_gemm({32, 32}), std::invalid_argument);
   EXPECT_THROW(make_rtl_gemm({4, 8}), std::invalid_argument);
+}
+
+// Every preset whose array is square and at most TESSERA_RTL_MAX_ARRAY has a
+// Verilated engine: sim/CMakeLists.txt reads the arrays from configs/, so a board's
+// JSON is all a new size takes.
+TEST(RtlEngines, EveryPresetArrayUpToTheLimitHasOne) {
+  int presets = 0;
+  for (const std::string& name : hls::preset_names()) {
+    const hls::ArrayShape array = hls::load_preset(name).array();
+    if (array.rows != array.cols || array.rows > TESSERA_RTL_MAX_ARRAY) continue;
+    EXPECT_TRUE(has_rtl_engine(array)) << name << ": " << hls::to_string(array);
+    ++presets;
+  }
+  EXPECT_GE(presets, 1);
 }
 
 }  // namespace
