@@ -1,10 +1,9 @@
 // The attention unit behind a DMA, as the accelerator top exposes it: a job reads
 // a query record and one key/value record per position from device memory, runs the
 // unit, and writes a result record (docs/rtl.md, "Attention records"). Records are
-// whole memory words of WORD_BYTES; fp32 scales and int32 results little-endian.
-//   query  record: q lanes [0, HS_MAX), q_scale [HS_MAX, HS_MAX+4)
-//   kv     record: k lanes [0, HS_MAX), v lanes [HS_MAX, 2 HS_MAX), k_scale, v_scale
-//   result record: HS_MAX int32 accumulators, max_weight, exp_sum, exponent
+// whole memory words of WORD_BYTES; fp32 scales and int32 results little-endian. The
+// layout (QUERY_*, KV_*, RESULT_* byte offsets and sizes) is generated from the C++
+// one (sim/include/tessera/sim/record_layout.inc).
 module tessera_attention_port #(
     parameter int WORD_BYTES = 16,
     parameter int HS_MAX     = 16,
@@ -31,11 +30,11 @@ module tessera_attention_port #(
     output logic [            31:0] mem_wr_addr,
     output logic [WORD_BYTES*8-1:0] mem_wr_data
 );
+  `include "tessera_records.svh"
   localparam int W = WORD_BYTES * 8;
-  localparam int Q_WORDS = (HS_MAX + 4 + WORD_BYTES - 1) / WORD_BYTES;
-  localparam int KV_WORDS = (2 * HS_MAX + 8 + WORD_BYTES - 1) / WORD_BYTES;
-  localparam int OUT_WORDS = (4 * HS_MAX + 12 + WORD_BYTES - 1) / WORD_BYTES;
-  localparam int OUT_BITS = OUT_WORDS * W;
+  localparam int Q_WORDS = (QUERY_BYTES + WORD_BYTES - 1) / WORD_BYTES;
+  localparam int KV_WORDS = (KV_BYTES + WORD_BYTES - 1) / WORD_BYTES;
+  localparam int OUT_WORDS = (RESULT_BYTES + WORD_BYTES - 1) / WORD_BYTES;
 
   typedef enum logic [2:0] {
     IDLE,
@@ -70,16 +69,16 @@ module tessera_attention_port #(
       .rst_n         (rst_n),
       .start         (unit_start),
       .positions     (positions_q),
-      .q             (q_rec[HS_MAX*8-1:0]),
-      .q_scale       (q_rec[HS_MAX*8+:32]),
+      .q             (q_rec[QUERY_Q_AT*8+:HS_MAX*8]),
+      .q_scale       (q_rec[QUERY_Q_SCALE_AT*8+:32]),
       .busy          (unit_busy),
       .error         (unit_error),
       .kv_valid      (kv_valid),
       .kv_ready      (kv_ready),
-      .kv_k          (kv_rec[HS_MAX*8-1:0]),
-      .kv_k_scale    (kv_rec[2*HS_MAX*8+:32]),
-      .kv_v          (kv_rec[HS_MAX*8+:HS_MAX*8]),
-      .kv_v_scale    (kv_rec[2*HS_MAX*8+32+:32]),
+      .kv_k          (kv_rec[KV_K_AT*8+:HS_MAX*8]),
+      .kv_k_scale    (kv_rec[KV_K_SCALE_AT*8+:32]),
+      .kv_v          (kv_rec[KV_V_AT*8+:HS_MAX*8]),
+      .kv_v_scale    (kv_rec[KV_V_SCALE_AT*8+:32]),
       .out_valid     (out_valid),
       .out_ready     (out_ready),
       .out_acc       (out_acc),
@@ -179,7 +178,11 @@ module tessera_attention_port #(
             done  <= 1'b1;
             state <= IDLE;
           end else if (out_valid) begin
-            out_rec     <= OUT_BITS'({out_exponent, out_exp_sum, out_max_weight, out_acc});
+            out_rec                             <= '0;
+            out_rec[RESULT_ACC_AT*8+:HS_MAX*32] <= out_acc;
+            out_rec[RESULT_MAX_WEIGHT_AT*8+:32] <= out_max_weight;
+            out_rec[RESULT_EXP_SUM_AT*8+:32]    <= out_exp_sum;
+            out_rec[RESULT_EXPONENT_AT*8+:32]   <= out_exponent;
             writes_left <= 32'(OUT_WORDS);
             write_addr  <= out_addr_q;
             state       <= WRITE;

@@ -76,37 +76,41 @@ void AttentionRecords::pack_query(const hls::AttentionArgs& g, int query, int he
                                   std::uint8_t* out) const {
   std::memset(out, 0, query_bytes());
   const long q_row = static_cast<long>(query) * g.n_heads + head;
-  std::memcpy(out, g.q + q_row * g.head_size, sz(g.head_size));
-  std::memcpy(out + head_max, &g.q_scale[q_row], 4);
+  std::memcpy(out + record::kQueryLanes.at(head_max), g.q + q_row * g.head_size, sz(g.head_size));
+  std::memcpy(out + record::kQueryScale.at(head_max), &g.q_scale[q_row], 4);
 }
 
 void AttentionRecords::pack_kv(const hls::AttentionArgs& g, int t, int kv_head,
                                std::uint8_t* out) const {
   std::memset(out, 0, kv_bytes());
   const long row = static_cast<long>(t) * g.n_kv_heads + kv_head;
-  std::memcpy(out, g.k + row * g.head_size, sz(g.head_size));
-  std::memcpy(out + head_max, g.v + row * g.head_size, sz(g.head_size));
-  std::memcpy(out + 2 * head_max, &g.k_scale[row], 4);
-  std::memcpy(out + 2 * head_max + 4, &g.v_scale[row], 4);
+  std::memcpy(out + record::kKeyLanes.at(head_max), g.k + row * g.head_size, sz(g.head_size));
+  std::memcpy(out + record::kValueLanes.at(head_max), g.v + row * g.head_size, sz(g.head_size));
+  std::memcpy(out + record::kKeyScale.at(head_max), &g.k_scale[row], 4);
+  std::memcpy(out + record::kValueScale.at(head_max), &g.v_scale[row], 4);
 }
 
 void AttentionRecords::pack_result(const std::int32_t* acc, int head_size,
                                    const numerics::AttentionNorm& norm, std::uint8_t* out) const {
   std::memset(out, 0, result_bytes());
-  std::memcpy(out, acc, 4 * sz(head_size));
-  const std::uint32_t words[3] = {static_cast<std::uint32_t>(norm.max_weight),
-                                  static_cast<std::uint32_t>(norm.exp_sum),
-                                  static_cast<std::uint32_t>(norm.exponent)};
-  std::memcpy(out + 4 * head_max, words, sizeof words);
+  std::memcpy(out + record::kResultAcc.at(head_max), acc, 4 * sz(head_size));
+  const auto max_weight = static_cast<std::uint32_t>(norm.max_weight);
+  const auto exp_sum = static_cast<std::uint32_t>(norm.exp_sum);
+  const auto exponent = static_cast<std::uint32_t>(norm.exponent);
+  std::memcpy(out + record::kResultMaxWeight.at(head_max), &max_weight, 4);
+  std::memcpy(out + record::kResultExpSum.at(head_max), &exp_sum, 4);
+  std::memcpy(out + record::kResultExponent.at(head_max), &exponent, 4);
 }
 
-void AttentionRecords::unpack_result(const std::uint8_t* record, int head_size, std::int32_t* acc,
+void AttentionRecords::unpack_result(const std::uint8_t* bytes, int head_size, std::int32_t* acc,
                                      numerics::AttentionNorm* norm) const {
-  std::memcpy(acc, record, 4 * sz(head_size));
-  std::uint32_t words[3];
-  std::memcpy(words, record + 4 * head_max, sizeof words);
-  *norm = {static_cast<std::int64_t>(words[0]), static_cast<std::uint64_t>(words[1]),
-           static_cast<std::int32_t>(words[2])};
+  std::memcpy(acc, bytes + record::kResultAcc.at(head_max), 4 * sz(head_size));
+  std::uint32_t max_weight = 0, exp_sum = 0, exponent = 0;
+  std::memcpy(&max_weight, bytes + record::kResultMaxWeight.at(head_max), 4);
+  std::memcpy(&exp_sum, bytes + record::kResultExpSum.at(head_max), 4);
+  std::memcpy(&exponent, bytes + record::kResultExponent.at(head_max), 4);
+  *norm = {static_cast<std::int64_t>(max_weight), static_cast<std::uint64_t>(exp_sum),
+           static_cast<std::int32_t>(exponent)};
 }
 
 namespace {
@@ -143,9 +147,14 @@ void copy_lanes(std::int8_t* dst, const std::uint8_t* src, std::size_t n) {
 bool AttentionRecords::gather_job(const std::uint8_t* query, const std::uint8_t* kv, int positions,
                                   std::size_t width, Job& job) const {
   const std::size_t head = sz(head_max), stride = kv_bytes(), count = sz(positions);
-  job.q.assign(query, query + width);
+  const std::size_t q_lanes = record::kQueryLanes.at(head_max),
+                    k_lanes = record::kKeyLanes.at(head_max),
+                    v_lanes = record::kValueLanes.at(head_max),
+                    k_scale_at = record::kKeyScale.at(head_max),
+                    v_scale_at = record::kValueScale.at(head_max);
+  job.q.assign(query + q_lanes, query + q_lanes + width);
   job.q_scale.resize(1);
-  std::memcpy(job.q_scale.data(), query + head, 4);
+  std::memcpy(job.q_scale.data(), query + record::kQueryScale.at(head_max), 4);
   job.k.resize(count * width);
   job.v.resize(count * width);
   job.k_scale.resize(count);
@@ -155,12 +164,12 @@ bool AttentionRecords::gather_job(const std::uint8_t* query, const std::uint8_t*
   float *k_scale = job.k_scale.data(), *v_scale = job.v_scale.data();
   std::uint64_t values_beyond = 0;
   for (std::size_t t = 0; t < count; ++t) {
-    const std::uint8_t* record = kv + t * stride;
-    copy_lanes(k + t * width, record, width);
-    copy_lanes(v + t * width, record + head, width);
-    values_beyond |= or_of_lanes(record + head + width, head - width);
-    std::memcpy(k_scale + t, record + 2 * head, 4);
-    std::memcpy(v_scale + t, record + 2 * head + 4, 4);
+    const std::uint8_t* kv_record = kv + t * stride;
+    copy_lanes(k + t * width, kv_record + k_lanes, width);
+    copy_lanes(v + t * width, kv_record + v_lanes, width);
+    values_beyond |= or_of_lanes(kv_record + v_lanes + width, head - width);
+    std::memcpy(k_scale + t, kv_record + k_scale_at, 4);
+    std::memcpy(v_scale + t, kv_record + v_scale_at, 4);
   }
   return values_beyond != 0;
 }

@@ -1,10 +1,12 @@
 // Writes the copies of the device ABI and the numeric contract that languages other
 // than C++ need, from their one C++ definition: the register map
-// (tessera/sim/register_map.inc) and the exp2 table (numerics::kExp2Table).
+// (tessera/sim/register_map.inc), the attention records' layout
+// (tessera/sim/record_layout.inc) and the exp2 table (numerics::kExp2Table).
 //   generate_hardware_headers OUT_DIR
-// writes OUT_DIR/tessera_registers.svh, OUT_DIR/tessera_exp2_table.svh (included by
-// the RTL) and OUT_DIR/tessera_exp2_table.cl (pasted into the OpenCL C kernels). The
-// build runs it; nothing it writes is kept in the source tree.
+// writes OUT_DIR/tessera_registers.svh, OUT_DIR/tessera_records.svh,
+// OUT_DIR/tessera_exp2_table.svh (included by the RTL) and
+// OUT_DIR/tessera_exp2_table.cl (pasted into the OpenCL C kernels). The build runs
+// it; nothing it writes is kept in the source tree.
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -13,6 +15,7 @@
 #include <string>
 
 #include "tessera/numerics/int8.hpp"
+#include "tessera/sim/record_layout.hpp"
 #include "tessera/sim/register_map.hpp"
 
 namespace {
@@ -47,6 +50,24 @@ std::string registers_svh() {
       << "localparam int STATUS_DONE_BIT = " << __builtin_ctz(reg::kStatusDone) << ";\n"
       << "localparam int STATUS_ERROR_BIT = " << __builtin_ctz(reg::kStatusError) << ";\n"
       << "/* verilator lint_on UNUSEDPARAM */\n";
+  return out.str();
+}
+
+// Byte offsets and sizes in terms of the including module's HS_MAX (record lanes).
+std::string records_svh() {
+  std::ostringstream out;
+  out << "// " << kGenerated << "\n"
+      << "// The attention records' layout in bytes (tessera/sim/record_layout.inc, docs/rtl.md);\n"
+      << "// HS_MAX is the including module's lane count.\n"
+      << "/* verilator lint_off UNUSEDPARAM */\n";
+#define TESSERA_RECORD(cpp_name, rtl_name, lanes, bytes) \
+  out << "localparam int " #rtl_name "_BYTES = " << lanes << " * HS_MAX + " << bytes << ";\n";
+#define TESSERA_RECORD_FIELD(cpp_name, rtl_name, lanes, bytes) \
+  out << "localparam int " #rtl_name "_AT = " << lanes << " * HS_MAX + " << bytes << ";\n";
+#include "tessera/sim/record_layout.inc"
+#undef TESSERA_RECORD_FIELD
+#undef TESSERA_RECORD
+  out << "/* verilator lint_on UNUSEDPARAM */\n";
   return out.str();
 }
 
@@ -101,6 +122,7 @@ int main(int argc, char** argv) {
     const char* name;
     std::string text;
   } files[] = {{"tessera_registers.svh", registers_svh()},
+               {"tessera_records.svh", records_svh()},
                {"tessera_exp2_table.svh", exp2_table_svh()},
                {"tessera_exp2_table.cl", exp2_table_cl()}};
   for (const auto& file : files) {

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "tessera/numerics/int8.hpp"
+#include "tessera/sim/record_layout.hpp"
 #include "tessera/sim/register_map.hpp"
 
 namespace tessera::sim {
@@ -38,6 +39,26 @@ TEST(HardwareHeaders, RegistersAreTheCppRegisterMap) {
 #undef TESSERA_REGISTER
   EXPECT_EQ(generated, expected);
   EXPECT_NE(svh.find("ID_VALUE = 32'h54535241;"), std::string::npos) << svh;
+}
+
+TEST(HardwareHeaders, RecordLayoutIsTheCppLayout) {
+  const std::string svh = read_text(TESSERA_RECORDS_SVH);
+  std::map<std::string, std::pair<int, int>> generated;
+  const std::regex entry(R"(localparam int (\w+) = (\d+) \* HS_MAX \+ (\d+);)");
+  for (auto it = std::sregex_iterator(svh.begin(), svh.end(), entry); it != std::sregex_iterator();
+       ++it) {
+    generated[(*it)[1]] = {std::stoi((*it)[2]), std::stoi((*it)[3])};
+  }
+  std::map<std::string, std::pair<int, int>> expected;
+#define TESSERA_RECORD(cpp_name, rtl_name, size_lanes, size_bytes) \
+  expected[#rtl_name "_BYTES"] = {record::cpp_name##Bytes.lanes, record::cpp_name##Bytes.bytes};
+#define TESSERA_RECORD_FIELD(cpp_name, rtl_name, at_lanes, at_bytes) \
+  expected[#rtl_name "_AT"] = {record::cpp_name.lanes, record::cpp_name.bytes};
+#include "tessera/sim/record_layout.inc"
+#undef TESSERA_RECORD_FIELD
+#undef TESSERA_RECORD
+  EXPECT_EQ(generated, expected);
+  EXPECT_EQ(expected.size(), 13u);
 }
 
 TEST(HardwareHeaders, Exp2TableIsTheContracts) {

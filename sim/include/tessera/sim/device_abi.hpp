@@ -11,6 +11,7 @@
 
 #include "tessera/hls/attention_i8.hpp"
 #include "tessera/hls/hardware_config.hpp"
+#include "tessera/sim/record_layout.hpp"
 #include "tessera/sim/register_map.hpp"
 
 namespace tessera::sim {
@@ -40,11 +41,9 @@ struct AttentionRecords {
   int head_max = 0;
   int word_bytes = 0;
 
-  std::size_t query_bytes() const { return whole_words(static_cast<std::size_t>(head_max) + 4); }
-  std::size_t kv_bytes() const { return whole_words(2 * static_cast<std::size_t>(head_max) + 8); }
-  std::size_t result_bytes() const {
-    return whole_words(4 * static_cast<std::size_t>(head_max) + 12);
-  }
+  std::size_t query_bytes() const { return whole_words(record::kQueryBytes.at(head_max)); }
+  std::size_t kv_bytes() const { return whole_words(record::kKeyValueBytes.at(head_max)); }
+  std::size_t result_bytes() const { return whole_words(record::kResultBytes.at(head_max)); }
   std::size_t whole_words(std::size_t bytes) const {
     const auto word = static_cast<std::size_t>(word_bytes);
     return (bytes + word - 1) / word * word;
