@@ -22,7 +22,7 @@ struct RtlStreamOptions {
   double operand_valid_rate = 1.0;  // chance per cycle that an operand stream offers a word
   double result_ready_rate = 1.0;   // chance per cycle that the result stream accepts a row
   std::uint32_t seed = 1;
-  bool preload_operands = false;  // write the operand buffers directly: "already on chip"
+  bool preload_operands = false;  // stream the operands in first, then compute from the buffers
   std::string fst_path;           // non-empty: dump an FST waveform of the whole run
   double clock_mhz = 300;         // the waveform's clock: its times are in picoseconds
   // The waveform keeps device clock cycles [start, stop) of the device's timeline.
@@ -33,10 +33,11 @@ struct RtlStreamOptions {
 };
 
 struct RtlGemmResult {
-  std::vector<std::int32_t> c;       // M x N, row-major
-  std::uint64_t cycles = 0;          // clock cycles simulated, all jobs
-  std::uint64_t compute_cycles = 0;  // from the first beat of each job to its done
-  std::uint64_t stall_cycles = 0;    // compute cycles lost to result back-pressure
+  std::vector<std::int32_t> c;         // M x N, row-major
+  std::uint64_t cycles = 0;            // the engine's CYCLES of every job (start to done)
+  std::uint64_t simulated_cycles = 0;  // every clock the call simulated (preloading too)
+  std::uint64_t compute_cycles = 0;    // from the first beat of each job to its done
+  std::uint64_t stall_cycles = 0;      // compute cycles lost to result back-pressure
   std::uint64_t load_wait_cycles = 0;
   int jobs = 0;  // engine jobs the GEMM was split into (operand buffers are finite)
 };
