@@ -94,9 +94,7 @@ int run_gemm_bench(GemmBenchOptions o) {
     throw CLI::ValidationError("--fst",
                                "writes the Verilated engine's waveform: only with --fidelity rtl");
   }
-  if (!o.fst_window.empty() && o.fst.empty()) {
-    throw CLI::ValidationError("--fst-window", "chooses the cycles --fst keeps: give --fst too");
-  }
+  const sim::WaveformWindow fst_window = fst_window_option(o.fst, o.fst_window);
   int buffer_words = 8192;  // the verilated engines' operand buffers
   double clock_mhz = 300;   // the presets' clock, for the waveform's time axis
   std::string label = "verilated engine's buffers";
@@ -196,7 +194,7 @@ int run_gemm_bench(GemmBenchOptions o) {
   sim::RtlStreamOptions stream;
   stream.seed = o.seed;
   stream.fst_path = o.fst;
-  if (!o.fst_window.empty()) stream.fst_window = sim::parse_waveform_window(o.fst_window);
+  stream.fst_window = fst_window;
   stream.clock_mhz = clock_mhz;
   stream.preload_operands = o.stream_bytes_per_cycle <= 0.0;
   if (!stream.preload_operands) {

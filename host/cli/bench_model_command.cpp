@@ -207,11 +207,8 @@ int run_model_bench(const ModelBenchCliOptions& o, bool prefill) {
                                "writes the Verilated GEMM engine's waveform: only at the rtl "
                                "fidelity");
   }
-  if (!o.fst_window.empty() && o.fst.empty()) {
-    throw CLI::ValidationError("--fst-window", "chooses the cycles --fst keeps: give --fst too");
-  }
-  sim::PlatformOptions platform_options{fidelity, true, o.fst, {}};
-  if (!o.fst_window.empty()) platform_options.fst_window = sim::parse_waveform_window(o.fst_window);
+  sim::PlatformOptions platform_options{fidelity, true, o.fst,
+                                        fst_window_option(o.fst, o.fst_window)};
   bench::ModelBenchResult result;
   std::unique_ptr<Comparison> comparison;
   if (!o.model_shape.empty()) {

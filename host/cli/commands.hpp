@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "tessera/hls/array_config.hpp"
+#include "tessera/sim/rtl_gemm.hpp"
 
 namespace tessera::cli {
 
@@ -44,6 +45,9 @@ CLI::Validator positive_number();
 CLI::Validator writable_file();
 // A waveform's cycle window, START:STOP (sim::parse_waveform_window).
 CLI::Validator waveform_window();
+// The window --fst-window (`window`, empty: every cycle) asks for; a usage error
+// without --fst (`fst`).
+sim::WaveformWindow fst_window_option(const std::string& fst, const std::string& window);
 
 // Adds --array RxC (the int8 devices' systolic array) bound to *array.
 CLI::Option* add_array_option(CLI::App& command, hls::ArrayShape* array);

@@ -46,17 +46,35 @@ CLI::Validator writable_file() {
       "FILE", "writable file");
 }
 
-CLI::Validator waveform_window() {
+namespace {
+
+// Accepts what `parse` accepts; otherwise the message of its std::invalid_argument.
+template <typename Parse>
+CLI::Validator parsed_by(Parse parse, const std::string& form, const std::string& name) {
   return CLI::Validator(
-      [](std::string& text) -> std::string {
+      [parse](std::string& text) -> std::string {
         try {
-          sim::parse_waveform_window(text);
+          parse(text);
         } catch (const std::invalid_argument& e) {
           return e.what();
         }
         return {};
       },
-      "START:STOP", "waveform window");
+      form, name);
+}
+
+}  // namespace
+
+CLI::Validator waveform_window() {
+  return parsed_by(sim::parse_waveform_window, "START:STOP", "waveform window");
+}
+
+sim::WaveformWindow fst_window_option(const std::string& fst, const std::string& window) {
+  if (window.empty()) return {};
+  if (fst.empty()) {
+    throw CLI::ValidationError("--fst-window", "chooses the cycles --fst keeps: give --fst too");
+  }
+  return sim::parse_waveform_window(window);
 }
 
 CLI::Validator positive_number() {
@@ -84,16 +102,7 @@ CLI::Option* add_array_option(CLI::App& command, hls::ArrayShape* array) {
           "--array", [array](const std::string& text) { *array = hls::parse_array_shape(text); },
           "systolic array RxC of the int8 devices (default " + hls::to_string(hls::kDefaultArray) +
               ")")
-      ->check(CLI::Validator(
-          [](std::string& text) -> std::string {
-            try {
-              hls::parse_array_shape(text);
-            } catch (const std::invalid_argument& error) {
-              return error.what();
-            }
-            return {};
-          },
-          "RxC", "array shape"));
+      ->check(parsed_by(hls::parse_array_shape, "RxC", "array shape"));
 }
 
 }  // namespace tessera::cli

@@ -58,24 +58,23 @@ class RoutingKernels final : public Int8Kernels {
 
   void preload(const models::QuantizedModel& model, const PhaseProgress& progress) override {
     PhaseSteps upload(progress, "upload", static_cast<int>(model.layers.size()) + 2);
-    const auto report = [&upload] { upload.step(); };
     for (std::size_t l = 0; l < model.layers.size(); ++l) {
       begin_layer(static_cast<int>(l));
       const models::QuantizedLayer& w = model.layers[l];
       for (const models::QuantizedMatrix* m : {&w.wq, &w.wk, &w.wv, &w.wo, &w.w1, &w.w2, &w.w3}) {
         device().load_weights(*m);
       }
-      report();
+      upload.step();
     }
     begin_layer(static_cast<int>(model.layers.size()));
     device().load_weights(model.classifier);
-    report();
+    upload.step();
     for (OpenClKernels* k : {accel_, cpu_}) {
       if (k == nullptr) continue;
       k->finish();  // the weights are on the device before the first token
       k->clear_commands();
     }
-    report();
+    upload.step();
   }
 
   void begin_position(int pos) { position_ = pos; }

@@ -32,11 +32,14 @@ std::string hex(std::uint32_t value, int digits) {
   return out.str();
 }
 
+// A header of localparams: a module uses some of them.
+std::string localparams_svh(const std::string& what, const std::string& localparams) {
+  return "// " + std::string(kGenerated) + "\n" + what + "/* verilator lint_off UNUSEDPARAM */\n" +
+         localparams + "/* verilator lint_on UNUSEDPARAM */\n";
+}
+
 std::string registers_svh() {
   std::ostringstream out;
-  out << "// " << kGenerated << "\n"
-      << "// The register map of one unit (tessera/sim/register_map.inc, docs/rtl.md).\n"
-      << "/* verilator lint_off UNUSEDPARAM */\n";
 #define TESSERA_REGISTER(cpp_name, rtl_name, offset, access, meaning)                             \
   out << "localparam logic [7:0] REG_" #rtl_name " = 8'h" << hex(offset, 2) << ";  // " << access \
       << (std::string(meaning).empty() ? "" : ": ") << meaning << "\n";
@@ -48,18 +51,14 @@ std::string registers_svh() {
       << "localparam int CTRL_VECTOR_BIT = " << __builtin_ctz(reg::kCtrlVector) << ";\n"
       << "localparam int STATUS_BUSY_BIT = " << __builtin_ctz(reg::kStatusBusy) << ";\n"
       << "localparam int STATUS_DONE_BIT = " << __builtin_ctz(reg::kStatusDone) << ";\n"
-      << "localparam int STATUS_ERROR_BIT = " << __builtin_ctz(reg::kStatusError) << ";\n"
-      << "/* verilator lint_on UNUSEDPARAM */\n";
-  return out.str();
+      << "localparam int STATUS_ERROR_BIT = " << __builtin_ctz(reg::kStatusError) << ";\n";
+  return localparams_svh(
+      "// The register map of one unit (tessera/sim/register_map.inc, docs/rtl.md).\n", out.str());
 }
 
 // Byte offsets and sizes in terms of the including module's HS_MAX (record lanes).
 std::string records_svh() {
   std::ostringstream out;
-  out << "// " << kGenerated << "\n"
-      << "// The attention records' layout in bytes (tessera/sim/record_layout.inc, docs/rtl.md);\n"
-      << "// HS_MAX is the including module's lane count.\n"
-      << "/* verilator lint_off UNUSEDPARAM */\n";
 #define TESSERA_RECORD(cpp_name, rtl_name, lanes, bytes) \
   out << "localparam int " #rtl_name "_BYTES = " << lanes << " * HS_MAX + " << bytes << ";\n";
 #define TESSERA_RECORD_FIELD(cpp_name, rtl_name, lanes, bytes) \
@@ -67,8 +66,10 @@ std::string records_svh() {
 #include "tessera/sim/record_layout.inc"
 #undef TESSERA_RECORD_FIELD
 #undef TESSERA_RECORD
-  out << "/* verilator lint_on UNUSEDPARAM */\n";
-  return out.str();
+  return localparams_svh(
+      "// The attention records' layout in bytes (tessera/sim/record_layout.inc, docs/rtl.md);\n"
+      "// HS_MAX is the including module's lane count.\n",
+      out.str());
 }
 
 std::string exp2_table_svh() {
