@@ -12,9 +12,9 @@
 namespace tessera::bench {
 namespace {
 
+using models::ModelShape;
 using runtime::KernelCall;
 using runtime::MatrixShape;
-using runtime::ModelShape;
 
 using Clock = std::chrono::steady_clock;
 
@@ -165,7 +165,7 @@ nlohmann::ordered_json statistics(const runtime::Device& device) {
 ModelBenchResult bench_checkpoint(const std::string& device_name,
                                   const models::Checkpoint& checkpoint,
                                   const ModelBenchOptions& o) {
-  const ModelShape shape = runtime::model_shape("model file", checkpoint.config());
+  const ModelShape shape = models::model_shape("model file", checkpoint.config());
   check_positions(shape, o);
   if (o.prefill) {
     throw std::invalid_argument(

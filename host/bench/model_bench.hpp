@@ -6,10 +6,10 @@
 #include <vector>
 
 #include "runtime/device.hpp"
-#include "runtime/model_shapes.hpp"
 #include "runtime/time_breakdown.hpp"
 #include "tessera/hls/hardware_config.hpp"
 #include "tessera/models/checkpoint.hpp"
+#include "tessera/models/model_shapes.hpp"
 #include "tessera/sim/platform.hpp"
 
 namespace tessera::bench {
@@ -25,7 +25,7 @@ struct ModelBenchOptions {
 };
 
 struct ModelBenchResult {
-  runtime::ModelShape shape;
+  models::ModelShape shape;
   int tokens = 0;
   double simulated_seconds = 0;  // the accelerator's, over the measured steps
   // Host glue and driver time of the measured steps (the config's host model): the
@@ -54,7 +54,7 @@ struct ModelBenchResult {
 // of runtime::forward_kernels() on weights and caches that hold no data, driven on
 // the platform directly with the schedule the runtime's device path submits (one
 // submission per op, batched projections together).
-ModelBenchResult bench_shape(sim::Platform& platform, const runtime::ModelShape& shape,
+ModelBenchResult bench_shape(sim::Platform& platform, const models::ModelShape& shape,
                              const ModelBenchOptions& options);
 
 // A real model on the accelerator `device` ("accel:PRESET:FIDELITY") through the

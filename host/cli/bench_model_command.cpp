@@ -1,4 +1,6 @@
 // tessera bench decode|prefill: a whole model on the simulated accelerator.
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -13,10 +15,12 @@
 #include "bench/model_bench.hpp"
 #include "cli/commands.hpp"
 #include "cli/progress.hpp"
-#include "runtime/model_shapes.hpp"
 #include "tessera/hls/hardware_config.hpp"
 #include "tessera/models/checkpoint.hpp"
+#include "tessera/models/error.hpp"
 #include "tessera/models/model_paths.hpp"
+#include "tessera/models/model_shapes.hpp"
+#include "tessera/models/synthetic_model.hpp"
 #include "tessera/sim/platform.hpp"
 #include "tessera/sim/rtl_gemm.hpp"
 
@@ -176,6 +180,27 @@ bench::ModelBenchResult bench_once(const std::string& preset, const std::string&
   return bench::bench_checkpoint("accel:" + preset + ":" + fidelity, checkpoint, options);
 }
 
+// A shape run with data: its synthetic checkpoint (seed 0), written once into the
+// synthetic model directory and reused (the same shape and seed give the same bytes).
+std::filesystem::path synthesized_checkpoint(const models::ModelShape& shape, bool quiet) {
+  namespace fs = std::filesystem;
+  const fs::path dir = models::synthetic_model_directory();
+  const fs::path file = dir / (shape.name + ".bin");
+  const models::SyntheticCheckpointOptions options;
+  std::error_code error;
+  if (fs::is_regular_file(file, error) &&
+      fs::file_size(file, error) == models::synthetic_checkpoint_bytes(shape.config, options)) {
+    return file;
+  }
+  fs::create_directories(dir, error);
+  if (error) throw models::InputError(dir, "cannot create the folder: " + error.message());
+  const fs::path partial = file.string() + ".partial-" + std::to_string(getpid());
+  write_synthetic_checkpoint(shape.config, partial, options, quiet);
+  fs::rename(partial, file, error);
+  if (error) throw models::InputError(file, "cannot write: " + error.message());
+  return file;
+}
+
 // The ICD's devices (a preset or a configuration file) run rtl where a Verilated
 // engine of the config's array exists.
 void check_model_device(const std::string& preset, const hls::HardwareConfig& config,
@@ -211,18 +236,27 @@ int run_model_bench(const ModelBenchCliOptions& o, bool prefill) {
                                         fst_window_option(o.fst, o.fst_window)};
   bench::ModelBenchResult result;
   std::unique_ptr<Comparison> comparison;
-  if (!o.model_shape.empty()) {
-    if (fidelity != sim::Fidelity::kTlm) {
-      throw CLI::ValidationError("--fidelity",
-                                 "--model-shape has no weights, so it runs timing only: use "
-                                 "--fidelity tlm, or --model FILE for " +
-                                     o.fidelity);
+  // A shape at tlm alone is timed without weights; at other fidelities, or compared
+  // with one, it runs its synthetic checkpoint.
+  const bool timing_only =
+      !o.model_shape.empty() && fidelity == sim::Fidelity::kTlm && o.compare_to.empty();
+  if (timing_only) {
+    if (o.repeat > 1) {
+      throw CLI::ValidationError("--repeat",
+                                 "a shape timed without weights is simulated once (its figures "
+                                 "are deterministic); --repeat applies to runs with weights");
     }
-    const runtime::ModelShape shape = runtime::model_shape(o.model_shape);
+    const models::ModelShape shape = models::model_shape(o.model_shape);
     platform_options.compute = false;
     sim::Platform platform(config, platform_options);
     result = bench::bench_shape(platform, shape, options);
   } else {
+    if (prefill) {
+      throw CLI::ValidationError("--fidelity",
+                                 "prefill runs a shape's timing without weights: use --fidelity "
+                                 "tlm (decode runs weights at " +
+                                     o.fidelity + ")");
+    }
     check_model_device(o.preset, config, fidelity);
     if (!o.compare_to.empty()) {
       check_model_device(o.preset, config, sim::parse_fidelity(o.compare_to));
@@ -231,7 +265,9 @@ int run_model_bench(const ModelBenchCliOptions& o, bool prefill) {
     if (!o.fst.empty()) setenv("TESSERA_ICD_FST", o.fst.c_str(), 1);
     if (!o.fst_window.empty()) setenv("TESSERA_ICD_FST_WINDOW", o.fst_window.c_str(), 1);
     const models::Checkpoint checkpoint = models::Checkpoint::load(
-        models::resolve_model_file(o.model, models::find_model_directory(o.model_dir)));
+        o.model_shape.empty()
+            ? models::resolve_model_file(o.model, models::find_model_directory(o.model_dir))
+            : synthesized_checkpoint(models::model_shape(o.model_shape), o.quiet));
     // With a comparison the fidelities alternate, and the ratio is the median of the
     // pairs' ratios: on a shared machine a slow spell then spoils one pair, not the
     // figure.
@@ -247,7 +283,7 @@ int run_model_bench(const ModelBenchCliOptions& o, bool prefill) {
       ratios.push_back(runs.last_wall() / other_runs.last_wall());
     }
     result = runs.result();
-    result.shape.name = o.model;
+    result.shape.name = o.model_shape.empty() ? o.model : o.model_shape + " (synthetic)";
     if (other_fidelity) {
       const bench::ModelBenchResult other = other_runs.result();
       comparison = std::make_unique<Comparison>();
@@ -283,9 +319,9 @@ CLI::App* add_model_bench(CLI::App& bench, const std::string& name, const std::s
       command
           ->add_option(
               "--model-shape", o.model_shape,
-              "a known model's shapes with no weights, timed by tlm (stories260k, stories110m, "
-              "gpt2-small, llama2-7b)")
-          ->check(CLI::IsMember(runtime::model_shape_names()));
+              "a known model's shape (tessera synth-model --help lists them): timed without "
+              "weights at tlm, run on its synthetic checkpoint at func and rtl")
+          ->check(CLI::IsMember(models::model_shape_names()));
   // A real model runs through the runtime, which decodes one token at a time: decode
   // only, as the options that compare fidelities on it.
   const bool decode = name == "decode";
@@ -335,18 +371,16 @@ CLI::App* add_model_bench(CLI::App& bench, const std::string& name, const std::s
       ->check(waveform_window());
   command
       ->add_option("--compare-to", o.compare_to,
-                   "--model: run the same steps at this fidelity too and report the wall-time "
-                   "ratio and whether tokens and simulated time agree (exit 1 if the tokens "
-                   "differ, or the simulated time between tlm and rtl)")
-      ->check(CLI::IsMember({"func", "tlm", "rtl"}))
-      ->excludes(shape);
+                   "run the same steps (with weights) at this fidelity too and report the "
+                   "wall-time ratio and whether tokens and simulated time agree (exit 1 if the "
+                   "tokens differ, or the simulated time between tlm and rtl)")
+      ->check(CLI::IsMember({"func", "tlm", "rtl"}));
   command
       ->add_option("--repeat", o.repeat,
-                   "--model: runs per fidelity, alternating with --compare-to's; wall times "
-                   "and the ratio are medians (the simulated results must agree)")
+                   "runs with weights per fidelity, alternating with --compare-to's; wall "
+                   "times and the ratio are medians (the simulated results must agree)")
       ->capture_default_str()
-      ->check(CLI::Range(1, 1000))
-      ->excludes(shape);
+      ->check(CLI::Range(1, 1000));
   command->add_flag("--json", o.json, "print one JSON object (with the platform's counters)");
   command->add_flag("--quiet", o.quiet, "no progress on stderr");
   return command;

@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "tessera/hls/array_config.hpp"
+#include "tessera/models/synthetic_model.hpp"
 #include "tessera/sim/rtl_gemm.hpp"
 
 namespace tessera::cli {
@@ -21,6 +22,7 @@ Command add_eval_command(CLI::App& app);
 Command add_bench_command(CLI::App& app);
 Command add_models_command(CLI::App& app);
 Command add_devices_command(CLI::App& app);
+Command add_synth_model_command(CLI::App& app);
 
 // `bench decode` and `bench prefill`; `run` runs whichever was parsed.
 struct ModelBenchCommands {
@@ -32,6 +34,11 @@ ModelBenchCommands add_model_bench_commands(CLI::App& bench);
 
 // `bench memory`.
 Command add_memory_bench_command(CLI::App& bench);
+
+// models::write_synthetic_checkpoint with a progress line on stderr unless `quiet`.
+void write_synthetic_checkpoint(const models::ModelConfig& config,
+                                const std::filesystem::path& file,
+                                models::SyntheticCheckpointOptions options, bool quiet);
 
 // Accepts the names of runtime::available_devices() and lists them otherwise.
 CLI::Validator known_device_validator();

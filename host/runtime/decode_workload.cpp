@@ -2,7 +2,7 @@
 
 namespace tessera::runtime {
 
-std::vector<MatrixShape> weight_shapes(const ModelShape& shape) {
+std::vector<MatrixShape> weight_shapes(const models::ModelShape& shape) {
   const models::ModelConfig& c = shape.config;
   std::vector<MatrixShape> shapes;
   for (int l = 0; l < c.n_layers; ++l) {
@@ -14,7 +14,8 @@ std::vector<MatrixShape> weight_shapes(const ModelShape& shape) {
   return shapes;
 }
 
-std::vector<KernelCall> forward_kernels(const ModelShape& shape, int first_position, int tokens) {
+std::vector<KernelCall> forward_kernels(const models::ModelShape& shape, int first_position,
+                                        int tokens) {
   const models::ModelConfig& c = shape.config;
   std::vector<KernelCall> calls;
   int batch = 0, matrix = 0;
@@ -48,7 +49,7 @@ std::vector<KernelCall> forward_kernels(const ModelShape& shape, int first_posit
   return calls;
 }
 
-std::uint64_t weight_bytes(const ModelShape& shape) {
+std::uint64_t weight_bytes(const models::ModelShape& shape) {
   std::uint64_t bytes = 0;
   for (const MatrixShape& m : weight_shapes(shape)) {
     bytes += static_cast<std::uint64_t>(m.n) * static_cast<std::uint64_t>(m.k);
@@ -56,14 +57,14 @@ std::uint64_t weight_bytes(const ModelShape& shape) {
   return bytes;
 }
 
-std::uint64_t kv_cache_bytes(const ModelShape& shape, int positions) {
+std::uint64_t kv_cache_bytes(const models::ModelShape& shape, int positions) {
   const models::ModelConfig& c = shape.config;
   const auto per_position = 2 * static_cast<std::uint64_t>(c.kv_dim() + 4 * c.n_kv_heads);
   return static_cast<std::uint64_t>(c.n_layers) * static_cast<std::uint64_t>(positions) *
          per_position;
 }
 
-std::uint64_t forward_macs(const ModelShape& shape, int first_position, int tokens) {
+std::uint64_t forward_macs(const models::ModelShape& shape, int first_position, int tokens) {
   const models::ModelConfig& c = shape.config;
   std::uint64_t macs = weight_bytes(shape) * static_cast<std::uint64_t>(tokens);
   for (int j = 0; j < tokens; ++j) {

@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "runtime/block_ops.hpp"
-#include "runtime/model_shapes.hpp"
+#include "tessera/models/model_shapes.hpp"
 
 namespace tessera::runtime {
 
@@ -20,16 +20,17 @@ struct KernelCall {
   int m = 0, n = 0, k = 0;
   int n_queries = 0, first_position = 0;  // attention (heads from the model)
 };
-std::vector<KernelCall> forward_kernels(const ModelShape& shape, int first_position, int tokens);
+std::vector<KernelCall> forward_kernels(const models::ModelShape& shape, int first_position,
+                                        int tokens);
 
 // Every weight matrix (N x K) in the order block_ops() uses them, block by block,
 // then the classifier.
-std::vector<MatrixShape> weight_shapes(const ModelShape& shape);
+std::vector<MatrixShape> weight_shapes(const models::ModelShape& shape);
 
 // Bytes a decode step at `position` must move at least: int8 weights and the int8
 // K/V cache with its fp32 scales; and its useful MACs.
-std::uint64_t weight_bytes(const ModelShape& shape);
-std::uint64_t kv_cache_bytes(const ModelShape& shape, int positions);
-std::uint64_t forward_macs(const ModelShape& shape, int first_position, int tokens);
+std::uint64_t weight_bytes(const models::ModelShape& shape);
+std::uint64_t kv_cache_bytes(const models::ModelShape& shape, int positions);
+std::uint64_t forward_macs(const models::ModelShape& shape, int first_position, int tokens);
 
 }  // namespace tessera::runtime

@@ -47,7 +47,7 @@ class SizeMath {
 
  private:
   [[noreturn]] void fail() const {
-    throw InputError(file_, "header dimensions are too large for any model file");
+    throw InputError(file_, "dimensions too large for any model file (its size overflows 64 bits)");
   }
   const path& file_;
 };
@@ -58,6 +58,21 @@ std::string describe(const ModelConfig& c) {
       << " n_heads=" << c.n_heads << " n_kv_heads=" << c.n_kv_heads
       << " vocab_size=" << c.vocab_size << " seq_len=" << c.seq_len;
   return out.str();
+}
+
+// `field` names what holds the values ("header field "), `hint` ends the message.
+void check_positive(const ModelConfig& c, const path& file, const std::string& field,
+                    const std::string& hint) {
+  const std::pair<const char*, int> fields[] = {
+      {"dim", c.dim},         {"hidden_dim", c.hidden_dim}, {"n_layers", c.n_layers},
+      {"n_heads", c.n_heads}, {"n_kv_heads", c.n_kv_heads}, {"vocab_size", c.vocab_size},
+      {"seq_len", c.seq_len}};
+  for (const auto& [name, value] : fields) {
+    if (value <= 0) {
+      throw InputError(file, field + name + " = " + std::to_string(value) + " must be positive (" +
+                                 describe(c) + ")" + hint);
+    }
+  }
 }
 
 // Reads the seven int32 fields every llama2.c format shares. In the legacy format a
@@ -75,17 +90,7 @@ ModelConfig read_dimensions(const std::uint8_t* bytes, const path& file, bool le
     c.shared_classifier = false;
     c.vocab_size = -c.vocab_size;
   }
-  const std::pair<const char*, int> fields[] = {
-      {"dim", c.dim},         {"hidden_dim", c.hidden_dim}, {"n_layers", c.n_layers},
-      {"n_heads", c.n_heads}, {"n_kv_heads", c.n_kv_heads}, {"vocab_size", c.vocab_size},
-      {"seq_len", c.seq_len}};
-  for (const auto& [name, value] : fields) {
-    if (value <= 0) {
-      throw InputError(file, "header field " + std::string(name) + " = " + std::to_string(value) +
-                                 " must be positive (" + describe(c) +
-                                 "); is this a llama2.c checkpoint?");
-    }
-  }
+  check_positive(c, file, "header field ", "; is this a llama2.c checkpoint?");
   return c;
 }
 
@@ -244,6 +249,13 @@ const float* floats_at(const MappedFile& file, std::size_t offset) {
 }
 
 }  // namespace
+
+void validate_config(const ModelConfig& config, const path& file) {
+  check_positive(config, file, "", "");
+  validate_shape(config, file);
+  SizeMath m(file);
+  m.mul(count_tensors(config, m).fp32_floats(m, /*with_rope_tables=*/true), sizeof(float));
+}
 
 std::string to_string(CheckpointFormat format) {
   switch (format) {

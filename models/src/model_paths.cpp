@@ -15,9 +15,14 @@ std::optional<fs::path> environment_path(const char* name) {
   return fs::path(value);
 }
 
+std::optional<fs::path> cache_root() {
+  if (auto xdg = environment_path("XDG_CACHE_HOME")) return *xdg / "tessera";
+  if (auto home = environment_path("HOME")) return *home / ".cache" / "tessera";
+  return std::nullopt;
+}
+
 std::optional<fs::path> download_cache() {
-  if (auto xdg = environment_path("XDG_CACHE_HOME")) return *xdg / "tessera" / "models";
-  if (auto home = environment_path("HOME")) return *home / ".cache" / "tessera" / "models";
+  if (auto root = cache_root()) return *root / "models";
   return std::nullopt;
 }
 
@@ -71,6 +76,11 @@ fs::path resolve_model_file(const std::string& name, const ModelDirectory& dir) 
                               kModelDownloadPage + " (scripts/fetch-models downloads and checks " +
                               "them; --model-dir or $" + kModelDirEnvironment +
                               " points tessera at them)");
+}
+
+fs::path synthetic_model_directory() {
+  if (auto root = cache_root()) return *root / "synthetic";
+  return fs::temp_directory_path() / "tessera-synthetic";
 }
 
 fs::path default_tokenizer(const fs::path& model, int vocab_size) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
@@ -43,6 +44,8 @@ TEST(Cli, EveryMistakeGetsOneLineAndTheRightExitCode) {
     std::string names;  // a part of the message that names the cause
   };
   const std::string nowhere = "/nonexistent-dir/out";
+  const std::string synthetic =
+      (std::filesystem::temp_directory_path() / "tessera-never-written.bin").string();
   const std::vector<Mistake> mistakes = {
       // run
       {{"run", model(), "--frobnicate"}, 2, "--frobnicate"},
@@ -111,6 +114,25 @@ TEST(Cli, EveryMistakeGetsOneLineAndTheRightExitCode) {
       {{"bench", "memory", "--units", "0"}, 2, "--units"},
       {{"bench", "memory", "--preset", "zx81"}, 2, "unknown preset 'zx81'"},
       {{"bench", "memory", "--pattern", "zigzag"}, 2, "--pattern"},
+      // synth-model
+      {{"synth-model", synthetic, "--frobnicate"}, 2, "--frobnicate"},
+      {{"synth-model", synthetic, "--shape", "gpt5"}, 2, "--shape"},
+      {{"synth-model", synthetic, "--dim", "64"}, 2, "--hidden-dim (or --shape) is required"},
+      {{"synth-model", synthetic, "--shape", "stories15m", "--heads", "5"},
+       2,
+       "dim is not divisible by n_heads"},
+      {{"synth-model", synthetic, "--shape", "stories15m", "--kv-heads", "4"},
+       2,
+       "n_heads is not a multiple of n_kv_heads"},
+      {{"synth-model", synthetic, "--dim", "2000000000", "--hidden-dim", "2000000000", "--layers",
+        "2000000000", "--heads", "2", "--vocab", "512", "--seq-len", "8"},
+       2,
+       "overflows 64 bits"},
+      {{"synth-model", synthetic, "--shape", "stories15m", "--format", "v2", "--group-size", "7"},
+       2,
+       "group size 7 does not divide"},
+      {{"synth-model", synthetic, "--shape", "stories15m", "--format", "gguf"}, 2, "--format"},
+      {{"synth-model", nowhere, "--shape", "stories15m"}, 2, "cannot write"},
       // models, devices
       {{"models", "--frobnicate"}, 2, "--frobnicate"},
       {{"devices", "--frobnicate"}, 2, "--frobnicate"},
@@ -121,6 +143,78 @@ TEST(Cli, EveryMistakeGetsOneLineAndTheRightExitCode) {
     SCOPED_TRACE(line);
     expect_one_line_error(tessera(m.args), m.code, m.names);
   }
+  EXPECT_FALSE(std::filesystem::exists(synthetic));
+}
+
+// Issue 15 (d): the same seed writes the same bytes, another seed other weights, and a
+// tokenizer for the vocabulary lands beside the model.
+TEST(CliSynthModel, SameSeedSameBytes) {
+  const auto dir = std::filesystem::temp_directory_path() / "tessera_cli_synth_model";
+  std::filesystem::create_directories(dir);
+  auto write = [&](const std::string& name, const char* seed) {
+    const ProcessResult r = tessera({"synth-model", (dir / name).string(), "--shape", "stories260k",
+                                     "--layers", "2", "--seed", seed, "--json", "--quiet"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return std::make_pair(testing::read_bytes(dir / name), r.out);
+  };
+  const auto [first, json] = write("a.bin", "5");
+  EXPECT_EQ(write("b.bin", "5").first, first);
+  EXPECT_NE(write("c.bin", "6").first, first);
+  const auto report = nlohmann::json::parse(json);
+  EXPECT_EQ(report["bytes"], first.size());
+  EXPECT_EQ(report["config"]["n_kv_heads"], 4);
+  EXPECT_EQ(report["tokenizer"], (dir / "tok512.bin").string());
+  EXPECT_TRUE(std::filesystem::is_regular_file(dir / "tok512.bin"));
+  std::filesystem::remove_all(dir);
+}
+
+// Issue 15 (d): a synthetic model runs, and every int8 device prints the same text
+// as the HLS device, greedy and sampled (GQA and a separate classifier included).
+TEST(CliSynthModel, EveryDeviceGivesTheSameText) {
+  const auto dir = std::filesystem::temp_directory_path() / "tessera_cli_synth_devices";
+  std::filesystem::create_directories(dir);
+  const std::string file = (dir / "m.bin").string();
+  const ProcessResult made = tessera({"synth-model",
+                                      file,
+                                      "--dim",
+                                      "96",
+                                      "--hidden-dim",
+                                      "160",
+                                      "--layers",
+                                      "2",
+                                      "--heads",
+                                      "6",
+                                      "--kv-heads",
+                                      "2",
+                                      "--vocab",
+                                      "400",
+                                      "--seq-len",
+                                      "64",
+                                      "--separate-classifier",
+                                      "--seed",
+                                      "3",
+                                      "--quiet"});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  const ProcessResult reference = tessera({"run", file, "-t", "0", "-n", "24"});
+  EXPECT_EQ(reference.exit_code, 0) << reference.err;
+  EXPECT_FALSE(reference.out.empty());
+  for (const std::vector<std::string>& sampling :
+       {std::vector<std::string>{"-t", "0", "-n", "40"},
+        std::vector<std::string>{"-t", "1.0", "-p", "0.9", "-s", "11", "-n", "40"}}) {
+    std::vector<std::string> args = {"run", file, "-i", "Once upon"};
+    args.insert(args.end(), sampling.begin(), sampling.end());
+    args.insert(args.end(), {"--device", "hls"});
+    const ProcessResult hls = tessera(args);
+    ASSERT_EQ(hls.exit_code, 0) << hls.err;
+    EXPECT_EQ(hls.out.rfind("Once upon", 0), 0u) << hls.out;
+    for (const char* device : {"cpu", "accel:kv260:tlm", "accel:u280:func"}) {
+      args.back() = device;
+      const ProcessResult r = tessera(args);
+      EXPECT_EQ(r.exit_code, 0) << device << ": " << r.err;
+      EXPECT_EQ(r.out, hls.out) << device << " " << sampling[1];
+    }
+  }
+  std::filesystem::remove_all(dir);
 }
 
 // The listing commands answer in JSON too.
@@ -243,8 +337,7 @@ TEST_F(CliMalformedFiles, TruncatedTokenizer) {
 }
 
 TEST_F(CliMalformedFiles, TokenizerOfAnotherModel) {
-  testing::write_tokenizer(dir_ / "tok32.bin",
-                           std::vector<testing::TokenizerEntry>(32, {"a", 0.0f}));
+  models::write_tokenizer(dir_ / "tok32.bin", std::vector<models::TokenizerPiece>(32, {"a", 0.0f}));
   expect_one_line_error(tessera({"run", model(), "-z", (dir_ / "tok32.bin").string()}), 1,
                         "cannot hold the model's 512 tokens");
 }
@@ -907,19 +1000,45 @@ TEST(CliBenchModel, ComparesTwoFidelitiesOnTheSameSteps) {
       << text.out;  // func has no timing
 }
 
+// Issue 15 (1): a shape at func or rtl (or compared with another fidelity) runs its
+// synthetic checkpoint, written once into the cache and reused; at tlm alone it is
+// timed without weights.
+TEST(CliBenchModel, ShapesRunWithSyntheticWeightsAtEveryFidelity) {
+  const auto cache = std::filesystem::temp_directory_path() / "tessera_cli_shape_cache";
+  std::filesystem::remove_all(cache);
+  const std::map<std::string, std::string> env = {{"XDG_CACHE_HOME", cache.string()}};
+  const std::vector<std::string> args = {
+      "bench",      "decode", "--model-shape", "stories260k",  "--tokens", "3",
+      "--fidelity", "func",   "--json",        "--compare-to", "tlm",      "--quiet"};
+  const ProcessResult r = tessera(args, env);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto json = nlohmann::json::parse(r.out);
+  EXPECT_EQ(json["model_shape"], "stories260k (synthetic)");
+  EXPECT_TRUE(json["comparison"]["same_tokens"].get<bool>());
+  const auto file = cache / "tessera" / "synthetic" / "stories260k.bin";
+  ASSERT_TRUE(std::filesystem::is_regular_file(file));
+  const auto written = std::filesystem::last_write_time(file);
+  EXPECT_EQ(tessera(args, env).exit_code, 0);
+  EXPECT_EQ(std::filesystem::last_write_time(file), written) << "written again";
+  const ProcessResult timing = tessera(
+      {"bench", "decode", "--model-shape", "stories260k", "--tokens", "3", "--json", "--quiet"},
+      env);
+  ASSERT_EQ(timing.exit_code, 0) << timing.err;
+  EXPECT_EQ(nlohmann::json::parse(timing.out)["model_shape"], "stories260k");
+  std::filesystem::remove_all(cache);
+}
+
 TEST(CliBenchModel, RejectsBadArguments) {
   const ProcessResult unknown = tessera({"bench", "decode", "--model-shape", "llama2-70b"});
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_NE(unknown.err.find("llama2-70b not in {stories260k,"), std::string::npos) << unknown.err;
-  expect_one_line_error(
-      tessera({"bench", "decode", "--model-shape", "stories260k", "--fidelity", "rtl"}), 2,
-      "--model FILE");
   expect_one_line_error(tessera({"bench", "decode"}), 2, "--model-shape or --model");
-  const ProcessResult shape_compare =
-      tessera({"bench", "decode", "--model-shape", "stories260k", "--compare-to", "func"});
-  EXPECT_EQ(shape_compare.exit_code, 2);
-  EXPECT_NE(shape_compare.err.find("--model-shape excludes --compare-to"), std::string::npos)
-      << shape_compare.err;
+  expect_one_line_error(
+      tessera({"bench", "prefill", "--model-shape", "stories260k", "--fidelity", "func"}), 2,
+      "use --fidelity tlm");
+  expect_one_line_error(
+      tessera({"bench", "decode", "--model-shape", "stories260k", "--repeat", "2"}), 2,
+      "--repeat applies to runs with weights");
   const ProcessResult no_runs = tessera({"bench", "decode", "--model", model(), "--repeat", "0"});
   EXPECT_EQ(no_runs.exit_code, 2);
   EXPECT_NE(no_runs.err.find("--repeat: Value 0 not in range 1 to 1000"), std::string::npos)

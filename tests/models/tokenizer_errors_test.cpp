@@ -12,7 +12,7 @@ namespace {
 class TokenizerErrors : public ::testing::Test {
  protected:
   void SetUp() override {
-    testing::write_tokenizer(path_, {{"<unk>", 0}, {"<s>", 0}, {"</s>", 0}, {"a", -1}, {"b", -2}});
+    models::write_tokenizer(path_, {{"<unk>", 0}, {"<s>", 0}, {"</s>", 0}, {"a", -1}, {"b", -2}});
   }
   std::string load_error(const std::vector<char>& bytes, int vocab_size) {
     testing::write_bytes(dir_ / "broken.bin", bytes);

@@ -22,6 +22,7 @@ using bench::bench_checkpoint;
 using bench::bench_shape;
 using bench::ModelBenchOptions;
 using bench::ModelBenchResult;
+using models::model_shape;
 
 // Records the shapes of the calls the int8 model makes.
 class RecordingKernels final : public Int8Kernels {

@@ -6,14 +6,17 @@
 #include <vector>
 
 #include "tessera/models/checkpoint.hpp"
+#include "tessera/models/synthetic_model.hpp"
 
 namespace tessera::testing {
 
-// Random weights for a model of any shape, written in llama2.c's formats, so tests
-// can reach shapes stories260K does not have (separate classifier, other GQA
-// groupings) and build malformed files by editing valid ones.
+// The weights tessera synth-model writes (models::synthetic_values), held in memory
+// so tests can compare what a loader read, reach shapes stories260K does not have
+// (separate classifier, other GQA groupings) and build malformed files by editing
+// valid ones.
 struct SyntheticModel {
   models::ModelConfig config;
+  std::uint64_t seed = 0;
   // Tensors in llama2.c legacy order, each stack covering all layers.
   std::vector<float> embedding, rms_att, wq, wk, wv, wo, rms_ffn, w1, w2, w3, rms_final, classifier;
 };
@@ -32,12 +35,5 @@ void write_version2(const SyntheticModel& model, const std::filesystem::path& pa
 std::vector<char> read_bytes(const std::filesystem::path& path);
 void write_bytes(const std::filesystem::path& path, const std::vector<char>& bytes);
 void write_i32(std::vector<char>& bytes, std::size_t offset, std::int32_t value);
-
-// A llama2.c tokenizer file: max_token_length, then (score, length, bytes) per token.
-struct TokenizerEntry {
-  std::string piece;
-  float score;
-};
-void write_tokenizer(const std::filesystem::path& path, const std::vector<TokenizerEntry>& entries);
 
 }  // namespace tessera::testing

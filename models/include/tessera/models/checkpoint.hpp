@@ -33,6 +33,11 @@ enum class CheckpointFormat {
 };
 std::string to_string(CheckpointFormat format);
 
+// Throws InputError naming `file` when no llama2.c model has these hyperparameters: a
+// field not positive, heads that do not divide, an odd head size, or a model whose
+// fp32 checkpoint would not fit in 64-bit offsets.
+void validate_config(const ModelConfig& config, const std::filesystem::path& file);
+
 using RowMajorMatrixXf = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using ConstMatrixView = Eigen::Map<const RowMajorMatrixXf>;
 using ConstVectorView = Eigen::Map<const Eigen::VectorXf>;

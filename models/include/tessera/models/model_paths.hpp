@@ -38,4 +38,8 @@ std::filesystem::path resolve_model_file(const std::string& name, const ModelDir
 // model (tok512.bin for stories260K). Throws InputError when none exists.
 std::filesystem::path default_tokenizer(const std::filesystem::path& model, int vocab_size);
 
+// Where checkpoints synthesized for a known shape are kept between runs:
+// ($XDG_CACHE_HOME or ~/.cache)/tessera/synthetic, else the temporary directory.
+std::filesystem::path synthetic_model_directory();
+
 }  // namespace tessera::models
