@@ -19,11 +19,13 @@ bool try_gemv(ArrayShape array, const GemmArgs& args, Status& status) {
   return true;
 }
 
-void throw_on_error(Status status, const char* kernel, ArrayShape array, const GemmArgs& args) {
+// `where`: " on 16x16", or empty for a kernel that models no array.
+void throw_on_error(Status status, const char* kernel, const std::string& where,
+                    const GemmArgs& args) {
   if (status == Status::kOk) return;
   throw KernelError(status, std::string(kernel) + " (" + std::to_string(args.m) + "x" +
-                                std::to_string(args.n) + "x" + std::to_string(args.k) + " on " +
-                                to_string(array) + "): " + describe(status));
+                                std::to_string(args.n) + "x" + std::to_string(args.k) + where +
+                                "): " + describe(status));
 }
 
 }  // namespace
@@ -76,11 +78,15 @@ Status attention(const AttentionArgs& args) {
 }
 
 void gemm_or_throw(ArrayShape array, const GemmArgs& args) {
-  throw_on_error(gemm(array, args), "gemm_i8", array, args);
+  throw_on_error(gemm(array, args), "gemm_i8", " on " + to_string(array), args);
 }
 
 void gemv_or_throw(ArrayShape array, const GemmArgs& args) {
-  throw_on_error(gemv(array, args), "gemv_i8", array, args);
+  throw_on_error(gemv(array, args), "gemv_i8", " on " + to_string(array), args);
+}
+
+void fast_gemm_or_throw(const GemmArgs& args) {
+  throw_on_error(fast_gemm(args), "fast_gemm", "", args);
 }
 
 void attention_or_throw(const AttentionArgs& args) {

@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <optional>
 
 #include "tessera/hls/array_config.hpp"
 #include "tessera/models/synthetic_model.hpp"
@@ -58,6 +59,8 @@ sim::WaveformWindow fst_window_option(const std::string& fst, const std::string&
 
 // Adds --array RxC (the int8 devices' systolic array) bound to *array.
 CLI::Option* add_array_option(CLI::App& command, hls::ArrayShape* array);
+// The hls device's --array: its C models of that array instead of the fast kernels.
+CLI::Option* add_array_option(CLI::App& command, std::optional<hls::ArrayShape>* array);
 // --array given for a device other than hls (whose C models it sizes): a usage error.
 void check_array_applies(const CLI::Option* array, const std::string& device);
 

@@ -96,6 +96,15 @@ void check_array_applies(const CLI::Option* array, const std::string& device) {
                              "accel:FILE.json for another array)");
 }
 
+CLI::Option* add_array_option(CLI::App& command, std::optional<hls::ArrayShape>* array) {
+  return command
+      .add_option_function<std::string>(
+          "--array", [array](const std::string& text) { *array = hls::parse_array_shape(text); },
+          "hls device: compute through the cycle-by-cycle C models of systolic array RxC (the "
+          "specification; slower, the same integers) instead of the fast kernels")
+      ->check(parsed_by(hls::parse_array_shape, "RxC", "array shape"));
+}
+
 CLI::Option* add_array_option(CLI::App& command, hls::ArrayShape* array) {
   return command
       .add_option_function<std::string>(

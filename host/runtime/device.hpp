@@ -3,6 +3,7 @@
 #include <Eigen/Core>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -75,7 +76,9 @@ std::string check_device_name(const std::string& name);
 
 // How a device is built, where the device has a choice.
 struct DeviceOptions {
-  hls::ArrayShape array = hls::kDefaultArray;  // systolic array of the hls device
+  // The hls device: the C models of this systolic array, or none for the fast kernels
+  // (the same integers).
+  std::optional<hls::ArrayShape> array;
   // The OpenCL devices (accel, cpu): placement of the blocks, checks, statistics,
   // trace (docs/runtime.md).
   std::string place;

@@ -29,8 +29,8 @@ class ReferenceDevice final : public Device {
 
 class HlsDevice final : public Device {
  public:
-  HlsDevice(const models::Checkpoint& checkpoint, int max_positions, hls::ArrayShape array,
-            const PhaseProgress& progress)
+  HlsDevice(const models::Checkpoint& checkpoint, int max_positions,
+            std::optional<hls::ArrayShape> array, const PhaseProgress& progress)
       : kernels_(array), model_(checkpoint, max_positions, kernels_, progress) {}
   const Eigen::VectorXf& forward(int token, int pos) override { return model_.forward(token, pos); }
   std::string name() const override { return "hls"; }
@@ -148,8 +148,8 @@ std::unique_ptr<Device> open_device(const std::string& name, const models::Check
   if (!problem.empty()) throw std::invalid_argument(problem);
   if (name == "reference") return std::make_unique<ReferenceDevice>(checkpoint, max_positions);
   if (name == "hls") {
-    if (!hls::is_supported(options.array)) {
-      throw std::invalid_argument("array " + hls::to_string(options.array) +
+    if (options.array && !hls::is_supported(*options.array)) {
+      throw std::invalid_argument("array " + hls::to_string(*options.array) +
                                   " is not supported by the HLS kernels");
     }
     return std::make_unique<HlsDevice>(checkpoint, max_positions, options.array, options.progress);

@@ -26,7 +26,8 @@ int used_rows(const std::vector<std::int8_t>& a, int m, int k) {
   return 1;
 }
 
-// Runs the HLS C model on a job's tiled operands and writes the padded results.
+// A job's integers (the fast kernel's, which equal the HLS C model's) on its tiled
+// operands, written as the engine writes its padded results.
 void hls_gemm(hls::ArrayShape array, const std::uint8_t* a_tiled, const std::uint8_t* w_tiled,
               int m_tiles, int n_tiles, int k, std::uint8_t* results) {
   const int m = m_tiles * array.rows, n = n_tiles * array.cols;
@@ -42,14 +43,15 @@ void hls_gemm(hls::ArrayShape array, const std::uint8_t* a_tiled, const std::uin
   g.k = k;
   g.c_int32 = c.data();
   try {
-    hls::gemm_or_throw(array, g);
+    hls::fast_gemm_or_throw(g);
   } catch (const hls::KernelError& e) {
     throw DeviceError(e.what());
   }
   pack_results(c.data(), m, n, array.rows, array.cols, results);
 }
 
-// The HLS vector-mode C model on a job's operands; results as N int32 in order.
+// A vector-mode job's integers (the fast kernel on W as the unit's memory holds it,
+// equal to gemv_i8's); results as N int32 in order.
 void hls_gemv(hls::ArrayShape array, const std::uint8_t* a, const std::uint8_t* w_tiled,
               int n_tiles, int k, std::uint8_t* results) {
   const int n = n_tiles * array.cols;
@@ -63,7 +65,7 @@ void hls_gemv(hls::ArrayShape array, const std::uint8_t* a, const std::uint8_t* 
   g.k = k;
   g.c_int32 = c.data();
   try {
-    hls::gemv_or_throw(array, g);
+    hls::fast_gemm_or_throw(g);
   } catch (const hls::KernelError& e) {
     throw DeviceError(e.what());
   }

@@ -27,20 +27,22 @@ const models::Checkpoint& stories() {
   return checkpoint;
 }
 
-// Whole-model runs: the HLS kernels on two arrays and the nested-loop reference
-// produce identical logits at every position.
+// Whole-model runs: the HLS C models on two arrays, the fast kernels and the
+// nested-loop reference produce identical logits at every position.
 TEST(Int8Model, HlsKernelsMatchTheInt8ReferenceBitForBit) {
   testing::Int8ReferenceKernels reference_kernels;
-  HlsKernels small({4, 4}), large({32, 32});
+  HlsKernels small(hls::ArrayShape{4, 4}), large(hls::ArrayShape{32, 32}), fast(std::nullopt);
   Int8Model by_reference(stories(), 48, reference_kernels);
   Int8Model on_small(stories(), 48, small);
   Int8Model on_large(stories(), 48, large);
+  Int8Model on_fast(stories(), 48, fast);
   const auto& ids = testing::stories260k_greedy_ids();
   int token = 1;
   for (int pos = 0; pos < 48; ++pos) {
     const Eigen::VectorXf expected = by_reference.forward(token, pos);
     ASSERT_EQ(on_small.forward(token, pos), expected) << "pos " << pos;
     ASSERT_EQ(on_large.forward(token, pos), expected) << "pos " << pos;
+    ASSERT_EQ(on_fast.forward(token, pos), expected) << "pos " << pos;
     token = ids[static_cast<std::size_t>(pos)];
   }
 }
@@ -132,7 +134,7 @@ TEST(Int8Model, RejectsBadEvaluationSettingsAndArrays) {
   settings.length = 600;
   EXPECT_THROW(evaluate(stories(), settings), std::invalid_argument);
   DeviceOptions bad;
-  bad.array = {0, 16};
+  bad.array = hls::ArrayShape{0, 16};
   EXPECT_THROW(open_device("hls", stories(), 8, bad), std::invalid_argument);
 }
 

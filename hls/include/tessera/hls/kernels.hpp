@@ -7,6 +7,7 @@
 
 #include "tessera/hls/array_config.hpp"
 #include "tessera/hls/attention_i8.hpp"
+#include "tessera/hls/fast_gemm.hpp"
 #include "tessera/hls/gemm_i8.hpp"
 #include "tessera/hls/gemv_i8.hpp"
 
@@ -31,5 +32,7 @@ Status attention(const AttentionArgs& args);
 void gemm_or_throw(ArrayShape array, const GemmArgs& args);
 void gemv_or_throw(ArrayShape array, const GemmArgs& args);
 void attention_or_throw(const AttentionArgs& args);
+// fast_gemm (fast_gemm.hpp), throwing KernelError on failure.
+void fast_gemm_or_throw(const GemmArgs& args);
 
 }  // namespace tessera::hls
