@@ -17,6 +17,10 @@ namespace {
 
 std::size_t sz(long n) { return static_cast<std::size_t>(n); }
 
+// Work-items per work-group of the source GEMM along N: small enough that a decode
+// step's rows make several groups for the CPU's cores.
+constexpr std::size_t kGemmGroup = 16;
+
 void check(cl_int status, const char* what) {
   if (status != CL_SUCCESS) {
     throw std::runtime_error(std::string("OpenCL: ") + what + " failed (error " +
@@ -142,16 +146,20 @@ struct OpenClKernels::State {
     if (slots.size() <= i) slots.resize(i + 1);
     return scratch(slots[i], bytes);
   }
+  // Writes are queued without waiting, and so are reads but an op's last: `data` must
+  // stay valid, and a read's destination unread, until that last (blocking) read
+  // returns; the queue is in order, so every command before it has completed.
   void write(cl_mem b, std::size_t offset, std::size_t bytes, const void* data) {
     if (bytes == 0) return;
     cl_event event = nullptr;
-    check(clEnqueueWriteBuffer(queue, b, CL_TRUE, offset, bytes, data, 0, nullptr, &event),
+    check(clEnqueueWriteBuffer(queue, b, CL_FALSE, offset, bytes, data, 0, nullptr, &event),
           "clEnqueueWriteBuffer");
     record("write", event, bytes);
   }
-  void read(cl_mem b, std::size_t bytes, void* data) {
+  void read(cl_mem b, std::size_t bytes, void* data, bool last) {
     cl_event event = nullptr;
-    check(clEnqueueReadBuffer(queue, b, CL_TRUE, 0, bytes, data, 0, nullptr, &event),
+    check(clEnqueueReadBuffer(queue, b, last ? CL_TRUE : CL_FALSE, 0, bytes, data, 0, nullptr,
+                              &event),
           "clEnqueueReadBuffer");
     record("read", event, bytes);
   }
@@ -164,15 +172,19 @@ struct OpenClKernels::State {
     for (cl_mem b : buffers) arg(k, i++, b);
     for (int v : values) arg(k, i++, static_cast<cl_uint>(v));
   }
-  // The source kernels run one work-item per output; built-ins run as a task. The
-  // command is submitted; a later blocking read waits for it.
-  void run(const char* kind, cl_kernel k, std::size_t x, std::size_t y) {
+  // The source kernels run one work-item per output, in work-groups of `group` along
+  // y (0: the implementation's choice) so the rows of one call spread over the CPU's
+  // cores; built-ins run as a task. The command is submitted; a later blocking read
+  // waits for it.
+  void run(const char* kind, cl_kernel k, std::size_t x, std::size_t y, std::size_t group = 0) {
     cl_event event = nullptr;
     if (built_in()) {
       check(clEnqueueTask(queue, k, 0, nullptr, &event), "clEnqueueTask");
     } else {
-      const std::size_t global[2] = {x, y};
-      check(clEnqueueNDRangeKernel(queue, k, 2, nullptr, global, nullptr, 0, nullptr, &event),
+      const std::size_t padded_y = group == 0 ? y : (y + group - 1) / group * group;
+      const std::size_t global[2] = {x, padded_y}, local[2] = {1, group};
+      check(clEnqueueNDRangeKernel(queue, k, 2, nullptr, global, group == 0 ? nullptr : local, 0,
+                                   nullptr, &event),
             "clEnqueueNDRangeKernel");
     }
     record(kind, event, 0);
@@ -302,9 +314,9 @@ void OpenClKernels::load_weights(const models::QuantizedMatrix& w) {
   state_->weight_buffer(w.values.data(), w.rows, w.cols);
 }
 
-// On the accelerator, calls that share their input (q/k/v, gate/up) share its
-// transfer, and every call is submitted before the first result is read, so the
-// device runs them as one submission. The fallback runs them one at a time.
+// Calls that share their input (q/k/v, gate/up) share its transfer, and every call is
+// submitted before the first result is read, so a device runs them as one submission
+// and the host waits once per batch.
 void OpenClKernels::gemms(const std::vector<hls::GemmArgs>& calls) {
   State& s = *state_;
   for (const hls::GemmArgs& g : calls) {
@@ -323,25 +335,23 @@ void OpenClKernels::gemms(const std::vector<hls::GemmArgs>& calls) {
     if (!shared) s.write(a, 0, a_bytes, g.a);
     cl_mem c = s.slot(s.c, slot, 4 * sz(g.m) * sz(g.n));
     s.args(s.gemm, {a, w, c}, {g.m, g.n, g.k});
-    s.run("gemm", s.gemm, sz(g.m), sz(g.n));
+    s.run("gemm", s.gemm, sz(g.m), sz(g.n), kGemmGroup);
     return c;
   };
-  auto collect = [&](std::size_t i, cl_mem c) {
+  std::vector<cl_mem> c(calls.size());
+  for (std::size_t i = 0; i < calls.size(); ++i) c[i] = submit(i, i);
+  std::vector<std::vector<std::int32_t>> sums(calls.size());
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    sums[i].resize(sz(calls[i].m) * sz(calls[i].n));
+    s.read(c[i], 4 * sums[i].size(), sums[i].data(), i + 1 == calls.size());
+  }
+  for (std::size_t i = 0; i < calls.size(); ++i) {
     const hls::GemmArgs& g = calls[i];
-    std::vector<std::int32_t> sums(sz(g.m) * sz(g.n));
-    s.read(c, 4 * sums.size(), sums.data());
     for (int r = 0; r < g.m; ++r) {
       for (int col = 0; col < g.n; ++col) {
-        hls::store_result(g, r, col, sums[sz(r) * sz(g.n) + sz(col)]);
+        hls::store_result(g, r, col, sums[i][sz(r) * sz(g.n) + sz(col)]);
       }
     }
-  };
-  if (s.built_in()) {
-    std::vector<cl_mem> c(calls.size());
-    for (std::size_t i = 0; i < calls.size(); ++i) c[i] = submit(i, i);
-    for (std::size_t i = 0; i < calls.size(); ++i) collect(i, c[i]);
-  } else {
-    for (std::size_t i = 0; i < calls.size(); ++i) collect(i, submit(i, 0));
   }
   s.read_events();
 }
@@ -407,9 +417,9 @@ void OpenClKernels::attention(const hls::AttentionArgs& g) {
            {g.n_queries, g.first_position, g.n_heads, g.n_kv_heads, g.head_size});
   }
   s.run("attention", s.attention, sz(g.n_queries), sz(g.n_heads));
-  s.read(out, heads * sz(g.head_size) * 4, g.out);
+  s.read(out, heads * sz(g.head_size) * 4, g.out, false);
   std::vector<std::int64_t> norms(heads * 3);
-  s.read(norm, norms.size() * 8, norms.data());
+  s.read(norm, norms.size() * 8, norms.data(), true);
   for (std::size_t h = 0; h < heads; ++h) {
     g.norm[h] = {norms[3 * h], static_cast<std::uint64_t>(norms[3 * h + 1]),
                  static_cast<std::int32_t>(norms[3 * h + 2])};
