@@ -195,8 +195,14 @@ struct OpenClKernels::State {
   cl_mem weight_buffer(const std::int8_t* w, int n, int k) {
     auto found = weights.find(w);
     if (found != weights.end()) return found->second;
+    if (!built_in()) {  // the CPU device reads the host's copy in place
+      cl_int err = CL_SUCCESS;
+      cl_mem rows = clCreateBuffer(context, CL_MEM_READ_ONLY | CL_MEM_USE_HOST_PTR, sz(n) * sz(k),
+                                   const_cast<std::int8_t*>(w), &err);
+      check(err, "clCreateBuffer");
+      return weights.emplace(w, rows).first->second;
+    }
     cl_mem rows = buffer(sz(n) * sz(k), w);
-    if (!built_in()) return weights.emplace(w, rows).first->second;
     cl_mem packed = buffer(tessera_packed_weight_bytes(sz(n), sz(k)));
     args(pack, {rows, packed}, {n, k});
     run("pack", pack, 1, 1);

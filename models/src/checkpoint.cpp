@@ -408,8 +408,15 @@ Checkpoint Checkpoint::load(const std::filesystem::path& file_path) {
                                       " is not supported (supported: legacy, 1, 2)");
     }
   }
-  return Checkpoint(file_path, loaded.format, loaded.config, std::move(loaded.storage),
-                    std::move(loaded.weights));
+  const bool in_place = loaded.storage.get() == static_cast<const void*>(file.get());
+  Checkpoint checkpoint(file_path, loaded.format, loaded.config, std::move(loaded.storage),
+                        std::move(loaded.weights));
+  if (in_place) checkpoint.mapping_ = file;
+  return checkpoint;
+}
+
+void Checkpoint::release_resident_weights() const {
+  if (mapping_) mapping_->release_resident_pages();
 }
 
 }  // namespace tessera::models

@@ -70,16 +70,22 @@ QuantizedModel quantize_model(const Checkpoint& checkpoint,
   };
   if (progress) progress(0, total);
   QuantizedModel q;
+  // Calibration reads every fp32 weight, so it runs first; then each layer's fp32
+  // pages leave memory once it is quantized, so the fp32 file and the int8 weights are
+  // never resident together (Checkpoint::release_resident_weights).
+  q.key_offsets = calibrate_key_offsets(checkpoint, kKeyCalibrationPositions);
+  step();
+  checkpoint.release_resident_weights();
   q.layers.reserve(w.layers.size());
   for (const LayerWeights& l : w.layers) {
     q.layers.push_back({quantize_matrix(l.wq), quantize_matrix(l.wk), quantize_matrix(l.wv),
                         quantize_matrix(l.wo), quantize_matrix(l.w1), quantize_matrix(l.w2),
                         quantize_matrix(l.w3)});
+    checkpoint.release_resident_weights();
     step();
   }
   q.classifier = quantize_matrix(w.classifier);
-  step();
-  q.key_offsets = calibrate_key_offsets(checkpoint, kKeyCalibrationPositions);
+  checkpoint.release_resident_weights();
   step();
   return q;
 }

@@ -62,6 +62,8 @@ struct ModelWeights {
   ConstMatrixView classifier;  // [vocab_size][dim]; aliases token_embedding when shared
 };
 
+class MappedFile;
+
 // A loaded checkpoint: config plus views of the weights. Copies share the storage
 // (the file mapping, or the dequantized buffer), which lives as long as any copy.
 class Checkpoint {
@@ -73,6 +75,10 @@ class Checkpoint {
   const ModelConfig& config() const { return config_; }
   const ModelWeights& weights() const { return *weights_; }
   CheckpointFormat format() const { return format_; }
+  // A hint that the fp32 weights will not be read for a while (an int8 device has
+  // quantized them): a mapped file's pages leave resident memory and come back from
+  // the file when read. Nothing for weights held in memory (version 2 files).
+  void release_resident_weights() const;
   const std::filesystem::path& path() const { return path_; }
 
  private:
@@ -82,7 +88,8 @@ class Checkpoint {
   std::filesystem::path path_;
   CheckpointFormat format_;
   ModelConfig config_;
-  std::shared_ptr<const void> storage_;  // keeps the bytes behind the views alive
+  std::shared_ptr<const void> storage_;        // keeps the bytes behind the views alive
+  std::shared_ptr<const MappedFile> mapping_;  // the storage, when it is the file
   std::shared_ptr<const ModelWeights> weights_;
 };
 

@@ -19,6 +19,10 @@ class MappedFile {
   std::size_t size() const { return size_; }
   const std::filesystem::path& path() const { return path_; }
 
+  // The pages read so far leave resident memory; reading them again maps them back
+  // in from the file (the mapping is private and read-only, so nothing is lost).
+  void release_resident_pages() const;
+
  private:
   std::filesystem::path path_;
   const std::uint8_t* data_ = nullptr;
