@@ -1,3 +1,4 @@
+#include <cstdlib>
 #include <exception>
 #include <iostream>
 #include <vector>
@@ -7,6 +8,11 @@
 #include "tessera/models/error.hpp"
 
 int main(int argc, char** argv) {
+  // The CPU fallback runs on PoCL's single-threaded `basic` device unless the user
+  // chose one: its commands run without the thread hand-offs of the `pthread` device,
+  // which cost more than a second core gains at decode sizes (docs/runtime.md). Set
+  // before any OpenCL call, which is when PoCL reads it.
+  setenv("POCL_DEVICES", "basic", /*overwrite=*/0);
   CLI::App app{
       "tessera: an int8 transformer accelerator stack, from HLS kernels and RTL to "
       "tokens.\nRuns llama2.c models on the fp32 reference or through the int8 HLS kernels."};

@@ -6,6 +6,8 @@
 #define CL_USE_DEPRECATED_OPENCL_1_2_APIS
 #include <CL/cl.h>
 
+#include <algorithm>
+#include <exception>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <vector>
@@ -75,6 +77,23 @@ cl_device_id find_device(const std::string& platform, const std::string& device)
                            "; set OCL_ICD_VENDORS to build/etc/OpenCL/vendors)");
 }
 
+// Queued transfers read and write the caller's memory until the op's last read: an
+// op that fails part way waits for what it queued before that memory goes away.
+class FinishOnFailure {
+ public:
+  explicit FinishOnFailure(cl_command_queue queue)
+      : queue_(queue), exceptions_(std::uncaught_exceptions()) {}
+  ~FinishOnFailure() {
+    if (std::uncaught_exceptions() > exceptions_) clFinish(queue_);
+  }
+  FinishOnFailure(const FinishOnFailure&) = delete;
+  FinishOnFailure& operator=(const FinishOnFailure&) = delete;
+
+ private:
+  cl_command_queue queue_;
+  int exceptions_;
+};
+
 // A device buffer that grows to the largest size asked for.
 struct Scratch {
   cl_mem buffer = nullptr;
@@ -89,6 +108,7 @@ struct OpenClKernels::State {
   cl_command_queue queue = nullptr;
   cl_program program = nullptr;
   cl_kernel gemm = nullptr, attention = nullptr;
+  cl_kernel gemm_batch = nullptr;  // source kernels: a batch in one launch, if present
   // tessera's resident-data kernels (built-ins only)
   cl_kernel pack = nullptr, kv_append = nullptr;
   Kernels kernels = Kernels::kSource;
@@ -256,6 +276,9 @@ OpenClKernels::OpenClKernels(const std::string& platform, const std::string& dev
   if (s.built_in()) {
     s.pack = kernel("tessera_pack_weights_s8");
     s.kv_append = kernel("tessera_kv_append_s8");
+  } else {  // optional: a program of the user's (--cpu-kernels) may leave it out
+    s.gemm_batch = clCreateKernel(s.program, "tessera_gemm_batch_s8s32", &err);
+    if (err != CL_SUCCESS) s.gemm_batch = nullptr;
   }
 }
 
@@ -276,7 +299,7 @@ OpenClKernels::~OpenClKernels() {
   for (Scratch* x : scratch) {
     if (x->buffer != nullptr) clReleaseMemObject(x->buffer);
   }
-  for (cl_kernel k : {s.attention, s.gemm, s.pack, s.kv_append}) {
+  for (cl_kernel k : {s.attention, s.gemm, s.gemm_batch, s.pack, s.kv_append}) {
     if (k != nullptr) clReleaseKernel(k);
   }
   if (s.program) clReleaseProgram(s.program);
@@ -325,9 +348,14 @@ void OpenClKernels::load_weights(const models::QuantizedMatrix& w) {
 // and the host waits once per batch.
 void OpenClKernels::gemms(const std::vector<hls::GemmArgs>& calls) {
   State& s = *state_;
+  const FinishOnFailure drain(s.queue);
   for (const hls::GemmArgs& g : calls) {
     const hls::Status status = hls::validate(g);
     if (status != hls::Status::kOk) throw std::invalid_argument("gemm: " + hls::describe(status));
+  }
+  if (s.gemm_batch != nullptr && joinable(calls)) {
+    gemm_batch(calls);
+    return;
   }
   std::size_t a_slot = 0;  // of the previous call
   auto submit = [&](std::size_t i, std::size_t slot) {
@@ -362,8 +390,50 @@ void OpenClKernels::gemms(const std::vector<hls::GemmArgs>& calls) {
   s.read_events();
 }
 
+// Two or three calls on one A: the CPU fallback's batch kernel takes them together.
+bool OpenClKernels::joinable(const std::vector<hls::GemmArgs>& calls) {
+  if (calls.size() < 2 || calls.size() > 3) return false;
+  return std::all_of(calls.begin() + 1, calls.end(), [&](const hls::GemmArgs& g) {
+    return g.a == calls[0].a && g.m == calls[0].m && g.k == calls[0].k;
+  });
+}
+
+// One transfer of A, one launch and one read for the whole batch.
+void OpenClKernels::gemm_batch(const std::vector<hls::GemmArgs>& calls) {
+  State& s = *state_;
+  const hls::GemmArgs& first = calls[0];
+  const std::size_t a_bytes = sz(first.m) * sz(first.k);
+  cl_mem a = s.slot(s.a, 0, a_bytes);
+  s.write(a, 0, a_bytes, first.a);
+  cl_mem w[3];
+  int n[3] = {0, 0, 0};
+  std::size_t columns = 0;
+  for (std::size_t i = 0; i < 3; ++i) {
+    const hls::GemmArgs& g = calls[std::min(i, calls.size() - 1)];
+    w[i] = s.weight_buffer(g.w, g.n, g.k);
+    if (i < calls.size()) n[i] = g.n;
+    columns += sz(n[i]);
+  }
+  std::vector<std::int32_t> sums(sz(first.m) * columns);
+  cl_mem c = s.slot(s.c, 0, 4 * sums.size());
+  s.args(s.gemm_batch, {a, w[0], w[1], w[2], c}, {first.m, n[0], n[1], n[2], first.k});
+  s.run("gemm", s.gemm_batch, sz(first.m), columns, kGemmGroup);
+  s.read(c, 4 * sums.size(), sums.data(), true);
+  const std::int32_t* call_sums = sums.data();
+  for (const hls::GemmArgs& g : calls) {
+    for (int r = 0; r < g.m; ++r) {
+      for (int col = 0; col < g.n; ++col) {
+        hls::store_result(g, r, col, call_sums[sz(r) * sz(g.n) + sz(col)]);
+      }
+    }
+    call_sums += sz(g.m) * sz(g.n);
+  }
+  s.read_events();
+}
+
 void OpenClKernels::attention(const hls::AttentionArgs& g) {
   State& s = *state_;
+  const FinishOnFailure drain(s.queue);
   const hls::Status status = hls::validate(g, hls::kAttentionHeadMax, s.max_positions);
   if (status != hls::Status::kOk) {
     throw std::invalid_argument("attention: " + hls::describe(status));

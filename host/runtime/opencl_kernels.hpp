@@ -60,6 +60,9 @@ class OpenClKernels final : public Int8Kernels {
   void clear_commands();
 
  private:
+  static bool joinable(const std::vector<hls::GemmArgs>& calls);
+  void gemm_batch(const std::vector<hls::GemmArgs>& calls);
+
   struct State;
   std::unique_ptr<State> state_;
 };

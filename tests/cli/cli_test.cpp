@@ -661,10 +661,14 @@ TEST(CliRun, StatsJsonAgreesWithBenchDecode) {
 TEST(CliRun, CheckNamesTheFirstDivergence) {
   std::ifstream shipped(TESSERA_BUILD_DIR "/share/tessera/kernels/tessera_int8.cl");
   std::string source((std::istreambuf_iterator<char>(shipped)), std::istreambuf_iterator<char>());
+  // Every GEMM kernel's store (the single and the batched one).
   const std::string store = "c[row * n + col] = sum;";
   ASSERT_NE(source.find(store), std::string::npos);
-  source.replace(source.find(store), store.size(),
-                 "c[row * n + col] = sum + (row == 0 && col == 3 ? 1 : 0);");
+  for (std::size_t at = source.find(store); at != std::string::npos; at = source.find(store, at)) {
+    const std::string planted = "c[row * n + col] = sum + (row == 0 && col == 3 ? 1 : 0);";
+    source.replace(at, store.size(), planted);
+    at += planted.size();
+  }
   testing::TempDir dir("kernels");
   const std::string planted = (dir / "planted.cl").string();
   std::ofstream(planted) << source;

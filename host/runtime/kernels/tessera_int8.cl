@@ -78,22 +78,63 @@ int sum_lanes(int16 v) {
   return d.x + d.y;
 }
 
+// sum_i x[i] * y[i] over k int8s, sixteen bytes per step: an int8 product fits a
+// short (at most 128 * 128), and each lane sums at most K / 16 of them in an int.
+int dot_s8(global const char* x, global const char* y, uint k) {
+  int16 lanes = 0, more = 0;
+  uint i = 0;
+  for (; i + 32 <= k; i += 32) {
+    const short16 p = convert_short16(vload16(0, x + i)) * convert_short16(vload16(0, y + i));
+    const short16 q = convert_short16(vload16(1, x + i)) * convert_short16(vload16(1, y + i));
+    lanes += convert_int16(p);
+    more += convert_int16(q);
+  }
+  for (; i + 16 <= k; i += 16) {
+    lanes += convert_int16(convert_short16(vload16(0, x + i)) * convert_short16(vload16(0, y + i)));
+  }
+  int sum = sum_lanes(lanes + more);
+  for (; i < k; ++i) sum += (int)x[i] * (int)y[i];
+  return sum;
+}
+
 // C[m][n] = sum_k A[m][k] * W[n][k]; one work-item per element of C (items past its
-// edges return). Sixteen bytes per step: an int8 product fits a short (at most
-// 128 * 128), and each lane sums at most K / 16 of them in an int.
+// edges return).
 kernel void tessera_gemm_s8s32(global const char* a, global const char* w, global int* c,
                                uint m, uint n, uint k) {
   const size_t row = get_global_id(0), col = get_global_id(1);
   if (row >= m || col >= n) return;
-  global const char* x = a + row * k;
-  global const char* y = w + col * k;
-  int16 lanes = 0;
-  uint i = 0;
-  for (; i + 16 <= k; i += 16) {
-    lanes += convert_int16(convert_short16(vload16(0, x + i)) * convert_short16(vload16(0, y + i)));
+  const int sum = dot_s8(a + row * k, w + col * k, k);
+  c[row * n + col] = sum;
+}
+
+// Two or three GEMMs of one A (q/k/v, gate/up) in one launch, one work-item per
+// element of their outputs side by side (n0 + n1 + n2 columns); out holds each
+// call's C[m][n_i] after the previous one's (n2 = 0 for two calls). Not a tessera
+// built-in: the runtime launches it on the CPU fallback when the program has it, and
+// one tessera_gemm_s8s32 per call otherwise.
+kernel void tessera_gemm_batch_s8s32(global const char* a, global const char* w0,
+                                     global const char* w1, global const char* w2,
+                                     global int* out, uint m, uint n0, uint n1, uint n2,
+                                     uint k) {
+  const size_t row = get_global_id(0), joined = get_global_id(1);
+  if (row >= m || joined >= (size_t)n0 + n1 + n2) return;
+  global const char* w = w0;
+  global int* c = out;
+  size_t col = joined;
+  uint n = n0;
+  if (col >= n0) {
+    col -= n0;
+    w = w1;
+    c += (size_t)m * n0;
+    n = n1;
+    if (col >= n1) {
+      col -= n1;
+      w = w2;
+      c += (size_t)m * n1;
+      n = n2;
+    }
   }
-  int sum = sum_lanes(lanes);
-  for (; i < k; ++i) sum += (int)x[i] * (int)y[i];
+  const int sum = dot_s8(a + row * k, w + col * k, k);
   c[row * n + col] = sum;
 }
 
