@@ -77,6 +77,14 @@ cl_device_id find_device(const std::string& platform, const std::string& device)
                            "; set OCL_ICD_VENDORS to build/etc/OpenCL/vendors)");
 }
 
+// A call's int32 results, row-major, through its epilogue.
+void store_all(const hls::GemmArgs& g, const std::int32_t* sums) {
+  for (int r = 0; r < g.m; ++r) {
+    for (int col = 0; col < g.n; ++col)
+      hls::store_result(g, r, col, sums[sz(r) * sz(g.n) + sz(col)]);
+  }
+}
+
 // Queued transfers read and write the caller's memory until the op's last read: an
 // op that fails part way waits for what it queued before that memory goes away.
 class FinishOnFailure {
@@ -379,14 +387,7 @@ void OpenClKernels::gemms(const std::vector<hls::GemmArgs>& calls) {
     sums[i].resize(sz(calls[i].m) * sz(calls[i].n));
     s.read(c[i], 4 * sums[i].size(), sums[i].data(), i + 1 == calls.size());
   }
-  for (std::size_t i = 0; i < calls.size(); ++i) {
-    const hls::GemmArgs& g = calls[i];
-    for (int r = 0; r < g.m; ++r) {
-      for (int col = 0; col < g.n; ++col) {
-        hls::store_result(g, r, col, sums[i][sz(r) * sz(g.n) + sz(col)]);
-      }
-    }
-  }
+  for (std::size_t i = 0; i < calls.size(); ++i) store_all(calls[i], sums[i].data());
   s.read_events();
 }
 
@@ -421,11 +422,7 @@ void OpenClKernels::gemm_batch(const std::vector<hls::GemmArgs>& calls) {
   s.read(c, 4 * sums.size(), sums.data(), true);
   const std::int32_t* call_sums = sums.data();
   for (const hls::GemmArgs& g : calls) {
-    for (int r = 0; r < g.m; ++r) {
-      for (int col = 0; col < g.n; ++col) {
-        hls::store_result(g, r, col, call_sums[sz(r) * sz(g.n) + sz(col)]);
-      }
-    }
+    store_all(g, call_sums);
     call_sums += sz(g.m) * sz(g.n);
   }
   s.read_events();
