@@ -489,7 +489,8 @@ void OpenClKernels::attention(const hls::AttentionArgs& g) {
     s.args(s.attention, {q, q_scale, cache.k, cache.k_scale, cache.v, cache.v_scale, out, norm},
            {g.n_queries, g.first_position, g.n_heads, g.n_kv_heads, g.head_size});
   }
-  s.run("attention", s.attention, sz(g.n_queries), sz(g.n_heads));
+  // One work-item per work-group: the CPU kernel keeps an array of logits per item.
+  s.run("attention", s.attention, sz(g.n_queries), sz(g.n_heads), 1);
   s.read(out, heads * sz(g.head_size) * 4, g.out, false);
   std::vector<std::int64_t> norms(heads * 3);
   s.read(norm, norms.size() * 8, norms.data(), true);

@@ -680,6 +680,33 @@ TEST(CliRun, CheckNamesTheFirstDivergence) {
   EXPECT_NE(r.err.find("differ from the int8 reference"), std::string::npos) << r.err;
 }
 
+// The CPU kernel keeps the logits of the first 512 positions between its passes and
+// recomputes the rest: past 512 positions every op still equals the int8 reference
+// (--check) and the text the hls device prints.
+TEST(CliRun, CpuAttentionPastItsKeptLogitsIsExact) {
+  testing::TempDir dir("long_context");
+  const std::string file = (dir / "m.bin").string();
+  const ProcessResult made =
+      tessera({"synth-model", file, "--dim", "32", "--hidden-dim", "48", "--layers", "1", "--heads",
+               "2", "--vocab", "300", "--seq-len", "640", "--seed", "1", "--quiet"});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  const std::vector<std::string> args = {"run", file, "-t", "0", "-n", "600"};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> a = args;
+    a.insert(a.end(), extra.begin(), extra.end());
+    return tessera(a);
+  };
+  const ProcessResult cpu = with({"--device", "cpu", "--check"});
+  EXPECT_EQ(cpu.exit_code, 0) << cpu.err;
+  // Every position ran (seed 1 never samples BOS, which would end the run early).
+  EXPECT_NE(cpu.err.find("check: 5400 ops against the int8 reference, 0 bit mismatches"),
+            std::string::npos)
+      << cpu.err;
+  const ProcessResult hls = with({"--device", "hls"});
+  ASSERT_EQ(hls.exit_code, 0) << hls.err;
+  EXPECT_EQ(cpu.out, hls.out);
+}
+
 TEST(CliRun, BadAcceleratorNamesAreUsageErrors) {
   const ProcessResult preset = tessera({"run", model(), "--device", "accel:zx81"});
   EXPECT_EQ(preset.exit_code, 2);

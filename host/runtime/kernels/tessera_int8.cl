@@ -149,8 +149,12 @@ int logit_at(global const char* qv, float qs, global const char* k, global const
 // Grouped-query attention with the contract's integer softmax; one work-item per
 // (query, head). Layouts as hls::AttentionArgs: q [query][head][i], k and v
 // [position][kv head][i], scales per row; out [query][head][i]; norm three longs
-// (max_weight, exp_sum, exponent) per (query, head). The positions' logits and
-// weights are recomputed in each pass instead of stored.
+// (max_weight, exp_sum, exponent) per (query, head). The first LOGITS_KEPT
+// positions' logits are kept between the three passes; later ones are recomputed in
+// each pass (the runtime launches one work-item per work-group, so the array is one
+// per work-item at a time).
+#define LOGITS_KEPT 512
+
 kernel void tessera_attention_s8(global const char* q, global const float* q_scale,
                                  global const char* k, global const float* k_scale,
                                  global const char* v, global const float* v_scale,
@@ -165,11 +169,13 @@ kernel void tessera_attention_s8(global const char* q, global const float* q_sca
   global const char* qv = q + q_row * head_size;
   const float qs = q_scale[q_row];
 
+  int kept[LOGITS_KEPT];
   int max_logit = INT_MIN;
   int max_exponent = -149;
   for (uint t = 0; t < positions; ++t) {
     const size_t row = (size_t)t * n_kv_heads + kv_head;
     const int logit = logit_at(qv, qs, k, k_scale, row, head_size);
+    if (t < LOGITS_KEPT) kept[t] = logit;
     max_logit = max(max_logit, logit);
     max_exponent = max(max_exponent, unpack_scale(v_scale[row]).exponent);
   }
@@ -178,7 +184,7 @@ kernel void tessera_attention_s8(global const char* q, global const float* q_sca
   long max_weight = 0;
   for (uint t = 0; t < positions; ++t) {
     const size_t row = (size_t)t * n_kv_heads + kv_head;
-    const int logit = logit_at(qv, qs, k, k_scale, row, head_size);
+    const int logit = t < LOGITS_KEPT ? kept[t] : logit_at(qv, qs, k, k_scale, row, head_size);
     const uint e = exp2_negative((long)max_logit - logit);
     exp_sum += e;
     max_weight = max(max_weight, value_weight(e, unpack_scale(v_scale[row]), max_exponent));
@@ -189,7 +195,7 @@ kernel void tessera_attention_s8(global const char* q, global const float* q_sca
   for (uint i = 0; i < head_size; ++i) acc[i] = 0;
   for (uint t = 0; t < positions; ++t) {
     const size_t row = (size_t)t * n_kv_heads + kv_head;
-    const int logit = logit_at(qv, qs, k, k_scale, row, head_size);
+    const int logit = t < LOGITS_KEPT ? kept[t] : logit_at(qv, qs, k, k_scale, row, head_size);
     const uint e = exp2_negative((long)max_logit - logit);
     const long weight = value_weight(e, unpack_scale(v_scale[row]), max_exponent);
     const int p = (int)(uchar)(((ulong)weight * reciprocal + ((ulong)1 << 23)) >> 24);
