@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -85,6 +86,14 @@ class FileWriter {
     const int failed = std::fclose(out_);
     out_ = nullptr;
     if (failed != 0) throw InputError(file_, std::string("write failed: ") + std::strerror(errno));
+  }
+  // After a failure: the partial file is closed and, if it is a regular file (not a
+  // device or a pipe the user named), removed.
+  void discard() {
+    if (out_) std::fclose(out_);
+    out_ = nullptr;
+    std::error_code ignored;
+    if (std::filesystem::is_regular_file(file_, ignored)) std::filesystem::remove(file_, ignored);
   }
 
  private:
@@ -348,18 +357,23 @@ void write_synthetic_checkpoint(const ModelConfig& config, const path& file,
   validate_synthetic_checkpoint(config, file, options);
   FileWriter out(file, synthetic_checkpoint_bytes(config, options), options.progress);
   const Generator g{config, options.seed};
-  switch (options.format) {
-    case CheckpointFormat::kLegacyFp32:
-      write_legacy(g, out);
-      break;
-    case CheckpointFormat::kVersion1Fp32:
-      write_version1(g, out);
-      break;
-    case CheckpointFormat::kVersion2Int8:
-      write_version2(g, out, options.group_size);
-      break;
+  try {
+    switch (options.format) {
+      case CheckpointFormat::kLegacyFp32:
+        write_legacy(g, out);
+        break;
+      case CheckpointFormat::kVersion1Fp32:
+        write_version1(g, out);
+        break;
+      case CheckpointFormat::kVersion2Int8:
+        write_version2(g, out, options.group_size);
+        break;
+    }
+    out.close();
+  } catch (...) {
+    out.discard();
+    throw;
   }
-  out.close();
 }
 
 void write_tokenizer(const path& file, const std::vector<TokenizerPiece>& pieces) {

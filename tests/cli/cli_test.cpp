@@ -133,6 +133,10 @@ TEST(Cli, EveryMistakeGetsOneLineAndTheRightExitCode) {
        "group size 7 does not divide"},
       {{"synth-model", synthetic, "--shape", "stories15m", "--format", "gguf"}, 2, "--format"},
       {{"synth-model", nowhere, "--shape", "stories15m"}, 2, "cannot write"},
+      // a device that refuses every write: reported, and the device is left alone
+      {{"synth-model", "/dev/full", "--shape", "stories260k", "--no-tokenizer", "--quiet"},
+       1,
+       "/dev/full: write failed: No space left on device"},
       // models, devices
       {{"models", "--frobnicate"}, 2, "--frobnicate"},
       {{"devices", "--frobnicate"}, 2, "--frobnicate"},
@@ -144,6 +148,7 @@ TEST(Cli, EveryMistakeGetsOneLineAndTheRightExitCode) {
     expect_one_line_error(tessera(m.args), m.code, m.names);
   }
   EXPECT_FALSE(std::filesystem::exists(synthetic));
+  EXPECT_TRUE(std::filesystem::is_character_file("/dev/full"));
 }
 
 // Issue 15 (d): the same seed writes the same bytes, another seed other weights, and a
