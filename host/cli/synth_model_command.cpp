@@ -71,22 +71,28 @@ void check_config(const SynthModelOptions& o, const models::ModelConfig& c,
   }
 }
 
+// The tokenizer beside the model: its path (empty: none) and whether it was written.
+struct TokenizerBeside {
+  std::string path;
+  bool written = false;
+};
+
 // tok<vocab>.bin beside the model, the name `tessera run` looks for, unless one is there.
-std::string write_tokenizer_beside(const SynthModelOptions& o, const models::ModelConfig& c) {
-  if (o.no_tokenizer) return "";
+TokenizerBeside write_tokenizer_beside(const SynthModelOptions& o, const models::ModelConfig& c) {
+  if (o.no_tokenizer) return {};
   const fs::path tokenizer =
       fs::path(o.out).parent_path() / ("tok" + std::to_string(c.vocab_size) + ".bin");
   std::error_code error;
-  if (fs::exists(tokenizer, error)) return tokenizer.string() + " (already there)";
+  if (fs::exists(tokenizer, error)) return {tokenizer.string(), false};
   if (c.vocab_size < models::kSmallestSyntheticVocabulary) {
     std::fprintf(stderr,
                  "synth-model: no tokenizer written: a vocabulary of %d is smaller than the %d "
                  "pieces of byte fallback; pass -z with one of that size to run it\n",
                  c.vocab_size, models::kSmallestSyntheticVocabulary);
-    return "";
+    return {};
   }
   models::write_tokenizer(tokenizer, models::synthetic_vocabulary(c.vocab_size));
-  return tokenizer.string();
+  return {tokenizer.string(), true};
 }
 
 int run_synth_model(const SynthModelOptions& o) {
@@ -98,7 +104,7 @@ int run_synth_model(const SynthModelOptions& o) {
   check_config(o, c, options);
   const std::uint64_t bytes = models::synthetic_checkpoint_bytes(c, options);
   write_synthetic_checkpoint(c, o.out, options, o.quiet);
-  const std::string tokenizer = write_tokenizer_beside(o, c);
+  const TokenizerBeside tokenizer = write_tokenizer_beside(o, c);
   const auto parameters = static_cast<double>(models::parameter_count(c));
   if (o.json) {
     nlohmann::ordered_json out;
@@ -115,13 +121,18 @@ int run_synth_model(const SynthModelOptions& o) {
                      {"shared_classifier", c.shared_classifier}};
     out["parameters"] = models::parameter_count(c);
     out["bytes"] = bytes;
-    out["tokenizer"] = tokenizer;
+    out["tokenizer"] =
+        tokenizer.path.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(tokenizer.path);
+    out["tokenizer_written"] = tokenizer.written;
     std::cout << out.dump(2) << '\n';
   } else {
     std::printf("wrote %s: %s, %.1f M parameters, %.1f MB (seed %llu)\n", o.out.c_str(),
                 models::to_string(options.format).c_str(), parameters / 1e6,
                 static_cast<double>(bytes) / 1e6, static_cast<unsigned long long>(o.seed));
-    if (!tokenizer.empty()) std::printf("tokenizer: %s\n", tokenizer.c_str());
+    if (!tokenizer.path.empty()) {
+      std::printf("tokenizer: %s%s\n", tokenizer.path.c_str(),
+                  tokenizer.written ? "" : " (already there)");
+    }
   }
   return 0;
 }

@@ -169,6 +169,7 @@ TEST(CliSynthModel, SameSeedSameBytes) {
   EXPECT_EQ(report["bytes"], first.size());
   EXPECT_EQ(report["config"]["n_kv_heads"], 4);
   EXPECT_EQ(report["tokenizer"], (dir / "tok512.bin").string());
+  EXPECT_TRUE(report["tokenizer_written"].get<bool>());
   EXPECT_TRUE(std::filesystem::is_regular_file(dir / "tok512.bin"));
   std::filesystem::remove_all(dir);
 }
