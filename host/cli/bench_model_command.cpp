@@ -123,6 +123,8 @@ void print_json(const bench::ModelBenchResult& r, const hls::HardwareConfig& con
       {"mac_utilization", r.mac_utilization(config)},
       {"wall_seconds", r.wall_seconds},
       {"wall_seconds_per_token", r.wall_seconds / r.tokens},
+      {"rtl_design", o.fidelity == "rtl" ? nlohmann::ordered_json(sim::rtl_fidelity_designs())
+                                         : nlohmann::ordered_json()},
       {"platform", r.counters}};
   if (!r.timed()) {  // no simulated time: its figures are unknown, not zero
     for (const char* key : {"tokens_per_s", "simulated_seconds", "accelerator_seconds",

@@ -13,6 +13,10 @@ std::vector<hls::ArrayShape> rtl_arrays() {
   return arrays;
 }
 
+std::vector<std::string> rtl_fidelity_designs() {
+  return {TESSERA_RTL_GEMM_MODULE, TESSERA_RTL_ATTENTION_MODULE};
+}
+
 bool has_rtl_engine(hls::ArrayShape array) {
   for (const RtlEngineEntry& engine : rtl_engines()) {
     if (engine.array.rows == array.rows && engine.array.cols == array.cols) return true;

@@ -1021,6 +1021,9 @@ TEST(CliBenchModel, ComparesTwoFidelitiesOnTheSameSteps) {
                "--tokens", "3", "--repeat", "2", "--json", "--quiet"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto json = nlohmann::json::parse(r.out);
+  // The Verilated designs it ran: the engine and the attention unit, not yet the top.
+  EXPECT_EQ(json.at("rtl_design"),
+            nlohmann::json::array({"tessera_gemm_engine", "tessera_attention_unit"}));
   const auto& comparison = json.at("comparison");
   EXPECT_EQ(comparison.at("fidelity"), "tlm");
   EXPECT_EQ(comparison.at("same_tokens"), true);

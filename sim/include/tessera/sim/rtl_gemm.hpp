@@ -67,6 +67,9 @@ class RtlGemm {
 
 // Arrays with a Verilated engine in this build.
 std::vector<hls::ArrayShape> rtl_arrays();
+// The Verilated top modules the rtl fidelity runs: the GEMM engine and the attention
+// unit, each on its own (the platform models the DMA and registers around them).
+std::vector<std::string> rtl_fidelity_designs();
 bool has_rtl_engine(hls::ArrayShape array);
 // Throws std::invalid_argument for an array without a Verilated engine.
 std::unique_ptr<RtlGemm> make_rtl_gemm(hls::ArrayShape array);
