@@ -191,7 +191,8 @@ std::filesystem::path synthesized_checkpoint(const models::ModelShape& shape, bo
   const models::SyntheticCheckpointOptions options;
   std::error_code error;
   if (fs::is_regular_file(file, error) &&
-      fs::file_size(file, error) == models::synthetic_checkpoint_bytes(shape.config, options)) {
+      fs::file_size(file, error) ==
+          models::checkpoint_bytes(shape.config, options.format, options.group_size, file)) {
     return file;
   }
   fs::create_directories(dir, error);

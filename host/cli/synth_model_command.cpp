@@ -102,8 +102,9 @@ int run_synth_model(const SynthModelOptions& o) {
   options.format = kFormats.at(o.format);
   options.group_size = o.group_size;
   check_config(o, c, options);
-  const std::uint64_t bytes = models::synthetic_checkpoint_bytes(c, options);
   write_synthetic_checkpoint(c, o.out, options, o.quiet);
+  const std::uint64_t bytes =
+      models::checkpoint_bytes(c, options.format, options.group_size, o.out);
   const TokenizerBeside tokenizer = write_tokenizer_beside(o, c);
   const auto parameters = static_cast<double>(models::parameter_count(c));
   if (o.json) {
@@ -155,12 +156,13 @@ std::string shape_list() {
 void write_synthetic_checkpoint(const models::ModelConfig& config, const fs::path& file,
                                 models::SyntheticCheckpointOptions options, bool quiet) {
   constexpr std::uint64_t kMiB = 1 << 20;
-  std::unique_ptr<Progress> progress;
+  std::unique_ptr<Progress> progress;  // from the first report, which gives the total
   if (!quiet) {
-    const std::uint64_t bytes = models::synthetic_checkpoint_bytes(config, options);
-    progress = std::make_unique<Progress>("write " + file.string() + " (MiB)",
-                                          static_cast<int>((bytes + kMiB - 1) / kMiB));
-    options.progress = [&progress](std::uint64_t written, std::uint64_t) {
+    options.progress = [&progress, &file](std::uint64_t written, std::uint64_t total) {
+      if (!progress) {
+        progress = std::make_unique<Progress>("write " + file.string() + " (MiB)",
+                                              static_cast<int>((total + kMiB - 1) / kMiB));
+      }
       progress->update(static_cast<int>((written + kMiB - 1) / kMiB));
     };
   }

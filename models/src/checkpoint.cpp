@@ -248,13 +248,62 @@ const float* floats_at(const MappedFile& file, std::size_t offset) {
   return reinterpret_cast<const float*>(file.data() + offset);
 }
 
+// The quantized tensors of a version 2 file in file order; per-layer matrices are
+// separate tensors.
+std::vector<std::uint64_t> quantized_tensors(const ModelConfig& c, const TensorCounts& t) {
+  const auto layers = static_cast<std::uint64_t>(c.n_layers);
+  std::vector<std::uint64_t> tensors{t.embedding};
+  for (std::uint64_t stack : {t.wq, t.wkv, t.wkv, t.wo, t.w_up, t.w_up, t.w_up}) {
+    tensors.insert(tensors.end(), static_cast<std::size_t>(layers), stack / layers);
+  }
+  if (!c.shared_classifier) tensors.push_back(t.classifier);
+  return tensors;
+}
+
+// Bytes of a checkpoint in `format`: the header, then the tensors as that format
+// stores them (version 2: int8 values, then one fp32 scale per group of each tensor).
+std::uint64_t expected_bytes(const ModelConfig& c, CheckpointFormat format, int group,
+                             const TensorCounts& t, const SizeMath& m, const path& file) {
+  switch (format) {
+    case CheckpointFormat::kLegacyFp32:
+      return m.add(kLegacyHeaderBytes,
+                   m.mul(t.fp32_floats(m, /*with_rope_tables=*/true), sizeof(float)));
+    case CheckpointFormat::kVersion1Fp32:
+      return m.add(kVersionedHeaderBytes,
+                   m.mul(t.fp32_floats(m, /*with_rope_tables=*/false), sizeof(float)));
+    case CheckpointFormat::kVersion2Int8:
+      break;
+  }
+  if (group <= 0) {
+    throw InputError(file, "version 2 group_size = " + std::to_string(group) + " must be positive");
+  }
+  const auto group_size = static_cast<std::uint64_t>(group);
+  std::uint64_t bytes =
+      m.add(kVersionedHeaderBytes, m.mul(m.add(m.mul(t.rms_layers, 2), t.rms_final), 4));
+  for (std::uint64_t n : quantized_tensors(c, t)) {
+    if (n % group_size != 0) {
+      throw InputError(file, "version 2 group size " + std::to_string(group) +
+                                 " does not divide a tensor of " + std::to_string(n) +
+                                 " weights (each is a whole number of groups)");
+    }
+    bytes = m.add(bytes, m.add(n, m.mul(n / group_size, 4)));
+  }
+  return bytes;
+}
+
 }  // namespace
 
 void validate_config(const ModelConfig& config, const path& file) {
   check_positive(config, file, "", "");
   validate_shape(config, file);
   SizeMath m(file);
-  m.mul(count_tensors(config, m).fp32_floats(m, /*with_rope_tables=*/true), sizeof(float));
+  expected_bytes(config, CheckpointFormat::kLegacyFp32, 0, count_tensors(config, m), m, file);
+}
+
+std::uint64_t checkpoint_bytes(const ModelConfig& config, CheckpointFormat format, int group_size,
+                               const path& file) {
+  SizeMath m(file);
+  return expected_bytes(config, format, group_size, count_tensors(config, m), m, file);
 }
 
 std::string to_string(CheckpointFormat format) {
@@ -293,9 +342,8 @@ LoadedWeights load_legacy(std::shared_ptr<const MappedFile> file) {
   validate_shape(c, name);
   SizeMath m(name);
   TensorCounts t = count_tensors(c, m);
-  std::uint64_t floats = t.fp32_floats(m, /*with_rope_tables=*/true);
-  require_size(m.add(kLegacyHeaderBytes, m.mul(floats, sizeof(float))), file->size(), c, name,
-               "llama2.c legacy");
+  require_size(expected_bytes(c, CheckpointFormat::kLegacyFp32, 0, t, m, name), file->size(), c,
+               name, "llama2.c legacy");
   auto weights = make_views(c, legacy_layout(floats_at(*file, kLegacyHeaderBytes), t));
   return {c, CheckpointFormat::kLegacyFp32, std::move(file), std::move(weights)};
 }
@@ -307,9 +355,8 @@ LoadedWeights load_version1(std::shared_ptr<const MappedFile> file) {
   validate_shape(c, name);
   SizeMath m(name);
   TensorCounts t = count_tensors(c, m);
-  std::uint64_t floats = t.fp32_floats(m, /*with_rope_tables=*/false);
-  require_size(m.add(kVersionedHeaderBytes, m.mul(floats, sizeof(float))), file->size(), c, name,
-               "llama2.c version 1");
+  require_size(expected_bytes(c, CheckpointFormat::kVersion1Fp32, 0, t, m, name), file->size(), c,
+               name, "llama2.c version 1");
   auto weights = make_views(c, version1_layout(floats_at(*file, kVersionedHeaderBytes), t));
   return {c, CheckpointFormat::kVersion1Fp32, std::move(file), std::move(weights)};
 }
@@ -323,29 +370,11 @@ LoadedWeights load_version2(const std::shared_ptr<const MappedFile>& file) {
   c.shared_classifier = file->data()[kSharedFlagOffset] != 0;
   const std::int32_t group = read_i32(file->data() + kGroupSizeOffset);
   validate_shape(c, name);
-  if (group <= 0) {
-    throw InputError(name, "version 2 group_size = " + std::to_string(group) + " must be positive");
-  }
   SizeMath m(name);
   TensorCounts t = count_tensors(c, m);
-  const auto layers = static_cast<std::uint64_t>(c.n_layers);
-  // Quantized tensors in file order; per-layer matrices are separate tensors.
-  std::vector<std::uint64_t> tensors{t.embedding};
-  for (std::uint64_t stack : {t.wq, t.wkv, t.wkv, t.wo, t.w_up, t.w_up, t.w_up}) {
-    tensors.insert(tensors.end(), static_cast<std::size_t>(layers), stack / layers);
-  }
-  if (!c.shared_classifier) tensors.push_back(t.classifier);
-  std::uint64_t expected =
-      m.add(kVersionedHeaderBytes, m.mul(m.add(m.mul(t.rms_layers, 2), t.rms_final), 4));
-  for (std::uint64_t n : tensors) {
-    if (n % static_cast<std::uint64_t>(group) != 0) {
-      throw InputError(name, "version 2 tensor of " + std::to_string(n) +
-                                 " weights is not a whole number of groups of " +
-                                 std::to_string(group));
-    }
-    expected = m.add(expected, m.add(n, m.mul(n / static_cast<std::uint64_t>(group), 4)));
-  }
-  require_size(expected, file->size(), c, name, "llama2.c version 2");
+  require_size(expected_bytes(c, CheckpointFormat::kVersion2Int8, group, t, m, name), file->size(),
+               c, name, "llama2.c version 2");
+  const std::vector<std::uint64_t> tensors = quantized_tensors(c, t);
 
   auto buffer = std::make_shared<std::vector<float>>(
       static_cast<std::size_t>(t.fp32_floats(m, /*with_rope_tables=*/false)));

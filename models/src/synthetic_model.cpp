@@ -78,10 +78,15 @@ class FileWriter {
   void put(T value) {
     bytes(&value, sizeof value);
   }
-  void pad_to(std::uint64_t offset) {
-    const std::vector<char> zeros(static_cast<std::size_t>(offset - written_), 0);
-    bytes(zeros.data(), zeros.size());
+  void zeros(std::uint64_t count) {
+    const std::vector<char> chunk(static_cast<std::size_t>(std::min<std::uint64_t>(count, kChunk)),
+                                  0);
+    for (std::uint64_t done = 0; done < count; done += chunk.size()) {
+      bytes(chunk.data(),
+            static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), count - done)));
+    }
   }
+  void pad_to(std::uint64_t offset) { zeros(offset - written_); }
   void close() {
     const int failed = std::fclose(out_);
     out_ = nullptr;
@@ -177,13 +182,8 @@ void write_legacy(const Generator& g, FileWriter& out) {
     g.fp32(out, t);
   }
   // The RoPE tables run.c skips: seq_len * head_size / 2 floats, twice.
-  const std::uint64_t rope = static_cast<std::uint64_t>(c.seq_len) *
-                             static_cast<std::uint64_t>(c.head_size()) / 2 * 2 * sizeof(float);
-  const std::vector<char> zeros(kChunk, 0);
-  for (std::uint64_t done = 0; done < rope; done += zeros.size()) {
-    out.bytes(zeros.data(),
-              static_cast<std::size_t>(std::min<std::uint64_t>(zeros.size(), rope - done)));
-  }
+  out.zeros(static_cast<std::uint64_t>(c.seq_len) * static_cast<std::uint64_t>(c.head_size()) / 2 *
+            2 * sizeof(float));
   if (!c.shared_classifier) g.fp32(out, SyntheticTensor::kClassifier);
 }
 
@@ -220,26 +220,6 @@ void write_version2(const Generator& g, FileWriter& out, int group_size) {
   if (!c.shared_classifier) {
     g.q8(out, SyntheticTensor::kClassifier, 0,
          synthetic_tensor_size(c, SyntheticTensor::kClassifier), group);
-  }
-}
-
-void check_group_size(const ModelConfig& c, int group_size, const path& file) {
-  if (group_size <= 0) {
-    throw InputError(file,
-                     "version 2 group size " + std::to_string(group_size) + " must be positive");
-  }
-  const auto group = static_cast<std::uint64_t>(group_size);
-  const auto layers = static_cast<std::uint64_t>(c.n_layers);
-  for (SyntheticTensor t : kLayerMatrices) {
-    if ((synthetic_tensor_size(c, t) / layers) % group != 0) {
-      throw InputError(file, "version 2 group size " + std::to_string(group_size) +
-                                 " does not divide every weight matrix (dim, hidden_dim and the "
-                                 "key/value width times dim must be multiples)");
-    }
-  }
-  if (synthetic_tensor_size(c, SyntheticTensor::kEmbedding) % group != 0) {
-    throw InputError(file, "version 2 group size " + std::to_string(group_size) +
-                               " does not divide the embedding (vocab_size * dim)");
   }
 }
 
@@ -320,42 +300,17 @@ std::vector<float> synthetic_tensor(const ModelConfig& config, std::uint64_t see
   return values;
 }
 
-std::uint64_t synthetic_checkpoint_bytes(const ModelConfig& c,
-                                         const SyntheticCheckpointOptions& options) {
-  std::uint64_t fp32 = 0, matrices = 0;
-  for (SyntheticTensor t :
-       {SyntheticTensor::kRmsAtt, SyntheticTensor::kRmsFfn, SyntheticTensor::kRmsFinal}) {
-    fp32 += synthetic_tensor_size(c, t);
-  }
-  matrices = synthetic_tensor_size(c, SyntheticTensor::kEmbedding) +
-             synthetic_tensor_size(c, SyntheticTensor::kClassifier);
-  for (SyntheticTensor t : kLayerMatrices) matrices += synthetic_tensor_size(c, t);
-  switch (options.format) {
-    case CheckpointFormat::kLegacyFp32:
-      return 7 * 4 + (fp32 + matrices) * 4 +
-             static_cast<std::uint64_t>(c.seq_len) * static_cast<std::uint64_t>(c.head_size()) / 2 *
-                 2 * 4;
-    case CheckpointFormat::kVersion1Fp32:
-      return kVersionedHeaderBytes + (fp32 + matrices) * 4;
-    case CheckpointFormat::kVersion2Int8:
-      return kVersionedHeaderBytes + fp32 * 4 + matrices +
-             matrices / static_cast<std::uint64_t>(std::max(options.group_size, 1)) * 4;
-  }
-  return 0;
-}
-
 void validate_synthetic_checkpoint(const ModelConfig& config, const path& file,
                                    const SyntheticCheckpointOptions& options) {
   validate_config(config, file);
-  if (options.format == CheckpointFormat::kVersion2Int8) {
-    check_group_size(config, options.group_size, file);
-  }
+  checkpoint_bytes(config, options.format, options.group_size, file);
 }
 
 void write_synthetic_checkpoint(const ModelConfig& config, const path& file,
                                 const SyntheticCheckpointOptions& options) {
   validate_synthetic_checkpoint(config, file, options);
-  FileWriter out(file, synthetic_checkpoint_bytes(config, options), options.progress);
+  FileWriter out(file, checkpoint_bytes(config, options.format, options.group_size, file),
+                 options.progress);
   const Generator g{config, options.seed};
   try {
     switch (options.format) {

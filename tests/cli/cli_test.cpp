@@ -151,7 +151,7 @@ TEST(Cli, EveryMistakeGetsOneLineAndTheRightExitCode) {
   EXPECT_TRUE(std::filesystem::is_character_file("/dev/full"));
 }
 
-// Issue 15 (d): the same seed writes the same bytes, another seed other weights, and a
+// The same seed writes the same bytes, another seed other weights, and a
 // tokenizer for the vocabulary lands beside the model.
 TEST(CliSynthModel, SameSeedSameBytes) {
   const auto dir = std::filesystem::temp_directory_path() / "tessera_cli_synth_model";
@@ -174,7 +174,7 @@ TEST(CliSynthModel, SameSeedSameBytes) {
   std::filesystem::remove_all(dir);
 }
 
-// Issue 15 (d): a synthetic model runs, and every int8 device prints the same text
+// A synthetic model runs, and every int8 device prints the same text
 // as the HLS device, greedy and sampled (GQA and a separate classifier included).
 TEST(CliSynthModel, EveryDeviceGivesTheSameText) {
   const auto dir = std::filesystem::temp_directory_path() / "tessera_cli_synth_devices";
@@ -1040,7 +1040,7 @@ TEST(CliBenchModel, ComparesTwoFidelitiesOnTheSameSteps) {
       << text.out;  // func has no timing
 }
 
-// Issue 15 (1): a shape at func or rtl (or compared with another fidelity) runs its
+// A shape at func or rtl (or compared with another fidelity) runs its
 // synthetic checkpoint, written once into the cache and reused; at tlm alone it is
 // timed without weights.
 TEST(CliBenchModel, ShapesRunWithSyntheticWeightsAtEveryFidelity) {

@@ -38,6 +38,13 @@ std::string to_string(CheckpointFormat format);
 // fp32 checkpoint would not fit in 64-bit offsets.
 void validate_config(const ModelConfig& config, const std::filesystem::path& file);
 
+// Bytes of a llama2.c checkpoint of `config` in `format` (`group_size`: version 2's
+// quantization groups): what a loader requires and a writer writes. Throws InputError
+// naming `file` when the size overflows 64 bits or, for version 2, when the group size
+// is not positive or does not divide every quantized tensor.
+std::uint64_t checkpoint_bytes(const ModelConfig& config, CheckpointFormat format, int group_size,
+                               const std::filesystem::path& file);
+
 using RowMajorMatrixXf = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using ConstMatrixView = Eigen::Map<const RowMajorMatrixXf>;
 using ConstVectorView = Eigen::Map<const Eigen::VectorXf>;

@@ -55,12 +55,9 @@ struct SyntheticCheckpointOptions {
   std::function<void(std::uint64_t, std::uint64_t)> progress;
 };
 
-// Bytes the checkpoint will take.
-std::uint64_t synthetic_checkpoint_bytes(const ModelConfig& config,
-                                         const SyntheticCheckpointOptions& options);
-
 // Throws InputError naming `path` for a shape no model has (validate_config) or, for
-// version 2, a group size that does not divide every quantized tensor.
+// version 2, a group size that does not divide every quantized tensor. The file's
+// size is checkpoint_bytes(config, options.format, options.group_size, path).
 void validate_synthetic_checkpoint(const ModelConfig& config, const std::filesystem::path& path,
                                    const SyntheticCheckpointOptions& options);
 
