@@ -5,13 +5,21 @@
 // these ports.
 //
 // Memory ports move one word of WORD_BYTES = ROWS bytes (the array edge; ROWS ==
-// COLS). Reads: a request handshake (mem_rd_*) and in-order responses that are
-// always accepted (mem_rsp_*). Writes: one handshake per word (mem_wr_*).
+// COLS) at 64-bit byte addresses (*_ADDR low, *_ADDR_HI high halves). Reads: a
+// request handshake (mem_rd_*) and in-order responses that are always accepted
+// (mem_rsp_*). Writes: one handshake per word (mem_wr_*).
 //
 // Operands in device memory are tiled as the engine consumes them: A at A_ADDR holds
 // m_tiles*K words, word (mt, k) = column k of row tile mt; W at W_ADDR likewise.
 // Results go to C_ADDR, one tile row (COLS int32 = 4 words) after the other, tiles
 // in (mt, nt) order. The ICD packs and unpacks these layouts.
+//
+// Vector jobs (CTRL.VECTOR; GEMV): A is K bytes in ceil(K/ROWS) words, W tiled as
+// above. The engine's W stream takes one K step of ROWS row tiles per beat; the DMA
+// gathers each beat from the ROWS words (vt*ROWS + r, k), K words apart in memory,
+// reading only the row tiles that exist (lanes past N_TILES stay zero), at most two
+// beats ahead of the engine so that responses always find room. Results are C in
+// order: the writer drops the engine's rows past N_TILES.
 module tessera_accel_top #(
     parameter int ROWS    = 16,
     parameter int COLS    = 16,
@@ -32,13 +40,13 @@ module tessera_accel_top #(
     // Memory read requests and responses.
     output logic                    mem_rd_valid,
     input  logic                    mem_rd_ready,
-    output logic [            31:0] mem_rd_addr,
+    output logic [            63:0] mem_rd_addr,
     input  logic                    mem_rsp_valid,
     input  logic [     ROWS*8-1:0] mem_rsp_data,
     // Memory writes.
     output logic                    mem_wr_valid,
     input  logic                    mem_wr_ready,
-    output logic [            31:0] mem_wr_addr,
+    output logic [            63:0] mem_wr_addr,
     output logic [     ROWS*8-1:0] mem_wr_data
 );
   localparam int WORD_BYTES = ROWS;
@@ -52,14 +60,14 @@ module tessera_accel_top #(
   logic [$clog2(COLS*4/ROWS+1)-1:0] words_left;  // result writer, below
   logic [15:0] m_tiles, n_tiles;
   logic [19:0] k_len;
-  logic [31:0] a_addr, w_addr, c_addr;
+  logic [63:0] a_addr, w_addr, c_addr;
+  logic vector_q;  // the running GEMM job is a vector job
   logic done_flag, engine_finished;  // DONE waits for the last result words to be written
   logic engine_start, engine_busy, engine_done, engine_error;
-  logic vector_ready_unused;  // tied-off vector stream (see the engine instance)
   logic [63:0] cycles, compute_cycles, stall_cycles, load_wait_cycles;
 
   logic [15:0] att_positions;
-  logic [31:0] att_q_addr, att_kv_addr, att_out_addr;
+  logic [63:0] att_q_addr, att_kv_addr, att_out_addr;
   logic att_start, att_busy, att_done, att_error, att_done_flag;
   logic [63:0] att_cycles;
   logic any_busy;
@@ -91,13 +99,19 @@ module tessera_accel_top #(
           REG_M_TILES: m_tiles <= csr_wdata[15:0];
           REG_N_TILES: n_tiles <= csr_wdata[15:0];
           REG_K: k_len <= csr_wdata[19:0];
-          REG_A_ADDR: a_addr <= csr_wdata;
-          REG_W_ADDR: w_addr <= csr_wdata;
-          REG_C_ADDR: c_addr <= csr_wdata;
+          REG_A_ADDR: a_addr[31:0] <= csr_wdata;
+          REG_A_ADDR_HI: a_addr[63:32] <= csr_wdata;
+          REG_W_ADDR: w_addr[31:0] <= csr_wdata;
+          REG_W_ADDR_HI: w_addr[63:32] <= csr_wdata;
+          REG_C_ADDR: c_addr[31:0] <= csr_wdata;
+          REG_C_ADDR_HI: c_addr[63:32] <= csr_wdata;
           REG_ATT_POSITIONS: att_positions <= csr_wdata[15:0];
-          REG_ATT_Q_ADDR: att_q_addr <= csr_wdata;
-          REG_ATT_KV_ADDR: att_kv_addr <= csr_wdata;
-          REG_ATT_OUT_ADDR: att_out_addr <= csr_wdata;
+          REG_ATT_Q_ADDR: att_q_addr[31:0] <= csr_wdata;
+          REG_ATT_Q_ADDR_HI: att_q_addr[63:32] <= csr_wdata;
+          REG_ATT_KV_ADDR: att_kv_addr[31:0] <= csr_wdata;
+          REG_ATT_KV_ADDR_HI: att_kv_addr[63:32] <= csr_wdata;
+          REG_ATT_OUT_ADDR: att_out_addr[31:0] <= csr_wdata;
+          REG_ATT_OUT_ADDR_HI: att_out_addr[63:32] <= csr_wdata;
           default: ;
         endcase
       end
@@ -126,9 +140,12 @@ module tessera_accel_top #(
         REG_M_TILES: csr_rdata = {16'd0, m_tiles};
         REG_N_TILES: csr_rdata = {16'd0, n_tiles};
         REG_K: csr_rdata = {12'd0, k_len};
-        REG_A_ADDR: csr_rdata = a_addr;
-        REG_W_ADDR: csr_rdata = w_addr;
-        REG_C_ADDR: csr_rdata = c_addr;
+        REG_A_ADDR: csr_rdata = a_addr[31:0];
+        REG_A_ADDR_HI: csr_rdata = a_addr[63:32];
+        REG_W_ADDR: csr_rdata = w_addr[31:0];
+        REG_W_ADDR_HI: csr_rdata = w_addr[63:32];
+        REG_C_ADDR: csr_rdata = c_addr[31:0];
+        REG_C_ADDR_HI: csr_rdata = c_addr[63:32];
         REG_CYCLES_LO: csr_rdata = cycles[31:0];
         REG_CYCLES_HI: csr_rdata = cycles[63:32];
         REG_STALL_LO: csr_rdata = stall_cycles[31:0];
@@ -137,9 +154,12 @@ module tessera_accel_top #(
         REG_LOAD_WAIT_HI: csr_rdata = load_wait_cycles[63:32];
         REG_ATT_STATUS: csr_rdata = {29'd0, att_error, att_done_flag, att_busy};
         REG_ATT_POSITIONS: csr_rdata = {16'd0, att_positions};
-        REG_ATT_Q_ADDR: csr_rdata = att_q_addr;
-        REG_ATT_KV_ADDR: csr_rdata = att_kv_addr;
-        REG_ATT_OUT_ADDR: csr_rdata = att_out_addr;
+        REG_ATT_Q_ADDR: csr_rdata = att_q_addr[31:0];
+        REG_ATT_Q_ADDR_HI: csr_rdata = att_q_addr[63:32];
+        REG_ATT_KV_ADDR: csr_rdata = att_kv_addr[31:0];
+        REG_ATT_KV_ADDR_HI: csr_rdata = att_kv_addr[63:32];
+        REG_ATT_OUT_ADDR: csr_rdata = att_out_addr[31:0];
+        REG_ATT_OUT_ADDR_HI: csr_rdata = att_out_addr[63:32];
         REG_ATT_CYCLES_LO: csr_rdata = att_cycles[31:0];
         REG_ATT_CYCLES_HI: csr_rdata = att_cycles[63:32];
         default: csr_rdata = '0;
@@ -148,37 +168,66 @@ module tessera_accel_top #(
   end
 
   // ---- Operand DMA: request A's words, then W's; route responses in order ------------
+  localparam logic [35:0] ROWS36 = 36'(ROWS);
   logic [35:0] a_words, w_words, requested, received;
   logic loading;
-  assign a_words = 36'(m_tiles) * 36'(k_len);
+  // A vector job's A is K bytes; W is every row tile once per K step in both modes.
+  assign a_words = vector_q ? (36'(k_len) + ROWS36 - 36'd1) / ROWS36
+                            : 36'(m_tiles) * 36'(k_len);
   assign w_words = 36'(n_tiles) * 36'(k_len);
+  logic requesting_w;
+  logic [35:0] w_requested;
+  assign requesting_w = requested >= a_words;
+  assign w_requested  = requested - a_words;
+
+  // Vector W requests walk (vector tile, k, row tile in the tile); the response side
+  // walks the same order to know each beat's row count.
+  logic [63:0] row_stride, tile_stride;  // bytes between row tiles, vector tiles
+  assign row_stride  = 64'(k_len) * 64'(WORD_BYTES);
+  assign tile_stride = row_stride * 64'(ROWS);
+  logic [63:0] req_tile_off, req_row_off, req_k_off;
+  logic [19:0] req_k;
+  logic [15:0] req_r, req_tiles_left, req_rows;
+  logic [35:0] beats_requested, beats_consumed;
+  assign req_rows = req_tiles_left >= 16'(ROWS) ? 16'(ROWS) : req_tiles_left;
+  logic vector_credit;  // at most two beats between the engine and the requests
+  assign vector_credit = !vector_q || !requesting_w || beats_requested < beats_consumed + 36'd2;
+
   // Only while the engine is loading: a job whose sizes it rejected fetches nothing.
   logic gemm_rd_valid;
-  logic [31:0] gemm_rd_addr;
-  assign gemm_rd_valid = loading && engine_busy && requested < a_words + w_words;
-  assign gemm_rd_addr = requested < a_words ? a_addr + 32'(requested * 36'(WORD_BYTES))
-                                            : w_addr + 32'((requested - a_words) * 36'(WORD_BYTES));
+  logic [63:0] gemm_rd_addr;
+  assign gemm_rd_valid = loading && engine_busy && requested < a_words + w_words && vector_credit;
+  always_comb begin
+    if (!requesting_w) gemm_rd_addr = a_addr + 64'(requested) * 64'(WORD_BYTES);
+    else if (vector_q) gemm_rd_addr = w_addr + req_tile_off + req_row_off + req_k_off;
+    else gemm_rd_addr = w_addr + 64'(w_requested) * 64'(WORD_BYTES);
+  end
+  logic gemm_rd_fire;
+  assign gemm_rd_fire = gemm_rd_valid && mem_rd_ready;
 
   // Responses belong to whichever unit is running (only one is).
   logic gemm_rsp_valid, att_rsp_valid;
   assign att_rsp_valid = mem_rsp_valid && att_busy;
   assign gemm_rsp_valid = mem_rsp_valid && !att_busy;
-  logic a_valid, w_valid, a_ready, w_ready;
+  logic a_valid, w_valid, a_ready, w_ready, w_response;
   assign a_valid = gemm_rsp_valid && received < a_words;
-  assign w_valid = gemm_rsp_valid && received >= a_words;
+  assign w_response = gemm_rsp_valid && received >= a_words;
+  assign w_valid = w_response && !vector_q;
 
   always_ff @(posedge clk) begin
     if (!rst_n) begin
       loading   <= 1'b0;
       requested <= '0;
       received  <= '0;
+      vector_q  <= 1'b0;
     end else begin
       if (engine_start) begin
         loading   <= 1'b1;
         requested <= '0;
         received  <= '0;
+        vector_q  <= csr_wdata[CTRL_VECTOR_BIT];
       end else begin
-        if (gemm_rd_valid && mem_rd_ready) requested <= requested + 1;
+        if (gemm_rd_fire) requested <= requested + 1;
         if (gemm_rsp_valid) received <= received + 1;
         if (loading && received + 36'(gemm_rsp_valid) == a_words + w_words) loading <= 1'b0;
         if (engine_done) loading <= 1'b0;  // also ends a job the engine rejected
@@ -186,11 +235,90 @@ module tessera_accel_top #(
     end
   end
 
+  always_ff @(posedge clk) begin
+    if (!rst_n || engine_start) begin
+      req_tile_off    <= '0;
+      req_row_off     <= '0;
+      req_k_off       <= '0;
+      req_k           <= '0;
+      req_r           <= '0;
+      req_tiles_left  <= n_tiles;
+      beats_requested <= '0;
+    end else if (gemm_rd_fire && requesting_w && vector_q) begin
+      if (req_r + 16'd1 < req_rows) begin
+        req_r       <= req_r + 16'd1;
+        req_row_off <= req_row_off + row_stride;
+      end else begin  // the beat is requested: the next k, or the next vector tile
+        req_r           <= '0;
+        req_row_off     <= '0;
+        beats_requested <= beats_requested + 36'd1;
+        if (req_k + 20'd1 < k_len) begin
+          req_k     <= req_k + 20'd1;
+          req_k_off <= req_k_off + 64'(WORD_BYTES);
+        end else begin
+          req_k          <= '0;
+          req_k_off      <= '0;
+          req_tile_off   <= req_tile_off + tile_stride;
+          req_tiles_left <= req_tiles_left - req_rows;
+        end
+      end
+    end
+  end
+
+  // The gather: a beat's words land in lanes 0.. of gather_data; a complete beat moves
+  // to the engine's stream register when that is free or being taken.
+  logic [ROWS*COLS*8-1:0] gather_data, v_data;
+  logic [15:0] gather_count, gather_tiles_left, gather_rows, lane;
+  logic [19:0] gather_k;
+  logic gather_full, v_valid, v_ready, v_take, gather_move, v_word;
+  assign gather_rows = gather_tiles_left >= 16'(ROWS) ? 16'(ROWS) : gather_tiles_left;
+  assign v_take      = v_valid && v_ready;
+  assign gather_move = gather_full && (!v_valid || v_take);
+  assign v_word      = w_response && vector_q;
+  assign lane        = gather_move ? '0 : gather_count;
+
+  always_ff @(posedge clk) begin
+    if (!rst_n || engine_start) begin
+      gather_data       <= '0;
+      gather_count      <= '0;
+      gather_full       <= 1'b0;
+      gather_k          <= '0;
+      gather_tiles_left <= n_tiles;
+      v_valid           <= 1'b0;
+      beats_consumed    <= '0;
+    end else begin
+      if (v_take) beats_consumed <= beats_consumed + 36'd1;
+      if (gather_move) begin
+        v_data      <= gather_data;
+        v_valid     <= 1'b1;
+        gather_data <= '0;
+      end else if (v_take) begin
+        v_valid <= 1'b0;
+      end
+      if (v_word) gather_data[32'(lane)*COLS*8+:COLS*8] <= mem_rsp_data;
+      if (gather_move || v_word) begin
+        gather_count <= lane + 16'(v_word);
+        gather_full  <= v_word && lane + 16'd1 == gather_rows;
+      end
+      if (v_word && lane + 16'd1 == gather_rows) begin  // the beat is complete
+        if (gather_k + 20'd1 < k_len) begin
+          gather_k <= gather_k + 20'd1;
+        end else begin
+          gather_k          <= '0;
+          gather_tiles_left <= gather_tiles_left - gather_rows;
+        end
+      end
+    end
+  end
+
   // ---- Result writer: each engine row becomes ROW_WORDS memory words ---------------
   logic c_valid, c_ready;
   logic [COLS*32-1:0] c_data, row_q;
-  logic [31:0] write_addr;
+  logic [63:0] write_addr;
+  logic [19:0] results_seen;  // engine rows of the job so far
+  logic result_kept;          // the row leaving the engine now is written
   logic gemm_wr_valid;
+  assign result_kept = !vector_q || results_seen < 20'(n_tiles);
   assign c_ready       = words_left == 0;
   assign gemm_wr_valid = words_left != 0;
 
@@ -199,15 +327,22 @@ module tessera_accel_top #(
       words_left <= '0;
       write_addr <= '0;
       row_q      <= '0;
+      results_seen <= '0;
     end else begin
-      if (engine_start) write_addr <= c_addr;
+      if (engine_start) begin
+        write_addr   <= c_addr;
+        results_seen <= '0;
+      end
       if (c_valid && c_ready) begin
-        row_q      <= c_data;
-        words_left <= ($clog2(ROW_WORDS+1))'(ROW_WORDS);
+        results_seen <= results_seen + 20'd1;
+        if (result_kept) begin
+          row_q      <= c_data;
+          words_left <= ($clog2(ROW_WORDS+1))'(ROW_WORDS);
+        end
       end else if (gemm_wr_valid && mem_wr_ready) begin
         row_q      <= row_q >> (ROWS * 8);
         words_left <= words_left - 1'b1;
-        write_addr <= write_addr + 32'(WORD_BYTES);
+        write_addr <= write_addr + 64'(WORD_BYTES);
       end
     end
   end
@@ -222,10 +357,8 @@ module tessera_accel_top #(
       .rst_n           (rst_n),
       .start           (engine_start),
       .preloaded       (1'b0),
-      // This top has no wide W stream for vector jobs (CTRL bit 1): they start with
-      // zero row tiles, so the engine reports ERROR instead of waiting forever.
-      .vector_job      (1'b0),
-      .m_tiles         (csr_wdata[CTRL_VECTOR_BIT] ? 16'd0 : m_tiles),
+      .vector_job      (csr_wdata[CTRL_VECTOR_BIT]),
+      .m_tiles         (m_tiles),
       .n_tiles         (n_tiles),
       .k_len           (k_len),
       .busy            (engine_busy),
@@ -237,9 +370,9 @@ module tessera_accel_top #(
       .w_valid         (w_valid),
       .w_ready         (w_ready),
       .w_data          (mem_rsp_data),
-      .v_valid         (1'b0),
-      .v_ready         (vector_ready_unused),
-      .v_data          ('0),
+      .v_valid         (v_valid),
+      .v_ready         (v_ready),
+      .v_data          (v_data),
       .c_valid         (c_valid),
       .c_ready         (c_ready),
       .c_data          (c_data),
@@ -251,7 +384,7 @@ module tessera_accel_top #(
 
   // ---- Attention unit and its DMA ----------------------------------------------------
   logic att_rd_valid, att_rd_ready, att_wr_valid, att_wr_ready;
-  logic [31:0] att_rd_addr, att_wr_addr;
+  logic [63:0] att_rd_addr, att_wr_addr;
   logic [ROWS*8-1:0] att_wr_data;
   assign att_rd_ready = mem_rd_ready && att_busy;
   assign att_wr_ready = mem_wr_ready && att_busy;
@@ -298,8 +431,19 @@ module tessera_accel_top #(
 `ifndef SYNTHESIS
   c_start_while_busy: cover property (@(posedge clk) rst_n && csr_write && any_busy &&
                                       (csr_addr == REG_CTRL || csr_addr == REG_ATT_CTRL));
-  c_vector_refused: cover property (@(posedge clk) rst_n && engine_start &&
-                                    csr_wdata[CTRL_VECTOR_BIT]);
+  c_vector_job: cover property (@(posedge clk) rst_n && engine_start &&
+                                csr_wdata[CTRL_VECTOR_BIT]);
+  c_vector_partial_tile: cover property (@(posedge clk) rst_n && v_word &&
+                                         gather_rows < 16'(ROWS));
+  c_vector_waits_for_the_engine: cover property (@(posedge clk) rst_n && vector_q && loading &&
+                                                 requesting_w && !vector_credit);
+  c_vector_result_dropped: cover property (@(posedge clk) rst_n && c_valid && c_ready &&
+                                           !result_kept);
+  c_address_above_4gib: cover property (@(posedge clk) rst_n && mem_rd_valid &&
+                                        mem_rd_addr[63:32] != 32'd0);
+  // The credit keeps a response from arriving while both beat registers are full.
+  a_gather_has_room: assert property (@(posedge clk) disable iff (!rst_n)
+                                      !(v_word && gather_full && !gather_move));
   c_read_waits: cover property (@(posedge clk) rst_n && mem_rd_valid && !mem_rd_ready);
   c_write_waits: cover property (@(posedge clk) rst_n && mem_wr_valid && !mem_wr_ready);
   c_irq: cover property (@(posedge clk) rst_n && irq);

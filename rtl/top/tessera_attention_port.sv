@@ -1,7 +1,7 @@
 // The attention unit behind a DMA, as the accelerator top exposes it: a job reads
 // a query record and one key/value record per position from device memory, runs the
 // unit, and writes a result record (docs/rtl.md, "Attention records"). Records are
-// whole memory words of WORD_BYTES; fp32 scales and int32 results little-endian. The
+// whole memory words of WORD_BYTES at 64-bit byte addresses; fp32 scales and int32 results little-endian. The
 // layout (QUERY_*, KV_*, RESULT_* byte offsets and sizes) is generated from the C++
 // one (sim/include/tessera/sim/record_layout.inc).
 module tessera_attention_port #(
@@ -13,21 +13,21 @@ module tessera_attention_port #(
     input  logic                    rst_n,
     input  logic                    start,
     input  logic [            15:0] positions,
-    input  logic [            31:0] q_addr,
-    input  logic [            31:0] kv_addr,
-    input  logic [            31:0] out_addr,
+    input  logic [            63:0] q_addr,
+    input  logic [            63:0] kv_addr,
+    input  logic [            63:0] out_addr,
     output logic                    busy,
     output logic                    done,       // one cycle
     output logic                    error,
     output logic [            63:0] cycles,
     output logic                    mem_rd_valid,
     input  logic                    mem_rd_ready,
-    output logic [            31:0] mem_rd_addr,
+    output logic [            63:0] mem_rd_addr,
     input  logic                    mem_rsp_valid,
     input  logic [WORD_BYTES*8-1:0] mem_rsp_data,
     output logic                    mem_wr_valid,
     input  logic                    mem_wr_ready,
-    output logic [            31:0] mem_wr_addr,
+    output logic [            63:0] mem_wr_addr,
     output logic [WORD_BYTES*8-1:0] mem_wr_data
 );
   `include "tessera_records.svh"
@@ -50,9 +50,9 @@ module tessera_attention_port #(
   logic [OUT_WORDS*W-1:0] out_rec;
   logic [31:0] requested, received, total_words, words_in_record;
   logic [31:0] writes_left;
-  logic [31:0] write_addr;
+  logic [63:0] write_addr;
   logic [15:0] positions_q;
-  logic [31:0] q_addr_q, kv_addr_q, out_addr_q;
+  logic [63:0] q_addr_q, kv_addr_q, out_addr_q;
 
   // The unit.
   logic unit_start, unit_busy, unit_error, kv_valid, kv_ready, out_valid, out_ready;
@@ -91,7 +91,7 @@ module tessera_attention_port #(
   assign busy         = state != IDLE;
   assign out_ready    = state == WAIT_RESULT;
   assign mem_rd_valid = (state == READ_Q || state == READ_KV) && requested < total_words;
-  assign mem_rd_addr  = (state == READ_Q ? q_addr_q : kv_addr_q) + requested * 32'(WORD_BYTES);
+  assign mem_rd_addr  = (state == READ_Q ? q_addr_q : kv_addr_q) + 64'(requested) * 64'(WORD_BYTES);
   assign mem_wr_valid = state == WRITE && writes_left != 0;
   assign mem_wr_addr  = write_addr;
   assign mem_wr_data  = out_rec[W-1:0];
@@ -192,7 +192,7 @@ module tessera_attention_port #(
           if (mem_wr_valid && mem_wr_ready) begin
             out_rec     <= out_rec >> W;
             writes_left <= writes_left - 1;
-            write_addr  <= write_addr + 32'(WORD_BYTES);
+            write_addr  <= write_addr + 64'(WORD_BYTES);
             if (writes_left == 1) begin
               done  <= 1'b1;
               state <= IDLE;

@@ -1,6 +1,7 @@
 #include <verilated.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <deque>
 #include <random>
@@ -52,9 +53,8 @@ class VerilatedAccelerator final : public RtlAccelerator {
     return cycles;
   }
 
-  void write_memory(std::uint32_t address, const std::vector<std::uint8_t>& bytes) override {
-    if (dram_.size() < address + bytes.size()) dram_.resize(address + bytes.size(), 0);
-    std::copy(bytes.begin(), bytes.end(), dram_.begin() + address);
+  void write_memory(std::uint64_t address, const std::vector<std::uint8_t>& bytes) override {
+    for (std::size_t i = 0; i < bytes.size(); ++i) at(address + i) = bytes[i];
   }
 
   void run(int cycles) override {
@@ -80,44 +80,36 @@ class VerilatedAccelerator final : public RtlAccelerator {
 
   AcceleratorRun gemm(const std::int8_t* a, const std::int8_t* w, int m, int n, int k,
                       const MemoryModel& memory) override {
-    memory_ = memory;
-    rng_.seed(memory.seed);
     const int m_tiles = (m + kSize - 1) / kSize, n_tiles = (n + kSize - 1) / kSize;
     const std::size_t a_bytes = tiled_bytes(m, k, kSize), w_bytes = tiled_bytes(n, k, kSize);
     const std::size_t c_bytes = result_bytes(m, n, kSize, kSize);
-    const std::uint32_t a_addr = 0x1000, w_addr = static_cast<std::uint32_t>(a_addr + a_bytes),
-                        c_addr = static_cast<std::uint32_t>(w_addr + w_bytes);
-    dram_.assign(c_addr + c_bytes, 0xcd);
-    pack_tiled(a, m, k, kSize, &dram_[a_addr]);
-    pack_tiled(w, n, k, kSize, &dram_[w_addr]);
+    const Placement at = place(memory, a_bytes, w_bytes, c_bytes);
+    pack_tiled(a, m, k, kSize, &this->at(at.a));
+    pack_tiled(w, n, k, kSize, &this->at(at.w));
     write_register(reg::kMTiles, static_cast<std::uint32_t>(m_tiles));
-    write_register(reg::kNTiles, static_cast<std::uint32_t>(n_tiles));
-    write_register(reg::kK, static_cast<std::uint32_t>(k));
-    write_register(reg::kAAddr, a_addr);
-    write_register(reg::kWAddr, w_addr);
-    write_register(reg::kCAddr, c_addr);
-    write_register(reg::kCtrl, 1);
-    const std::uint64_t limit = 1000 +
-                                64ull * (a_bytes + w_bytes + c_bytes) / kWordBytes *
-                                    static_cast<std::uint64_t>(memory.read_latency + 2) +
-                                100ull * static_cast<std::uint64_t>(m_tiles * n_tiles) *
-                                    static_cast<std::uint64_t>(k + 2 * kSize);
-    for (std::uint64_t i = 0; !(read_register(reg::kStatus) & reg::kStatusDone); ++i) {
-      if (i > limit) throw std::runtime_error("rtl accelerator: no DONE; the job hangs");
-      cycle();
-    }
-    if (read_register(reg::kStatus) & reg::kStatusError) {
-      throw std::runtime_error("rtl accelerator: STATUS.ERROR, the engine rejected the sizes");
-    }
-    AcceleratorRun run;
-    run.cycles = (static_cast<std::uint64_t>(read_register(reg::kCyclesHi)) << 32) |
-                 read_register(reg::kCyclesLo);
-    run.stall_cycles = (static_cast<std::uint64_t>(read_register(reg::kStallHi)) << 32) |
-                       read_register(reg::kStallLo);
-    run.load_wait_cycles = (static_cast<std::uint64_t>(read_register(reg::kLoadWaitHi)) << 32) |
-                           read_register(reg::kLoadWaitLo);
+    run_job(
+        at, n_tiles, k, 0, a_bytes + w_bytes + c_bytes,
+        static_cast<std::uint64_t>(m_tiles * n_tiles) * static_cast<std::uint64_t>(k + 2 * kSize));
+    AcceleratorRun run = counters();
     run.c.assign(static_cast<std::size_t>(m) * static_cast<std::size_t>(n), 0);
-    unpack_results(&dram_[c_addr], m, n, kSize, kSize, run.c.data());
+    unpack_results(&this->at(at.c), m, n, kSize, kSize, run.c.data());
+    return run;
+  }
+
+  AcceleratorRun gemv(const std::int8_t* a, const std::int8_t* w, int n, int k,
+                      const MemoryModel& memory) override {
+    const int n_tiles = (n + kSize - 1) / kSize;
+    const std::size_t a_bytes = vector_a_bytes(k, kSize), w_bytes = tiled_bytes(n, k, kSize);
+    const std::size_t c_bytes = vector_result_bytes(n_tiles, kSize);
+    const Placement at = place(memory, a_bytes, w_bytes, c_bytes);
+    std::copy_n(reinterpret_cast<const std::uint8_t*>(a), k, &this->at(at.a));
+    std::fill_n(&this->at(at.a) + k, a_bytes - static_cast<std::size_t>(k), 0);
+    pack_tiled(w, n, k, kSize, &this->at(at.w));
+    // Each beat gathers kSize words one by one: the engine waits on memory.
+    run_job(at, n_tiles, k, reg::kCtrlVector, a_bytes + w_bytes + c_bytes, 0);
+    AcceleratorRun run = counters();
+    run.c.resize(static_cast<std::size_t>(n));
+    std::memcpy(run.c.data(), &this->at(at.c), 4 * run.c.size());
     return run;
   }
 
@@ -125,21 +117,19 @@ class VerilatedAccelerator final : public RtlAccelerator {
   std::uint64_t attention_job(const hls::AttentionArgs& g, int query, int head) {
     const int positions = g.first_position + query + 1;
     const int kv_head = head / (g.n_heads / g.n_kv_heads);
-    const std::size_t q_addr = 0x100, kv_addr = q_addr + kRecords.query_bytes();
-    const std::size_t out_addr =
-        kv_addr + static_cast<std::size_t>(positions) * kRecords.kv_bytes();
-    dram_.assign(out_addr + kRecords.result_bytes(), 0);
+    const std::uint64_t kv_bytes = static_cast<std::uint64_t>(positions) * kRecords.kv_bytes();
+    const Placement at = place(memory_, kRecords.query_bytes(), kv_bytes, kRecords.result_bytes());
+    std::fill(dram_.begin(), dram_.end(), 0);
     const long q_row = static_cast<long>(query) * g.n_heads + head;
-    kRecords.pack_query(g, query, head, &dram_.at(q_addr));
+    kRecords.pack_query(g, query, head, &this->at(at.a));
     for (int t = 0; t < positions; ++t) {
-      const std::size_t at = kv_addr + static_cast<std::size_t>(t) * kRecords.kv_bytes();
-      (void)dram_.at(at + kRecords.kv_bytes() - 1);  // bounds
-      kRecords.pack_kv(g, t, kv_head, &dram_[at]);
+      kRecords.pack_kv(g, t, kv_head,
+                       &this->at(at.w + static_cast<std::uint64_t>(t) * kRecords.kv_bytes()));
     }
     write_register(reg::kAttPositions, static_cast<std::uint32_t>(positions));
-    write_register(reg::kAttQAddr, static_cast<std::uint32_t>(q_addr));
-    write_register(reg::kAttKvAddr, static_cast<std::uint32_t>(kv_addr));
-    write_register(reg::kAttOutAddr, static_cast<std::uint32_t>(out_addr));
+    write_address(reg::kAttQAddr, reg::kAttQAddrHi, at.a);
+    write_address(reg::kAttKvAddr, reg::kAttKvAddrHi, at.w);
+    write_address(reg::kAttOutAddr, reg::kAttOutAddrHi, at.c);
     write_register(reg::kAttCtrl, 1);
     const std::uint64_t limit = 2000 + 20ull * static_cast<std::uint64_t>(positions) *
                                            (kRecords.kv_bytes() / kWordBytes + 4) *
@@ -151,11 +141,70 @@ class VerilatedAccelerator final : public RtlAccelerator {
     if (read_register(reg::kAttStatus) & reg::kStatusError) {
       throw std::runtime_error("rtl accelerator: ATT_STATUS.ERROR");
     }
-    (void)dram_.at(out_addr + kRecords.result_bytes() - 1);  // bounds
-    kRecords.unpack_result(&dram_[out_addr], g.head_size, &g.out[q_row * g.head_size],
+    kRecords.unpack_result(&this->at(at.c), g.head_size, &g.out[q_row * g.head_size],
                            &g.norm[q_row]);
-    return (static_cast<std::uint64_t>(read_register(reg::kAttCyclesHi)) << 32) |
-           read_register(reg::kAttCyclesLo);
+    return counter(reg::kAttCyclesLo, reg::kAttCyclesHi);
+  }
+
+  // Where a job's three regions lie: from memory.operand_address on, one after the
+  // other, in a device memory that holds just them (filled with 0xcd).
+  struct Placement {
+    std::uint64_t a, w, c;
+  };
+  Placement place(const MemoryModel& memory, std::size_t a_bytes, std::size_t w_bytes,
+                  std::size_t c_bytes) {
+    memory_ = memory;
+    rng_.seed(memory.seed);
+    dram_base_ = memory.operand_address;
+    dram_.assign(a_bytes + w_bytes + c_bytes, 0xcd);
+    return {dram_base_, dram_base_ + a_bytes, dram_base_ + a_bytes + w_bytes};
+  }
+  std::uint8_t& at(std::uint64_t address) {
+    if (address < dram_base_ || address - dram_base_ >= dram_.size()) {
+      throw std::out_of_range("rtl accelerator: the top accessed address 0x" + hex(address) +
+                              " outside the job's memory");
+    }
+    return dram_[address - dram_base_];
+  }
+  static std::string hex(std::uint64_t value) {
+    char text[24];
+    std::snprintf(text, sizeof text, "%llx", static_cast<unsigned long long>(value));
+    return text;
+  }
+  void write_address(std::uint8_t low, std::uint8_t high, std::uint64_t address) {
+    write_register(low, static_cast<std::uint32_t>(address));
+    write_register(high, static_cast<std::uint32_t>(address >> 32));
+  }
+
+  // Programs a GEMM job's shared registers, starts it with `ctrl` and waits for DONE.
+  void run_job(const Placement& at, int n_tiles, int k, std::uint32_t ctrl, std::size_t bytes,
+               std::uint64_t compute_cycles) {
+    write_register(reg::kNTiles, static_cast<std::uint32_t>(n_tiles));
+    write_register(reg::kK, static_cast<std::uint32_t>(k));
+    write_address(reg::kAAddr, reg::kAAddrHi, at.a);
+    write_address(reg::kWAddr, reg::kWAddrHi, at.w);
+    write_address(reg::kCAddr, reg::kCAddrHi, at.c);
+    write_register(reg::kCtrl, reg::kCtrlStart | ctrl);
+    const std::uint64_t limit =
+        1000 + 64ull * bytes / kWordBytes * static_cast<std::uint64_t>(memory_.read_latency + 2) +
+        100ull * compute_cycles;
+    for (std::uint64_t i = 0; !(read_register(reg::kStatus) & reg::kStatusDone); ++i) {
+      if (i > limit) throw std::runtime_error("rtl accelerator: no DONE; the job hangs");
+      cycle();
+    }
+    if (read_register(reg::kStatus) & reg::kStatusError) {
+      throw std::runtime_error("rtl accelerator: STATUS.ERROR, the engine rejected the sizes");
+    }
+  }
+  AcceleratorRun counters() {
+    AcceleratorRun run;
+    run.cycles = counter(reg::kCyclesLo, reg::kCyclesHi);
+    run.stall_cycles = counter(reg::kStallLo, reg::kStallHi);
+    run.load_wait_cycles = counter(reg::kLoadWaitLo, reg::kLoadWaitHi);
+    return run;
+  }
+  std::uint64_t counter(std::uint8_t low, std::uint8_t high) {
+    return (static_cast<std::uint64_t>(read_register(high)) << 32) | read_register(low);
   }
 
   bool chance(double rate) {
@@ -170,7 +219,7 @@ class VerilatedAccelerator final : public RtlAccelerator {
     if (respond) {
       for (std::size_t b = 0; b < kWordBytes; ++b) {
         set_byte(model_->mem_rsp_data, static_cast<int>(b),
-                 static_cast<std::int8_t>(dram_.at(pending_.front().addr + b)));
+                 static_cast<std::int8_t>(at(pending_.front().addr + b)));
       }
     }
     model_->mem_rd_ready = chance(memory_.read_ready_rate) ? 1 : 0;
@@ -185,7 +234,7 @@ class VerilatedAccelerator final : public RtlAccelerator {
       for (std::size_t b = 0; b < kWordBytes; ++b) {
         const std::uint32_t word =
             reinterpret_cast<const std::uint32_t*>(&model_->mem_wr_data)[b / 4];
-        dram_.at(model_->mem_wr_addr + b) = static_cast<std::uint8_t>(word >> (8 * (b % 4)));
+        at(model_->mem_wr_addr + b) = static_cast<std::uint8_t>(word >> (8 * (b % 4)));
       }
     }
     model_->clk = 1;
@@ -195,13 +244,14 @@ class VerilatedAccelerator final : public RtlAccelerator {
   }
 
   struct Pending {
-    std::uint32_t addr;
+    std::uint64_t addr;
     std::uint64_t ready_at;
   };
 
   std::unique_ptr<VerilatedContext> context_;
   std::unique_ptr<Vtessera_accel_top> model_;
   std::vector<std::uint8_t> dram_;
+  std::uint64_t dram_base_ = 0;
   std::deque<Pending> pending_;
   MemoryModel memory_;
   std::mt19937 rng_;

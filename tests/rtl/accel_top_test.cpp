@@ -46,6 +46,9 @@ TEST(RtlAcceleratorTop, GemmsThroughMemoryMatchTheHlsModel) {
     memory.read_ready_rate = i % 3 ? 1.0 : 0.4;
     memory.write_ready_rate = i % 2 ? 0.3 : 1.0;
     memory.seed = static_cast<std::uint32_t>(i + 1);
+    // Some jobs straddle the 4 GiB boundary or lie above it: 64-bit addresses.
+    if (i % 4 == 2) memory.operand_address = 0xffffff00u;
+    if (i % 4 == 3) memory.operand_address = 0x2345600000ull;
     const AcceleratorRun run = top->gemm(a.data(), w.data(), m, n, k, memory);
     ASSERT_EQ(run.c, expected) << m << "x" << n << "x" << k << " latency " << memory.read_latency;
     EXPECT_GT(run.cycles, static_cast<std::uint64_t>(k));
@@ -64,9 +67,35 @@ std::uint32_t wait_for(RtlAccelerator& top, std::uint8_t status, std::uint32_t b
   return 0;
 }
 
-// A START while a job runs is ignored (either unit's); a vector job, which this top
-// cannot feed, is refused with ERROR rather than left hanging.
-TEST(RtlAcceleratorTop, StartsWhileBusyAreIgnoredAndVectorJobsRefused) {
+// Vector jobs (GEMV) through the DMA's gather of strided W words: every K from the
+// minimum (the array's rows) up, N in and past whole vector tiles (rows x rows
+// outputs), memory that waits, at addresses across and above 4 GiB.
+TEST(RtlAcceleratorTop, GemvsThroughMemoryMatchTheHlsModel) {
+  auto top = make_rtl_accelerator();
+  const int rows = top->array().rows;
+  std::mt19937 rng(41);
+  int i = 0;
+  for (const int n : {1, rows, rows * rows - 1, rows * rows, rows * rows + 3, 3 * rows * rows}) {
+    for (const int k : {rows, rows + 1, 40, 131}) {
+      const auto a = random_int8(static_cast<std::size_t>(k), rng);
+      const auto w = random_int8(static_cast<std::size_t>(n * k), rng);
+      const auto expected = testing::hls_gemm_int32(top->array(), a, w, 1, n, k);
+      MemoryModel memory;
+      memory.read_latency = 1 + i % 5;
+      memory.read_ready_rate = i % 3 ? 1.0 : 0.5;
+      memory.write_ready_rate = i % 2 ? 0.2 : 1.0;
+      memory.seed = static_cast<std::uint32_t>(++i);
+      memory.operand_address = i % 2 ? 0xfffffe00u : 0x100000000ull;
+      const AcceleratorRun run = top->gemv(a.data(), w.data(), n, k, memory);
+      ASSERT_EQ(run.c, expected) << "N = " << n << ", K = " << k;
+      EXPECT_EQ(top->read_register(reg::kStatus), reg::kStatusDone);
+    }
+  }
+}
+
+// A START while a job runs is ignored (either unit's); a vector job with K below the
+// array's rows is refused with ERROR rather than left hanging.
+TEST(RtlAcceleratorTop, StartsWhileBusyAreIgnoredAndShortVectorJobsRefused) {
   auto top = make_rtl_accelerator();
   std::vector<std::int8_t> a(8 * 40, 3);
   top->gemm(a.data(), a.data(), 8, 8, 40, {});  // leaves the job's registers and memory
@@ -76,6 +105,7 @@ TEST(RtlAcceleratorTop, StartsWhileBusyAreIgnoredAndVectorJobsRefused) {
   top->write_register(reg::kCtrl, reg::kCtrlStart);
   EXPECT_EQ(wait_for(*top, reg::kStatus, reg::kStatusDone), reg::kStatusDone);
   EXPECT_EQ(top->read_register(reg::kAttStatus), 0u) << "no attention job started";
+  top->write_register(reg::kK, static_cast<std::uint32_t>(top->array().rows - 1));
   top->write_register(reg::kCtrl, reg::kCtrlStart | reg::kCtrlVector);
   EXPECT_EQ(wait_for(*top, reg::kStatus, reg::kStatusDone), reg::kStatusDone | reg::kStatusError);
 }
@@ -109,8 +139,9 @@ TEST(RtlAcceleratorTop, AttentionJobsWithBadRecordsSetError) {
   const float nan = std::numeric_limits<float>::quiet_NaN();
   std::vector<std::uint8_t> scale(4);
   std::memcpy(scale.data(), &nan, 4);
-  const auto q_scale =
-      top->read_register(reg::kAttQAddr) + static_cast<std::uint32_t>(top->head_size_max());
+  const std::uint64_t q_scale = (std::uint64_t{top->read_register(reg::kAttQAddrHi)} << 32 |
+                                 top->read_register(reg::kAttQAddr)) +
+                                static_cast<std::uint64_t>(top->head_size_max());
   top->write_memory(q_scale, scale);
   top->write_register(reg::kAttCtrl, reg::kCtrlStart);
   EXPECT_EQ(wait_for(*top, reg::kAttStatus, reg::kStatusDone),
@@ -130,6 +161,7 @@ TEST(RtlAcceleratorTop, AttentionThroughMemoryMatchesTheHlsModel) {
     MemoryModel memory;
     memory.read_latency = 3;
     memory.write_ready_rate = 0.5;
+    if (shape.n_heads == 2) memory.operand_address = 0xfffffff0u;  // records across 4 GiB
     EXPECT_GT(top->attention(testing::attention_args(in, rtl_result), memory), 0u);
     ASSERT_EQ(rtl_result.acc, hls_result.acc) << shape.n_heads << "/" << shape.n_kv_heads;
     for (std::size_t i = 0; i < hls_result.norms.size(); ++i) {

@@ -15,6 +15,9 @@ struct MemoryModel {
   double read_ready_rate = 1.0;   // chance per cycle that a read request is accepted
   double write_ready_rate = 1.0;  // chance per cycle that a write is accepted
   std::uint32_t seed = 1;
+  // Where the driver puts a job's first operand (the rest follow): above 4 GiB, or
+  // across the boundary, to exercise the 64-bit addresses.
+  std::uint64_t operand_address = 0x1000;
 };
 
 struct AcceleratorRun {
@@ -35,13 +38,16 @@ class RtlAccelerator {
   virtual void write_register(std::uint8_t offset, std::uint32_t value) = 0;
   virtual AcceleratorRun gemm(const std::int8_t* a, const std::int8_t* w, int m, int n, int k,
                               const MemoryModel& memory) = 0;
+  // A vector job (CTRL.VECTOR): c = W a for one K-byte a; needs K >= the array's rows.
+  virtual AcceleratorRun gemv(const std::int8_t* a, const std::int8_t* w, int n, int k,
+                              const MemoryModel& memory) = 0;
   // Runs an attention call one (query, head) job at a time through the ATT_*
   // registers and the record layouts of docs/rtl.md; returns the unit cycles.
   virtual std::uint64_t attention(const hls::AttentionArgs& args, const MemoryModel& memory) = 0;
   virtual int head_size_max() const = 0;
   // For register-level tests: the host writing device memory between jobs, and the
   // clock running with the memory model answering the top's ports.
-  virtual void write_memory(std::uint32_t address, const std::vector<std::uint8_t>& bytes) = 0;
+  virtual void write_memory(std::uint64_t address, const std::vector<std::uint8_t>& bytes) = 0;
   virtual void run(int cycles) = 0;
 };
 
