@@ -66,7 +66,7 @@ module tessera_accel_top #(
   logic engine_start, engine_busy, engine_done, engine_error;
   logic [63:0] cycles, compute_cycles, stall_cycles, load_wait_cycles;
 
-  logic [15:0] att_positions;
+  logic [15:0] att_positions, att_head_size;
   logic [63:0] att_q_addr, att_kv_addr, att_out_addr;
   logic att_start, att_busy, att_done, att_error, att_done_flag;
   logic [63:0] att_cycles;
@@ -87,6 +87,7 @@ module tessera_accel_top #(
       done_flag <= 1'b0;
       engine_finished <= 1'b0;
       att_positions <= '0;
+      att_head_size <= '0;
       att_q_addr <= '0;
       att_kv_addr <= '0;
       att_out_addr <= '0;
@@ -106,6 +107,7 @@ module tessera_accel_top #(
           REG_C_ADDR: c_addr[31:0] <= csr_wdata;
           REG_C_ADDR_HI: c_addr[63:32] <= csr_wdata;
           REG_ATT_POSITIONS: att_positions <= csr_wdata[15:0];
+          REG_ATT_HEAD_SIZE: att_head_size <= csr_wdata[15:0];
           REG_ATT_Q_ADDR: att_q_addr[31:0] <= csr_wdata;
           REG_ATT_Q_ADDR_HI: att_q_addr[63:32] <= csr_wdata;
           REG_ATT_KV_ADDR: att_kv_addr[31:0] <= csr_wdata;
@@ -154,6 +156,7 @@ module tessera_accel_top #(
         REG_LOAD_WAIT_HI: csr_rdata = load_wait_cycles[63:32];
         REG_ATT_STATUS: csr_rdata = {29'd0, att_error, att_done_flag, att_busy};
         REG_ATT_POSITIONS: csr_rdata = {16'd0, att_positions};
+        REG_ATT_HEAD_SIZE: csr_rdata = {16'd0, att_head_size};
         REG_ATT_Q_ADDR: csr_rdata = att_q_addr[31:0];
         REG_ATT_Q_ADDR_HI: csr_rdata = att_q_addr[63:32];
         REG_ATT_KV_ADDR: csr_rdata = att_kv_addr[31:0];
@@ -398,6 +401,7 @@ module tessera_accel_top #(
       .rst_n        (rst_n),
       .start        (att_start),
       .positions    (att_positions),
+      .head_size    (att_head_size),
       .q_addr       (att_q_addr),
       .kv_addr      (att_kv_addr),
       .out_addr     (att_out_addr),

@@ -1,9 +1,11 @@
 // The attention unit behind a DMA, as the accelerator top exposes it: a job reads
 // a query record and one key/value record per position from device memory, runs the
 // unit, and writes a result record (docs/rtl.md, "Attention records"). Records are
-// whole memory words of WORD_BYTES at 64-bit byte addresses; fp32 scales and int32 results little-endian. The
-// layout (QUERY_*, KV_*, RESULT_* byte offsets and sizes) is generated from the C++
-// one (sim/include/tessera/sim/record_layout.inc).
+// whole memory words of WORD_BYTES at 64-bit byte addresses; fp32 scales and int32
+// results little-endian. The layout (QUERY_*, KV_*, RESULT_* byte offsets and sizes)
+// is generated from the C++ one (sim/include/tessera/sim/record_layout.inc): records
+// have `head_size` lanes (ATT_HEAD_SIZE; 0 means HS_MAX), the unit's lanes past them
+// are zero, and a head size above HS_MAX ends the job with `error` at once.
 module tessera_attention_port #(
     parameter int WORD_BYTES = 16,
     parameter int HS_MAX     = 16,
@@ -13,6 +15,7 @@ module tessera_attention_port #(
     input  logic                    rst_n,
     input  logic                    start,
     input  logic [            15:0] positions,
+    input  logic [            15:0] head_size,
     input  logic [            63:0] q_addr,
     input  logic [            63:0] kv_addr,
     input  logic [            63:0] out_addr,
@@ -54,6 +57,43 @@ module tessera_attention_port #(
   logic [15:0] positions_q;
   logic [63:0] q_addr_q, kv_addr_q, out_addr_q;
 
+  // The job's lanes and its records' sizes in words.
+  logic [15:0] lanes_in, lanes_q;
+  assign lanes_in = head_size == 16'd0 ? 16'(HS_MAX) : head_size;
+  logic [31:0] q_words, kv_words, out_words;
+  function automatic logic [31:0] words_of(input int bytes);
+    return 32'((bytes + WORD_BYTES - 1) / WORD_BYTES);
+  endfunction
+  assign q_words   = words_of(QUERY_BYTES_FOR(int'(lanes_q)));
+  assign kv_words  = words_of(KV_BYTES_FOR(int'(lanes_q)));
+  assign out_words = words_of(RESULT_BYTES_FOR(int'(lanes_q)));
+
+  // The fields at the job's offsets; lanes past the head size read as zero.
+  logic [HS_MAX*8-1:0] lane_mask;
+  logic [HS_MAX*32-1:0] acc_mask;
+  always_comb begin
+    for (int i = 0; i < HS_MAX; i++) begin
+      lane_mask[i*8+:8] = 32'(i) < 32'(lanes_q) ? 8'hff : 8'h00;
+      acc_mask[i*32+:32] = 32'(i) < 32'(lanes_q) ? 32'hffffffff : 32'h0;
+    end
+  end
+  logic [HS_MAX*8-1:0] q_lanes, k_lanes, v_lanes;
+  logic [31:0] q_scale, k_scale, v_scale;
+  assign q_lanes = (HS_MAX * 8)'(q_rec >> (8 * QUERY_Q_AT_FOR(int'(lanes_q)))) & lane_mask;
+  assign q_scale = 32'(q_rec >> (8 * QUERY_Q_SCALE_AT_FOR(int'(lanes_q))));
+  assign k_lanes = (HS_MAX * 8)'(kv_rec >> (8 * KV_K_AT_FOR(int'(lanes_q)))) & lane_mask;
+  assign v_lanes = (HS_MAX * 8)'(kv_rec >> (8 * KV_V_AT_FOR(int'(lanes_q)))) & lane_mask;
+  assign k_scale = 32'(kv_rec >> (8 * KV_K_SCALE_AT_FOR(int'(lanes_q))));
+  assign v_scale = 32'(kv_rec >> (8 * KV_V_SCALE_AT_FOR(int'(lanes_q))));
+  logic [HS_MAX*32-1:0] acc_in_use;
+  assign acc_in_use = out_acc & acc_mask;
+  logic [OUT_WORDS*W-1:0] result_record;
+  assign result_record =
+      ((OUT_WORDS*W)'(acc_in_use) << (8 * RESULT_ACC_AT_FOR(int'(lanes_q)))) |
+      ((OUT_WORDS*W)'(out_max_weight) << (8 * RESULT_MAX_WEIGHT_AT_FOR(int'(lanes_q)))) |
+      ((OUT_WORDS*W)'(out_exp_sum) << (8 * RESULT_EXP_SUM_AT_FOR(int'(lanes_q)))) |
+      ((OUT_WORDS*W)'(out_exponent) << (8 * RESULT_EXPONENT_AT_FOR(int'(lanes_q))));
+
   // The unit.
   logic unit_start, unit_busy, unit_error, kv_valid, kv_ready, out_valid, out_ready;
   logic [HS_MAX*32-1:0] out_acc;
@@ -69,16 +109,16 @@ module tessera_attention_port #(
       .rst_n         (rst_n),
       .start         (unit_start),
       .positions     (positions_q),
-      .q             (q_rec[QUERY_Q_AT*8+:HS_MAX*8]),
-      .q_scale       (q_rec[QUERY_Q_SCALE_AT*8+:32]),
+      .q             (q_lanes),
+      .q_scale       (q_scale),
       .busy          (unit_busy),
       .error         (unit_error),
       .kv_valid      (kv_valid),
       .kv_ready      (kv_ready),
-      .kv_k          (kv_rec[KV_K_AT*8+:HS_MAX*8]),
-      .kv_k_scale    (kv_rec[KV_K_SCALE_AT*8+:32]),
-      .kv_v          (kv_rec[KV_V_AT*8+:HS_MAX*8]),
-      .kv_v_scale    (kv_rec[KV_V_SCALE_AT*8+:32]),
+      .kv_k          (k_lanes),
+      .kv_k_scale    (k_scale),
+      .kv_v          (v_lanes),
+      .kv_v_scale    (v_scale),
       .out_valid     (out_valid),
       .out_ready     (out_ready),
       .out_acc       (out_acc),
@@ -111,6 +151,7 @@ module tessera_attention_port #(
       writes_left     <= '0;
       write_addr      <= '0;
       positions_q     <= '0;
+      lanes_q         <= 16'(HS_MAX);
       q_addr_q        <= '0;
       kv_addr_q       <= '0;
       out_addr_q      <= '0;
@@ -125,29 +166,34 @@ module tessera_attention_port #(
       if (mem_rd_valid && mem_rd_ready) requested <= requested + 1;
       case (state)
         IDLE: begin
-          if (start) begin
+          if (start && 32'(lanes_in) > 32'(HS_MAX)) begin
+            cycles <= 64'd1;
+            error  <= 1'b1;
+            done   <= 1'b1;
+          end else if (start) begin
             cycles      <= 64'd1;
             error       <= 1'b0;
             positions_q <= positions;
+            lanes_q     <= lanes_in;
             q_addr_q    <= q_addr;
             kv_addr_q   <= kv_addr;
             out_addr_q  <= out_addr;
             requested   <= '0;
             received    <= '0;
-            total_words <= 32'(Q_WORDS);
+            total_words <= words_of(QUERY_BYTES_FOR(int'(lanes_in)));
             state       <= READ_Q;
           end
         end
         READ_Q: begin
           if (mem_rsp_valid) begin
-            q_rec    <= {mem_rsp_data, q_rec[Q_WORDS*W-1:W]};
+            q_rec[received*W+:W] <= mem_rsp_data;
             received <= received + 1;
-            if (received + 1 == 32'(Q_WORDS)) begin
+            if (received + 1 == q_words) begin
               unit_start      <= 1'b1;
               requested       <= '0;
               received        <= '0;
               words_in_record <= '0;
-              total_words     <= 32'(positions_q) * 32'(KV_WORDS);
+              total_words     <= 32'(positions_q) * kv_words;
               state           <= READ_KV;
             end
           end
@@ -155,9 +201,9 @@ module tessera_attention_port #(
         READ_KV: begin
           if (unit_error) error <= 1'b1;
           if (mem_rsp_valid) begin
-            kv_rec   <= {mem_rsp_data, kv_rec[KV_WORDS*W-1:W]};
+            kv_rec[words_in_record*W+:W] <= mem_rsp_data;
             received <= received + 1;
-            if (words_in_record + 1 == 32'(KV_WORDS)) begin
+            if (words_in_record + 1 == kv_words) begin
               words_in_record <= '0;
               // The unit takes a position per cycle while loading, so the previous
               // record is always gone; if not, the job is flagged rather than corrupted.
@@ -178,12 +224,8 @@ module tessera_attention_port #(
             done  <= 1'b1;
             state <= IDLE;
           end else if (out_valid) begin
-            out_rec                             <= '0;
-            out_rec[RESULT_ACC_AT*8+:HS_MAX*32] <= out_acc;
-            out_rec[RESULT_MAX_WEIGHT_AT*8+:32] <= out_max_weight;
-            out_rec[RESULT_EXP_SUM_AT*8+:32]    <= out_exp_sum;
-            out_rec[RESULT_EXPONENT_AT*8+:32]   <= out_exponent;
-            writes_left <= 32'(OUT_WORDS);
+            out_rec     <= result_record;
+            writes_left <= out_words;
             write_addr  <= out_addr_q;
             state       <= WRITE;
           end

@@ -56,20 +56,25 @@ std::string registers_svh() {
       "// The register map of one unit (tessera/sim/register_map.inc, docs/rtl.md).\n", out.str());
 }
 
-// Byte offsets and sizes in terms of the including module's HS_MAX (record lanes).
+// Byte offsets and sizes in terms of the including module's HS_MAX (record lanes,
+// sizing its registers), and as functions of a job's lane count (ATT_HEAD_SIZE).
 std::string records_svh() {
-  std::ostringstream out;
-#define TESSERA_RECORD(cpp_name, rtl_name, lanes, bytes) \
-  out << "localparam int " #rtl_name "_BYTES = " << lanes << " * HS_MAX + " << bytes << ";\n";
-#define TESSERA_RECORD_FIELD(cpp_name, rtl_name, lanes, bytes) \
-  out << "localparam int " #rtl_name "_AT = " << lanes << " * HS_MAX + " << bytes << ";\n";
+  std::ostringstream out, functions;
+  auto entry = [&](const std::string& name, int lanes, int bytes) {
+    out << "localparam int " << name << " = " << lanes << " * HS_MAX + " << bytes << ";\n";
+    functions << "function automatic int " << name << "_FOR(input int lanes);\n  return " << lanes
+              << " * lanes + " << bytes << ";\nendfunction\n";
+  };
+#define TESSERA_RECORD(cpp_name, rtl_name, lanes, bytes) entry(#rtl_name "_BYTES", lanes, bytes);
+#define TESSERA_RECORD_FIELD(cpp_name, rtl_name, lanes, bytes) entry(#rtl_name "_AT", lanes, bytes);
 #include "tessera/sim/record_layout.inc"
 #undef TESSERA_RECORD_FIELD
 #undef TESSERA_RECORD
   return localparams_svh(
-      "// The attention records' layout in bytes (tessera/sim/record_layout.inc, docs/rtl.md);\n"
-      "// HS_MAX is the including module's lane count.\n",
-      out.str());
+             "// The attention records' layout in bytes (tessera/sim/record_layout.inc, "
+             "docs/rtl.md);\n// HS_MAX is the including module's lane count.\n",
+             out.str()) +
+         functions.str();
 }
 
 std::string exp2_table_svh() {

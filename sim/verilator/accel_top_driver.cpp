@@ -20,8 +20,6 @@ constexpr int kSize = TESSERA_RTL_TOP_SIZE;
 constexpr std::size_t kWordBytes = kSize;
 constexpr int kHeadMax = TESSERA_RTL_TOP_HEAD_MAX;
 
-constexpr AttentionRecords kRecords{kHeadMax, kSize};
-
 class VerilatedAccelerator final : public RtlAccelerator {
  public:
   VerilatedAccelerator() : context_(std::make_unique<VerilatedContext>()) {
@@ -117,22 +115,26 @@ class VerilatedAccelerator final : public RtlAccelerator {
   std::uint64_t attention_job(const hls::AttentionArgs& g, int query, int head) {
     const int positions = g.first_position + query + 1;
     const int kv_head = head / (g.n_heads / g.n_kv_heads);
-    const std::uint64_t kv_bytes = static_cast<std::uint64_t>(positions) * kRecords.kv_bytes();
-    const Placement at = place(memory_, kRecords.query_bytes(), kv_bytes, kRecords.result_bytes());
+    // Records of the call's head size (ATT_HEAD_SIZE), as the platform's driver lays
+    // them out.
+    const AttentionRecords records{g.head_size, static_cast<int>(kWordBytes)};
+    const std::uint64_t kv_bytes = static_cast<std::uint64_t>(positions) * records.kv_bytes();
+    const Placement at = place(memory_, records.query_bytes(), kv_bytes, records.result_bytes());
     std::fill(dram_.begin(), dram_.end(), 0);
     const long q_row = static_cast<long>(query) * g.n_heads + head;
-    kRecords.pack_query(g, query, head, &this->at(at.a));
+    records.pack_query(g, query, head, &this->at(at.a));
     for (int t = 0; t < positions; ++t) {
-      kRecords.pack_kv(g, t, kv_head,
-                       &this->at(at.w + static_cast<std::uint64_t>(t) * kRecords.kv_bytes()));
+      records.pack_kv(g, t, kv_head,
+                      &this->at(at.w + static_cast<std::uint64_t>(t) * records.kv_bytes()));
     }
     write_register(reg::kAttPositions, static_cast<std::uint32_t>(positions));
+    write_register(reg::kAttHeadSize, static_cast<std::uint32_t>(g.head_size));
     write_address(reg::kAttQAddr, reg::kAttQAddrHi, at.a);
     write_address(reg::kAttKvAddr, reg::kAttKvAddrHi, at.w);
     write_address(reg::kAttOutAddr, reg::kAttOutAddrHi, at.c);
     write_register(reg::kAttCtrl, 1);
     const std::uint64_t limit = 2000 + 20ull * static_cast<std::uint64_t>(positions) *
-                                           (kRecords.kv_bytes() / kWordBytes + 4) *
+                                           (records.kv_bytes() / kWordBytes + 4) *
                                            static_cast<std::uint64_t>(memory_.read_latency + 2);
     for (std::uint64_t i = 0; !(read_register(reg::kAttStatus) & reg::kStatusDone); ++i) {
       if (i > limit) throw std::runtime_error("rtl accelerator: no ATT_STATUS.DONE; the job hangs");
@@ -141,8 +143,8 @@ class VerilatedAccelerator final : public RtlAccelerator {
     if (read_register(reg::kAttStatus) & reg::kStatusError) {
       throw std::runtime_error("rtl accelerator: ATT_STATUS.ERROR");
     }
-    kRecords.unpack_result(&this->at(at.c), g.head_size, &g.out[q_row * g.head_size],
-                           &g.norm[q_row]);
+    records.unpack_result(&this->at(at.c), g.head_size, &g.out[q_row * g.head_size],
+                          &g.norm[q_row]);
     return counter(reg::kAttCyclesLo, reg::kAttCyclesHi);
   }
 

@@ -124,7 +124,8 @@ namespace tessera::sim {
 namespace {
 
 // The attention unit checks what the records hold: no positions, or a scale that is
-// not a positive finite number, end the job with ATT_STATUS.ERROR.
+// not a positive finite number, end the job with ATT_STATUS.ERROR; so does a head
+// size (ATT_HEAD_SIZE) past the unit's lanes.
 TEST(RtlAcceleratorTop, AttentionJobsWithBadRecordsSetError) {
   auto top = make_rtl_accelerator();
   std::mt19937 rng(5);
@@ -139,13 +140,20 @@ TEST(RtlAcceleratorTop, AttentionJobsWithBadRecordsSetError) {
   const float nan = std::numeric_limits<float>::quiet_NaN();
   std::vector<std::uint8_t> scale(4);
   std::memcpy(scale.data(), &nan, 4);
+  const int head_size = static_cast<int>(top->read_register(reg::kAttHeadSize));
+  EXPECT_EQ(head_size, 8);
   const std::uint64_t q_scale = (std::uint64_t{top->read_register(reg::kAttQAddrHi)} << 32 |
                                  top->read_register(reg::kAttQAddr)) +
-                                static_cast<std::uint64_t>(top->head_size_max());
+                                record::kQueryScale.at(head_size);
   top->write_memory(q_scale, scale);
   top->write_register(reg::kAttCtrl, reg::kCtrlStart);
   EXPECT_EQ(wait_for(*top, reg::kAttStatus, reg::kStatusDone),
             reg::kStatusDone | reg::kStatusError);
+  top->write_register(reg::kAttHeadSize, static_cast<std::uint32_t>(top->head_size_max() + 1));
+  top->write_register(reg::kAttCtrl, reg::kCtrlStart);
+  top->run(1);
+  EXPECT_EQ(top->read_register(reg::kAttStatus), reg::kStatusDone | reg::kStatusError)
+      << "refused at once, nothing read";
 }
 
 // Attention through the ATT_* registers and the record layouts, against the HLS model.

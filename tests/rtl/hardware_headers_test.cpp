@@ -59,6 +59,15 @@ TEST(HardwareHeaders, RecordLayoutIsTheCppLayout) {
 #undef TESSERA_RECORD
   EXPECT_EQ(generated, expected);
   EXPECT_EQ(expected.size(), 13u);
+  // The same extents as functions of a job's lane count (ATT_HEAD_SIZE).
+  std::map<std::string, std::pair<int, int>> functions;
+  const std::regex function(
+      R"(function automatic int (\w+)_FOR\(input int lanes\);\s*return (\d+) \* lanes \+ (\d+);)");
+  for (auto it = std::sregex_iterator(svh.begin(), svh.end(), function);
+       it != std::sregex_iterator(); ++it) {
+    functions[(*it)[1]] = {std::stoi((*it)[2]), std::stoi((*it)[3])};
+  }
+  EXPECT_EQ(functions, expected);
 }
 
 TEST(HardwareHeaders, Exp2TableIsTheContracts) {
