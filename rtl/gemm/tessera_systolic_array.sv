@@ -1,7 +1,9 @@
 // ROWS x COLS output-stationary systolic array with its input skew.
 //
 // Each cycle (when `en`) one beat enters: column k of the A tile (ROWS int8, row r at
-// bits [8r +: 8]) with its tags, and column k of the W tile (COLS int8). Row r of A
+// bits [8r +: 8]) with its tags, and column k of the W tile (COLS int8). A flush beat
+// carries zero operands (the engine's sequencer zeroes them), so the PEs that it
+// restarts add nothing and need no clear of their own. Row r of A
 // is delayed r cycles and column c of W c cycles, so PE(r,c) sees A[r][k] and W[c][k]
 // together, r + c cycles after the beat entered. When PE(r, COLS-1) retires a tile,
 // all of row r has: `row_retire[r]` goes high for that cycle and the row's results
@@ -70,11 +72,10 @@ module tessera_systolic_array #(
   end
 
   // What the PEs of each diagonal do (in vector mode, all do what diagonal 0 does).
-  logic [DIAGONALS-1:0] pe_mac, pe_restart, pe_clear, pe_retire;
+  logic [DIAGONALS-1:0] pe_mac, pe_restart, pe_retire;
   assign pe_mac     = vector_mode ? {DIAGONALS{tag_valid[0]}} : tag_valid;
   assign pe_restart = vector_mode ? {DIAGONALS{tag_first[0] | tag_flush[0]}}
                                   : tag_first | tag_flush;
-  assign pe_clear   = vector_mode ? {DIAGONALS{tag_flush[0]}} : tag_flush;
   assign pe_retire  = vector_mode ? {DIAGONALS{retire[0]}} : retire;
 
   genvar r, c;
@@ -152,8 +153,7 @@ module tessera_systolic_array #(
             if (pe_retire[r+c]) sum <= acc;
             if (pe_mac[r+c]) begin
               acc <= (pe_restart[r+c] ? 32'd0 : acc) +
-                     (pe_clear[r+c] ? 32'd0 :
-                      $unsigned(32'($signed(a_mul[c*8+:8])) * 32'($signed(w_mul[c*8+:8]))));
+                     $unsigned(32'($signed(a_mul[c*8+:8])) * 32'($signed(w_mul[c*8+:8])));
             end
           end
         end
