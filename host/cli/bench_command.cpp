@@ -23,7 +23,8 @@ struct GemmBenchOptions {
   std::uint32_t seed = 1;
   std::string fst;
   std::string fst_window;
-  std::string preset;  // sets the array and the buffer depth (tlm); empty: the RTL build's
+  std::string preset;        // sets the array and the buffer depth; empty: the co-verified engine's
+  int rtl_buffer_words = 0;  // the preset's, for the rtl engine; 0: the co-verified one
   bool json = false;
   bool allow_long = false;  // run even when the estimate is over an hour
 };
@@ -58,7 +59,8 @@ double estimate_seconds(const GemmBenchOptions& o) {
   if (o.fidelity == "rtl") {
     sim::RtlStreamOptions stream;
     stream.preload_operands = true;
-    sim::make_rtl_gemm(o.array)->gemm(a.data(), w.data(), kProbe, kProbe, kProbe, stream);
+    sim::make_rtl_gemm(o.array, o.rtl_buffer_words)
+        ->gemm(a.data(), w.data(), kProbe, kProbe, kProbe, stream);
   } else {
     std::vector<std::int32_t> c(kProbe * kProbe);
     hls::GemmArgs g;
@@ -95,12 +97,13 @@ int run_gemm_bench(GemmBenchOptions o) {
                                "writes the Verilated engine's waveform: only with --fidelity rtl");
   }
   const sim::WaveformWindow fst_window = fst_window_option(o.fst, o.fst_window);
-  int buffer_words = 8192;  // the verilated engines' operand buffers
-  double clock_mhz = 300;   // the presets' clock, for the waveform's time axis
+  int buffer_words = TESSERA_RTL_BUFFER_WORDS;  // the co-verified engines' operand buffers
+  double clock_mhz = 300;                       // the presets' clock, for the waveform's time axis
   std::string label = "verilated engine's buffers";
   if (!o.preset.empty()) {
     const hls::HardwareConfig config = hls::load_preset(o.preset);
     buffer_words = config.gemm.buffer_words;
+    o.rtl_buffer_words = buffer_words;
     clock_mhz = config.clock_mhz;
     o.array = config.array();
     label = "preset " + config.name;
@@ -108,8 +111,9 @@ int run_gemm_bench(GemmBenchOptions o) {
   // The engine runs K in one pass through its operand buffers; the C model alone
   // takes any K the numeric contract allows.
   if (o.fidelity != "func") {
-    const int depth =
-        o.fidelity == "rtl" ? sim::make_rtl_gemm(o.array)->buffer_words() : buffer_words;
+    const int depth = o.fidelity == "rtl"
+                          ? sim::make_rtl_gemm(o.array, o.rtl_buffer_words)->buffer_words()
+                          : buffer_words;
     if (o.k > depth) {
       throw CLI::ValidationError("-k", "K = " + std::to_string(o.k) + " exceeds the " +
                                            std::to_string(depth) + "-word operand buffers (" +
@@ -190,7 +194,7 @@ int run_gemm_bench(GemmBenchOptions o) {
     return 0;
   }
 
-  auto rtl = sim::make_rtl_gemm(o.array);
+  auto rtl = sim::make_rtl_gemm(o.array, o.rtl_buffer_words);
   sim::RtlStreamOptions stream;
   stream.seed = o.seed;
   stream.fst_path = o.fst;
@@ -256,7 +260,8 @@ Command add_bench_command(CLI::App& app) {
       ->check(CLI::IsMember({"func", "tlm", "rtl"}));
   CLI::Option* array = add_array_option(*gemm, &options->array);
   gemm->add_option("--preset", options->preset,
-                   "hardware preset or config file: its array and operand buffer depth (tlm)")
+                   "hardware preset or config file: its array and operand buffer depth (the "
+                   "rtl engine built for it, the tlm cycle model)")
       ->excludes(array);
   gemm->add_option("-m", options->m, "rows of A and C")
       ->capture_default_str()

@@ -100,6 +100,25 @@ void print_text(const bench::ModelBenchResult& r, const hls::HardwareConfig& con
   std::printf("wall: %.3f s (%.4f s/token)\n", r.wall_seconds, r.wall_seconds / r.tokens);
 }
 
+// At rtl, the Verilated modules that ran (`parameters`: each with its parameter
+// values); null at the other fidelities.
+nlohmann::ordered_json rtl_designs_json(const std::string& fidelity,
+                                        const hls::HardwareConfig& config, bool parameters) {
+  if (fidelity != "rtl") return nullptr;
+  nlohmann::ordered_json out =
+      parameters ? nlohmann::ordered_json::object() : nlohmann::ordered_json::array();
+  for (const sim::RtlDesign& design : sim::rtl_fidelity_designs(config)) {
+    if (!parameters) {
+      out.push_back(design.module);
+      continue;
+    }
+    nlohmann::ordered_json values = nlohmann::ordered_json::object();
+    for (const auto& [name, value] : design.parameters) values[name] = value;
+    out[design.module] = values;
+  }
+  return out;
+}
+
 void print_json(const bench::ModelBenchResult& r, const hls::HardwareConfig& config,
                 const std::string& mode, const ModelBenchCliOptions& o,
                 const Comparison* comparison) {
@@ -123,8 +142,8 @@ void print_json(const bench::ModelBenchResult& r, const hls::HardwareConfig& con
       {"mac_utilization", r.mac_utilization(config)},
       {"wall_seconds", r.wall_seconds},
       {"wall_seconds_per_token", r.wall_seconds / r.tokens},
-      {"rtl_design", o.fidelity == "rtl" ? nlohmann::ordered_json(sim::rtl_fidelity_designs())
-                                         : nlohmann::ordered_json()},
+      {"rtl_design", rtl_designs_json(o.fidelity, config, false)},
+      {"rtl_parameters", rtl_designs_json(o.fidelity, config, true)},
       {"platform", r.counters}};
   if (!r.timed()) {  // no simulated time: its figures are unknown, not zero
     for (const char* key : {"tokens_per_s", "simulated_seconds", "accelerator_seconds",
@@ -205,12 +224,13 @@ std::filesystem::path synthesized_checkpoint(const models::ModelShape& shape, bo
 }
 
 // The ICD's devices (a preset or a configuration file) run rtl where a Verilated
-// engine of the config's array exists.
+// engine of the config's array and buffer depth exists.
 void check_model_device(const std::string& preset, const hls::HardwareConfig& config,
                         sim::Fidelity fidelity) {
-  if (fidelity != sim::Fidelity::kRtl || sim::has_rtl_engine(config.array())) return;
-  throw std::invalid_argument("no RTL engine for array " + hls::to_string(config.array()) + " (" +
-                              preset + "): use --fidelity tlm or func");
+  if (fidelity != sim::Fidelity::kRtl) return;
+  const std::string why = sim::rtl_unavailable_reason(config);
+  if (why.empty()) return;
+  throw std::invalid_argument(preset + " at rtl: " + why + "; use --fidelity tlm or func");
 }
 
 // The ICD closes its devices' waveforms when the process exits: they exist by now.

@@ -17,15 +17,10 @@ nlohmann::ordered_json fidelities(const hls::HardwareConfig& config) {
   nlohmann::ordered_json out = nlohmann::ordered_json::object();
   out["func"] = true;
   out["tlm"] = true;
-  if (sim::has_rtl_engine(config.array())) {
+  const std::string why = sim::rtl_unavailable_reason(config);
+  if (why.empty()) {
     out["rtl"] = true;
   } else {
-    const hls::ArrayShape array = config.array();
-    std::string why = "no " + hls::to_string(array) + " Verilated engine built";
-    if (array.rows == array.cols && array.rows > TESSERA_RTL_MAX_ARRAY) {
-      why += " (the build verilates square arrays up to " + std::to_string(TESSERA_RTL_MAX_ARRAY) +
-             "; configure with -DTESSERA_RTL_MAX_ARRAY=" + std::to_string(array.rows) + ")";
-    }
     out["rtl"] = why;
   }
   return out;

@@ -108,7 +108,7 @@ const std::vector<cl_device_id>& devices() {
     std::vector<cl_device_id> out;
     for (const auto& [preset, config] : offered_configs()) {
       for (sim::Fidelity f : {sim::Fidelity::kFunc, sim::Fidelity::kTlm, sim::Fidelity::kRtl}) {
-        if (f == sim::Fidelity::kRtl && !sim::has_rtl_engine(config.array())) continue;
+        if (f == sim::Fidelity::kRtl && !sim::rtl_unavailable_reason(config).empty()) continue;
         auto* device = new _cl_device_id;
         device->dispatch = dispatch_table();
         device->preset = preset;

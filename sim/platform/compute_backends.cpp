@@ -100,15 +100,10 @@ class HlsGemmBackend final : public GemmBackend {
 class RtlGemmBackend final : public GemmBackend {
  public:
   RtlGemmBackend(const hls::HardwareConfig& config, std::string fst_path, WaveformWindow window)
-      : array_(config.array()), engine_(make_rtl_gemm(array_)) {
+      : array_(config.array()), engine_(make_rtl_gemm(array_, config.gemm.buffer_words)) {
     waveform_.fst_path = std::move(fst_path);
     waveform_.fst_window = window;
     waveform_.clock_mhz = config.clock_mhz;
-    if (config.gemm.buffer_words > engine_->buffer_words()) {
-      throw std::invalid_argument(
-          "rtl fidelity: gemm_units.buffer_words " + std::to_string(config.gemm.buffer_words) +
-          " exceeds the Verilated engine's " + std::to_string(engine_->buffer_words()) + " words");
-    }
   }
   std::uint64_t run(const std::uint8_t* a_tiled, const std::uint8_t* w_tiled, int m_tiles,
                     int n_tiles, int k, std::uint8_t* results, sc_core::sc_time start) override {

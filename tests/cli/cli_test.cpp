@@ -547,7 +547,8 @@ TEST(CliConfigs, AFileIsADeviceAndAFolderAddsPresets) {
   auto config = nlohmann::json::parse(std::ifstream(hls::preset_file("kv260")));
   config["gemm_units"]["rows"] = 8;
   config["gemm_units"]["cols"] = 8;
-  config["name"] = "my-8x8";  // no preset has this name
+  config["gemm_units"]["buffer_words"] = 256;  // an engine the build has (tests/configs)
+  config["name"] = "my-8x8";                   // no preset has this name
   const std::string file = (dir / "my-8x8.json").string();
   std::ofstream(file) << config.dump(2);
   const auto stats = [&](const std::string& device) {
@@ -867,7 +868,7 @@ TEST(CliBench, RejectsBadArguments) {
                         "unknown preset 'zx81'");
   expect_one_line_error(
       tessera({"bench", "gemm", "--preset", "u280", "-m", "4", "-n", "4", "-k", "4"}), 1,
-      "no RTL engine for array 32x32");
+      "no Verilated GEMM engine of 32x32");
 }
 
 TEST(CliBenchModel, DecodeReportsSimulatedThroughputAsJson) {
@@ -1015,15 +1016,48 @@ TEST(CliBenchMemory, RejectsImpossibleOptions) {
   EXPECT_NE(request.err.find("must divide the DMA burst"), std::string::npos) << request.err;
 }
 
+// A board file's array and buffer depth choose the engine the rtl fidelity runs: the
+// build verilates one for tests/configs/kv260-8x8.json (8x8, 256-word buffers, no
+// preset's size), and its tokens and simulated time match tlm on the same board.
+TEST(CliBenchModel, RtlRunsTheEngineOfTheBoardFile) {
+  const std::string board = std::string(TESSERA_SOURCE_DIR) + "/tests/configs/kv260-8x8.json";
+  const ProcessResult r =
+      tessera({"bench", "decode", "--model", model(), "--preset", board, "--fidelity", "rtl",
+               "--compare-to", "tlm", "--tokens", "3", "--json", "--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto json = nlohmann::json::parse(r.out);
+  EXPECT_EQ(json.at("rtl_parameters").at("tessera_gemm_engine"),
+            nlohmann::json::parse(R"({"ROWS": 8, "COLS": 8, "A_DEPTH": 256, "W_DEPTH": 256})"));
+  EXPECT_EQ(json.at("comparison").at("same_tokens"), true);
+  EXPECT_EQ(json.at("comparison").at("same_simulated_time"), true);
+  EXPECT_EQ(json.at("platform").at("units").at(0).at("unit"), "gemm0");
+
+  // The same board with buffers no engine has: rtl is refused with the reason.
+  testing::TempDir dir("board");
+  auto copy = nlohmann::json::parse(std::ifstream(board));
+  copy["gemm_units"]["buffer_words"] = 1024;
+  const std::string other = (dir / "kv260-8x8-1024.json").string();
+  std::ofstream(other) << copy.dump(2);
+  const ProcessResult refused = tessera({"bench", "decode", "--model", model(), "--preset", other,
+                                         "--fidelity", "rtl", "--tokens", "1", "--quiet"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("no Verilated GEMM engine of 8x8 with 1024-word buffers built"),
+            std::string::npos)
+      << refused.err;
+}
+
 TEST(CliBenchModel, ComparesTwoFidelitiesOnTheSameSteps) {
   const ProcessResult r =
       tessera({"bench", "decode", "--model", model(), "--fidelity", "rtl", "--compare-to", "tlm",
                "--tokens", "3", "--repeat", "2", "--json", "--quiet"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto json = nlohmann::json::parse(r.out);
-  // The Verilated designs it ran: the engine and the attention unit, not yet the top.
+  // The Verilated designs it ran: the engine and the attention unit, not yet the top;
+  // the engine is the preset's (kv260: 16x16, 4,096-word buffers).
   EXPECT_EQ(json.at("rtl_design"),
             nlohmann::json::array({"tessera_gemm_engine", "tessera_attention_unit"}));
+  EXPECT_EQ(json.at("rtl_parameters").at("tessera_gemm_engine"),
+            nlohmann::json::parse(R"({"ROWS": 16, "COLS": 16, "A_DEPTH": 4096, "W_DEPTH": 4096})"));
   const auto& comparison = json.at("comparison");
   EXPECT_EQ(comparison.at("fidelity"), "tlm");
   EXPECT_EQ(comparison.at("same_tokens"), true);

@@ -181,17 +181,25 @@ TEST(RtlGemmErrors, RejectsWhatTheBuffersCannotHold) {
 }
 
 // Every preset whose array is square and at most TESSERA_RTL_MAX_ARRAY has a
-// Verilated engine: sim/CMakeLists.txt reads the arrays from configs/, so a board's
-// JSON is all a new size takes.
-TEST(RtlEngines, EveryPresetArrayUpToTheLimitHasOne) {
+// Verilated engine of its array and buffer depth: sim/CMakeLists.txt reads them from
+// configs/, so a board's JSON is all a new size takes.
+TEST(RtlEngines, EveryPresetUpToTheLimitHasItsOwn) {
   int presets = 0;
   for (const std::string& name : hls::preset_names()) {
-    const hls::ArrayShape array = hls::load_preset(name).array();
-    if (array.rows != array.cols || array.rows > TESSERA_RTL_MAX_ARRAY) continue;
-    EXPECT_TRUE(has_rtl_engine(array)) << name << ": " << hls::to_string(array);
+    const hls::HardwareConfig config = hls::load_preset(name);
+    const hls::ArrayShape array = config.array();
+    if (array.rows != array.cols || array.rows > TESSERA_RTL_MAX_ARRAY) {
+      EXPECT_NE(rtl_unavailable_reason(config).find("square arrays up to"), std::string::npos);
+      continue;
+    }
+    EXPECT_EQ(rtl_unavailable_reason(config), "") << name;
+    const auto engine = make_rtl_gemm(array, config.gemm.buffer_words);
+    EXPECT_EQ(engine->buffer_words(), config.gemm.buffer_words) << name;
+    EXPECT_EQ(engine->array().rows, array.rows) << name;
     ++presets;
   }
   EXPECT_GE(presets, 1);
+  EXPECT_THROW(make_rtl_gemm({16, 16}, 123), std::invalid_argument);
 }
 
 }  // namespace

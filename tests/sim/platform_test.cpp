@@ -18,7 +18,8 @@ namespace {
 using testing::random_int8;
 
 // A small device that makes the driver split work: two 8x8 GEMM units with
-// 256-word buffers (K in chunks, few tiles per job), two attention units.
+// 256-word buffers (K in chunks, few tiles per job), two attention units. Its rtl
+// engine is the one the build makes for tests/configs/kv260-8x8.json.
 hls::HardwareConfig small_device() {
   hls::HardwareConfig c = hls::load_preset("kv260");
   c.gemm = {2, 8, 8, 256};

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "tessera/hls/array_config.hpp"
+#include "tessera/hls/hardware_config.hpp"
 
 namespace tessera::sim {
 
@@ -65,13 +66,26 @@ class RtlGemm {
                                 int cycles) = 0;
 };
 
-// Arrays with a Verilated engine in this build.
+// Arrays with a co-verified Verilated engine in this build (TESSERA_RTL_BUFFER_WORDS-
+// word buffers); the boards' engines have their own buffer depths besides.
 std::vector<hls::ArrayShape> rtl_arrays();
-// The Verilated top modules the rtl fidelity runs: the GEMM engine and the attention
-// unit, each on its own (the platform models the DMA and registers around them).
-std::vector<std::string> rtl_fidelity_designs();
-bool has_rtl_engine(hls::ArrayShape array);
-// Throws std::invalid_argument for an array without a Verilated engine.
-std::unique_ptr<RtlGemm> make_rtl_gemm(hls::ArrayShape array);
+// A Verilated top module the rtl fidelity runs, with the parameter values it was
+// built with (the -G values the build passed to Verilator).
+struct RtlDesign {
+  std::string module;
+  std::vector<std::pair<std::string, int>> parameters;
+};
+// What the rtl fidelity runs for `config`: the GEMM engine of its array and buffer
+// depth and the attention unit, each on its own (the platform models the DMA and
+// registers around them). Throws std::invalid_argument as make_rtl_gemm does.
+std::vector<RtlDesign> rtl_fidelity_designs(const hls::HardwareConfig& config);
+// An engine of this array with `buffer_words`-word operand buffers (0: any depth).
+bool has_rtl_engine(hls::ArrayShape array, int buffer_words = 0);
+// The engine of that array and depth (0: the co-verified engine, else the deepest).
+// Throws std::invalid_argument, listing the build's engines, when there is none.
+std::unique_ptr<RtlGemm> make_rtl_gemm(hls::ArrayShape array, int buffer_words = 0);
+// Why the rtl fidelity cannot run `config` in this build, or "" when it can: it needs
+// an engine of the config's array and gemm_units.buffer_words.
+std::string rtl_unavailable_reason(const hls::HardwareConfig& config);
 
 }  // namespace tessera::sim
