@@ -24,6 +24,7 @@ Command add_bench_command(CLI::App& app);
 Command add_models_command(CLI::App& app);
 Command add_devices_command(CLI::App& app);
 Command add_synth_model_command(CLI::App& app);
+Command add_sweep_command(CLI::App& app);
 
 // `bench decode` and `bench prefill`; `run` runs whichever was parsed.
 struct ModelBenchCommands {
