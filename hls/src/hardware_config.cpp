@@ -114,6 +114,8 @@ const json& config_schema() {
                "measured_gbps": null},
     "host_link": {"bandwidth_gbps": null, "latency_us": null},
     "host": {"glue_gflops": null, "driver_us_per_command": null},
+    "energy": {"mac_pj": null, "buffer_byte_pj": null, "memory_byte_pj": null,
+               "host_link_byte_pj": null, "static_watts": null},
     "address_bits": null,
     "board": {"dsp_slices": null, "bram36": null, "uram": null, "luts": null,
               "flip_flops": null},
@@ -322,6 +324,14 @@ HardwareConfig parse_hardware_config(const std::string& json_text, const std::st
     c.host.modeled = true;
     c.host.glue_gflops = r.positive("host.glue_gflops");
     c.host.driver_us_per_command = r.positive("host.driver_us_per_command");
+  }
+  if (r.has("energy")) {
+    c.energy.modeled = true;
+    c.energy.mac_pj = r.positive("energy.mac_pj");
+    c.energy.buffer_byte_pj = r.positive("energy.buffer_byte_pj");
+    c.energy.memory_byte_pj = r.positive("energy.memory_byte_pj");
+    c.energy.host_link_byte_pj = r.positive("energy.host_link_byte_pj");
+    c.energy.static_watts = r.positive("energy.static_watts");
   }
   c.address_bits = r.positive_int("address_bits", 64);
   c.board.dsp_slices = r.positive_int("board.dsp_slices");

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/energy.hpp"
 #include "runtime/device.hpp"
 #include "runtime/time_breakdown.hpp"
 #include "tessera/hls/hardware_config.hpp"
@@ -48,6 +49,11 @@ struct ModelBenchResult {
   double achievable_gbps() const { return counters.value("memory_achievable_gbps", 0.0); }
   double achievable_bw_utilization() const;
   double mac_utilization(const hls::HardwareConfig& config) const;
+  // From the counters and the config's energies; nothing without them or untimed.
+  std::optional<EnergyEstimate> energy(const hls::HardwareConfig& config) const {
+    if (!timed()) return std::nullopt;
+    return estimate_energy(config, counters, seconds());
+  }
 };
 
 // Timing only (the platform must be built with compute = false): the kernel calls

@@ -97,6 +97,11 @@ void print_text(const bench::ModelBenchResult& r, const hls::HardwareConfig& con
       (memory.at("bytes_read").get<double>() + memory.at("bytes_written").get<double>()) / 1e6,
       memory.at("bandwidth_gbps").get<double>(), link.at("bytes_to_device").get<double>() / 1e6,
       link.at("bytes_from_device").get<double>() / 1e6);
+  if (const auto energy = r.energy(config)) {
+    std::printf("energy: %.3f mJ/token, %.2f W average (%.0f %% of it static)\n",
+                energy->joules() / r.tokens * 1e3, energy->joules() / r.seconds(),
+                100.0 * energy->static_joules / energy->joules());
+  }
   std::printf("wall: %.3f s (%.4f s/token)\n", r.wall_seconds, r.wall_seconds / r.tokens);
 }
 
@@ -144,7 +149,9 @@ void print_json(const bench::ModelBenchResult& r, const hls::HardwareConfig& con
       {"wall_seconds_per_token", r.wall_seconds / r.tokens},
       {"rtl_design", rtl_designs_json(o.fidelity, config, false)},
       {"rtl_parameters", rtl_designs_json(o.fidelity, config, true)},
+      {"energy", nullptr},
       {"platform", r.counters}};
+  if (const auto energy = r.energy(config)) json["energy"] = energy->to_json(r.tokens, r.seconds());
   if (!r.timed()) {  // no simulated time: its figures are unknown, not zero
     for (const char* key : {"tokens_per_s", "simulated_seconds", "accelerator_seconds",
                             "seconds_per_token", "breakdown_seconds_per_token", "bw_utilization",

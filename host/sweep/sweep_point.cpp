@@ -53,18 +53,27 @@ json timed(const Point& point, const hls::HardwareConfig& config) {
   bench.prefill = point.workload.prefill;
   const bench::ModelBenchResult r =
       bench::bench_shape(platform, models::model_shape(point.workload.model_shape), bench);
-  return {{"tokens_per_s", r.tokens_per_s()},
-          {"seconds_per_token", r.seconds() / r.tokens},
-          {"bw_utilization", r.bw_utilization(config)},
-          {"mac_utilization", r.mac_utilization(config)}};
+  json metrics = {{"tokens_per_s", r.tokens_per_s()},
+                  {"seconds_per_token", r.seconds() / r.tokens},
+                  {"bw_utilization", r.bw_utilization(config)},
+                  {"mac_utilization", r.mac_utilization(config)},
+                  {"joules_per_token", nullptr},
+                  {"average_watts", nullptr}};
+  if (const auto energy = r.energy(config)) {
+    metrics["joules_per_token"] = energy->joules() / r.tokens;
+    metrics["average_watts"] = energy->joules() / r.seconds();
+  }
+  return metrics;
 }
 
 }  // namespace
 
 const std::vector<std::string>& result_columns() {
   static const std::vector<std::string> columns = {
-      "status",     "tokens_per_s", "seconds_per_token", "bw_utilization", "mac_utilization",
-      "dsp_slices", "luts",         "flip_flops",        "on_chip_kbits",  "fits_board",
+      "status",         "tokens_per_s",    "seconds_per_token",
+      "bw_utilization", "mac_utilization", "joules_per_token",
+      "average_watts",  "dsp_slices",      "luts",
+      "flip_flops",     "on_chip_kbits",   "fits_board",
       "message"};
   return columns;
 }

@@ -1046,6 +1046,26 @@ TEST(CliBenchModel, RtlRunsTheEngineOfTheBoardFile) {
       << refused.err;
 }
 
+// Each preset's energy model keeps a decode of the stories110m shape within its
+// board's published power envelope (KV260 starter kit under 15 W, U280 at most 225 W,
+// AMD's data sheets), and reports it per token.
+TEST(CliBenchModel, DecodeEnergyStaysWithinTheBoardsEnvelope) {
+  for (const auto& [preset, envelope_watts] : {std::pair<const char*, double>{"kv260", 15.0},
+                                               std::pair<const char*, double>{"u280", 225.0}}) {
+    const ProcessResult r = tessera({"bench", "decode", "--preset", preset, "--model-shape",
+                                     "stories110m", "--tokens", "4", "--json", "--quiet"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto energy = nlohmann::json::parse(r.out).at("energy");
+    const double watts = energy.at("average_watts").get<double>();
+    EXPECT_GT(watts, 0.0) << preset;
+    EXPECT_LT(watts, envelope_watts) << preset;
+    EXPECT_GT(energy.at("joules_per_token").get<double>(), 0.0) << preset;
+    EXPECT_GT(energy.at("joules").at("memory").get<double>(),
+              energy.at("joules").at("macs").get<double>())
+        << preset << ": decode moves every weight once and multiplies it once";
+  }
+}
+
 TEST(CliBenchModel, ComparesTwoFidelitiesOnTheSameSteps) {
   const ProcessResult r =
       tessera({"bench", "decode", "--model", model(), "--fidelity", "rtl", "--compare-to", "tlm",

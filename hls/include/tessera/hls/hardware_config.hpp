@@ -68,6 +68,16 @@ struct HardwareConfig {
     double glue_gflops = 0;            // fp32 elementwise work and sampling, one thread
     double driver_us_per_command = 0;  // building and submitting one device command
   } host;
+  // Energy per event and the board's static power (docs/configs.md "Energy"). Absent:
+  // no energy figures.
+  struct Energy {
+    bool modeled = false;
+    double mac_pj = 0;             // one int8 multiply-accumulate of a GEMM unit
+    double buffer_byte_pj = 0;     // one byte written to or read from an on-chip buffer
+    double memory_byte_pj = 0;     // one byte read from or written to device memory
+    double host_link_byte_pj = 0;  // one byte across the host link
+    double static_watts = 0;       // the board, idle
+  } energy;
   int address_bits = 0;
   struct Board {
     int dsp_slices = 0;
