@@ -8,12 +8,14 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "cli/commands.hpp"
 #include "cli/progress.hpp"
+#include "sweep/slurm_executor.hpp"
 #include "sweep/sweep_point.hpp"
 #include "sweep/sweep_results.hpp"
 #include "sweep/sweep_spec.hpp"
@@ -27,8 +29,11 @@ struct SweepOptions {
   std::string spec;
   std::string out;
   std::string executor = "local";
-  int jobs = 0;  // 0: one per CPU
+  int jobs = 0;  // 0: one per CPU (local); no limit (slurm)
+  std::string slurm_args;
+  bool wait = false;  // slurm: until the tables are written
   bool quiet = false;
+  bool aggregate_only = false;  // the tables from the results there are (the slurm job)
   // A worker process: runs the points whose index is `worker` modulo `workers`.
   int worker = -1;
   int workers = 0;
@@ -98,6 +103,39 @@ int run_local(const SweepOptions& o, const sweep::SweepFolder& folder,
   return failed;
 }
 
+std::vector<std::string> split_words(const std::string& text) {
+  std::vector<std::string> words;
+  std::istringstream in(text);
+  for (std::string word; in >> word;) words.push_back(word);
+  return words;
+}
+
+// Submits the points to Slurm; true when the tables are written (with --wait).
+bool run_slurm(const SweepOptions& o, const std::vector<sweep::Point>& points) {
+  sweep::SlurmSubmission submission;
+  submission.program = std::filesystem::read_symlink("/proc/self/exe");
+  submission.spec = std::filesystem::absolute(o.spec);
+  submission.out = std::filesystem::absolute(o.out);
+  submission.points = static_cast<int>(points.size());
+  submission.throttle = o.jobs;
+  submission.sbatch_args = split_words(o.slurm_args);
+  submission.wait = o.wait;
+  const sweep::SlurmJobs jobs = sweep::submit_to_slurm(submission);
+  if (!o.quiet) {
+    std::fprintf(stderr,
+                 "sweep: Slurm job array %s (%d tasks) runs the points; job %s writes the "
+                 "tables when it has finished (logs in %s)\n",
+                 jobs.array_job.c_str(), jobs.tasks, jobs.aggregate_job.c_str(),
+                 (submission.out / "slurm").c_str());
+  }
+  if (o.wait && !jobs.aggregated) {
+    throw std::runtime_error("sweep: the Slurm jobs did not finish (array " + jobs.array_job +
+                             "; logs in " + (submission.out / "slurm").string() +
+                             "); run the same command again to resume");
+  }
+  return o.wait;
+}
+
 int run_sweep(const SweepOptions& o) {
   const sweep::SweepSpec spec = sweep::load_spec(o.spec);
   const std::vector<sweep::Point> points = sweep::expand(spec);
@@ -105,13 +143,20 @@ int run_sweep(const SweepOptions& o) {
   if (o.worker >= 0) return run_worker(o, folder, points);
 
   const auto start = std::chrono::steady_clock::now();
-  folder.prepare(points);
+  if (!o.aggregate_only) folder.prepare(points);
   const int pending = static_cast<int>(points.size()) - count_finished(folder, points);
-  if (!o.quiet && pending < static_cast<int>(points.size())) {
+  if (!o.quiet && !o.aggregate_only && pending < static_cast<int>(points.size())) {
     std::fprintf(stderr, "sweep: %d of %zu points already done in %s\n",
                  static_cast<int>(points.size()) - pending, points.size(), o.out.c_str());
   }
-  const int failed = pending > 0 ? run_local(o, folder, points, pending) : 0;
+  int failed = 0;
+  if (pending > 0 && !o.aggregate_only) {
+    if (o.executor == "slurm") {
+      if (!run_slurm(o, points)) return 0;  // submitted; the aggregation job writes the tables
+    } else {
+      failed = run_local(o, folder, points, pending);
+    }
+  }
   const sweep::SweepFolder::Summary s = folder.aggregate(spec, points);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -147,15 +192,34 @@ Command add_sweep_command(CLI::App& app) {
       ->check(CLI::ExistingFile);
   sweep->add_option("--out", o->out, "folder for the manifest, each point's result and the tables")
       ->required();
-  sweep->add_option("--executor", o->executor, "where the points run: local worker processes")
+  sweep
+      ->add_option("--executor", o->executor,
+                   "where the points run: local worker processes, or a Slurm job array "
+                   "(sbatch; an afterok job writes the tables)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"local"}));
-  sweep->add_option("--jobs,-j", o->jobs, "worker processes (default: one per CPU)")
+      ->check(CLI::IsMember({"local", "slurm"}));
+  sweep
+      ->add_option("--jobs,-j", o->jobs,
+                   "worker processes (default: one per CPU); with slurm, array tasks running "
+                   "at once (default: no limit)")
       ->check(at_least(1));
+  CLI::Option* slurm_args =
+      sweep->add_option("--slurm-args", o->slurm_args,
+                        "sbatch options for both jobs, e.g. \"--partition=p --time=1:00:00\"");
+  CLI::Option* wait =
+      sweep->add_flag("--wait", o->wait, "slurm: wait until the tables are written");
+  sweep->add_flag("--aggregate-only", o->aggregate_only)->group("");
   sweep->add_flag("--quiet,-q", o->quiet, "no progress or summary on stderr");
   sweep->add_option("--worker", o->worker)->group("")->check(CLI::NonNegativeNumber);
   sweep->add_option("--workers", o->workers)->group("")->check(at_least(1));
-  return {sweep, [o] {
+  return {sweep, [o, slurm_args, wait] {
+            if (o->executor != "slurm") {
+              for (const CLI::Option* option : {slurm_args, wait}) {
+                if (option->count() > 0) {
+                  throw CLI::ValidationError(option->get_name(), "applies to --executor slurm");
+                }
+              }
+            }
             if ((o->worker >= 0) != (o->workers > 0) || o->worker >= std::max(1, o->workers)) {
               throw CLI::ValidationError("--worker", "is internal: --worker I --workers N, I < N");
             }
