@@ -53,18 +53,18 @@ json timed(const Point& point, const hls::HardwareConfig& config) {
   bench.prefill = point.workload.prefill;
   const bench::ModelBenchResult r =
       bench::bench_shape(platform, models::model_shape(point.workload.model_shape), bench);
-  json metrics = {{"tokens_per_s", r.tokens_per_s()},
-                  {"seconds_per_token", r.seconds() / r.tokens},
-                  {"bw_utilization", r.bw_utilization(config)},
-                  {"mac_utilization", r.mac_utilization(config)},
-                  {"joules_per_token", nullptr},
-                  {"average_watts", nullptr},
-                  // For rooflines: the work per token and the hardware's peaks.
-                  {"ops_per_token", 2.0 * static_cast<double>(r.useful_macs) / r.tokens},
-                  {"bytes_per_token", static_cast<double>(r.bytes_needed) / r.tokens},
-                  {"peak_gops", 2.0 * static_cast<double>(config.macs_per_cycle()) *
-                                    config.clock_mhz * 1e-3},
-                  {"peak_gbps", config.memory.bandwidth_gbps}};
+  json metrics = {
+      {"tokens_per_s", r.tokens_per_s()},
+      {"seconds_per_token", r.seconds() / r.tokens},
+      {"bw_utilization", r.bw_utilization(config)},
+      {"mac_utilization", r.mac_utilization(config)},
+      {"joules_per_token", nullptr},
+      {"average_watts", nullptr},
+      // For rooflines: the work per token and the hardware's peaks.
+      {"ops_per_token", 2.0 * static_cast<double>(r.useful_macs) / r.tokens},
+      {"bytes_per_token", static_cast<double>(r.bytes_needed) / r.tokens},
+      {"peak_gops", 2.0 * static_cast<double>(config.macs_per_cycle()) * config.clock_mhz * 1e-3},
+      {"peak_gbps", config.memory.bandwidth_gbps}};
   if (const auto energy = r.energy(config)) {
     metrics["joules_per_token"] = energy->joules() / r.tokens;
     metrics["average_watts"] = energy->joules() / r.seconds();
