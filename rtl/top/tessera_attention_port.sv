@@ -62,11 +62,11 @@ module tessera_attention_port #(
   assign lanes_in = head_size == 16'd0 ? 16'(HS_MAX) : head_size;
   logic [31:0] q_words, kv_words, out_words;
   function automatic logic [31:0] words_of(input int bytes);
-    return 32'((bytes + WORD_BYTES - 1) / WORD_BYTES);
+    words_of = 32'((bytes + WORD_BYTES - 1) / WORD_BYTES);
   endfunction
-  assign q_words   = words_of(QUERY_BYTES_FOR(int'(lanes_q)));
-  assign kv_words  = words_of(KV_BYTES_FOR(int'(lanes_q)));
-  assign out_words = words_of(RESULT_BYTES_FOR(int'(lanes_q)));
+  assign q_words   = words_of(QUERY_BYTES_FOR(32'(lanes_q)));
+  assign kv_words  = words_of(KV_BYTES_FOR(32'(lanes_q)));
+  assign out_words = words_of(RESULT_BYTES_FOR(32'(lanes_q)));
 
   // The fields at the job's offsets; lanes past the head size read as zero.
   logic [HS_MAX*8-1:0] lane_mask;
@@ -79,20 +79,20 @@ module tessera_attention_port #(
   end
   logic [HS_MAX*8-1:0] q_lanes, k_lanes, v_lanes;
   logic [31:0] q_scale, k_scale, v_scale;
-  assign q_lanes = (HS_MAX * 8)'(q_rec >> (8 * QUERY_Q_AT_FOR(int'(lanes_q)))) & lane_mask;
-  assign q_scale = 32'(q_rec >> (8 * QUERY_Q_SCALE_AT_FOR(int'(lanes_q))));
-  assign k_lanes = (HS_MAX * 8)'(kv_rec >> (8 * KV_K_AT_FOR(int'(lanes_q)))) & lane_mask;
-  assign v_lanes = (HS_MAX * 8)'(kv_rec >> (8 * KV_V_AT_FOR(int'(lanes_q)))) & lane_mask;
-  assign k_scale = 32'(kv_rec >> (8 * KV_K_SCALE_AT_FOR(int'(lanes_q))));
-  assign v_scale = 32'(kv_rec >> (8 * KV_V_SCALE_AT_FOR(int'(lanes_q))));
+  assign q_lanes = (HS_MAX * 8)'(q_rec >> (8 * QUERY_Q_AT_FOR(32'(lanes_q)))) & lane_mask;
+  assign q_scale = 32'(q_rec >> (8 * QUERY_Q_SCALE_AT_FOR(32'(lanes_q))));
+  assign k_lanes = (HS_MAX * 8)'(kv_rec >> (8 * KV_K_AT_FOR(32'(lanes_q)))) & lane_mask;
+  assign v_lanes = (HS_MAX * 8)'(kv_rec >> (8 * KV_V_AT_FOR(32'(lanes_q)))) & lane_mask;
+  assign k_scale = 32'(kv_rec >> (8 * KV_K_SCALE_AT_FOR(32'(lanes_q))));
+  assign v_scale = 32'(kv_rec >> (8 * KV_V_SCALE_AT_FOR(32'(lanes_q))));
   logic [HS_MAX*32-1:0] acc_in_use;
   assign acc_in_use = out_acc & acc_mask;
   logic [OUT_WORDS*W-1:0] result_record;
   assign result_record =
-      ((OUT_WORDS*W)'(acc_in_use) << (8 * RESULT_ACC_AT_FOR(int'(lanes_q)))) |
-      ((OUT_WORDS*W)'(out_max_weight) << (8 * RESULT_MAX_WEIGHT_AT_FOR(int'(lanes_q)))) |
-      ((OUT_WORDS*W)'(out_exp_sum) << (8 * RESULT_EXP_SUM_AT_FOR(int'(lanes_q)))) |
-      ((OUT_WORDS*W)'(out_exponent) << (8 * RESULT_EXPONENT_AT_FOR(int'(lanes_q))));
+      ((OUT_WORDS*W)'(acc_in_use) << (8 * RESULT_ACC_AT_FOR(32'(lanes_q)))) |
+      ((OUT_WORDS*W)'(out_max_weight) << (8 * RESULT_MAX_WEIGHT_AT_FOR(32'(lanes_q)))) |
+      ((OUT_WORDS*W)'(out_exp_sum) << (8 * RESULT_EXP_SUM_AT_FOR(32'(lanes_q)))) |
+      ((OUT_WORDS*W)'(out_exponent) << (8 * RESULT_EXPONENT_AT_FOR(32'(lanes_q))));
 
   // The unit.
   logic unit_start, unit_busy, unit_error, kv_valid, kv_ready, out_valid, out_ready;
@@ -180,7 +180,7 @@ module tessera_attention_port #(
             out_addr_q  <= out_addr;
             requested   <= '0;
             received    <= '0;
-            total_words <= words_of(QUERY_BYTES_FOR(int'(lanes_in)));
+            total_words <= words_of(QUERY_BYTES_FOR(32'(lanes_in)));
             state       <= READ_Q;
           end
         end

@@ -62,8 +62,9 @@ std::string records_svh() {
   std::ostringstream out, functions;
   auto entry = [&](const std::string& name, int lanes, int bytes) {
     out << "localparam int " << name << " = " << lanes << " * HS_MAX + " << bytes << ";\n";
-    functions << "function automatic int " << name << "_FOR(input int lanes);\n  return " << lanes
-              << " * lanes + " << bytes << ";\nendfunction\n";
+    // Assigned to the function's name, not returned: Yosys 0.23 reads no `return`.
+    functions << "function automatic int " << name << "_FOR(input int lanes);\n  " << name
+              << "_FOR = " << lanes << " * lanes + " << bytes << ";\nendfunction\n";
   };
 #define TESSERA_RECORD(cpp_name, rtl_name, lanes, bytes) entry(#rtl_name "_BYTES", lanes, bytes);
 #define TESSERA_RECORD_FIELD(cpp_name, rtl_name, lanes, bytes) entry(#rtl_name "_AT", lanes, bytes);

@@ -62,7 +62,7 @@ TEST(HardwareHeaders, RecordLayoutIsTheCppLayout) {
   // The same extents as functions of a job's lane count (ATT_HEAD_SIZE).
   std::map<std::string, std::pair<int, int>> functions;
   const std::regex function(
-      R"(function automatic int (\w+)_FOR\(input int lanes\);\s*return (\d+) \* lanes \+ (\d+);)");
+      R"(function automatic int (\w+)_FOR\(input int lanes\);\s*\w+_FOR = (\d+) \* lanes \+ (\d+);)");
   for (auto it = std::sregex_iterator(svh.begin(), svh.end(), function);
        it != std::sregex_iterator(); ++it) {
     functions[(*it)[1]] = {std::stoi((*it)[2]), std::stoi((*it)[3])};
