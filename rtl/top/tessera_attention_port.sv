@@ -70,11 +70,9 @@ module tessera_attention_port #(
 
   // The fields at the job's offsets; lanes past the head size read as zero.
   logic [HS_MAX*8-1:0] lane_mask;
-  logic [HS_MAX*32-1:0] acc_mask;
   always_comb begin
     for (int i = 0; i < HS_MAX; i++) begin
       lane_mask[i*8+:8] = 32'(i) < 32'(lanes_q) ? 8'hff : 8'h00;
-      acc_mask[i*32+:32] = 32'(i) < 32'(lanes_q) ? 32'hffffffff : 32'h0;
     end
   end
   logic [HS_MAX*8-1:0] q_lanes, k_lanes, v_lanes;
@@ -85,14 +83,29 @@ module tessera_attention_port #(
   assign v_lanes = (HS_MAX * 8)'(kv_rec >> (8 * KV_V_AT_FOR(32'(lanes_q)))) & lane_mask;
   assign k_scale = 32'(kv_rec >> (8 * KV_K_SCALE_AT_FOR(32'(lanes_q))));
   assign v_scale = 32'(kv_rec >> (8 * KV_V_SCALE_AT_FOR(32'(lanes_q))));
-  logic [HS_MAX*32-1:0] acc_in_use;
-  assign acc_in_use = out_acc & acc_mask;
+  // The result record one int32 lane at a time: every field of it is whole lanes (the
+  // accumulators from lane 0, then the normalisation's three integers), so each lane
+  // is chosen by comparing its offset with the fields' offsets for the job's head
+  // size. Shifting the three integers across the whole record instead costs tens of
+  // thousands of LUTs at 128 lanes.
+  localparam int OUT_LANES = OUT_WORDS * W / 32;
   logic [OUT_WORDS*W-1:0] result_record;
-  assign result_record =
-      ((OUT_WORDS*W)'(acc_in_use) << (8 * RESULT_ACC_AT_FOR(32'(lanes_q)))) |
-      ((OUT_WORDS*W)'(out_max_weight) << (8 * RESULT_MAX_WEIGHT_AT_FOR(32'(lanes_q)))) |
-      ((OUT_WORDS*W)'(out_exp_sum) << (8 * RESULT_EXP_SUM_AT_FOR(32'(lanes_q)))) |
-      ((OUT_WORDS*W)'(out_exponent) << (8 * RESULT_EXPONENT_AT_FOR(32'(lanes_q))));
+  always_comb begin
+    result_record = '0;
+    for (int i = 0; i < HS_MAX; i++) begin
+      if (32'(4 * i) - 32'(RESULT_ACC_AT_FOR(32'(lanes_q))) < 32'(4) * 32'(lanes_q)) begin
+        result_record[i*32+:32] = out_acc[i*32+:32];
+      end
+    end
+    for (int i = 0; i < OUT_LANES; i++) begin
+      if (32'(4 * i) == 32'(RESULT_MAX_WEIGHT_AT_FOR(32'(lanes_q))))
+        result_record[i*32+:32] = out_max_weight;
+      if (32'(4 * i) == 32'(RESULT_EXP_SUM_AT_FOR(32'(lanes_q))))
+        result_record[i*32+:32] = out_exp_sum;
+      if (32'(4 * i) == 32'(RESULT_EXPONENT_AT_FOR(32'(lanes_q))))
+        result_record[i*32+:32] = out_exponent;
+    end
+  end
 
   // The unit.
   logic unit_start, unit_busy, unit_error, kv_valid, kv_ready, out_valid, out_ready;
