@@ -18,6 +18,27 @@ std::string engine_name(hls::ArrayShape array, int buffer_words) {
   return hls::to_string(array) + " with " + std::to_string(buffer_words) + "-word buffers";
 }
 
+// The build's engine of that array and depth (0: the co-verified engine, else the
+// deepest), or one naming what the build has.
+const RtlEngineEntry& find_engine(hls::ArrayShape array, int buffer_words) {
+  const RtlEngineEntry* found = nullptr;
+  for (const RtlEngineEntry& engine : rtl_engines()) {
+    if (!fits(engine, array, buffer_words)) continue;
+    found = &engine;
+    if (buffer_words == 0 && engine.buffer_words == TESSERA_RTL_BUFFER_WORDS) break;
+  }
+  if (found != nullptr) return *found;
+  std::string known;
+  for (const RtlEngineEntry& engine : rtl_engines()) {
+    known += (known.empty() ? "" : ", ") + engine_name(engine.array, engine.buffer_words);
+  }
+  throw std::invalid_argument(
+      "no Verilated GEMM engine of " +
+      (buffer_words == 0 ? hls::to_string(array) : engine_name(array, buffer_words)) +
+      " in this build (it has " + known +
+      "; the build makes one for every board in configs/ and in TESSERA_RTL_CONFIGS)");
+}
+
 }  // namespace
 
 std::vector<hls::ArrayShape> rtl_arrays() {
@@ -33,12 +54,12 @@ std::vector<hls::ArrayShape> rtl_arrays() {
 }
 
 std::vector<RtlDesign> rtl_fidelity_designs(const hls::HardwareConfig& config) {
-  const auto engine = make_rtl_gemm(config.array(), config.gemm.buffer_words);
+  const RtlEngineEntry& engine = find_engine(config.array(), config.gemm.buffer_words);
   return {{TESSERA_RTL_GEMM_MODULE,
-           {{"ROWS", engine->array().rows},
-            {"COLS", engine->array().cols},
-            {"A_DEPTH", engine->buffer_words()},
-            {"W_DEPTH", engine->buffer_words()}}},
+           {{"ROWS", engine.array.rows},
+            {"COLS", engine.array.cols},
+            {"A_DEPTH", engine.buffer_words},
+            {"W_DEPTH", engine.buffer_words}}},
           {TESSERA_RTL_ATTENTION_MODULE,
            {{"HS_MAX", TESSERA_RTL_ATTENTION_HEAD_MAX},
             {"CTX_MAX", TESSERA_RTL_ATTENTION_CONTEXT_MAX}}}};
@@ -52,24 +73,7 @@ bool has_rtl_engine(hls::ArrayShape array, int buffer_words) {
 }
 
 std::unique_ptr<RtlGemm> make_rtl_gemm(hls::ArrayShape array, int buffer_words) {
-  // Without a depth: the co-verified engine of the array, else its deepest.
-  if (buffer_words == 0 && has_rtl_engine(array, TESSERA_RTL_BUFFER_WORDS)) {
-    buffer_words = TESSERA_RTL_BUFFER_WORDS;
-  }
-  const RtlEngineEntry* found = nullptr;
-  for (const RtlEngineEntry& engine : rtl_engines()) {
-    if (fits(engine, array, buffer_words)) found = &engine;
-  }
-  if (found != nullptr) return found->make();
-  std::string known;
-  for (const RtlEngineEntry& engine : rtl_engines()) {
-    known += (known.empty() ? "" : ", ") + engine_name(engine.array, engine.buffer_words);
-  }
-  throw std::invalid_argument(
-      "no Verilated GEMM engine of " +
-      (buffer_words == 0 ? hls::to_string(array) : engine_name(array, buffer_words)) +
-      " in this build (it has " + known +
-      "; the build makes one for every board in configs/ and in TESSERA_RTL_CONFIGS)");
+  return find_engine(array, buffer_words).make();
 }
 
 std::string rtl_unavailable_reason(const hls::HardwareConfig& config) {
