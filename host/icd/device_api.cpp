@@ -30,10 +30,10 @@ cl_int CL_API_CALL clGetDeviceInfo(cl_device_id device, cl_device_info param, si
       return info_string("EMBEDDED_PROFILE", size, value, size_ret);
     case CL_DEVICE_VERSION:
       return info_string("OpenCL 1.2 tessera", size, value, size_ret);
-    case CL_DEVICE_OPENCL_C_VERSION:
-      return info_string("OpenCL C 1.2", size, value, size_ret);
+    case CL_DEVICE_OPENCL_C_VERSION:  // the spec's form: a space after the version
+      return info_string("OpenCL C 1.2 tessera", size, value, size_ret);
     case CL_DEVICE_EXTENSIONS:
-      return info_string("cl_tessera_counters", size, value, size_ret);
+      return info_string(device_extensions(), size, value, size_ret);
     case CL_DEVICE_BUILT_IN_KERNELS:
       return info_string(built_in_kernel_list(), size, value, size_ret);
     case CL_DEVICE_PLATFORM:
@@ -57,19 +57,25 @@ cl_int CL_API_CALL clGetDeviceInfo(cl_device_id device, cl_device_info param, si
     case CL_DEVICE_GLOBAL_MEM_CACHE_TYPE:
       return info_value(cl_device_mem_cache_type{CL_NONE}, size, value, size_ret);
     case CL_DEVICE_GLOBAL_MEM_CACHELINE_SIZE:
+      return info_value(cl_uint{0}, size, value, size_ret);
     case CL_DEVICE_GLOBAL_MEM_CACHE_SIZE:
-    case CL_DEVICE_LOCAL_MEM_SIZE:
       return info_value(cl_ulong{0}, size, value, size_ret);
+    // The dedicated SRAM of a compute unit: one GEMM unit's A and W operand buffers.
+    case CL_DEVICE_LOCAL_MEM_SIZE:
+      return info_value(static_cast<cl_ulong>(c.gemm.buffer_words) *
+                            static_cast<cl_ulong>(c.gemm.rows + c.gemm.cols),
+                        size, value, size_ret);
     case CL_DEVICE_LOCAL_MEM_TYPE:
-      return info_value(cl_device_local_mem_type{CL_GLOBAL}, size, value, size_ret);
+      return info_value(cl_device_local_mem_type{CL_LOCAL}, size, value, size_ret);
     case CL_DEVICE_MAX_CONSTANT_BUFFER_SIZE:
       return info_value(cl_ulong{1024}, size, value, size_ret);
     case CL_DEVICE_MAX_CONSTANT_ARGS:
       return info_value(cl_uint{4}, size, value, size_ret);
     case CL_DEVICE_MAX_PARAMETER_SIZE:
       return info_value(size_t{256}, size, value, size_ret);
-    case CL_DEVICE_MEM_BASE_ADDR_ALIGN:
-      return info_value(cl_uint{4096 * 8}, size, value, size_ret);
+    case CL_DEVICE_MEM_BASE_ADDR_ALIGN:  // in bits
+      return info_value(static_cast<cl_uint>(tessera::sim::Platform::kAllocationAlignment * 8),
+                        size, value, size_ret);
     case CL_DEVICE_MIN_DATA_TYPE_ALIGN_SIZE:
       return info_value(cl_uint{128}, size, value, size_ret);
     case CL_DEVICE_IMAGE_SUPPORT:
@@ -124,8 +130,9 @@ cl_int CL_API_CALL clGetDeviceInfo(cl_device_id device, cl_device_info param, si
     case CL_DEVICE_IMAGE3D_MAX_DEPTH:
     case CL_DEVICE_IMAGE_MAX_BUFFER_SIZE:
     case CL_DEVICE_IMAGE_MAX_ARRAY_SIZE:
-    case CL_DEVICE_PRINTF_BUFFER_SIZE:
       return info_value(size_t{0}, size, value, size_ret);
+    case CL_DEVICE_PRINTF_BUFFER_SIZE:  // the embedded profile's minimum (docs/opencl.md)
+      return info_value(size_t{1024}, size, value, size_ret);
     case CL_DEVICE_PARTITION_PROPERTIES:
     case CL_DEVICE_PARTITION_TYPE:
       return info_value(cl_device_partition_property{0}, size, value, size_ret);
@@ -150,11 +157,23 @@ cl_int CL_API_CALL clGetDeviceInfo(cl_device_id device, cl_device_info param, si
 
 namespace {
 
-// CL_SUCCESS, or the error for the properties of clCreateContext*.
+// CL_SUCCESS, or the error for the properties of clCreateContext*: the platform and
+// CL_CONTEXT_INTEROP_USER_SYNC (1.2), each at most once.
 cl_int check_context_properties(const cl_context_properties* properties) {
+  std::vector<cl_context_properties> seen;
   for (const cl_context_properties* p = properties; p != nullptr && *p != 0; p += 2) {
-    if (p[0] != CL_CONTEXT_PLATFORM) return CL_INVALID_PROPERTY;
-    if (!valid(reinterpret_cast<cl_platform_id>(p[1]))) return CL_INVALID_PLATFORM;
+    if (std::find(seen.begin(), seen.end(), p[0]) != seen.end()) return CL_INVALID_PROPERTY;
+    seen.push_back(p[0]);
+    switch (p[0]) {
+      case CL_CONTEXT_PLATFORM:
+        if (!valid(reinterpret_cast<cl_platform_id>(p[1]))) return CL_INVALID_PLATFORM;
+        break;
+      case CL_CONTEXT_INTEROP_USER_SYNC:
+        if (p[1] != CL_TRUE && p[1] != CL_FALSE) return CL_INVALID_PROPERTY;
+        break;
+      default:
+        return CL_INVALID_PROPERTY;
+    }
   }
   return CL_SUCCESS;
 }
@@ -206,15 +225,11 @@ cl_context CL_API_CALL clCreateContextFromType(const cl_context_properties* prop
   if (const cl_int e = check_context_properties(properties); e != CL_SUCCESS) {
     return set_error(errcode_ret, e), nullptr;
   }
-  if (type == CL_DEVICE_TYPE_ALL || (type & CL_DEVICE_TYPE_ACCELERATOR) != 0) {
-    set_error(errcode_ret, CL_SUCCESS);
-    return new_context(devices(), properties, notify, notify_data);
-  }
-  if ((type & CL_DEVICE_TYPE_DEFAULT) != 0) {
-    set_error(errcode_ret, CL_SUCCESS);
-    return new_context({devices().front()}, properties, notify, notify_data);
-  }
-  return set_error(errcode_ret, CL_DEVICE_NOT_FOUND), nullptr;
+  if (!valid_device_type(type)) return set_error(errcode_ret, CL_INVALID_DEVICE_TYPE), nullptr;
+  const std::vector<cl_device_id> matching = devices_of_type(type);
+  if (matching.empty()) return set_error(errcode_ret, CL_DEVICE_NOT_FOUND), nullptr;
+  set_error(errcode_ret, CL_SUCCESS);
+  return new_context(matching, properties, notify, notify_data);
 }
 
 cl_int CL_API_CALL clRetainContext(cl_context context) {
@@ -343,9 +358,12 @@ cl_int CL_API_CALL clFlush(cl_command_queue queue) {
   return valid(queue) ? CL_SUCCESS : CL_INVALID_COMMAND_QUEUE;
 }
 
+// Commands a user event holds back are waited for with the API unlocked, so that
+// another thread can set the event.
 cl_int CL_API_CALL clFinish(cl_command_queue queue) {
-  std::lock_guard lock(api_mutex());
+  std::unique_lock lock(api_mutex());
   if (!valid(queue)) return CL_INVALID_COMMAND_QUEUE;
+  wait_for_host(lock, [queue] { return queue->deferred.empty(); });
   try {
     queue->device->settle();
   } catch (const std::exception& e) {

@@ -24,7 +24,7 @@ void _cl_device_id::finish() {
   } catch (...) {
     release_scratch();
     for (const PendingKernel& k : kernels) {
-      if (k.event != nullptr) k.event->status = CL_OUT_OF_RESOURCES;
+      if (k.event != nullptr) set_status(k.event, CL_OUT_OF_RESOURCES);
     }
     throw;
   }
@@ -46,7 +46,7 @@ void _cl_device_id::finish() {
     if (k.event == nullptr) continue;
     k.event->start = std::max(start, k.queued);
     k.event->end = std::max(end, k.event->start);
-    k.event->status = CL_COMPLETE;
+    set_status(k.event, CL_COMPLETE);
   }
   // Every command so far has run: no event needs their times any more.
   p.forget_command_times(p.next_command());

@@ -1,54 +1,69 @@
 // Kernel launches and events.
+#include <algorithm>
+
 #include "icd/util.hpp"
 
 using namespace tessera::icd;
 
-namespace {
-
-// Runs the submission an event belongs to, if it has not run yet.
-cl_int complete(cl_event event) {
-  if (event->status != CL_SUBMITTED) return CL_SUCCESS;
-  try {
-    event->queue->device->finish();
-  } catch (const std::exception& e) {
-    return fail(event->context, CL_OUT_OF_RESOURCES, e.what());
-  }
-  return CL_SUCCESS;
-}
+namespace tessera::icd {
 
 cl_int complete(cl_uint count, const cl_event* events) {
   for (cl_uint i = 0; i < count; ++i) {
-    if (const cl_int e = complete(events[i]); e != CL_SUCCESS) return e;
+    const cl_event event = resolved(events[i]);
+    if (event->status != CL_SUBMITTED || event->queue == nullptr) continue;
+    try {
+      event->queue->device->finish();
+    } catch (const std::exception& e) {
+      return fail(event->context, CL_OUT_OF_RESOURCES, e.what());
+    }
   }
   return CL_SUCCESS;
 }
+
+}  // namespace tessera::icd
+
+namespace {
 
 // A marker or barrier: completes once the commands before it have.
 cl_int enqueue_sync_point(cl_command_queue queue, cl_command_type type, cl_uint waits,
                           const cl_event* wait_list, cl_event* event) {
   if (!valid(queue)) return CL_INVALID_COMMAND_QUEUE;
   if (const cl_int e = check_wait_list(queue->context, waits, wait_list); e != CL_SUCCESS) return e;
-  if (const cl_int e = complete(waits, wait_list); e != CL_SUCCESS) return e;
-  try {
-    queue->device->settle();
-  } catch (const std::exception& e) {
-    return fail(queue->context, CL_OUT_OF_RESOURCES, e.what());
-  }
-  if (event != nullptr) {
-    const cl_ulong now = device_time_ns(queue->device);
-    *event = make_event(queue, type, now, now, now);
-  }
-  return CL_SUCCESS;
+  return enqueue(queue, type, waits, wait_list, event, [queue, type](cl_event* done) {
+    try {
+      queue->device->settle();
+    } catch (const std::exception& e) {
+      return fail(queue->context, CL_OUT_OF_RESOURCES, e.what());
+    }
+    if (done != nullptr) {
+      const cl_ulong now = device_time_ns(queue->device);
+      *done = make_event(queue, type, now, now, now);
+    }
+    return CL_SUCCESS;
+  });
 }
 
+// A deferred launch runs with the arguments set when it was enqueued.
 cl_int launch(cl_command_queue queue, cl_kernel kernel, cl_uint waits, const cl_event* wait_list,
               cl_event* event) {
   if (!valid(queue)) return CL_INVALID_COMMAND_QUEUE;
   if (!valid(kernel)) return CL_INVALID_KERNEL;
   if (kernel->program->context != queue->context) return CL_INVALID_CONTEXT;
   if (const cl_int e = check_wait_list(queue->context, waits, wait_list); e != CL_SUCCESS) return e;
-  if (const cl_int e = complete(waits, wait_list); e != CL_SUCCESS) return e;
-  return find_built_in(kernel->name)->launch(queue, kernel, event);
+  if (!is_deferred(queue, waits, wait_list)) {
+    if (const cl_int e = complete(waits, wait_list); e != CL_SUCCESS) return e;
+    return find_built_in(kernel->name)->launch(queue, kernel, event);
+  }
+  ++kernel->references;  // kept until the launch has run
+  return enqueue(queue, CL_COMMAND_NDRANGE_KERNEL, waits, wait_list, event,
+                 [queue, kernel, args = kernel->args](cl_event* done) {
+                   std::vector<_cl_kernel::Arg> now = kernel->args;
+                   kernel->args = args;
+                   const cl_int result = find_built_in(kernel->name)->launch(queue, kernel, done);
+                   kernel->args = std::move(now);
+                   --kernel->references;
+                   return result;
+                 });
 }
 
 }  // namespace
@@ -77,15 +92,18 @@ cl_int CL_API_CALL clEnqueueTask(cl_command_queue queue, cl_kernel kernel, cl_ui
   return launch(queue, kernel, waits, wait_list, event);
 }
 
+// Events that only the host can complete (user events, commands waiting for them)
+// are waited for with the API unlocked, so that another thread can set them.
 cl_int CL_API_CALL clWaitForEvents(cl_uint count, const cl_event* events) {
-  std::lock_guard lock(api_mutex());
+  std::unique_lock lock(api_mutex());
   if (count == 0 || events == nullptr) return CL_INVALID_VALUE;
   for (cl_uint i = 0; i < count; ++i) {
     if (!valid(events[i])) return CL_INVALID_EVENT;
     if (events[i]->context != events[0]->context) return CL_INVALID_CONTEXT;
   }
+  wait_for_host(lock, [&] { return std::none_of(events, events + count, held_by_host); });
   for (cl_uint i = 0; i < count; ++i) {
-    if (complete(events[i]) != CL_SUCCESS || events[i]->status < 0) {
+    if (complete(1, &events[i]) != CL_SUCCESS || resolved(events[i])->status < 0) {
       return CL_EXEC_STATUS_ERROR_FOR_EVENTS_IN_WAIT_LIST;
     }
   }
@@ -104,8 +122,8 @@ cl_int CL_API_CALL clGetEventInfo(cl_event event, cl_event_info param, size_t si
     case CL_EVENT_COMMAND_TYPE:
       return info_value(event->type, size, value, size_ret);
     case CL_EVENT_COMMAND_EXECUTION_STATUS:
-      complete(event);
-      return info_value(event->status, size, value, size_ret);
+      complete(1, &event);
+      return info_value(resolved(event)->status, size, value, size_ret);
     case CL_EVENT_REFERENCE_COUNT:
       return info_value(event->references, size, value, size_ret);
     default:
@@ -120,8 +138,9 @@ cl_int CL_API_CALL clGetEventProfilingInfo(cl_event event, cl_profiling_info par
   if (event->queue == nullptr || (event->queue->properties & CL_QUEUE_PROFILING_ENABLE) == 0) {
     return CL_PROFILING_INFO_NOT_AVAILABLE;
   }
-  if (const cl_int e = complete(event); e != CL_SUCCESS) return e;
-  if (event->status != CL_COMPLETE) return CL_PROFILING_INFO_NOT_AVAILABLE;
+  if (const cl_int e = complete(1, &event); e != CL_SUCCESS) return e;
+  if (resolved(event)->status != CL_COMPLETE) return CL_PROFILING_INFO_NOT_AVAILABLE;
+  event = resolved(event);
   switch (param) {
     case CL_PROFILING_COMMAND_QUEUED:
       return info_value(event->queued, size, value, size_ret);
@@ -150,7 +169,9 @@ cl_int CL_API_CALL clReleaseEvent(cl_event event) {
   if (--event->references == 0) {
     event->alive = false;
     cl_command_queue queue = event->queue;
-    if (--queue->references == 0) {
+    if (queue == nullptr) {  // a user event holds its context
+      if (--event->context->references == 0) event->context->alive = false;
+    } else if (--queue->references == 0) {
       queue->alive = false;
       if (--queue->context->references == 0) queue->context->alive = false;
     }
@@ -185,7 +206,8 @@ cl_int CL_API_CALL clEnqueueWaitForEvents(cl_command_queue queue, cl_uint count,
   if (!valid(queue)) return CL_INVALID_COMMAND_QUEUE;
   if (count == 0 || events == nullptr) return CL_INVALID_VALUE;
   if (const cl_int e = check_wait_list(queue->context, count, events); e != CL_SUCCESS) return e;
-  return complete(count, events);
+  return enqueue(queue, CL_COMMAND_MARKER, count, events, nullptr,
+                 [](cl_event*) { return CL_SUCCESS; });
 }
 
 }  // namespace tessera::icd::api

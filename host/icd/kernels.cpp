@@ -75,7 +75,7 @@ class Launch {
   // Kernels that read their inputs in host memory wait for submitted results first.
   void wait_for_results(std::initializer_list<std::size_t> inputs) const {
     for (std::size_t i : inputs) {
-      if (buffer(i)->pending_results > 0) device_->finish();
+      if (buffer(i)->storage().pending_results > 0) device_->finish();
     }
   }
 
@@ -105,11 +105,11 @@ class Launch {
   }
   // Results that come back with the submission into `out` (results_to_host first).
   void deliver(cl_mem out, std::function<void(std::uint8_t*)> write) const {
-    ++out->pending_results;
+    ++out->storage().pending_results;
     device_->after_run.push_back([out, write = std::move(write)] {
-      write(out->host_copy.data());
+      write(out->host_bytes());
       out->written(0, out->size);
-      --out->pending_results;
+      --out->storage().pending_results;
     });
   }
   std::uint64_t scratch(std::uint64_t bytes) const {

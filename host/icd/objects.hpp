@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -78,13 +79,34 @@ struct _cl_command_queue : tessera::icd::Object {
   cl_context context;
   cl_device_id device;
   cl_command_queue_properties properties;
+  // Commands held back by a user event in their wait list (or by an earlier held
+  // command: the queue is in order), each with the event the caller was given. They
+  // run, in order, once their waits are complete (user_events.cpp).
+  struct Deferred {
+    std::vector<cl_event> waits;
+    cl_event placeholder;
+    std::function<cl_int(cl_event*)> run;
+  };
+  std::deque<Deferred> deferred;
 };
 
 struct _cl_mem : tessera::icd::Object {
   cl_context context;
   cl_mem_flags flags;
   std::size_t size;
-  void* host_ptr;  // as given with CL_MEM_USE_HOST_PTR
+  void* host_ptr;  // as given with CL_MEM_USE_HOST_PTR (a sub-buffer's: parent's + origin)
+  // A sub-buffer is bytes [origin, origin + size) of its parent's storage: the
+  // storage members below belong to the parent, which keeps them until its last
+  // sub-buffer is released.
+  cl_mem parent = nullptr;
+  std::size_t origin = 0;
+  std::vector<cl_mem> sub_buffers;  // of a buffer, live ones
+  struct Destructor {
+    void(CL_CALLBACK* notify)(cl_mem, void*);
+    void* user_data;
+  };
+  std::vector<Destructor> destructors;  // called last-registered first, on deletion
+  _cl_mem& storage() { return parent != nullptr ? *parent : *this; }
   // The contents live in one place at a time: the host copy (`current` null) or the
   // simulated memory of one device of the context, where the buffer gets an
   // allocation on first use. Moving them costs host-link time.
@@ -122,15 +144,30 @@ struct _cl_mem : tessera::icd::Object {
   std::uint64_t overwritten_on_device(cl_device_id device);
   // The contents in host memory (read back over the host link if a device held them).
   std::uint8_t* on_host();
-  // A host-side write of bytes [offset, offset + bytes): the contents are plain again.
+  // The bytes in host memory, while the contents are there (`storage().current` null).
+  std::uint8_t* host_bytes() { return storage().host_copy.data() + origin; }
+  // A write of bytes [offset, offset + bytes): those contents are plain again, here
+  // and in the parent and sub-buffers that share them.
   void written(std::size_t offset, std::size_t bytes);
+  // Called when the reference count reaches 0: frees the storage (unless sub-buffers
+  // still use it) and calls the destructor callbacks.
+  void deleted();
   void release_storage();
+  // The buffer's allocation on `device` (made on first use), which now holds the
+  // contents; nothing moves.
+  std::uint64_t placed_on(cl_device_id device);
 };
 
+// A program of built-in kernels, or one created from OpenCL C source, which the
+// devices (no compiler) cannot build: it has source and no kernels.
 struct _cl_program : tessera::icd::Object {
   cl_context context;
   std::vector<cl_device_id> devices;
   std::vector<std::string> kernel_names;
+  bool from_source = false;
+  std::string source;
+  cl_build_status build_status = CL_BUILD_SUCCESS;  // CL_BUILD_NONE/ERROR from source
+  std::string build_options;
 };
 
 struct _cl_kernel : tessera::icd::Object {
@@ -149,6 +186,15 @@ struct _cl_event : tessera::icd::Object {
   cl_command_queue queue;  // null for user events
   cl_command_type type;
   cl_int status;
+  // A deferred command's event stands for the event of the command once it runs.
+  cl_event forward = nullptr;
+  struct Callback {
+    cl_int on_status;  // CL_SUBMITTED, CL_RUNNING or CL_COMPLETE
+    void(CL_CALLBACK* notify)(cl_event, cl_int, void*);
+    void* user_data;
+    cl_event handle;  // the event the caller registered on
+  };
+  std::vector<Callback> callbacks;
   // Simulated ns on timed devices; host wall-clock ns (steady clock) on func devices,
   // which have no simulated time.
   cl_ulong queued = 0, submit = 0, start = 0, end = 0;

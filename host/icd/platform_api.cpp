@@ -131,6 +131,26 @@ bool alive(T object) {
 }
 }  // namespace
 
+bool valid_device_type(cl_device_type type) {
+  const cl_device_type known = CL_DEVICE_TYPE_DEFAULT | CL_DEVICE_TYPE_CPU | CL_DEVICE_TYPE_GPU |
+                               CL_DEVICE_TYPE_ACCELERATOR | CL_DEVICE_TYPE_CUSTOM;
+  return type == CL_DEVICE_TYPE_ALL || (type != 0 && (type & ~known) == 0);
+}
+
+std::vector<cl_device_id> devices_of_type(cl_device_type type) {
+  if (type == CL_DEVICE_TYPE_ALL || (type & CL_DEVICE_TYPE_ACCELERATOR) != 0) return devices();
+  if ((type & CL_DEVICE_TYPE_DEFAULT) != 0 && !devices().empty()) return {devices().front()};
+  return {};
+}
+
+// The OpenCL C 1.1 features the 1.2 specification asks every 1.1+ device to list
+// (section 9: core features that keep their extension names), and tessera's own.
+std::string device_extensions() {
+  return "cl_khr_global_int32_base_atomics cl_khr_global_int32_extended_atomics "
+         "cl_khr_local_int32_base_atomics cl_khr_local_int32_extended_atomics "
+         "cl_khr_byte_addressable_store cl_tessera_counters";
+}
+
 bool valid(cl_platform_id platform) { return platform == the_platform(); }
 bool valid(cl_device_id device) {
   const auto& all = devices();
@@ -190,7 +210,7 @@ cl_int CL_API_CALL clGetPlatformInfo(cl_platform_id platform, cl_platform_info p
     case CL_PLATFORM_VENDOR:
       return info_string(kVendor, size, value, size_ret);
     case CL_PLATFORM_EXTENSIONS:
-      return info_string("cl_khr_icd", size, value, size_ret);
+      return info_string("cl_khr_icd " + device_extensions(), size, value, size_ret);
     case CL_PLATFORM_ICD_SUFFIX_KHR:
       return info_string("tessera", size, value, size_ret);
     case CL_PLATFORM_HOST_TIMER_RESOLUTION:
@@ -215,17 +235,10 @@ cl_int CL_API_CALL clGetDeviceIDs(cl_platform_id platform, cl_device_type type, 
                                   cl_device_id* out, cl_uint* num_devices) {
   std::lock_guard lock(api_mutex());
   if (platform != nullptr && !valid(platform)) return CL_INVALID_PLATFORM;
-  const cl_device_type known = CL_DEVICE_TYPE_DEFAULT | CL_DEVICE_TYPE_CPU | CL_DEVICE_TYPE_GPU |
-                               CL_DEVICE_TYPE_ACCELERATOR | CL_DEVICE_TYPE_CUSTOM;
-  if (type != CL_DEVICE_TYPE_ALL && (type & ~known) != 0) return CL_INVALID_DEVICE_TYPE;
+  if (!valid_device_type(type)) return CL_INVALID_DEVICE_TYPE;
   if ((num_entries == 0 && out != nullptr) || (out == nullptr && num_devices == nullptr))
     return CL_INVALID_VALUE;
-  std::vector<cl_device_id> matching;
-  if (type == CL_DEVICE_TYPE_ALL || (type & CL_DEVICE_TYPE_ACCELERATOR) != 0) {
-    matching = devices();
-  } else if ((type & CL_DEVICE_TYPE_DEFAULT) != 0) {
-    matching = {devices().front()};
-  }
+  const std::vector<cl_device_id> matching = devices_of_type(type);
   if (matching.empty()) return CL_DEVICE_NOT_FOUND;
   if (out != nullptr) {
     for (cl_uint i = 0; i < num_entries && i < matching.size(); ++i) out[i] = matching[i];

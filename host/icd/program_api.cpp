@@ -1,5 +1,6 @@
 // Built-in-kernel programs and kernels.
 #include <algorithm>
+#include <cstring>
 #include <sstream>
 
 #include "icd/util.hpp"
@@ -42,6 +43,18 @@ bool in_context(cl_context context, cl_device_id device) {
          context->devices.end();
 }
 
+cl_program new_program(cl_context context, std::vector<cl_device_id> devices,
+                       std::vector<std::string> kernel_names) {
+  auto* program = new _cl_program{};
+  program->dispatch = dispatch_table();
+  program->context = context;
+  program->devices = std::move(devices);
+  program->kernel_names = std::move(kernel_names);
+  ++context->references;
+  track(program);
+  return program;
+}
+
 }  // namespace
 
 namespace tessera::icd::api {
@@ -65,33 +78,142 @@ cl_program CL_API_CALL clCreateProgramWithBuiltInKernels(cl_context context, cl_
   for (const std::string& name : names) {
     if (find_built_in(name) == nullptr) return set_error(errcode_ret, CL_INVALID_VALUE), nullptr;
   }
-  auto* program = new _cl_program{};
-  program->dispatch = dispatch_table();
-  program->context = context;
-  program->devices.assign(list, list + count);
-  program->kernel_names = names;
-  ++context->references;
-  track(program);
+  set_error(errcode_ret, CL_SUCCESS);
+  return new_program(context, {list, list + count}, names);
+}
+
+cl_program CL_API_CALL clCreateProgramWithSource(cl_context context, cl_uint count,
+                                                 const char** strings, const size_t* lengths,
+                                                 cl_int* errcode_ret) {
+  std::lock_guard lock(api_mutex());
+  if (!valid(context)) return set_error(errcode_ret, CL_INVALID_CONTEXT), nullptr;
+  if (count == 0 || strings == nullptr) return set_error(errcode_ret, CL_INVALID_VALUE), nullptr;
+  std::string source;
+  for (cl_uint i = 0; i < count; ++i) {
+    if (strings[i] == nullptr) return set_error(errcode_ret, CL_INVALID_VALUE), nullptr;
+    const bool terminated = lengths == nullptr || lengths[i] == 0;
+    source.append(strings[i], terminated ? std::strlen(strings[i]) : lengths[i]);
+  }
+  cl_program program = new_program(context, context->devices, {});
+  program->from_source = true;
+  program->source = std::move(source);
+  program->build_status = CL_BUILD_NONE;
   set_error(errcode_ret, CL_SUCCESS);
   return program;
 }
 
-// Built-in kernels need no build; the call checks its arguments and succeeds.
-cl_int CL_API_CALL clBuildProgram(cl_program program, cl_uint count, const cl_device_id* list,
-                                  const char*, void(CL_CALLBACK* notify)(cl_program, void*),
-                                  void* user_data) {
+// tessera has no binary format: every binary is one the devices cannot load.
+cl_program CL_API_CALL clCreateProgramWithBinary(cl_context context, cl_uint count,
+                                                 const cl_device_id* list, const size_t* lengths,
+                                                 const unsigned char** binaries,
+                                                 cl_int* binary_status, cl_int* errcode_ret) {
   std::lock_guard lock(api_mutex());
+  if (!valid(context)) return set_error(errcode_ret, CL_INVALID_CONTEXT), nullptr;
+  if (count == 0 || list == nullptr) return set_error(errcode_ret, CL_INVALID_VALUE), nullptr;
+  for (cl_uint i = 0; i < count; ++i) {
+    if (!valid(list[i]) || !in_context(context, list[i])) {
+      return set_error(errcode_ret, CL_INVALID_DEVICE), nullptr;
+    }
+  }
+  if (lengths == nullptr || binaries == nullptr) {
+    return set_error(errcode_ret, CL_INVALID_VALUE), nullptr;
+  }
+  for (cl_uint i = 0; i < count; ++i) {
+    if (lengths[i] == 0 || binaries[i] == nullptr) {
+      if (binary_status != nullptr) binary_status[i] = CL_INVALID_VALUE;
+      return set_error(errcode_ret, CL_INVALID_VALUE), nullptr;
+    }
+  }
+  for (cl_uint i = 0; i < count && binary_status != nullptr; ++i) {
+    binary_status[i] = CL_INVALID_BINARY;
+  }
+  return set_error(errcode_ret, CL_INVALID_BINARY), nullptr;
+}
+
+namespace {
+
+using BuildNotify = void(CL_CALLBACK*)(cl_program, void*);
+
+// The checks clBuildProgram and clCompileProgram share: the program and its device
+// list; then a program from source fails for want of a compiler.
+cl_int check_build(cl_program program, cl_uint count, const cl_device_id* list, BuildNotify notify,
+                   void* user_data) {
   if (!valid(program)) return CL_INVALID_PROGRAM;
   if ((count == 0) != (list == nullptr)) return CL_INVALID_VALUE;
+  if (notify == nullptr && user_data != nullptr) return CL_INVALID_VALUE;
   for (cl_uint i = 0; i < count; ++i) {
     if (std::find(program->devices.begin(), program->devices.end(), list[i]) ==
         program->devices.end()) {
       return CL_INVALID_DEVICE;
     }
   }
+  if (!program->from_source) return CL_SUCCESS;
+  program->build_status = CL_BUILD_ERROR;
+  return fail(program->context, CL_COMPILER_NOT_AVAILABLE,
+              "tessera devices have no OpenCL C compiler: use their built-in kernels "
+              "(clCreateProgramWithBuiltInKernels)");
+}
+
+}  // namespace
+
+// Built-in kernels need no build; the call checks its arguments and succeeds.
+cl_int CL_API_CALL clBuildProgram(cl_program program, cl_uint count, const cl_device_id* list,
+                                  const char* options, BuildNotify notify, void* user_data) {
+  std::lock_guard lock(api_mutex());
+  if (const cl_int e = check_build(program, count, list, notify, user_data); e != CL_SUCCESS) {
+    return e;
+  }
+  program->build_options = options == nullptr ? "" : options;
   if (notify != nullptr) notify(program, user_data);
   return CL_SUCCESS;
 }
+
+// Only a program from source can be compiled (CL_INVALID_OPERATION for built-in
+// kernels, as for any program without source), and tessera has no compiler.
+cl_int CL_API_CALL clCompileProgram(cl_program program, cl_uint count, const cl_device_id* list,
+                                    const char*, cl_uint headers, const cl_program* header_programs,
+                                    const char** header_names, BuildNotify notify,
+                                    void* user_data) {
+  std::lock_guard lock(api_mutex());
+  if (!valid(program)) return CL_INVALID_PROGRAM;
+  if ((headers == 0) != (header_programs == nullptr) ||
+      (headers == 0) != (header_names == nullptr)) {
+    return CL_INVALID_VALUE;
+  }
+  if (const cl_int e = check_build(program, count, list, notify, user_data); e != CL_SUCCESS) {
+    return e;
+  }
+  return CL_INVALID_OPERATION;
+}
+
+cl_program CL_API_CALL clLinkProgram(cl_context context, cl_uint count, const cl_device_id* list,
+                                     const char*, cl_uint inputs, const cl_program* input_programs,
+                                     BuildNotify notify, void* user_data, cl_int* errcode_ret) {
+  std::lock_guard lock(api_mutex());
+  if (!valid(context)) return set_error(errcode_ret, CL_INVALID_CONTEXT), nullptr;
+  if ((count == 0) != (list == nullptr) || inputs == 0 || input_programs == nullptr ||
+      (notify == nullptr && user_data != nullptr)) {
+    return set_error(errcode_ret, CL_INVALID_VALUE), nullptr;
+  }
+  for (cl_uint i = 0; i < count; ++i) {
+    if (!valid(list[i]) || !in_context(context, list[i])) {
+      return set_error(errcode_ret, CL_INVALID_DEVICE), nullptr;
+    }
+  }
+  for (cl_uint i = 0; i < inputs; ++i) {
+    if (!valid(input_programs[i])) return set_error(errcode_ret, CL_INVALID_PROGRAM), nullptr;
+  }
+  fail(context, CL_LINKER_NOT_AVAILABLE, "tessera devices have no OpenCL C linker");
+  return set_error(errcode_ret, CL_LINKER_NOT_AVAILABLE), nullptr;
+}
+
+// Nothing to unload: there is no compiler.
+cl_int CL_API_CALL clUnloadPlatformCompiler(cl_platform_id platform) {
+  std::lock_guard lock(api_mutex());
+  return valid(platform) ? CL_SUCCESS : CL_INVALID_PLATFORM;
+}
+
+cl_int CL_API_CALL clUnloadCompiler() { return CL_SUCCESS; }
 
 cl_int CL_API_CALL clRetainProgram(cl_program program) {
   std::lock_guard lock(api_mutex());
@@ -126,11 +248,23 @@ cl_int CL_API_CALL clGetProgramInfo(cl_program program, cl_program_info param, s
     case CL_PROGRAM_DEVICES:
       return info_vector(program->devices, size, value, size_ret);
     case CL_PROGRAM_NUM_KERNELS:
+      if (program->from_source) return CL_INVALID_PROGRAM_EXECUTABLE;
       return info_value(program->kernel_names.size(), size, value, size_ret);
     case CL_PROGRAM_KERNEL_NAMES:
+      if (program->from_source) return CL_INVALID_PROGRAM_EXECUTABLE;
       return info_string(names, size, value, size_ret);
     case CL_PROGRAM_SOURCE:
-      return info_string("", size, value, size_ret);
+      return info_string(program->source, size, value, size_ret);
+    case CL_PROGRAM_BINARY_SIZES:  // no binaries: 0 bytes for each device
+      return info_vector(std::vector<size_t>(program->devices.size(), 0), size, value, size_ret);
+    case CL_PROGRAM_BINARIES: {
+      // The caller's array of pointers to buffers of the sizes above (0 bytes): the
+      // size is checked, nothing is copied.
+      const size_t bytes = program->devices.size() * sizeof(unsigned char*);
+      if (value != nullptr && size < bytes) return CL_INVALID_VALUE;
+      if (size_ret != nullptr) *size_ret = bytes;
+      return CL_SUCCESS;
+    }
     default:
       return CL_INVALID_VALUE;
   }
@@ -147,10 +281,14 @@ cl_int CL_API_CALL clGetProgramBuildInfo(cl_program program, cl_device_id device
   }
   switch (param) {
     case CL_PROGRAM_BUILD_STATUS:
-      return info_value(cl_build_status{CL_BUILD_SUCCESS}, size, value, size_ret);
+      return info_value(program->build_status, size, value, size_ret);
     case CL_PROGRAM_BUILD_OPTIONS:
+      return info_string(program->build_options, size, value, size_ret);
     case CL_PROGRAM_BUILD_LOG:
-      return info_string("", size, value, size_ret);
+      return info_string(program->build_status == CL_BUILD_ERROR
+                             ? "tessera devices have no OpenCL C compiler"
+                             : "",
+                         size, value, size_ret);
     case CL_PROGRAM_BINARY_TYPE:
       return info_value(cl_program_binary_type{CL_PROGRAM_BINARY_TYPE_NONE}, size, value, size_ret);
     default:
@@ -176,6 +314,9 @@ cl_kernel new_kernel(cl_program program, const BuiltInKernel& built_in) {
 cl_kernel CL_API_CALL clCreateKernel(cl_program program, const char* name, cl_int* errcode_ret) {
   std::lock_guard lock(api_mutex());
   if (!valid(program)) return set_error(errcode_ret, CL_INVALID_PROGRAM), nullptr;
+  if (program->from_source) {
+    return set_error(errcode_ret, CL_INVALID_PROGRAM_EXECUTABLE), nullptr;
+  }
   if (name == nullptr) return set_error(errcode_ret, CL_INVALID_VALUE), nullptr;
   const auto& names = program->kernel_names;
   if (std::find(names.begin(), names.end(), name) == names.end()) {
@@ -189,6 +330,7 @@ cl_int CL_API_CALL clCreateKernelsInProgram(cl_program program, cl_uint count, c
                                             cl_uint* count_ret) {
   std::lock_guard lock(api_mutex());
   if (!valid(program)) return CL_INVALID_PROGRAM;
+  if (program->from_source) return CL_INVALID_PROGRAM_EXECUTABLE;
   const auto total = static_cast<cl_uint>(program->kernel_names.size());
   if (kernels != nullptr && count < total) return CL_INVALID_VALUE;
   if (kernels != nullptr) {
@@ -269,9 +411,17 @@ cl_int CL_API_CALL clGetKernelWorkGroupInfo(cl_kernel kernel, cl_device_id devic
                                             void* value, size_t* size_ret) {
   std::lock_guard lock(api_mutex());
   if (!valid(kernel)) return CL_INVALID_KERNEL;
-  if (device != nullptr && !in_context(kernel->program->context, device)) return CL_INVALID_DEVICE;
+  const cl_program program = kernel->program;
+  if (device == nullptr ? program->devices.size() != 1
+                        : std::find(program->devices.begin(), program->devices.end(), device) ==
+                              program->devices.end()) {
+    return CL_INVALID_DEVICE;
+  }
   const std::vector<size_t> compile_size = {0, 0, 0};
+  const std::vector<size_t> global_size = {1, 1, 1};  // built-in kernels run one work-item
   switch (param) {
+    case CL_KERNEL_GLOBAL_WORK_SIZE:
+      return info_vector(global_size, size, value, size_ret);
     case CL_KERNEL_WORK_GROUP_SIZE:
     case CL_KERNEL_PREFERRED_WORK_GROUP_SIZE_MULTIPLE:
       return info_value(size_t{1}, size, value, size_ret);
@@ -297,7 +447,13 @@ cl_int CL_API_CALL clGetKernelArgInfo(cl_kernel kernel, cl_uint index, cl_kernel
 
 // Dispatch table entries of this file.
 TESSERA_ICD_ENTRY(clCreateProgramWithBuiltInKernels)
+TESSERA_ICD_ENTRY(clCreateProgramWithSource)
+TESSERA_ICD_ENTRY(clCreateProgramWithBinary)
 TESSERA_ICD_ENTRY(clBuildProgram)
+TESSERA_ICD_ENTRY(clCompileProgram)
+TESSERA_ICD_ENTRY(clLinkProgram)
+TESSERA_ICD_ENTRY(clUnloadPlatformCompiler)
+TESSERA_ICD_ENTRY(clUnloadCompiler)
 TESSERA_ICD_ENTRY(clRetainProgram)
 TESSERA_ICD_ENTRY(clReleaseProgram)
 TESSERA_ICD_ENTRY(clGetProgramInfo)

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <cstring>
+#include <functional>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -40,6 +42,11 @@ inline void set_error(cl_int* errcode_ret, cl_int code) {
 cl_platform_id the_platform();
 const std::vector<cl_device_id>& devices();
 bool valid(cl_platform_id platform);
+// clGetDeviceIDs' rule: CL_DEVICE_TYPE_ALL or a non-empty set of the known type bits.
+bool valid_device_type(cl_device_type type);
+std::vector<cl_device_id> devices_of_type(cl_device_type type);
+// Every device's extension string (the platform's adds cl_khr_icd).
+std::string device_extensions();
 bool valid(cl_device_id device);
 bool valid(cl_context context);
 bool valid(cl_command_queue queue);
@@ -47,8 +54,33 @@ bool valid(cl_mem buffer);
 bool valid(cl_program program);
 bool valid(cl_kernel kernel);
 bool valid(cl_event event);
+// Drops one reference; the last one deletes the buffer (memory_api.cpp).
+void release_buffer(cl_mem buffer);
 // Remembers an object so that valid() knows it (objects are never freed).
 void track(void* object);
+
+// The event a deferred command's placeholder stands for, once it has run.
+cl_event resolved(cl_event event);
+// An event only the host can complete: a user event not yet set, or the event of a
+// deferred command that has not run (the only events in CL_QUEUED).
+bool held_by_host(cl_event event);
+// Sets the status (of the event it stands for) and calls the callbacks it reaches.
+void set_status(cl_event event, cl_int status);
+// Calls the callback now if the event has reached its status, else keeps it.
+void add_callback(cl_event event, const _cl_event::Callback& callback);
+// Runs the submissions the events belong to, so that they complete (not those held
+// by the host: user events and deferred commands).
+cl_int complete(cl_uint count, const cl_event* events);
+// Whether a command with this wait list has to wait for the host (user_events.cpp).
+bool is_deferred(cl_command_queue queue, cl_uint count, const cl_event* events);
+// Runs `command` after the events of the wait list (checked by the caller), or
+// defers it until a user event lets it run; `command` gives its event (if asked).
+cl_int enqueue(cl_command_queue queue, cl_command_type type, cl_uint count, const cl_event* events,
+               cl_event* event, std::function<cl_int(cl_event*)> command);
+// Runs the deferred commands the host's user events have released.
+void run_deferred();
+// Releases the API lock until `done` (a user event set on another thread).
+void wait_for_host(std::unique_lock<std::recursive_mutex>& lock, const std::function<bool()>& done);
 
 // CL_SUCCESS or the spec's error for an event wait list used on `context`.
 cl_int check_wait_list(cl_context context, cl_uint count, const cl_event* events);

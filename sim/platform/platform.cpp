@@ -41,7 +41,7 @@ namespace {
 
 std::size_t sz(int n) { return static_cast<std::size_t>(n); }
 
-constexpr std::uint64_t kAlignment = 4096;
+constexpr std::uint64_t kAlignment = Platform::kAllocationAlignment;
 constexpr std::uint64_t kCommandBytes = 64;        // one descriptor over the host link
 constexpr std::uint64_t kTransferChunk = 1 << 20;  // host transfers move in 1 MiB pieces
 

@@ -112,7 +112,8 @@ class Platform {
   const hls::HardwareConfig& config() const;
   const PlatformOptions& options() const;
 
-  // Device memory (first fit, 4 KiB aligned). Throws DeviceError when full.
+  // Device memory (first fit, kAllocationAlignment aligned). Throws DeviceError when full.
+  static constexpr std::uint64_t kAllocationAlignment = 4096;
   std::uint64_t allocate(std::uint64_t bytes);
   void release(std::uint64_t address);
 
