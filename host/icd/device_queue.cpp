@@ -85,6 +85,14 @@ const char* command_name(cl_command_type type) {
       return "clEnqueueMapBuffer";
     case CL_COMMAND_UNMAP_MEM_OBJECT:
       return "clEnqueueUnmapMemObject";
+    case CL_COMMAND_MIGRATE_MEM_OBJECTS:
+      return "clEnqueueMigrateMemObjects";
+    case CL_COMMAND_READ_BUFFER_RECT:
+      return "clEnqueueReadBufferRect";
+    case CL_COMMAND_WRITE_BUFFER_RECT:
+      return "clEnqueueWriteBufferRect";
+    case CL_COMMAND_COPY_BUFFER_RECT:
+      return "clEnqueueCopyBufferRect";
     default:
       return "command";
   }

@@ -77,12 +77,14 @@ cl_int CL_API_CALL clEnqueueNDRangeKernel(cl_command_queue queue, cl_kernel kern
   std::lock_guard lock(api_mutex());
   if (!valid(queue)) return CL_INVALID_COMMAND_QUEUE;
   if (!valid(kernel)) return CL_INVALID_KERNEL;
-  // Built-in kernels run as one work-item: work_dim 1, global size 1.
+  // Built-in kernels run as one work-item: global and local sizes 1 in every dimension.
   if (work_dim < 1 || work_dim > 3) return CL_INVALID_WORK_DIMENSION;
-  if (work_dim != 1) return CL_INVALID_WORK_DIMENSION;
-  if (global == nullptr || global[0] != 1) return CL_INVALID_GLOBAL_WORK_SIZE;
-  if (offset != nullptr && offset[0] != 0) return CL_INVALID_GLOBAL_OFFSET;
-  if (local != nullptr && local[0] != 1) return CL_INVALID_WORK_GROUP_SIZE;
+  if (global == nullptr) return CL_INVALID_GLOBAL_WORK_SIZE;
+  for (cl_uint d = 0; d < work_dim; ++d) {
+    if (global[d] != 1) return CL_INVALID_GLOBAL_WORK_SIZE;
+    if (offset != nullptr && offset[d] != 0) return CL_INVALID_GLOBAL_OFFSET;
+    if (local != nullptr && local[d] != 1) return CL_INVALID_WORK_GROUP_SIZE;
+  }
   return launch(queue, kernel, waits, wait_list, event);
 }
 

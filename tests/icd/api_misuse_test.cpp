@@ -149,8 +149,15 @@ TEST_F(OpenClMisuse, SizesBeyondTheBuffersAreRefusedAtEnqueue) {
   EXPECT_EQ(
       clEnqueueNDRangeKernel(queue, kernel, 1, nullptr, nullptr, nullptr, 0, nullptr, nullptr),
       CL_INVALID_GLOBAL_WORK_SIZE);
-  EXPECT_EQ(clEnqueueNDRangeKernel(queue, kernel, 2, nullptr, &one, nullptr, 0, nullptr, nullptr),
+  EXPECT_EQ(clEnqueueNDRangeKernel(queue, kernel, 4, nullptr, &one, nullptr, 0, nullptr, nullptr),
             CL_INVALID_WORK_DIMENSION);
+  const size_t one_by_two[2] = {1, 2}, one_by_one[2] = {1, 1};
+  EXPECT_EQ(
+      clEnqueueNDRangeKernel(queue, kernel, 2, nullptr, one_by_two, nullptr, 0, nullptr, nullptr),
+      CL_INVALID_GLOBAL_WORK_SIZE);
+  EXPECT_EQ(
+      clEnqueueNDRangeKernel(queue, kernel, 2, nullptr, one_by_one, nullptr, 0, nullptr, nullptr),
+      CL_SUCCESS);
   EXPECT_EQ(clEnqueueNDRangeKernel(queue, kernel, 1, nullptr, &one, &two, 0, nullptr, nullptr),
             CL_INVALID_WORK_GROUP_SIZE);
   EXPECT_EQ(clEnqueueNDRangeKernel(queue, kernel, 1, &one, &one, nullptr, 0, nullptr, nullptr),

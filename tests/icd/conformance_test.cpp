@@ -4,7 +4,9 @@
 // from the OpenCL 1.2 specification's tables and error lists.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 #include "opencl_support.hpp"
@@ -532,6 +534,144 @@ TEST_F(OpenClBuffers, EventCallbacksOnCompletedEventsRunAtOnce) {
   EXPECT_EQ(clSetEventCallback(marker, CL_COMPLETE, nullptr, nullptr), CL_INVALID_VALUE);
   clReleaseEvent(marker);
   (void)err;
+}
+
+// A 3x2 region at (1, 1, 0) of a buffer of 5-byte rows, to and from host memory of
+// 4-byte rows, and a copy between two places of one buffer.
+TEST_F(OpenClBuffers, RectangularRegionsMoveRowByRow) {
+  cl_int err = CL_SUCCESS;
+  std::vector<unsigned char> bytes(40);
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<unsigned char>(i);
+  cl_mem buffer = clCreateBuffer(context, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, bytes.size(),
+                                 bytes.data(), &err);
+  const size_t origin[3] = {1, 1, 0}, host_origin[3] = {0, 0, 0}, region[3] = {3, 2, 1};
+  std::vector<unsigned char> host(8, 0xff);
+  ASSERT_EQ(clEnqueueReadBufferRect(queue, buffer, CL_TRUE, origin, host_origin, region, 5, 0, 4, 0,
+                                    host.data(), 0, nullptr, nullptr),
+            CL_SUCCESS);
+  EXPECT_EQ(host, (std::vector<unsigned char>{6, 7, 8, 0xff, 11, 12, 13, 0xff}));
+
+  const unsigned char rows[6] = {90, 91, 92, 93, 94, 95};
+  ASSERT_EQ(clEnqueueWriteBufferRect(queue, buffer, CL_TRUE, origin, host_origin, region, 5, 0, 3,
+                                     0, rows, 0, nullptr, nullptr),
+            CL_SUCCESS);
+  const size_t copy_from[3] = {1, 1, 0}, copy_to[3] = {0, 5, 0};
+  ASSERT_EQ(clEnqueueCopyBufferRect(queue, buffer, buffer, copy_from, copy_to, region, 5, 0, 5, 0,
+                                    0, nullptr, nullptr),
+            CL_SUCCESS);
+  std::vector<unsigned char> all(bytes.size());
+  clEnqueueReadBuffer(queue, buffer, CL_TRUE, 0, all.size(), all.data(), 0, nullptr, nullptr);
+  std::vector<unsigned char> expected = bytes;
+  for (size_t y = 0; y < 2; ++y) {
+    for (size_t x = 0; x < 3; ++x) {
+      expected[(1 + y) * 5 + 1 + x] = rows[y * 3 + x];
+      expected[(5 + y) * 5 + x] = rows[y * 3 + x];
+    }
+  }
+  EXPECT_EQ(all, expected);
+
+  // The spec's errors: a zero region, a pitch below the row, out of bounds, overlap.
+  const size_t empty[3] = {3, 0, 1}, tall[3] = {3, 8, 1};
+  EXPECT_EQ(clEnqueueReadBufferRect(queue, buffer, CL_TRUE, origin, host_origin, empty, 5, 0, 4, 0,
+                                    host.data(), 0, nullptr, nullptr),
+            CL_INVALID_VALUE);
+  EXPECT_EQ(clEnqueueReadBufferRect(queue, buffer, CL_TRUE, origin, host_origin, region, 2, 0, 4, 0,
+                                    host.data(), 0, nullptr, nullptr),
+            CL_INVALID_VALUE);
+  EXPECT_EQ(clEnqueueReadBufferRect(queue, buffer, CL_TRUE, origin, host_origin, tall, 5, 0, 4, 0,
+                                    host.data(), 0, nullptr, nullptr),
+            CL_INVALID_VALUE);
+  const size_t near[3] = {2, 2, 0};
+  EXPECT_EQ(clEnqueueCopyBufferRect(queue, buffer, buffer, copy_from, near, region, 5, 0, 5, 0, 0,
+                                    nullptr, nullptr),
+            CL_MEM_COPY_OVERLAP);
+  EXPECT_EQ(clEnqueueCopyBufferRect(queue, buffer, buffer, copy_from, copy_to, region, 5, 0, 6, 0,
+                                    0, nullptr, nullptr),
+            CL_INVALID_VALUE);
+  clReleaseMemObject(buffer);
+}
+
+// CL_MEM_HOST_* flags bind the host's reads, writes and maps; map flags exclude each
+// other as the spec says; 1.2 refuses zero-sized reads and writes.
+TEST_F(OpenClBuffers, HostAccessFlagsAndMapFlagsAreEnforced) {
+  cl_int err = CL_SUCCESS;
+  cl_mem write_only = clCreateBuffer(context, CL_MEM_HOST_WRITE_ONLY, 64, nullptr, &err);
+  cl_mem read_only = clCreateBuffer(context, CL_MEM_HOST_READ_ONLY, 64, nullptr, &err);
+  cl_mem no_access = clCreateBuffer(context, CL_MEM_HOST_NO_ACCESS, 64, nullptr, &err);
+  unsigned char data[64] = {};
+  EXPECT_EQ(clEnqueueReadBuffer(queue, write_only, CL_TRUE, 0, 8, data, 0, nullptr, nullptr),
+            CL_INVALID_OPERATION);
+  EXPECT_EQ(clEnqueueWriteBuffer(queue, write_only, CL_TRUE, 0, 8, data, 0, nullptr, nullptr),
+            CL_SUCCESS);
+  EXPECT_EQ(clEnqueueWriteBuffer(queue, read_only, CL_TRUE, 0, 8, data, 0, nullptr, nullptr),
+            CL_INVALID_OPERATION);
+  EXPECT_EQ(clEnqueueReadBuffer(queue, no_access, CL_TRUE, 0, 8, data, 0, nullptr, nullptr),
+            CL_INVALID_OPERATION);
+  EXPECT_EQ(
+      clEnqueueMapBuffer(queue, write_only, CL_TRUE, CL_MAP_READ, 0, 8, 0, nullptr, nullptr, &err),
+      nullptr);
+  EXPECT_EQ(err, CL_INVALID_OPERATION);
+  EXPECT_EQ(
+      clEnqueueMapBuffer(queue, read_only, CL_TRUE, CL_MAP_READ | CL_MAP_WRITE_INVALIDATE_REGION, 0,
+                         8, 0, nullptr, nullptr, &err),
+      nullptr);
+  EXPECT_EQ(err, CL_INVALID_VALUE);
+  EXPECT_EQ(clEnqueueReadBuffer(queue, read_only, CL_TRUE, 0, 0, data, 0, nullptr, nullptr),
+            CL_INVALID_VALUE);
+  for (cl_mem b : {write_only, read_only, no_access}) clReleaseMemObject(b);
+}
+
+// A deferred launch runs with the arguments it was enqueued with, after the gate.
+TEST_F(OpenClBuffers, DeferredKernelsKeepTheirArguments) {
+  cl_int err = CL_SUCCESS;
+  cl_program program =
+      clCreateProgramWithBuiltInKernels(context, 1, &device, "tessera_gemm_s8s32", &err);
+  cl_kernel kernel = clCreateKernel(program, "tessera_gemm_s8s32", &err);
+  const signed char a[2] = {3, -2}, w[2] = {5, 7};
+  cl_mem a_buffer =
+      clCreateBuffer(context, CL_MEM_COPY_HOST_PTR, 2, const_cast<signed char*>(a), &err);
+  cl_mem w_buffer =
+      clCreateBuffer(context, CL_MEM_COPY_HOST_PTR, 2, const_cast<signed char*>(w), &err);
+  cl_mem c_buffer = clCreateBuffer(context, CL_MEM_READ_WRITE, 4, nullptr, &err);
+  const cl_uint one = 1, two = 2;
+  clSetKernelArg(kernel, 0, sizeof(cl_mem), &a_buffer);
+  clSetKernelArg(kernel, 1, sizeof(cl_mem), &w_buffer);
+  clSetKernelArg(kernel, 2, sizeof(cl_mem), &c_buffer);
+  clSetKernelArg(kernel, 3, sizeof one, &one);
+  clSetKernelArg(kernel, 4, sizeof one, &one);
+  clSetKernelArg(kernel, 5, sizeof two, &two);
+  cl_event gate = clCreateUserEvent(context, &err);
+  ASSERT_EQ(clEnqueueTask(queue, kernel, 1, &gate, nullptr), CL_SUCCESS);
+  clSetKernelArg(kernel, 5, sizeof one, &one);  // after the launch: not its K
+  clSetUserEventStatus(gate, CL_COMPLETE);
+  cl_int c = 0;
+  ASSERT_EQ(clEnqueueReadBuffer(queue, c_buffer, CL_TRUE, 0, 4, &c, 0, nullptr, nullptr),
+            CL_SUCCESS);
+  EXPECT_EQ(c, 3 * 5 + -2 * 7);  // K = 2, as enqueued
+  for (cl_mem b : {a_buffer, w_buffer, c_buffer}) clReleaseMemObject(b);
+  clReleaseEvent(gate);
+  clReleaseKernel(kernel);
+  clReleaseProgram(program);
+}
+
+// A blocking read behind a user event waits, with the API free, until another
+// thread sets the event.
+TEST_F(OpenClBuffers, BlockingCallsWaitForAUserEventSetByAnotherThread) {
+  cl_int err = CL_SUCCESS;
+  const unsigned char bytes[4] = {7, 8, 9, 10};
+  cl_mem buffer = clCreateBuffer(context, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, 4,
+                                 const_cast<unsigned char*>(bytes), &err);
+  cl_event gate = clCreateUserEvent(context, &err);
+  std::thread setter([gate] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    clSetUserEventStatus(gate, CL_COMPLETE);
+  });
+  unsigned char got[4] = {};
+  EXPECT_EQ(clEnqueueReadBuffer(queue, buffer, CL_TRUE, 0, 4, got, 1, &gate, nullptr), CL_SUCCESS);
+  setter.join();
+  EXPECT_EQ(std::memcmp(got, bytes, 4), 0);
+  clReleaseEvent(gate);
+  clReleaseMemObject(buffer);
 }
 
 }  // namespace
