@@ -7,6 +7,19 @@ using namespace tessera::icd;
 
 namespace tessera::icd {
 
+void release_event(cl_event event) {
+  if (--event->references != 0) return;
+  event->alive = false;
+  if (event->forward != nullptr) release_event(event->forward);  // a placeholder's own
+  cl_command_queue queue = event->queue;
+  if (queue == nullptr) {  // a user event holds its context
+    if (--event->context->references == 0) event->context->alive = false;
+  } else if (--queue->references == 0) {
+    queue->alive = false;
+    if (--queue->context->references == 0) queue->context->alive = false;
+  }
+}
+
 cl_int complete(cl_uint count, const cl_event* events) {
   for (cl_uint i = 0; i < count; ++i) {
     const cl_event event = resolved(events[i]);
@@ -61,7 +74,7 @@ cl_int launch(cl_command_queue queue, cl_kernel kernel, cl_uint waits, const cl_
                    kernel->args = args;
                    const cl_int result = find_built_in(kernel->name)->launch(queue, kernel, done);
                    kernel->args = std::move(now);
-                   --kernel->references;
+                   release_kernel(kernel);
                    return result;
                  });
 }
@@ -168,16 +181,7 @@ cl_int CL_API_CALL clRetainEvent(cl_event event) {
 cl_int CL_API_CALL clReleaseEvent(cl_event event) {
   std::lock_guard lock(api_mutex());
   if (!valid(event)) return CL_INVALID_EVENT;
-  if (--event->references == 0) {
-    event->alive = false;
-    cl_command_queue queue = event->queue;
-    if (queue == nullptr) {  // a user event holds its context
-      if (--event->context->references == 0) event->context->alive = false;
-    } else if (--queue->references == 0) {
-      queue->alive = false;
-      if (--queue->context->references == 0) queue->context->alive = false;
-    }
-  }
+  release_event(event);
   return CL_SUCCESS;
 }
 

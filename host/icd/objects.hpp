@@ -84,7 +84,7 @@ struct _cl_command_queue : tessera::icd::Object {
   // run, in order, once their waits are complete (user_events.cpp).
   struct Deferred {
     std::vector<cl_event> waits;
-    cl_event placeholder;
+    cl_event placeholder;  // null when the caller asked for no event
     std::function<cl_int(cl_event*)> run;
   };
   std::deque<Deferred> deferred;

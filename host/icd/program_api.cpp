@@ -9,6 +9,16 @@ using namespace tessera::icd;
 
 namespace tessera::icd {
 
+void release_kernel(cl_kernel kernel) {
+  if (--kernel->references != 0) return;
+  kernel->alive = false;
+  cl_program program = kernel->program;
+  if (--program->references == 0) {
+    program->alive = false;
+    if (--program->context->references == 0) program->context->alive = false;
+  }
+}
+
 const BuiltInKernel* find_built_in(const std::string& name) {
   for (const BuiltInKernel& k : built_in_kernels()) {
     if (name == k.name) return &k;
@@ -352,14 +362,7 @@ cl_int CL_API_CALL clRetainKernel(cl_kernel kernel) {
 cl_int CL_API_CALL clReleaseKernel(cl_kernel kernel) {
   std::lock_guard lock(api_mutex());
   if (!valid(kernel)) return CL_INVALID_KERNEL;
-  if (--kernel->references == 0) {
-    kernel->alive = false;
-    cl_program program = kernel->program;
-    if (--program->references == 0) {
-      program->alive = false;
-      if (--program->context->references == 0) program->context->alive = false;
-    }
-  }
+  release_kernel(kernel);
   return CL_SUCCESS;
 }
 

@@ -50,21 +50,26 @@ bool run_ready(cl_command_queue queue) {
     _cl_command_queue::Deferred command = std::move(next);
     queue->deferred.pop_front();
     ran = true;
+    const cl_event placeholder = command.placeholder;  // null: the caller wanted none
     if (failed_wait) {
-      set_status(command.placeholder, CL_EXEC_STATUS_ERROR_FOR_EVENTS_IN_WAIT_LIST);
+      if (placeholder != nullptr)
+        set_status(placeholder, CL_EXEC_STATUS_ERROR_FOR_EVENTS_IN_WAIT_LIST);
       continue;
     }
     cl_event own = nullptr;
-    const cl_int result = command.run(&own);
+    const cl_int result = command.run(placeholder != nullptr ? &own : nullptr);
+    if (placeholder == nullptr) continue;
     if (result != CL_SUCCESS || own == nullptr) {
-      set_status(command.placeholder, result != CL_SUCCESS ? result : CL_OUT_OF_RESOURCES);
+      set_status(placeholder, result != CL_SUCCESS ? result : CL_OUT_OF_RESOURCES);
       continue;
     }
-    // The caller's callbacks move to the command's own event, which fires them.
-    command.placeholder->forward = own;
+    // The placeholder owns the command's event from now on (release_event), and the
+    // caller's callbacks move to it, which fires them.
+    placeholder->forward = own;
     std::vector<_cl_event::Callback> callbacks;
-    callbacks.swap(command.placeholder->callbacks);
+    callbacks.swap(placeholder->callbacks);
     for (const auto& c : callbacks) add_callback(own, c);
+    if (!placeholder->alive) release_event(own);  // the caller released it already
   }
   return ran;
 }
@@ -112,7 +117,7 @@ cl_int enqueue(cl_command_queue queue, cl_command_type type, cl_uint count, cons
     if (const cl_int e = complete(count, events); e != CL_SUCCESS) return e;
     return command(event);
   }
-  cl_event placeholder = make_placeholder(queue, type);
+  const cl_event placeholder = event != nullptr ? make_placeholder(queue, type) : nullptr;
   queue->deferred.push_back({{events, events + count}, placeholder, std::move(command)});
   auto& queues = waiting_queues();
   if (std::find(queues.begin(), queues.end(), queue) == queues.end()) queues.push_back(queue);

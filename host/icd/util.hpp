@@ -54,6 +54,10 @@ bool valid(cl_mem buffer);
 bool valid(cl_program program);
 bool valid(cl_kernel kernel);
 bool valid(cl_event event);
+// Drops one reference; the last one ends the kernel (and its program's hold).
+void release_kernel(cl_kernel kernel);
+// Drops one reference; the last one ends the event (and the event it stands for).
+void release_event(cl_event event);
 // Drops one reference; the last one deletes the buffer (memory_api.cpp).
 void release_buffer(cl_mem buffer);
 // Remembers an object so that valid() knows it (objects are never freed).
