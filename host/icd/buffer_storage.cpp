@@ -1,7 +1,6 @@
 // Buffer storage: where a buffer's contents are (host memory or one device's
 // memory), sub-buffers' share of their parent's, and deletion.
 #include <algorithm>
-#include <chrono>
 
 #include "icd/util.hpp"
 
@@ -102,41 +101,6 @@ void release_buffer(cl_mem buffer) {
   buffer->alive = false;
   buffer->deleted();
   if (--buffer->context->references == 0) buffer->context->alive = false;
-}
-
-cl_ulong device_time_ns(cl_device_id device) {
-  if (device->fidelity == sim::Fidelity::kFunc) {
-    return static_cast<cl_ulong>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                     std::chrono::steady_clock::now().time_since_epoch())
-                                     .count());
-  }
-  return ns(device->simulator().now_seconds());
-}
-
-cl_int check_wait_list(cl_context context, cl_uint count, const cl_event* events) {
-  if ((count == 0) != (events == nullptr)) return CL_INVALID_EVENT_WAIT_LIST;
-  for (cl_uint i = 0; i < count; ++i) {
-    if (!valid(events[i])) return CL_INVALID_EVENT_WAIT_LIST;
-    if (events[i]->context != context) return CL_INVALID_CONTEXT;
-  }
-  return CL_SUCCESS;
-}
-
-cl_event make_event(cl_command_queue queue, cl_command_type type, cl_ulong queued, cl_ulong start,
-                    cl_ulong end) {
-  auto* event = new _cl_event{};
-  event->dispatch = dispatch_table();
-  event->context = queue->context;
-  event->queue = queue;
-  event->type = type;
-  event->status = CL_COMPLETE;
-  event->queued = queued;
-  event->submit = queued;
-  event->start = start;
-  event->end = end;
-  ++queue->references;
-  track(event);
-  return event;
 }
 
 }  // namespace tessera::icd

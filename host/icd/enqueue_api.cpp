@@ -1,11 +1,53 @@
 // Kernel launches and events.
 #include <algorithm>
+#include <chrono>
 
 #include "icd/util.hpp"
 
 using namespace tessera::icd;
 
 namespace tessera::icd {
+
+cl_ulong device_time_ns(cl_device_id device) {
+  if (device->fidelity == sim::Fidelity::kFunc) {
+    return static_cast<cl_ulong>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                     std::chrono::steady_clock::now().time_since_epoch())
+                                     .count());
+  }
+  return ns(device->simulator().now_seconds());
+}
+
+cl_int check_wait_list(cl_context context, cl_uint count, const cl_event* events) {
+  if ((count == 0) != (events == nullptr)) return CL_INVALID_EVENT_WAIT_LIST;
+  for (cl_uint i = 0; i < count; ++i) {
+    if (!valid(events[i])) return CL_INVALID_EVENT_WAIT_LIST;
+    if (events[i]->context != context) return CL_INVALID_CONTEXT;
+  }
+  return CL_SUCCESS;
+}
+
+cl_event new_event(cl_context context, cl_command_queue queue, cl_command_type type,
+                   cl_int status) {
+  auto* event = new _cl_event{};
+  event->dispatch = dispatch_table();
+  event->context = context;
+  event->queue = queue;
+  event->type = type;
+  event->status = status;
+  ++(queue != nullptr ? queue->references : context->references);
+  track(event);
+  return event;
+}
+
+cl_event make_event(cl_command_queue queue, cl_command_type type, cl_ulong queued, cl_ulong start,
+                    cl_ulong end) {
+  cl_event event = new_event(queue->context, queue, type, CL_COMPLETE);
+  event->queued = queued;
+  event->submit = queued;
+  event->start = start;
+  event->end = end;
+  return event;
+}
 
 void release_event(cl_event event) {
   if (--event->references != 0) return;

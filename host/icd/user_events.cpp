@@ -27,18 +27,6 @@ std::vector<cl_command_queue>& waiting_queues() {
   return *queues;
 }
 
-cl_event make_placeholder(cl_command_queue queue, cl_command_type type) {
-  auto* event = new _cl_event{};
-  event->dispatch = dispatch_table();
-  event->context = queue->context;
-  event->queue = queue;
-  event->type = type;
-  event->status = CL_QUEUED;
-  ++queue->references;
-  track(event);
-  return event;
-}
-
 // Runs the queue's deferred commands whose waits are complete; true if one ran.
 bool run_ready(cl_command_queue queue) {
   bool ran = false;
@@ -117,7 +105,8 @@ cl_int enqueue(cl_command_queue queue, cl_command_type type, cl_uint count, cons
     if (const cl_int e = complete(count, events); e != CL_SUCCESS) return e;
     return command(event);
   }
-  const cl_event placeholder = event != nullptr ? make_placeholder(queue, type) : nullptr;
+  const cl_event placeholder =
+      event != nullptr ? new_event(queue->context, queue, type, CL_QUEUED) : nullptr;
   queue->deferred.push_back({{events, events + count}, placeholder, std::move(command)});
   auto& queues = waiting_queues();
   if (std::find(queues.begin(), queues.end(), queue) == queues.end()) queues.push_back(queue);
@@ -148,14 +137,7 @@ namespace tessera::icd::api {
 cl_event CL_API_CALL clCreateUserEvent(cl_context context, cl_int* errcode_ret) {
   std::lock_guard lock(api_mutex());
   if (!valid(context)) return set_error(errcode_ret, CL_INVALID_CONTEXT), nullptr;
-  auto* event = new _cl_event{};
-  event->dispatch = dispatch_table();
-  event->context = context;
-  event->queue = nullptr;
-  event->type = CL_COMMAND_USER;
-  event->status = CL_SUBMITTED;
-  ++context->references;
-  track(event);
+  cl_event event = new_event(context, nullptr, CL_COMMAND_USER, CL_SUBMITTED);
   set_error(errcode_ret, CL_SUCCESS);
   return event;
 }

@@ -88,6 +88,8 @@ void wait_for_host(std::unique_lock<std::recursive_mutex>& lock, const std::func
 
 // CL_SUCCESS or the spec's error for an event wait list used on `context`.
 cl_int check_wait_list(cl_context context, cl_uint count, const cl_event* events);
+// A new event of `queue` (which it holds), or of `context` for a user event (null queue).
+cl_event new_event(cl_context context, cl_command_queue queue, cl_command_type type, cl_int status);
 // A completed event of `queue` for a command that ran from `start` to `end` (ns).
 cl_event make_event(cl_command_queue queue, cl_command_type type, cl_ulong queued, cl_ulong start,
                     cl_ulong end);
