@@ -11,22 +11,6 @@
 
 namespace tessera::hls {
 
-// DSP48E2 slices (27 x 18 multipliers) an attention unit's four wide fixed-point
-// products take, from their operand widths in rtl/attention/tessera_attention_unit.sv:
-// 24 x 24 (query x key scale mantissas) 2, 32 x 26 (score x scale) 2, 18 x 25 (exp2 x
-// value scale) 1, 32 x 32 (weight x reciprocal) 4. An estimate: no synthesis of the
-// unit backs it.
-constexpr long kAttentionWideDspSlices = 9;
-// LUTs and flip-flops per processing element: Yosys 0.23 `synth_xilinx` of the 8x8
-// engine with 1,024-word buffers (docs/rtl.md "Synthesis": 6,287 LUTs and 6,375
-// flip-flops) divided by its 64 PEs, so the engine's control is spread over them.
-constexpr long kLutsPerPe = 6287 / 64;
-constexpr long kFlipFlopsPerPe = 6375 / 64;
-// An attention lane (a score and a P.V multiplier with their accumulators) taken as
-// two PEs, and each unit's softmax, scale products and control as 4,000 of each: an
-// estimate, no synthesis of the unit backs it.
-constexpr long kPesPerAttentionLane = 2;
-constexpr long kAttentionUnitLogic = 4000;
 namespace {
 
 using nlohmann::json;
@@ -223,16 +207,16 @@ void validate(const HardwareConfig& c, const Reader& r) {
     r.fail("memory.bytes", "= " + std::to_string(c.memory.bytes) + " is more than the " +
                                std::to_string(c.address_bits) + "-bit address map holds");
   }
-  // Every multiplier counts, GEMM and attention: at most two int8 products per DSP
-  // slice (one is the usual mapping).
-  if (c.dsp_slices_needed() > c.board.dsp_slices) {
+  // A design that cannot fit even if every DSP slice packed two int8 products (the
+  // most a DSP48E2 does) cannot be built. One that fits only so is accepted: the
+  // RTL maps one product per slice, and fits_board() says whether that fits.
+  if (c.dsp_slices_lower_bound() > c.board.dsp_slices) {
     r.fail("gemm_units/attention_units",
-           "need at least " + std::to_string(c.dsp_slices_needed()) + " DSP slices (" +
+           "need at least " + std::to_string(c.dsp_slices_lower_bound()) + " DSP slices (" +
                std::to_string(c.macs_per_cycle()) + " GEMM MACs and " +
                std::to_string(c.attention_multipliers()) +
-               " attention int8 multipliers, two per slice, and " +
-               std::to_string(kAttentionWideDspSlices * c.attention.count) +
-               " for the attention units' scale products), more than board.dsp_slices = " +
+               " attention int8 multipliers at two per slice, and the units' control and "
+               "wide products), more than board.dsp_slices = " +
                std::to_string(c.board.dsp_slices));
   }
   const auto logic = [&](const char* field, long needed, long available) {
@@ -256,22 +240,29 @@ void validate(const HardwareConfig& c, const Reader& r) {
 
 }  // namespace
 
-long HardwareConfig::dsp_slices_needed() const {
-  return (macs_per_cycle() + attention_multipliers() + 1) / 2 +
-         kAttentionWideDspSlices * attention.count;
+UnitResources HardwareConfig::resources_needed() const {
+  const UnitResources gemm_unit = gemm_engine_resources(gemm.rows, gemm.cols);
+  const UnitResources attention_unit = attention_unit_resources(attention.head_size_max);
+  const auto total = [&](long UnitResources::*field) {
+    return gemm.count * gemm_unit.*field + attention.count * attention_unit.*field;
+  };
+  return {total(&UnitResources::dsp_slices), total(&UnitResources::luts),
+          total(&UnitResources::flip_flops)};
 }
 
-long HardwareConfig::luts_needed() const {
-  return kLutsPerPe * (macs_per_cycle() + kPesPerAttentionLane * attention.count *
-                                              static_cast<long>(attention.head_size_max)) +
-         kAttentionUnitLogic * attention.count;
+long HardwareConfig::dsp_slices_needed() const { return resources_needed().dsp_slices; }
+long HardwareConfig::dsp_slices_lower_bound() const {
+  const long multipliers = macs_per_cycle() + attention_multipliers();
+  return dsp_slices_needed() - multipliers + (multipliers + 1) / 2;
 }
-
-long HardwareConfig::flip_flops_needed() const {
-  return kFlipFlopsPerPe * (macs_per_cycle() + kPesPerAttentionLane * attention.count *
-                                                   static_cast<long>(attention.head_size_max)) +
-         kAttentionUnitLogic * attention.count;
+bool HardwareConfig::fits_board() const {
+  const UnitResources r = resources_needed();
+  return r.dsp_slices <= board.dsp_slices && (board.luts == 0 || r.luts <= board.luts) &&
+         (board.flip_flops == 0 || r.flip_flops <= board.flip_flops) &&
+         on_chip_bits_needed() <= on_chip_bits_available();
 }
+long HardwareConfig::luts_needed() const { return resources_needed().luts; }
+long HardwareConfig::flip_flops_needed() const { return resources_needed().flip_flops; }
 
 std::uint64_t HardwareConfig::on_chip_bits_needed() const {
   const auto gemm_bits = static_cast<std::uint64_t>(gemm.count) *

@@ -44,7 +44,10 @@ nlohmann::ordered_json describe(const std::string& preset, const hls::HardwareCo
            {{"dsp_slices", c.board.dsp_slices},
             {"dsp_slices_needed", c.dsp_slices_needed()},
             {"luts", c.board.luts},
-            {"luts_needed", c.luts_needed()}}},
+            {"luts_needed", c.luts_needed()},
+            {"flip_flops", c.board.flip_flops},
+            {"flip_flops_needed", c.flip_flops_needed()},
+            {"fits", c.fits_board()}}},
           {"fidelities", fidelities(c)}};
 }
 
@@ -80,7 +83,9 @@ int show_devices(bool json) {
               << p["memory"]["bandwidth_gbps"].get<double>() << " GB/s in "
               << p["memory"]["channels"].get<int>() << " channels, "
               << p["board"]["dsp_slices_needed"].get<long>() << "/"
-              << p["board"]["dsp_slices"].get<int>() << " DSP slices\n    fidelities:";
+              << p["board"]["dsp_slices"].get<int>() << " DSP slices"
+              << (p["board"]["fits"].get<bool>() ? "" : " (does not fit as the RTL maps it)")
+              << "\n    fidelities:";
     for (const auto& [fidelity, status] : p["fidelities"].items()) {
       std::cout << ' ' << fidelity;
       if (status.is_string()) std::cout << " (not: " << status.get<std::string>() << ")";

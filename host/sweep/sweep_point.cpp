@@ -92,7 +92,16 @@ nlohmann::ordered_json run_point(const Point& point) {
     result["status"] = "ok";
     result["message"] = "";
     result["resources"] = resources(config);
-    result["fits_board"] = true;
+    // Valid, yet over the board's DSP slices at one int8 product per slice: it would
+    // need the engine to pack two (docs/configs.md "Resources"). Timed, and marked.
+    result["fits_board"] = config.fits_board();
+    if (!config.fits_board()) {
+      result["message"] = "needs " + std::to_string(config.dsp_slices_needed()) +
+                          " DSP slices as the RTL maps them (one per int8 multiplier), more "
+                          "than board.dsp_slices = " +
+                          std::to_string(config.board.dsp_slices) +
+                          "; fits only with two products per slice";
+    }
     try {
       result["metrics"] = timed(point, config);
     } catch (const std::exception& e) {  // e.g. the model does not fit device memory

@@ -39,7 +39,9 @@ TEST(CliSweep, SmallSpecRunsResumesAndGivesTheSameTable) {
   const std::string out = (dir / "a").string();
   const ProcessResult first = tessera({"sweep", small_spec(), "--out", out, "-j", "2"});
   ASSERT_EQ(first.exit_code, 0) << first.err;
-  EXPECT_NE(first.err.find("8 points (8 ok"), std::string::npos) << first.err;
+  // Two 16x16 units and the attention unit need more LUTs than the K26 has.
+  EXPECT_NE(first.err.find("8 points (6 ok, 2 over the board's budget"), std::string::npos)
+      << first.err;
   const std::string csv = read(std::filesystem::path(out) / "results.csv");
   EXPECT_EQ(lines(csv), 1 + 8);
   EXPECT_EQ(csv.rfind("id,workload,gemm_units,gemm_units.count,memory.bandwidth_gbps,status,"
@@ -50,8 +52,10 @@ TEST(CliSweep, SmallSpecRunsResumesAndGivesTheSameTable) {
   const auto json = nlohmann::json::parse(read(std::filesystem::path(out) / "results.json"));
   ASSERT_EQ(json.at("points").size(), 8u);
   for (const auto& point : json.at("points")) {
-    EXPECT_EQ(point.at("status"), "ok");
-    EXPECT_GT(point.at("metrics").at("tokens_per_s").get<double>(), 0.0);
+    const bool two_16x16 = point.at("settings").at("gemm_units").at("rows") == 16 &&
+                           point.at("settings").at("gemm_units.count") == 2;
+    EXPECT_EQ(point.at("status"), two_16x16 ? "over_budget" : "ok") << point.dump();
+    EXPECT_EQ(point.contains("metrics"), !two_16x16) << point.dump();
   }
   // Twice the bandwidth, same array and units: decode is faster.
   const auto rate = [&](std::size_t i) {

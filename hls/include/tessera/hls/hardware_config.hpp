@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "tessera/hls/array_config.hpp"
+#include "tessera/hls/resource_model.hpp"
 
 namespace tessera::hls {
 
@@ -93,11 +94,16 @@ struct HardwareConfig {
   // The attention units' int8 multipliers: per unit one per lane for the scores and
   // one per lane for P·V (rtl/attention).
   long attention_multipliers() const { return 2L * attention.count * attention.head_size_max; }
-  // DSP slices the design needs at least: its int8 multipliers at two per slice (the
-  // most a DSP48E2 packs) plus the attention units' wide fixed-point products.
+  // DSP slices, LUTs and flip-flops the units need (resource_model.hpp: one slice
+  // per int8 multiplier, logic calibrated on Yosys; docs/configs.md "Resources").
+  UnitResources resources_needed() const;
   long dsp_slices_needed() const;
-  // Fabric logic the units need: an estimate scaled from one synthesis of the GEMM
-  // engine (docs/configs.md "Buildability").
+  // The fewest DSP slices any mapping needs: two int8 products per slice. A design
+  // over this is rejected; one between it and dsp_slices_needed() is valid but does
+  // not fit as the RTL maps it.
+  long dsp_slices_lower_bound() const;
+  // Whether the units, as the RTL maps them, fit the board's DSPs, logic and memory.
+  bool fits_board() const;
   long luts_needed() const;
   long flip_flops_needed() const;
   // Memory bytes per accelerator cycle at peak bandwidth.

@@ -1,0 +1,37 @@
+#pragma once
+
+// FPGA resources of the accelerator's units, from the RTL's structure and calibrated
+// on Yosys 0.23 synthesis (docs/configs.md "Resources"): what the sweeps report and
+// the configuration validator checks against the board.
+#include <vector>
+
+namespace tessera::hls {
+
+struct UnitResources {
+  long dsp_slices = 0;
+  long luts = 0;
+  long flip_flops = 0;
+};
+
+// One Yosys 0.23 `synth_xilinx -family xc7` run of the GEMM engine (rtl/gemm), as
+// scripts/synth reports it.
+struct EngineSynthesis {
+  int rows, cols, buffer_words;
+  UnitResources measured;
+};
+// The engine sizes the model is calibrated on (docs/rtl.md "Synthesis").
+const std::vector<EngineSynthesis>& gemm_engine_calibration();
+
+// One GEMM engine: a DSP slice per PE (the int8 product and its accumulation) and
+// three for the control's job-size products; flip-flops per PE plus the control's;
+// LUTs interpolated between the calibration sizes (Yosys's mapping of the PEs'
+// operand selects is not one formula across sizes).
+UnitResources gemm_engine_resources(int rows, int cols);
+
+// One attention unit of `lanes` lanes with its share of the top (port, DMA): two DSP
+// slices per lane (score and P·V products) and twelve for the wide fixed-point scale
+// products, measured in the kv260 top's synthesis; logic scaled by lanes from that
+// one synthesis (an estimate for other sizes).
+UnitResources attention_unit_resources(int lanes);
+
+}  // namespace tessera::hls

@@ -1,0 +1,73 @@
+#include "tessera/hls/resource_model.hpp"
+
+#include <algorithm>
+
+namespace tessera::hls {
+namespace {
+
+// Flip-flops of the engine: 691 + 57 per PE fits the 4x4 and 8x8 runs and is within
+// 1 % of the 16x16 one (the PE's sum, operand and skew registers; the accumulator
+// sits in the DSP slice).
+constexpr long kEngineFlipFlops = 691;
+constexpr long kFlipFlopsPerPe = 57;
+// The engine's DSP slices besides one per PE: m_tiles*k_len, n_tiles*k_len and
+// m_tiles*n_tiles*ROWS in its control.
+constexpr long kEngineControlDsps = 3;
+
+// The kv260 top (scripts/synth --preset kv260, Yosys 0.23 synth_xilinx -family xcup
+// -uram; docs/rtl.md "Synthesis"): 108,486 LUTs, 42,348 flip-flops and 527 DSP48E2 for
+// a 16x16 engine and a 128-lane attention unit with the port, DMA and registers.
+constexpr long kTopLuts = 108486;
+constexpr long kTopFlipFlops = 42348;
+constexpr long kTopDsps = 527;
+constexpr int kTopRows = 16;
+constexpr int kTopLanes = 128;
+// Two int8 multipliers per attention lane (scores and P·V), one slice each.
+constexpr long kDspsPerLane = 2;
+
+}  // namespace
+
+const std::vector<EngineSynthesis>& gemm_engine_calibration() {
+  // scripts/synth --array RxC --buffer-words 1024 (docs/rtl.md "Synthesis").
+  static const std::vector<EngineSynthesis> points = {
+      {4, 4, 1024, {19, 1395, 1600}},
+      {8, 8, 1024, {67, 2881, 4327}},
+      {16, 16, 1024, {259, 16061, 15154}},
+  };
+  return points;
+}
+
+UnitResources gemm_engine_resources(int rows, int cols) {
+  const long pes = static_cast<long>(rows) * cols;
+  UnitResources r;
+  r.dsp_slices = pes + kEngineControlDsps;
+  r.flip_flops = kEngineFlipFlops + kFlipFlopsPerPe * pes;
+  // LUTs: linear between the calibration sizes by PE count, and beyond them along
+  // the nearest segment.
+  const auto& points = gemm_engine_calibration();
+  const auto pes_of = [](const EngineSynthesis& p) { return static_cast<long>(p.rows) * p.cols; };
+  std::size_t segment = 0;
+  while (segment + 2 < points.size() && pes > pes_of(points[segment + 1])) ++segment;
+  const EngineSynthesis& low = points[segment];
+  const EngineSynthesis& high = points[segment + 1];
+  const double slope = static_cast<double>(high.measured.luts - low.measured.luts) /
+                       static_cast<double>(pes_of(high) - pes_of(low));
+  const double luts =
+      static_cast<double>(low.measured.luts) + slope * static_cast<double>(pes - pes_of(low));
+  r.luts = std::max(1L, static_cast<long>(luts + 0.5));
+  return r;
+}
+
+UnitResources attention_unit_resources(int lanes) {
+  const UnitResources engine = gemm_engine_resources(kTopRows, kTopRows);
+  const long wide_dsps = kTopDsps - engine.dsp_slices - kDspsPerLane * kTopLanes;
+  const double per_lane = static_cast<double>(lanes) / kTopLanes;
+  UnitResources r;
+  r.dsp_slices = kDspsPerLane * lanes + wide_dsps;
+  r.luts = static_cast<long>(static_cast<double>(kTopLuts - engine.luts) * per_lane + 0.5);
+  r.flip_flops =
+      static_cast<long>(static_cast<double>(kTopFlipFlops - engine.flip_flops) * per_lane + 0.5);
+  return r;
+}
+
+}  // namespace tessera::hls

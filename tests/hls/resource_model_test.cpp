@@ -1,0 +1,70 @@
+// The resource model (hls/resource_model.hpp) against Yosys: the synthesis runs it is
+// calibrated on, and, in the synth label, a fresh scripts/synth report of this build.
+#include "tessera/hls/resource_model.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "tessera/hls/hardware_config.hpp"
+
+namespace tessera::hls {
+namespace {
+
+void expect_within(long estimate, long measured, double fraction, const char* what) {
+  EXPECT_LE(std::abs(static_cast<double>(estimate - measured)),
+            fraction * static_cast<double>(measured))
+      << what << ": estimate " << estimate << ", Yosys " << measured;
+}
+
+// DSP slices exact, logic within 15 % at every calibration size (docs/configs.md
+// "Resources"): the DSP and flip-flop counts are formulas of the RTL's structure, so
+// this is a check of them; LUTs interpolate these points.
+TEST(ResourceModel, ReproducesItsCalibrationPoints) {
+  for (const EngineSynthesis& point : gemm_engine_calibration()) {
+    SCOPED_TRACE(std::to_string(point.rows) + "x" + std::to_string(point.cols));
+    const UnitResources model = gemm_engine_resources(point.rows, point.cols);
+    EXPECT_EQ(model.dsp_slices, point.measured.dsp_slices);
+    expect_within(model.flip_flops, point.measured.flip_flops, 0.15, "flip-flops");
+    expect_within(model.luts, point.measured.luts, 0.15, "LUTs");
+  }
+  // The kv260 top (scripts/synth --preset kv260: 527 DSP48E2, 108,486 LUTs, 42,348
+  // flip-flops) is its engine and its attention unit.
+  const UnitResources kv260 = load_preset("kv260").resources_needed();
+  EXPECT_EQ(kv260.dsp_slices, 527);
+  expect_within(kv260.luts, 108486, 0.15, "kv260 LUTs");
+  expect_within(kv260.flip_flops, 42348, 0.15, "kv260 flip-flops");
+}
+
+TEST(ResourceModel, GrowsWithTheArrayBeyondTheCalibration) {
+  const UnitResources small = gemm_engine_resources(2, 2);
+  const UnitResources large = gemm_engine_resources(32, 32);
+  EXPECT_EQ(small.dsp_slices, 7);
+  EXPECT_EQ(large.dsp_slices, 1027);
+  EXPECT_GT(small.luts, 0);
+  EXPECT_GT(large.luts, gemm_engine_resources(16, 16).luts);
+  EXPECT_EQ(attention_unit_resources(64).dsp_slices, 2 * 64 + 12);
+}
+
+// TESSERA_SYNTH_REPORT names a scripts/synth JSON report of this build's engine
+// (ctest -L synth sets it after rtl.synth_8x8): the model must match it as it
+// matches its calibration.
+TEST(ResourceModel, MatchesTheSynthesisReport) {
+  const char* path = std::getenv("TESSERA_SYNTH_REPORT");
+  if (path == nullptr) GTEST_SKIP() << "no TESSERA_SYNTH_REPORT (ctest -L synth sets it)";
+  std::ifstream in(path);
+  ASSERT_TRUE(in) << path;
+  const auto report = nlohmann::json::parse(in);
+  const std::string array = report.at("array");
+  const int rows = std::stoi(array.substr(0, array.find('x')));
+  const int cols = std::stoi(array.substr(array.find('x') + 1));
+  const UnitResources model = gemm_engine_resources(rows, cols);
+  EXPECT_EQ(model.dsp_slices, report.at("dsp").get<long>());
+  expect_within(model.flip_flops, report.at("ff").get<long>(), 0.15, "flip-flops");
+  expect_within(model.luts, report.at("lut").get<long>(), 0.15, "LUTs");
+}
+
+}  // namespace
+}  // namespace tessera::hls
