@@ -75,35 +75,14 @@ module tessera_attention_port #(
       lane_mask[i*8+:8] = 32'(i) < 32'(lanes_q) ? 8'hff : 8'h00;
     end
   end
-  // Each field through a byte selector of the record's offset width: q and k start
-  // at byte 0 (their selectors fold away), v and the scales move with the head size.
-  localparam int Q_REC_BYTES = Q_WORDS * WORD_BYTES;
-  localparam int KV_REC_BYTES = KV_WORDS * WORD_BYTES;
-  localparam int AT_BITS = $clog2(KV_REC_BYTES + 1);
-  logic [AT_BITS-1:0] q_at, q_scale_at, k_at, v_at, k_scale_at, v_scale_at;
-  assign q_at       = AT_BITS'(QUERY_Q_AT_FOR(32'(lanes_q)));
-  assign q_scale_at = AT_BITS'(QUERY_Q_SCALE_AT_FOR(32'(lanes_q)));
-  assign k_at       = AT_BITS'(KV_K_AT_FOR(32'(lanes_q)));
-  assign v_at       = AT_BITS'(KV_V_AT_FOR(32'(lanes_q)));
-  assign k_scale_at = AT_BITS'(KV_K_SCALE_AT_FOR(32'(lanes_q)));
-  assign v_scale_at = AT_BITS'(KV_V_SCALE_AT_FOR(32'(lanes_q)));
-  logic [HS_MAX*8-1:0] q_field, k_field, v_field, q_lanes, k_lanes, v_lanes;
+  logic [HS_MAX*8-1:0] q_lanes, k_lanes, v_lanes;
   logic [31:0] q_scale, k_scale, v_scale;
-  tessera_byte_select #(.IN_BYTES(Q_REC_BYTES), .OUT_BYTES(HS_MAX), .OFFSET_BITS(AT_BITS))
-      select_q (.in(q_rec), .offset(q_at), .out(q_field));
-  tessera_byte_select #(.IN_BYTES(Q_REC_BYTES), .OUT_BYTES(4), .OFFSET_BITS(AT_BITS))
-      select_q_scale (.in(q_rec), .offset(q_scale_at), .out(q_scale));
-  tessera_byte_select #(.IN_BYTES(KV_REC_BYTES), .OUT_BYTES(HS_MAX), .OFFSET_BITS(AT_BITS))
-      select_k (.in(kv_rec), .offset(k_at), .out(k_field));
-  tessera_byte_select #(.IN_BYTES(KV_REC_BYTES), .OUT_BYTES(HS_MAX), .OFFSET_BITS(AT_BITS))
-      select_v (.in(kv_rec), .offset(v_at), .out(v_field));
-  tessera_byte_select #(.IN_BYTES(KV_REC_BYTES), .OUT_BYTES(4), .OFFSET_BITS(AT_BITS))
-      select_k_scale (.in(kv_rec), .offset(k_scale_at), .out(k_scale));
-  tessera_byte_select #(.IN_BYTES(KV_REC_BYTES), .OUT_BYTES(4), .OFFSET_BITS(AT_BITS))
-      select_v_scale (.in(kv_rec), .offset(v_scale_at), .out(v_scale));
-  assign q_lanes = q_field & lane_mask;
-  assign k_lanes = k_field & lane_mask;
-  assign v_lanes = v_field & lane_mask;
+  assign q_lanes = (HS_MAX * 8)'(q_rec >> (8 * QUERY_Q_AT_FOR(32'(lanes_q)))) & lane_mask;
+  assign q_scale = 32'(q_rec >> (8 * QUERY_Q_SCALE_AT_FOR(32'(lanes_q))));
+  assign k_lanes = (HS_MAX * 8)'(kv_rec >> (8 * KV_K_AT_FOR(32'(lanes_q)))) & lane_mask;
+  assign v_lanes = (HS_MAX * 8)'(kv_rec >> (8 * KV_V_AT_FOR(32'(lanes_q)))) & lane_mask;
+  assign k_scale = 32'(kv_rec >> (8 * KV_K_SCALE_AT_FOR(32'(lanes_q))));
+  assign v_scale = 32'(kv_rec >> (8 * KV_V_SCALE_AT_FOR(32'(lanes_q))));
   // The result record one int32 lane at a time: every field of it is whole lanes (the
   // accumulators from lane 0, then the normalisation's three integers), so each lane
   // is chosen by comparing its offset with the fields' offsets for the job's head
