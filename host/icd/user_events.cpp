@@ -118,7 +118,9 @@ void run_deferred() {
   auto& queues = waiting_queues();
   for (bool ran = true; ran;) {  // a command that runs may release another queue's
     ran = false;
-    for (cl_command_queue queue : queues) ran = run_ready(queue) || ran;
+    // A copy: an event callback that runs meanwhile may defer work on another queue.
+    const std::vector<cl_command_queue> now = queues;
+    for (cl_command_queue queue : now) ran = run_ready(queue) || ran;
   }
   queues.erase(std::remove_if(queues.begin(), queues.end(),
                               [](cl_command_queue q) { return q->deferred.empty(); }),
