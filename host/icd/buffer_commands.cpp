@@ -127,7 +127,7 @@ void* CL_API_CALL clEnqueueMapBuffer(cl_command_queue queue, cl_mem buffer, cl_b
     base = buffer->mapped.data();
   }
   void* pointer = base + offset;
-  const bool reads = (flags & CL_MAP_WRITE_INVALIDATE_REGION) == 0;
+  const bool reads = !invalidates;
   const cl_int status = run_command(queue, CL_COMMAND_MAP_BUFFER, waits, wait_list, event, {buffer},
                                     [=](sim::Platform&) {
                                       if (reads) read_region(buffer, offset, size, pointer);

@@ -5,7 +5,6 @@
 #include "icd/util.hpp"
 
 using namespace tessera::icd;
-namespace sim = tessera::sim;
 
 namespace {
 
@@ -100,7 +99,7 @@ void release_buffer(cl_mem buffer) {
   if (--buffer->references != 0) return;
   buffer->alive = false;
   buffer->deleted();
-  if (--buffer->context->references == 0) buffer->context->alive = false;
+  release_context(buffer->context);
 }
 
 }  // namespace tessera::icd

@@ -6,6 +6,20 @@
 
 using namespace tessera::icd;
 
+namespace tessera::icd {
+
+void release_context(cl_context context) {
+  if (--context->references == 0) context->alive = false;
+}
+
+void release_queue(cl_command_queue queue) {
+  if (--queue->references != 0) return;
+  queue->alive = false;
+  release_context(queue->context);
+}
+
+}  // namespace tessera::icd
+
 namespace tessera::icd::api {
 
 cl_int CL_API_CALL clGetDeviceInfo(cl_device_id device, cl_device_info param, size_t size,
@@ -242,7 +256,7 @@ cl_int CL_API_CALL clRetainContext(cl_context context) {
 cl_int CL_API_CALL clReleaseContext(cl_context context) {
   std::lock_guard lock(api_mutex());
   if (!valid(context)) return CL_INVALID_CONTEXT;
-  if (--context->references == 0) context->alive = false;
+  release_context(context);
   return CL_SUCCESS;
 }
 
@@ -327,10 +341,7 @@ cl_int CL_API_CALL clRetainCommandQueue(cl_command_queue queue) {
 cl_int CL_API_CALL clReleaseCommandQueue(cl_command_queue queue) {
   std::lock_guard lock(api_mutex());
   if (!valid(queue)) return CL_INVALID_COMMAND_QUEUE;
-  if (--queue->references == 0) {
-    queue->alive = false;
-    if (--queue->context->references == 0) queue->context->alive = false;
-  }
+  release_queue(queue);
   return CL_SUCCESS;
 }
 

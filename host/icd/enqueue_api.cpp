@@ -53,12 +53,10 @@ void release_event(cl_event event) {
   if (--event->references != 0) return;
   event->alive = false;
   if (event->forward != nullptr) release_event(event->forward);  // a placeholder's own
-  cl_command_queue queue = event->queue;
-  if (queue == nullptr) {  // a user event holds its context
-    if (--event->context->references == 0) event->context->alive = false;
-  } else if (--queue->references == 0) {
-    queue->alive = false;
-    if (--queue->context->references == 0) queue->context->alive = false;
+  if (event->queue == nullptr) {                                 // a user event holds its context
+    release_context(event->context);
+  } else {
+    release_queue(event->queue);
   }
 }
 

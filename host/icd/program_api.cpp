@@ -9,14 +9,16 @@ using namespace tessera::icd;
 
 namespace tessera::icd {
 
+void release_program(cl_program program) {
+  if (--program->references != 0) return;
+  program->alive = false;
+  release_context(program->context);
+}
+
 void release_kernel(cl_kernel kernel) {
   if (--kernel->references != 0) return;
   kernel->alive = false;
-  cl_program program = kernel->program;
-  if (--program->references == 0) {
-    program->alive = false;
-    if (--program->context->references == 0) program->context->alive = false;
-  }
+  release_program(kernel->program);
 }
 
 const BuiltInKernel* find_built_in(const std::string& name) {
@@ -53,6 +55,17 @@ bool in_context(cl_context context, cl_device_id device) {
          context->devices.end();
 }
 
+// Every device of the list is one of ours and in the context.
+bool all_in_context(cl_context context, cl_uint count, const cl_device_id* list) {
+  return std::all_of(list, list + count,
+                     [&](cl_device_id d) { return valid(d) && in_context(context, d); });
+}
+
+// Why a program from source does not build (the build log and pfn_notify say it).
+constexpr const char* kNoCompiler =
+    "tessera devices have no OpenCL C compiler: use their built-in kernels "
+    "(clCreateProgramWithBuiltInKernels)";
+
 cl_program new_program(cl_context context, std::vector<cl_device_id> devices,
                        std::vector<std::string> kernel_names) {
   auto* program = new _cl_program{};
@@ -78,10 +91,8 @@ cl_program CL_API_CALL clCreateProgramWithBuiltInKernels(cl_context context, cl_
   if (count == 0 || list == nullptr || kernel_names == nullptr) {
     return set_error(errcode_ret, CL_INVALID_VALUE), nullptr;
   }
-  for (cl_uint i = 0; i < count; ++i) {
-    if (!valid(list[i]) || !in_context(context, list[i])) {
-      return set_error(errcode_ret, CL_INVALID_DEVICE), nullptr;
-    }
+  if (!all_in_context(context, count, list)) {
+    return set_error(errcode_ret, CL_INVALID_DEVICE), nullptr;
   }
   const std::vector<std::string> names = split_names(kernel_names);
   if (names.empty()) return set_error(errcode_ret, CL_INVALID_VALUE), nullptr;
@@ -120,10 +131,8 @@ cl_program CL_API_CALL clCreateProgramWithBinary(cl_context context, cl_uint cou
   std::lock_guard lock(api_mutex());
   if (!valid(context)) return set_error(errcode_ret, CL_INVALID_CONTEXT), nullptr;
   if (count == 0 || list == nullptr) return set_error(errcode_ret, CL_INVALID_VALUE), nullptr;
-  for (cl_uint i = 0; i < count; ++i) {
-    if (!valid(list[i]) || !in_context(context, list[i])) {
-      return set_error(errcode_ret, CL_INVALID_DEVICE), nullptr;
-    }
+  if (!all_in_context(context, count, list)) {
+    return set_error(errcode_ret, CL_INVALID_DEVICE), nullptr;
   }
   if (lengths == nullptr || binaries == nullptr) {
     return set_error(errcode_ret, CL_INVALID_VALUE), nullptr;
@@ -159,9 +168,7 @@ cl_int check_build(cl_program program, cl_uint count, const cl_device_id* list, 
   }
   if (!program->from_source) return CL_SUCCESS;
   program->build_status = CL_BUILD_ERROR;
-  return fail(program->context, CL_COMPILER_NOT_AVAILABLE,
-              "tessera devices have no OpenCL C compiler: use their built-in kernels "
-              "(clCreateProgramWithBuiltInKernels)");
+  return fail(program->context, CL_COMPILER_NOT_AVAILABLE, kNoCompiler);
 }
 
 }  // namespace
@@ -205,10 +212,8 @@ cl_program CL_API_CALL clLinkProgram(cl_context context, cl_uint count, const cl
       (notify == nullptr && user_data != nullptr)) {
     return set_error(errcode_ret, CL_INVALID_VALUE), nullptr;
   }
-  for (cl_uint i = 0; i < count; ++i) {
-    if (!valid(list[i]) || !in_context(context, list[i])) {
-      return set_error(errcode_ret, CL_INVALID_DEVICE), nullptr;
-    }
+  if (!all_in_context(context, count, list)) {
+    return set_error(errcode_ret, CL_INVALID_DEVICE), nullptr;
   }
   for (cl_uint i = 0; i < inputs; ++i) {
     if (!valid(input_programs[i])) return set_error(errcode_ret, CL_INVALID_PROGRAM), nullptr;
@@ -235,10 +240,7 @@ cl_int CL_API_CALL clRetainProgram(cl_program program) {
 cl_int CL_API_CALL clReleaseProgram(cl_program program) {
   std::lock_guard lock(api_mutex());
   if (!valid(program)) return CL_INVALID_PROGRAM;
-  if (--program->references == 0) {
-    program->alive = false;
-    if (--program->context->references == 0) program->context->alive = false;
-  }
+  release_program(program);
   return CL_SUCCESS;
 }
 
@@ -295,10 +297,8 @@ cl_int CL_API_CALL clGetProgramBuildInfo(cl_program program, cl_device_id device
     case CL_PROGRAM_BUILD_OPTIONS:
       return info_string(program->build_options, size, value, size_ret);
     case CL_PROGRAM_BUILD_LOG:
-      return info_string(program->build_status == CL_BUILD_ERROR
-                             ? "tessera devices have no OpenCL C compiler"
-                             : "",
-                         size, value, size_ret);
+      return info_string(program->build_status == CL_BUILD_ERROR ? kNoCompiler : "", size, value,
+                         size_ret);
     case CL_PROGRAM_BINARY_TYPE:
       return info_value(cl_program_binary_type{CL_PROGRAM_BINARY_TYPE_NONE}, size, value, size_ret);
     default:

@@ -54,11 +54,14 @@ bool valid(cl_mem buffer);
 bool valid(cl_program program);
 bool valid(cl_kernel kernel);
 bool valid(cl_event event);
-// Drops one reference; the last one ends the kernel (and its program's hold).
+// Each drops one reference; the last one ends the object and drops the reference it
+// held on the object it belongs to (queue, program, buffer and user event: their
+// context; kernel: its program; event: its queue, and the event it stands for).
+void release_context(cl_context context);
+void release_queue(cl_command_queue queue);
+void release_program(cl_program program);
 void release_kernel(cl_kernel kernel);
-// Drops one reference; the last one ends the event (and the event it stands for).
 void release_event(cl_event event);
-// Drops one reference; the last one deletes the buffer (memory_api.cpp).
 void release_buffer(cl_mem buffer);
 // Remembers an object so that valid() knows it (objects are never freed).
 void track(void* object);
