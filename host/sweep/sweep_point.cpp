@@ -94,8 +94,9 @@ nlohmann::ordered_json run_point(const Point& point) {
     result["resources"] = resources(config);
     // Valid, yet over the board's DSP slices at one int8 product per slice: it would
     // need the engine to pack two (docs/configs.md "Resources"). Timed, and marked.
-    result["fits_board"] = config.fits_board();
-    if (!config.fits_board()) {
+    const bool fits = config.fits_board();
+    result["fits_board"] = fits;
+    if (!fits) {
       result["message"] = "needs " + std::to_string(config.dsp_slices_needed()) +
                           " DSP slices as the RTL maps them (one per int8 multiplier), more "
                           "than board.dsp_slices = " +
