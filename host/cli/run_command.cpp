@@ -90,10 +90,9 @@ int run(const RunOptions& options) {
   const fs::path model_path = models::resolve_model_file(options.model, dir);
   const models::Checkpoint checkpoint = models::Checkpoint::load(model_path);
   const models::ModelConfig& config = checkpoint.config();
-  const fs::path tokenizer_path = options.tokenizer
-                                      ? models::resolve_model_file(*options.tokenizer, dir)
-                                      : models::default_tokenizer(model_path, config.vocab_size);
-  const models::Tokenizer tokenizer = models::Tokenizer::load(tokenizer_path, config.vocab_size);
+  std::optional<fs::path> tokenizer_path;
+  if (options.tokenizer) tokenizer_path = models::resolve_model_file(*options.tokenizer, dir);
+  const models::Tokenizer tokenizer = models::tokenizer_for(checkpoint, tokenizer_path);
 
   runtime::GenerationRequest request;
   request.prompt = options.prompt;
@@ -158,14 +157,15 @@ Command add_run_command(CLI::App& app) {
   auto options = std::make_shared<RunOptions>();
   CLI::App* cmd =
       app.add_subcommand("run",
-                         "Generate text from a llama2.c model, as llama2.c's `run` does: text on "
+                         "Generate text from a llama2.c or GGUF model, as llama2.c's `run` does: text on "
                          "stdout, statistics on stderr");
   cmd->add_option("MODEL", options->model,
-                  "llama2.c checkpoint (.bin): a path, or a file name in the model directory")
+                  "llama2.c checkpoint (.bin) or GGUF file (.gguf): a path, or a file name in "
+                  "the model directory")
       ->capture_default_str();
   cmd->add_option("-z,--tokenizer", options->tokenizer,
-                  "llama2.c tokenizer; default: tokenizer.bin, else tok<vocab>.bin beside the "
-                  "model");
+                  "llama2.c tokenizer; default: the one a GGUF file carries, else tokenizer.bin, "
+                  "else tok<vocab>.bin beside the model");
   cmd->add_option("-t,--temperature", options->temperature,
                   "sampling temperature; 0 = greedy argmax")
       ->capture_default_str()

@@ -23,7 +23,7 @@ SampledSequence sample_sequence(const models::Checkpoint& checkpoint, const Eval
   auto reference = open_device("reference", checkpoint, s.length);
   models::Sampler sampler(checkpoint.config().vocab_size, {s.temperature, s.top_p, seed});
   SampledSequence out;
-  out.tokens.push_back(models::Tokenizer::kBos);
+  out.tokens.push_back(checkpoint.bos_id());
   for (int pos = 0; pos + 1 < s.length; ++pos) {
     out.reference_logits.push_back(reference->forward(out.tokens.back(), pos));
     out.tokens.push_back(sampler.sample(out.reference_logits.back()));

@@ -24,7 +24,7 @@ GenerationResult generate(Device& device, const models::Tokenizer& tokenizer,
     const int next = in_prompt ? prompt[static_cast<std::size_t>(pos) + 1] : sampler.sample(logits);
     ++pos;
     if (pos == 1) after_first = Clock::now();
-    if (next == models::Tokenizer::kBos) break;  // BOS delimits sequences
+    if (next == tokenizer.bos_id()) break;  // BOS delimits sequences
     models::Tokenizer::write_safe(text_out, tokenizer.decode(token, next));
     text_out.flush();
     result.tokens.push_back(next);

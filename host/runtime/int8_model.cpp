@@ -168,16 +168,16 @@ const Eigen::VectorXf& Int8Model::forward(int token, int pos) {
     kernels_.begin_layer(l);
     const models::LayerWeights& norms = w.layers[sz(l)];
     const models::QuantizedLayer& lw = weights_.layers[sz(l)];
-    models::rmsnorm(xb_, x_, norms.rms_att);
+    models::rmsnorm(xb_, x_, norms.rms_att, c.rms_norm_epsilon);
     matmuls(ops[0], lw, xb_, {&q_, &k_, &v_});
-    models::apply_rope(q_, pos, c.head_size());
-    models::apply_rope(k_, pos, c.head_size());
+    models::apply_rope(q_, pos, c.head_size(), c.rope_theta);
+    models::apply_rope(k_, pos, c.head_size(), c.rope_theta);
     cache_keys_and_values(l, pos);
     attention(l, pos);  // ops[1]
     matmuls(ops[2], lw, attention_out_, {&proj_});
     x_ += proj_;
 
-    models::rmsnorm(xb_, x_, norms.rms_ffn);
+    models::rmsnorm(xb_, x_, norms.rms_ffn, c.rms_norm_epsilon);
     matmuls(ops[3], lw, xb_, {&gate_, &up_});
     hidden_.resize(gate_.size());
     models::swiglu(hidden_, gate_, up_);
@@ -186,7 +186,7 @@ const Eigen::VectorXf& Int8Model::forward(int token, int pos) {
     if (layer_observer) layer_observer(l, x_);
   }
   kernels_.begin_layer(c.n_layers);
-  models::rmsnorm(xb_, x_, w.rms_final);
+  models::rmsnorm(xb_, x_, w.rms_final, c.rms_norm_epsilon);
   linear(xb_, {{&weights_.classifier, &logits_}});
   return logits_;
 }

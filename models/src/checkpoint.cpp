@@ -1,12 +1,16 @@
 #include "tessera/models/checkpoint.hpp"
 
+#include <cctype>
 #include <cstring>
 #include <limits>
 #include <sstream>
 #include <utility>
 
+#include "checkpoint_parts.hpp"
 #include "tessera/models/error.hpp"
+#include "tessera/models/gguf.hpp"
 #include "tessera/models/mapped_file.hpp"
+#include "tessera/models/tokenizer.hpp"
 
 namespace tessera::models {
 
@@ -15,7 +19,6 @@ using std::filesystem::path;
 namespace {
 
 constexpr std::uint32_t kVersionedMagic = 0x616b3432;  // "ak42"
-constexpr char kGgufMagic[4] = {'G', 'G', 'U', 'F'};   // llama.cpp's format
 constexpr std::size_t kLegacyHeaderBytes = 7 * sizeof(std::int32_t);
 constexpr std::size_t kVersionedHeaderBytes = 256;
 constexpr std::size_t kSharedFlagOffset = 36;  // after magic, version and 7 ints
@@ -273,6 +276,8 @@ std::uint64_t expected_bytes(const ModelConfig& c, CheckpointFormat format, int 
                    m.mul(t.fp32_floats(m, /*with_rope_tables=*/false), sizeof(float)));
     case CheckpointFormat::kVersion2Int8:
       break;
+    case CheckpointFormat::kGguf:
+      throw InputError(file, "GGUF files are not sized by their hyperparameters alone");
   }
   if (group <= 0) {
     throw InputError(file, "version 2 group_size = " + std::to_string(group) + " must be positive");
@@ -314,29 +319,27 @@ std::string to_string(CheckpointFormat format) {
       return "llama2.c version 1 fp32";
     case CheckpointFormat::kVersion2Int8:
       return "llama2.c version 2 int8 (Q8_0)";
+    case CheckpointFormat::kGguf:
+      return "GGUF";
   }
   return "unknown";
 }
 
-Checkpoint::Checkpoint(std::filesystem::path file, CheckpointFormat format, ModelConfig config,
-                       std::shared_ptr<const void> storage,
-                       std::shared_ptr<const ModelWeights> weights)
+Checkpoint::Checkpoint(std::filesystem::path file, detail::CheckpointParts parts)
     : path_(std::move(file)),
-      format_(format),
-      config_(config),
-      storage_(std::move(storage)),
-      weights_(std::move(weights)) {}
+      format_(parts.format),
+      config_(parts.config),
+      storage_(std::move(parts.storage)),
+      mapping_(std::move(parts.mapping)),
+      weights_(std::move(parts.weights)),
+      tokenizer_(std::move(parts.tokenizer)),
+      tokenizer_problem_(std::move(parts.tokenizer_problem)) {}
 
 namespace {
 
-struct LoadedWeights {
-  ModelConfig config;
-  CheckpointFormat format;
-  std::shared_ptr<const void> storage;
-  std::shared_ptr<const ModelWeights> weights;
-};
+using detail::CheckpointParts;
 
-LoadedWeights load_legacy(std::shared_ptr<const MappedFile> file) {
+CheckpointParts load_legacy(std::shared_ptr<const MappedFile> file) {
   const path& name = file->path();
   ModelConfig c = read_dimensions(file->data(), name, /*legacy=*/true);
   validate_shape(c, name);
@@ -345,10 +348,10 @@ LoadedWeights load_legacy(std::shared_ptr<const MappedFile> file) {
   require_size(expected_bytes(c, CheckpointFormat::kLegacyFp32, 0, t, m, name), file->size(), c,
                name, "llama2.c legacy");
   auto weights = make_views(c, legacy_layout(floats_at(*file, kLegacyHeaderBytes), t));
-  return {c, CheckpointFormat::kLegacyFp32, std::move(file), std::move(weights)};
+  return {CheckpointFormat::kLegacyFp32, c, file, file, std::move(weights), nullptr, {}};
 }
 
-LoadedWeights load_version1(std::shared_ptr<const MappedFile> file) {
+CheckpointParts load_version1(std::shared_ptr<const MappedFile> file) {
   const path& name = file->path();
   ModelConfig c = read_dimensions(file->data() + 8, name, /*legacy=*/false);
   c.shared_classifier = file->data()[kSharedFlagOffset] != 0;
@@ -358,13 +361,13 @@ LoadedWeights load_version1(std::shared_ptr<const MappedFile> file) {
   require_size(expected_bytes(c, CheckpointFormat::kVersion1Fp32, 0, t, m, name), file->size(), c,
                name, "llama2.c version 1");
   auto weights = make_views(c, version1_layout(floats_at(*file, kVersionedHeaderBytes), t));
-  return {c, CheckpointFormat::kVersion1Fp32, std::move(file), std::move(weights)};
+  return {CheckpointFormat::kVersion1Fp32, c, file, file, std::move(weights), nullptr, {}};
 }
 
 // Version 2 stores norms in fp32 and every matrix as int8 values followed by one fp32
 // scale per group. The reference is fp32, so weights are dequantized (q * scale,
 // exactly as runq.c dequantizes) into a buffer laid out like a version 1 file.
-LoadedWeights load_version2(const std::shared_ptr<const MappedFile>& file) {
+CheckpointParts load_version2(const std::shared_ptr<const MappedFile>& file) {
   const path& name = file->path();
   ModelConfig c = read_dimensions(file->data() + 8, name, /*legacy=*/false);
   c.shared_classifier = file->data()[kSharedFlagOffset] != 0;
@@ -400,26 +403,31 @@ LoadedWeights load_version2(const std::shared_ptr<const MappedFile>& file) {
     out += n;
   }
   auto weights = make_views(c, version1_layout(buffer->data(), t));
-  return {c, CheckpointFormat::kVersion2Int8, std::move(buffer), std::move(weights)};
+  return {CheckpointFormat::kVersion2Int8, c, std::move(buffer), nullptr, std::move(weights),
+          nullptr, {}};
+}
+
+bool has_gguf_extension(const path& file) {
+  std::string extension = file.extension().string();
+  for (char& ch : extension) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return extension == ".gguf";
 }
 
 }  // namespace
 
 Checkpoint Checkpoint::load(const std::filesystem::path& file_path) {
   auto file = std::make_shared<const MappedFile>(file_path);
+  if (GgufFile::has_magic(*file) || has_gguf_extension(file_path)) {
+    return Checkpoint(file_path, detail::load_gguf(file));
+  }
   if (file->size() == 0) throw InputError(file_path, "empty file, expected a llama2.c checkpoint");
   if (file->size() < kLegacyHeaderBytes) {
     throw InputError(file_path, "file is " + std::to_string(file->size()) +
                                     " bytes, too short for a llama2.c checkpoint header");
   }
-  if (std::memcmp(file->data(), kGgufMagic, sizeof kGgufMagic) == 0) {
-    throw InputError(file_path,
-                     "a GGUF file (llama.cpp's format), which tessera does not read; give a "
-                     "llama2.c checkpoint (.bin)");
-  }
   std::uint32_t magic;
   std::memcpy(&magic, file->data(), sizeof magic);
-  LoadedWeights loaded;
+  CheckpointParts loaded;
   if (magic != kVersionedMagic) {
     loaded = load_legacy(file);
   } else {
@@ -437,15 +445,18 @@ Checkpoint Checkpoint::load(const std::filesystem::path& file_path) {
                                       " is not supported (supported: legacy, 1, 2)");
     }
   }
-  const bool in_place = loaded.storage.get() == static_cast<const void*>(file.get());
-  Checkpoint checkpoint(file_path, loaded.format, loaded.config, std::move(loaded.storage),
-                        std::move(loaded.weights));
-  if (in_place) checkpoint.mapping_ = file;
-  return checkpoint;
+  return Checkpoint(file_path, std::move(loaded));
 }
 
 void Checkpoint::release_resident_weights() const {
   if (mapping_) mapping_->release_resident_pages();
 }
+
+std::shared_ptr<const Tokenizer> Checkpoint::embedded_tokenizer() const {
+  if (!tokenizer_problem_.empty()) throw InputError(path_, tokenizer_problem_);
+  return tokenizer_;
+}
+
+int Checkpoint::bos_id() const { return tokenizer_ ? tokenizer_->bos_id() : Tokenizer::kBos; }
 
 }  // namespace tessera::models

@@ -96,4 +96,11 @@ fs::path default_tokenizer(const fs::path& model, int vocab_size) {
                        std::to_string(vocab_size) + ".bin)");
 }
 
+Tokenizer tokenizer_for(const Checkpoint& checkpoint, const std::optional<fs::path>& file) {
+  const int vocab_size = checkpoint.config().vocab_size;
+  if (file) return Tokenizer::load(*file, vocab_size);
+  if (auto embedded = checkpoint.embedded_tokenizer()) return *embedded;
+  return Tokenizer::load(default_tokenizer(checkpoint.path(), vocab_size), vocab_size);
+}
+
 }  // namespace tessera::models

@@ -5,17 +5,16 @@
 namespace tessera::models {
 
 void rmsnorm(Eigen::Ref<Eigen::VectorXf> out, const Eigen::Ref<const Eigen::VectorXf>& x,
-             const Eigen::Ref<const Eigen::VectorXf>& weight) {
+             const Eigen::Ref<const Eigen::VectorXf>& weight, float epsilon) {
   const float mean_square = x.squaredNorm() / static_cast<float>(x.size());
-  const float inverse_rms = 1.0f / std::sqrt(mean_square + kRmsNormEpsilon);
+  const float inverse_rms = 1.0f / std::sqrt(mean_square + epsilon);
   out = weight.cwiseProduct(inverse_rms * x);
 }
 
-void apply_rope(Eigen::Ref<Eigen::VectorXf> vec, int pos, int head_size) {
+void apply_rope(Eigen::Ref<Eigen::VectorXf> vec, int pos, int head_size, float theta) {
   for (Eigen::Index i = 0; i + 1 < vec.size(); i += 2) {
     const auto pair_in_head = static_cast<float>(i % head_size);
-    const float frequency =
-        1.0f / std::pow(kRopeTheta, pair_in_head / static_cast<float>(head_size));
+    const float frequency = 1.0f / std::pow(theta, pair_in_head / static_cast<float>(head_size));
     const float angle = static_cast<float>(pos) * frequency;
     const float c = std::cos(angle);
     const float s = std::sin(angle);

@@ -76,7 +76,7 @@ const Eigen::VectorXf& ReferenceModel::forward(int token, int pos, ForwardTrace*
     note(&LayerTrace::input, x_);
 
     // Attention block: x += wo · attention(rope(wq·n), rope(wk·n), wv·n), n = rmsnorm(x).
-    rmsnorm(xb_, x_, lw.rms_att);
+    rmsnorm(xb_, x_, lw.rms_att, c.rms_norm_epsilon);
     note(&LayerTrace::attn_norm, xb_);
     q_.noalias() = lw.wq * xb_;
     k_.noalias() = lw.wk * xb_;
@@ -84,8 +84,8 @@ const Eigen::VectorXf& ReferenceModel::forward(int token, int pos, ForwardTrace*
     note(&LayerTrace::q, q_);
     note(&LayerTrace::k, k_);
     note(&LayerTrace::v, v_);
-    apply_rope(q_, pos, c.head_size());
-    apply_rope(k_, pos, c.head_size());
+    apply_rope(q_, pos, c.head_size(), c.rope_theta);
+    apply_rope(k_, pos, c.head_size(), c.rope_theta);
     note(&LayerTrace::q_rope, q_);
     note(&LayerTrace::k_rope, k_);
     key_cache_[layer].row(pos) = k_.transpose();
@@ -97,7 +97,7 @@ const Eigen::VectorXf& ReferenceModel::forward(int token, int pos, ForwardTrace*
     x_ += attn_proj_;
 
     // Feed-forward block: x += w2 · (silu(w1·n) ⊙ w3·n), n = rmsnorm(x).
-    rmsnorm(xb_, x_, lw.rms_ffn);
+    rmsnorm(xb_, x_, lw.rms_ffn, c.rms_norm_epsilon);
     note(&LayerTrace::ffn_norm, xb_);
     gate_.noalias() = lw.w1 * xb_;
     up_.noalias() = lw.w3 * xb_;
@@ -112,7 +112,7 @@ const Eigen::VectorXf& ReferenceModel::forward(int token, int pos, ForwardTrace*
     note(&LayerTrace::output, x_);
   }
 
-  rmsnorm(xb_, x_, w.rms_final);
+  rmsnorm(xb_, x_, w.rms_final, c.rms_norm_epsilon);
   logits_.noalias() = w.classifier * xb_;
   if (trace != nullptr) {
     trace->final_norm = xb_;

@@ -323,6 +323,8 @@ void write_synthetic_checkpoint(const ModelConfig& config, const path& file,
       case CheckpointFormat::kVersion2Int8:
         write_version2(g, out, options.group_size);
         break;
+      case CheckpointFormat::kGguf:  // refused by checkpoint_bytes above
+        break;
     }
     out.close();
   } catch (...) {

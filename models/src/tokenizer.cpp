@@ -94,10 +94,93 @@ Tokenizer Tokenizer::load(const std::filesystem::path& path, int vocab_size) {
 
 Tokenizer::Tokenizer(std::filesystem::path path, std::vector<std::string> pieces,
                      std::vector<float> scores)
-    : path_(std::move(path)), pieces_(std::move(pieces)), scores_(std::move(scores)) {
+    : path_(std::move(path)),
+      pieces_(std::move(pieces)),
+      scores_(std::move(scores)),
+      silent_(pieces_.size(), false) {
   ids_.reserve(pieces_.size());
   for (std::size_t i = 0; i < pieces_.size(); ++i) ids_.emplace(pieces_[i], static_cast<int>(i));
-  for (std::size_t b = 0; b < 256; ++b) byte_pieces_[2 * b] = static_cast<char>(b);
+  for (std::size_t b = 0; b < 256; ++b) {
+    byte_pieces_[2 * b] = static_cast<char>(b);
+    const int id = kFirstByteToken + static_cast<int>(b);
+    byte_ids_[b] = id < vocab_size() ? id : -1;
+  }
+}
+
+namespace {
+
+// SentencePiece writes a space as U+2581 ("▁") inside pieces; llama2.c's files hold
+// the space itself, which is what encoding and printing use.
+std::string with_spaces(std::string piece) {
+  static const std::string kSpaceMarker = "\xE2\x96\x81";
+  for (std::size_t at = piece.find(kSpaceMarker); at != std::string::npos;
+       at = piece.find(kSpaceMarker, at + 1)) {
+    piece.replace(at, kSpaceMarker.size(), " ");
+  }
+  return piece.substr(0, std::strlen(piece.c_str()));
+}
+
+// "<0xNN>" with two upper- or lower-case hex digits: the byte, else -1.
+int byte_of_piece(const std::string& piece) {
+  if (piece.size() != 6 || piece.compare(0, 3, "<0x") != 0 || piece[5] != '>') return -1;
+  int value = 0;
+  for (const char c : piece.substr(3, 2)) {
+    if (!std::isxdigit(static_cast<unsigned char>(c))) return -1;
+    value = value * 16 + (std::isdigit(static_cast<unsigned char>(c)) ? c - '0'
+                                                                       : (std::tolower(c) - 'a' + 10));
+  }
+  return value;
+}
+
+}  // namespace
+
+Tokenizer Tokenizer::from_vocabulary(const std::filesystem::path& model,
+                                     const TokenizerVocabulary& v) {
+  const std::size_t n = v.pieces.size();
+  if (n == 0 || v.scores.size() != n || v.kinds.size() != n) {
+    throw InputError(model, "embedded tokenizer has " + std::to_string(n) + " tokens, " +
+                                std::to_string(v.scores.size()) + " scores and " +
+                                std::to_string(v.kinds.size()) + " token types");
+  }
+  for (const auto& [name, id] : {std::pair{"BOS", v.bos}, std::pair{"EOS", v.eos}}) {
+    if (id < 0 || static_cast<std::size_t>(id) >= n) {
+      throw InputError(model, std::string("embedded tokenizer's ") + name + " id " +
+                                  std::to_string(id) + " is outside its " + std::to_string(n) +
+                                  " tokens");
+    }
+  }
+  std::vector<std::string> pieces;
+  pieces.reserve(n);
+  for (const std::string& piece : v.pieces) pieces.push_back(with_spaces(piece));
+  Tokenizer t(model, std::move(pieces), v.scores);
+  t.bos_ = v.bos;
+  t.eos_ = v.eos;
+  t.ids_.clear();
+  t.byte_ids_.fill(-1);
+  for (std::size_t i = 0; i < n; ++i) {
+    const TokenKind kind = v.kinds[i];
+    const int id = static_cast<int>(i);
+    if (kind == TokenKind::kNormal || kind == TokenKind::kUserDefined) {
+      t.ids_.emplace(t.pieces_[i], id);
+    } else if (kind == TokenKind::kByte) {
+      const int byte = byte_of_piece(t.pieces_[i]);
+      if (byte < 0) {
+        throw InputError(model, "embedded tokenizer's byte token " + std::to_string(i) +
+                                    " is not of the form <0xNN>");
+      }
+      if (t.byte_ids_[static_cast<std::size_t>(byte)] < 0) {
+        t.byte_ids_[static_cast<std::size_t>(byte)] = id;
+      }
+    }
+    t.silent_[i] = kind == TokenKind::kControl || kind == TokenKind::kUnused;
+  }
+  return t;
+}
+
+int Tokenizer::byte_tokens() const {
+  int count = 0;
+  for (const int id : byte_ids_) count += id >= 0 ? 1 : 0;
+  return count;
 }
 
 int Tokenizer::lookup(const std::string& piece) const {
@@ -106,10 +189,13 @@ int Tokenizer::lookup(const std::string& piece) const {
 }
 
 int Tokenizer::byte_token(unsigned char byte) const {
-  const int id = kFirstByteToken + byte;
-  if (id >= vocab_size()) {
-    throw InputError(path_, "byte fallback needs token " + std::to_string(id) +
-                                " but the vocabulary has " + std::to_string(vocab_size()));
+  const int id = byte_ids_[byte];
+  if (id < 0) {
+    char text[8];
+    std::snprintf(text, sizeof text, "<0x%02X>", byte);
+    throw InputError(path_, std::string("byte fallback needs the token ") + text +
+                                " but the vocabulary of " + std::to_string(vocab_size()) +
+                                " has none");
   }
   return id;
 }
@@ -119,7 +205,7 @@ std::vector<int> Tokenizer::encode(std::string_view text, bool bos, bool eos) co
   text = text.substr(0, std::min(text.size(), text.find('\0')));
   std::vector<int> tokens;
   tokens.reserve(text.size() + 3);
-  if (bos) tokens.push_back(kBos);
+  if (bos) tokens.push_back(bos_);
   if (!text.empty()) {
     // SentencePiece's add_dummy_prefix. llama2.c reads past the vocabulary when it
     // has no " " piece; the space's byte token is the well-defined equivalent.
@@ -162,13 +248,14 @@ std::vector<int> Tokenizer::encode(std::string_view text, bool bos, bool eos) co
     tokens[best_index] = best_id;
     tokens.erase(tokens.begin() + static_cast<std::ptrdiff_t>(best_index) + 1);
   }
-  if (eos) tokens.push_back(kEos);
+  if (eos) tokens.push_back(eos_);
   return tokens;
 }
 
 std::string_view Tokenizer::decode(int previous, int token) const {
+  if (silent_.at(static_cast<std::size_t>(token))) return {};
   const char* text = piece(token).c_str();
-  if (previous == kBos && text[0] == ' ') ++text;
+  if (previous == bos_ && text[0] == ' ') ++text;
   // The same pattern llama2.c matches, so odd pieces such as "<0x4" behave alike.
   unsigned char byte = 0;
   if (std::sscanf(text, "<0x%02hhX>", &byte) == 1) {

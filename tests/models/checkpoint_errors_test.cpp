@@ -68,11 +68,11 @@ class CheckpointErrors : public ::testing::Test {
 
 TEST_F(CheckpointErrors, ValidFileLoads) { EXPECT_NO_THROW(Checkpoint::load(valid_)); }
 
-// llama.cpp's GGUF files are named as such, not misread as a llama2.c header.
-TEST_F(CheckpointErrors, GgufFileIsNamed) {
+// A file with GGUF's magic is read as GGUF, not misread as a llama2.c header.
+TEST_F(CheckpointErrors, GgufMagicIsReadAsGguf) {
   auto bytes = read_bytes(valid_);
   bytes[0] = 'G', bytes[1] = 'G', bytes[2] = 'U', bytes[3] = 'F';
-  EXPECT_NE(error_for_bytes(bytes).find("a GGUF file (llama.cpp's format)"), std::string::npos);
+  EXPECT_NE(error_for_bytes(bytes).find(": GGUF: "), std::string::npos);
 }
 
 TEST_F(CheckpointErrors, MissingFile) {

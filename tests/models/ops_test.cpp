@@ -20,7 +20,7 @@ Eigen::VectorXf random_vector(Eigen::Index n, unsigned seed) {
 TEST(RmsNorm, MatchesDefinition) {
   const Eigen::VectorXf x = random_vector(64, 1), w = random_vector(64, 2);
   Eigen::VectorXf out(64);
-  rmsnorm(out, x, w);
+  rmsnorm(out, x, w, 1e-5f);
   double ss = 0;
   for (float v : x) ss += static_cast<double>(v) * static_cast<double>(v);
   const double inv = 1.0 / std::sqrt(ss / 64 + 1e-5);
@@ -31,23 +31,25 @@ TEST(RmsNorm, MatchesDefinition) {
 
 TEST(RmsNorm, EpsilonKeepsZeroFinite) {
   Eigen::VectorXf out(8);
-  rmsnorm(out, Eigen::VectorXf::Zero(8), Eigen::VectorXf::Ones(8));
+  rmsnorm(out, Eigen::VectorXf::Zero(8), Eigen::VectorXf::Ones(8), 1e-5f);
   EXPECT_TRUE(out.allFinite());
   EXPECT_EQ(out, Eigen::VectorXf::Zero(8));
 }
 
-// RoPE rotates pair (2i, 2i+1) of each head by pos * 10000^(-2i/head_size): check
-// against a double-precision rotation written from the formula.
+// RoPE rotates pair (2i, 2i+1) of each head by pos * theta^(-2i/head_size): check
+// against a double-precision rotation written from the formula, for llama2.c's theta
+// and Llama 3's.
 TEST(Rope, RotatesAdjacentPairsPerHead) {
   const int head_size = 8, heads = 3;
+  for (const double theta : {10000.0, 500000.0}) {
   for (int pos : {0, 1, 7, 300}) {
     const Eigen::VectorXf x = random_vector(head_size * heads, 3);
     Eigen::VectorXf y = x;
-    apply_rope(y, pos, head_size);
+    apply_rope(y, pos, head_size, static_cast<float>(theta));
     for (int h = 0; h < heads; ++h) {
       for (int i = 0; i < head_size / 2; ++i) {
         const int a = h * head_size + 2 * i;
-        const double angle = pos * std::pow(10000.0, -2.0 * i / head_size);
+        const double angle = pos * std::pow(theta, -2.0 * i / head_size);
         const double xa = x[a], xb = x[a + 1];
         const double ya = xa * std::cos(angle) - xb * std::sin(angle);
         const double yb = xa * std::sin(angle) + xb * std::cos(angle);
@@ -56,14 +58,15 @@ TEST(Rope, RotatesAdjacentPairsPerHead) {
       }
     }
   }
+  }
 }
 
 TEST(Rope, PreservesPairNormsAndIsIdentityAtZero) {
   const Eigen::VectorXf x = random_vector(32, 4);
   Eigen::VectorXf y = x;
-  apply_rope(y, 0, 8);
+  apply_rope(y, 0, 8, 10000.0f);
   EXPECT_EQ(y, x);
-  apply_rope(y, 123, 8);
+  apply_rope(y, 123, 8, 10000.0f);
   for (Eigen::Index i = 0; i < 32; i += 2) {
     EXPECT_NEAR(std::hypot(y[i], y[i + 1]), std::hypot(x[i], x[i + 1]), 1e-5);
   }

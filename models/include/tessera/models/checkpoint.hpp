@@ -19,6 +19,10 @@ struct ModelConfig {
   int vocab_size = 0;
   int seq_len = 0;                // longest sequence the model was trained for
   bool shared_classifier = true;  // classifier weights are the token embedding
+  // llama2.c fixes both; GGUF files may set them (llama.attention.layer_norm_rms_epsilon,
+  // llama.rope.freq_base).
+  float rms_norm_epsilon = 1e-5f;
+  float rope_theta = 10000.0f;
 
   int head_size() const { return dim / n_heads; }
   int kv_dim() const { return n_kv_heads * head_size(); }
@@ -30,6 +34,7 @@ enum class CheckpointFormat {
   kLegacyFp32,    // llama2.c "version 0": 28-byte header, fp32, RoPE tables (run.c)
   kVersion1Fp32,  // export.py version 1: 256-byte "ak42" header, fp32
   kVersion2Int8,  // export.py version 2: int8 Q8_0 groups (runq.c), dequantized here
+  kGguf,          // llama.cpp's GGUF (v2, v3), architecture llama, tokenizer embedded
 };
 std::string to_string(CheckpointFormat format);
 
@@ -70,13 +75,18 @@ struct ModelWeights {
 };
 
 class MappedFile;
+class Tokenizer;
+namespace detail {
+struct CheckpointParts;
+}
 
 // A loaded checkpoint: config plus views of the weights. Copies share the storage
 // (the file mapping, or the dequantized buffer), which lives as long as any copy.
 class Checkpoint {
  public:
-  // Reads a llama2.c checkpoint. Throws InputError naming the file and the problem
-  // for anything malformed; never allocates more than the file justifies.
+  // Reads a llama2.c checkpoint or a GGUF file (by its magic). Throws InputError
+  // naming the file and the problem for anything malformed; never allocates more than
+  // the file justifies.
   static Checkpoint load(const std::filesystem::path& path);
 
   const ModelConfig& config() const { return config_; }
@@ -88,9 +98,15 @@ class Checkpoint {
   void release_resident_weights() const;
   const std::filesystem::path& path() const { return path_; }
 
+  // The tokenizer the model file carries (GGUF), or null when it carries none
+  // (llama2.c keeps its tokenizer in a file of its own). Throws InputError when the
+  // file carries one tessera cannot use, saying why.
+  std::shared_ptr<const Tokenizer> embedded_tokenizer() const;
+  // The BOS id sequences start with: the embedded tokenizer's, else llama2.c's.
+  int bos_id() const;
+
  private:
-  Checkpoint(std::filesystem::path path, CheckpointFormat format, ModelConfig config,
-             std::shared_ptr<const void> storage, std::shared_ptr<const ModelWeights> weights);
+  Checkpoint(std::filesystem::path path, detail::CheckpointParts parts);
 
   std::filesystem::path path_;
   CheckpointFormat format_;
@@ -98,6 +114,8 @@ class Checkpoint {
   std::shared_ptr<const void> storage_;        // keeps the bytes behind the views alive
   std::shared_ptr<const MappedFile> mapping_;  // the storage, when it is the file
   std::shared_ptr<const ModelWeights> weights_;
+  std::shared_ptr<const Tokenizer> tokenizer_;
+  std::string tokenizer_problem_;  // why the file's tokenizer cannot be used
 };
 
 }  // namespace tessera::models

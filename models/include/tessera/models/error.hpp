@@ -11,12 +11,14 @@ namespace tessera::models {
 class InputError : public std::runtime_error {
  public:
   InputError(const std::filesystem::path& file, const std::string& problem)
-      : std::runtime_error(file.string() + ": " + problem), file_(file) {}
+      : std::runtime_error(file.string() + ": " + problem), file_(file), problem_(problem) {}
 
   const std::filesystem::path& file() const { return file_; }
+  const std::string& problem() const { return problem_; }
 
  private:
   std::filesystem::path file_;
+  std::string problem_;
 };
 
 }  // namespace tessera::models

@@ -5,6 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "tessera/models/checkpoint.hpp"
+#include "tessera/models/tokenizer.hpp"
+
 namespace tessera::models {
 
 // The model tessera runs when none is named, and where it comes from.
@@ -37,6 +40,11 @@ std::filesystem::path resolve_model_file(const std::string& name, const ModelDir
 // the working directory or beside the model, else tok<vocab_size>.bin beside the
 // model (tok512.bin for stories260K). Throws InputError when none exists.
 std::filesystem::path default_tokenizer(const std::filesystem::path& model, int vocab_size);
+
+// The tokenizer a command uses: `file` when one is given (-z), else the one the model
+// file carries (GGUF), else default_tokenizer() beside the model.
+Tokenizer tokenizer_for(const Checkpoint& checkpoint,
+                        const std::optional<std::filesystem::path>& file);
 
 // Where checkpoints synthesized for a known shape are kept between runs:
 // ($XDG_CACHE_HOME or ~/.cache)/tessera/synthetic, else the temporary directory.

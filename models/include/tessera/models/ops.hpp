@@ -8,16 +8,14 @@ namespace tessera::models {
 // tessera device (RMSNorm, RoPE, SiLU stay in fp32 on the host), so they live here
 // once and each numerical choice matches llama2.c's run.c.
 
-constexpr float kRmsNormEpsilon = 1e-5f;
-constexpr float kRopeTheta = 10000.0f;
-
-// out = weight ⊙ x / sqrt(mean(x²) + eps)
+// out = weight ⊙ x / sqrt(mean(x²) + epsilon)
 void rmsnorm(Eigen::Ref<Eigen::VectorXf> out, const Eigen::Ref<const Eigen::VectorXf>& x,
-             const Eigen::Ref<const Eigen::VectorXf>& weight);
+             const Eigen::Ref<const Eigen::VectorXf>& weight, float epsilon);
 
 // Rotates each adjacent pair (2i, 2i+1) of every head of `vec` by the angle
-// pos · theta^(-2i / head_size): RoPE as llama2.c applies it.
-void apply_rope(Eigen::Ref<Eigen::VectorXf> vec, int pos, int head_size);
+// pos · theta^(-2i / head_size): RoPE as llama2.c applies it (and llama.cpp's
+// "normal" RoPE for the llama architecture).
+void apply_rope(Eigen::Ref<Eigen::VectorXf> vec, int pos, int head_size, float theta);
 
 // Numerically stable softmax over values[0, size), summed in index order.
 void softmax_in_place(float* values, int size);

@@ -10,6 +10,19 @@
 
 namespace tessera::models {
 
+// SentencePiece token types as GGUF records them (tokenizer.ggml.token_type).
+enum class TokenKind { kNormal = 1, kUnknown = 2, kControl = 3, kUserDefined = 4, kUnused = 5, kByte = 6 };
+
+// A vocabulary stored in a model file (GGUF's tokenizer.ggml.*): pieces with
+// SentencePiece's U+2581 space marker, merge scores, token kinds and special ids.
+struct TokenizerVocabulary {
+  std::vector<std::string> pieces;
+  std::vector<float> scores;
+  std::vector<TokenKind> kinds;
+  int bos = 1;
+  int eos = 2;
+};
+
 // llama2.c's tokenizer (tokenizer.bin, tok512.bin): a SentencePiece BPE vocabulary
 // with merge scores and byte fallback. Encoding and decoding follow llama2.c's run.c
 // exactly, because its output is the specification tessera is tested against.
@@ -22,6 +35,12 @@ class Tokenizer {
   // The file does not record its vocabulary size, so the model's is required; a file
   // holding more or fewer entries is rejected as not matching the model.
   static Tokenizer load(const std::filesystem::path& path, int vocab_size);
+
+  // The same tokenizer over a vocabulary embedded in `model`. Pieces are matched and
+  // printed as SentencePiece does: control and unused tokens are never produced from
+  // text and print nothing, byte tokens come only from byte fallback.
+  static Tokenizer from_vocabulary(const std::filesystem::path& model,
+                                   const TokenizerVocabulary& vocabulary);
 
   // BPE-encodes text (SentencePiece's dummy-prefix space included for non-empty
   // text), optionally framed by BOS and EOS.
@@ -36,6 +55,11 @@ class Tokenizer {
   static void write_safe(std::ostream& out, std::string_view piece);
 
   int vocab_size() const { return static_cast<int>(pieces_.size()); }
+  int bos_id() const { return bos_; }
+  int eos_id() const { return eos_; }
+  // How many of the 256 bytes have a byte-fallback token.
+  int byte_tokens() const;
+  const std::filesystem::path& path() const { return path_; }
   const std::string& piece(int id) const { return pieces_.at(static_cast<std::size_t>(id)); }
   float score(int id) const { return scores_.at(static_cast<std::size_t>(id)); }
 
@@ -47,8 +71,12 @@ class Tokenizer {
   std::filesystem::path path_;
   std::vector<std::string> pieces_;  // cut at the first NUL, as C strings are
   std::vector<float> scores_;
-  std::unordered_map<std::string, int> ids_;  // first id wins for duplicate pieces
-  std::array<char, 512> byte_pieces_{};       // "\xNN\0" for every byte
+  std::unordered_map<std::string, int> ids_;  // pieces text may become; first id wins
+  std::array<int, 256> byte_ids_{};           // byte-fallback token of each byte, or -1
+  std::vector<bool> silent_;                  // tokens that print nothing
+  int bos_ = kBos;
+  int eos_ = kEos;
+  std::array<char, 512> byte_pieces_{};  // "\xNN\0" for every byte
 };
 
 }  // namespace tessera::models
