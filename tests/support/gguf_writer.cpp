@@ -166,7 +166,7 @@ std::vector<char> GgufWriter::serialize(std::vector<std::size_t>* boundaries) co
   std::uint64_t next = 0;
   for (const Tensor& t : tensors_) {
     offsets.push_back(t.fixed_offset ? t.offset : next);
-    next = align(offsets.back() + t.data.size(), alignment_);
+    if (!t.fixed_offset) next = align(next + t.data.size(), alignment_);
   }
   for (std::size_t i = 0; i < tensors_.size(); ++i) {
     const Tensor& t = tensors_[i];
