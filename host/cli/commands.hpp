@@ -22,6 +22,7 @@ Command add_run_command(CLI::App& app);
 Command add_eval_command(CLI::App& app);
 Command add_bench_command(CLI::App& app);
 Command add_models_command(CLI::App& app);
+Command add_inspect_command(CLI::App& app);
 Command add_devices_command(CLI::App& app);
 Command add_synth_model_command(CLI::App& app);
 Command add_sweep_command(CLI::App& app);

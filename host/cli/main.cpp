@@ -15,7 +15,8 @@ int main(int argc, char** argv) {
   setenv("POCL_DEVICES", "basic", /*overwrite=*/0);
   CLI::App app{
       "tessera: an int8 transformer accelerator stack, from HLS kernels and RTL to "
-      "tokens.\nRuns llama2.c models on the fp32 reference or through the int8 HLS kernels."};
+      "tokens.\nRuns llama2.c and GGUF models on the fp32 reference or through the int8 HLS "
+      "kernels."};
   app.name("tessera");
   app.set_version_flag("--version", TESSERA_VERSION);
   app.require_subcommand(1);
@@ -28,7 +29,7 @@ int main(int argc, char** argv) {
       tessera::cli::add_run_command(app),     tessera::cli::add_eval_command(app),
       tessera::cli::add_bench_command(app),   tessera::cli::add_models_command(app),
       tessera::cli::add_devices_command(app), tessera::cli::add_synth_model_command(app),
-      tessera::cli::add_sweep_command(app)};
+      tessera::cli::add_sweep_command(app),   tessera::cli::add_inspect_command(app)};
 
   try {
     app.parse(argc, argv);

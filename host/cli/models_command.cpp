@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -5,7 +6,9 @@
 
 #include "cli/commands.hpp"
 #include "runtime/device.hpp"
+#include "tessera/models/error.hpp"
 #include "tessera/models/model_paths.hpp"
+#include "tessera/models/model_summary.hpp"
 
 namespace tessera::cli {
 namespace {
@@ -23,6 +26,54 @@ bool has_file(const fs::path& dir, const char* name) {
   return fs::is_regular_file(dir / name, error);
 }
 
+// One model-looking file of the model directory, described from its header.
+struct ListedFile {
+  std::string name;
+  std::string kind;  // "model", "tokenizer" or "unreadable"
+  std::string description;
+};
+
+std::string describe_config(const models::ModelConfig& c) {
+  return "dim " + std::to_string(c.dim) + ", " + std::to_string(c.n_layers) + " layers, " +
+         std::to_string(c.n_heads) + " heads (kv " + std::to_string(c.n_kv_heads) + "), vocab " +
+         std::to_string(c.vocab_size) + ", context " + std::to_string(c.seq_len);
+}
+
+ListedFile describe_file(const fs::path& file) {
+  ListedFile listed{file.filename().string(), "model", ""};
+  try {
+    const models::CheckpointHeader header = models::read_checkpoint_header(file);
+    listed.description = models::to_string(header.format) + ", " + describe_config(header.config);
+    if (header.format == models::CheckpointFormat::kGguf)
+      listed.description += ", tokenizer inside";
+  } catch (const models::InputError& error) {
+    if (const auto tokens = models::llama2c_tokenizer_entries(file)) {
+      listed.kind = "tokenizer";
+      listed.description = "llama2.c tokenizer, " + std::to_string(*tokens) + " tokens";
+    } else {
+      listed.kind = "unreadable";
+      listed.description = error.problem();
+    }
+  }
+  return listed;
+}
+
+// The .bin and .gguf files of `dir`, by name.
+std::vector<ListedFile> list_model_files(const fs::path& dir) {
+  std::vector<fs::path> files;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(dir, error)) {
+    const std::string extension = entry.path().extension().string();
+    if (entry.is_regular_file(error) && (extension == ".bin" || extension == ".gguf")) {
+      files.push_back(entry.path());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  std::vector<ListedFile> listed;
+  for (const fs::path& file : files) listed.push_back(describe_file(file));
+  return listed;
+}
+
 int show_models_json(const ModelsOptions& options) {
   const models::ModelDirectory chosen = models::find_model_directory(options.model_dir);
   nlohmann::ordered_json out;
@@ -30,6 +81,11 @@ int show_models_json(const ModelsOptions& options) {
   out["files"] = nlohmann::ordered_json::object();
   for (const char* file : {models::kDefaultModelFile, "tok512.bin"}) {
     out["files"][file] = has_file(chosen.path, file);
+  }
+  out["model_files"] = nlohmann::ordered_json::array();
+  for (const ListedFile& file : list_model_files(chosen.path)) {
+    out["model_files"].push_back(
+        {{"name", file.name}, {"kind", file.kind}, {"description", file.description}});
   }
   out["searched"] = nlohmann::ordered_json::array();
   for (const auto& candidate : models::model_directory_candidates(options.model_dir)) {
@@ -54,6 +110,11 @@ int show_models(const ModelsOptions& options) {
   for (const char* file : {models::kDefaultModelFile, "tok512.bin"}) {
     std::cout << "  " << file << ": " << (has_file(chosen.path, file) ? "present" : "missing")
               << '\n';
+  }
+  const std::vector<ListedFile> files = list_model_files(chosen.path);
+  if (!files.empty()) std::cout << "model files (llama2.c .bin, GGUF .gguf):\n";
+  for (const ListedFile& file : files) {
+    std::cout << "  " << file.name << ": " << file.description << '\n';
   }
   std::cout << "searched, in order:\n";
   for (const auto& candidate : models::model_directory_candidates(options.model_dir)) {

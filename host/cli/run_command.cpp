@@ -155,10 +155,10 @@ int run(const RunOptions& options) {
 
 Command add_run_command(CLI::App& app) {
   auto options = std::make_shared<RunOptions>();
-  CLI::App* cmd =
-      app.add_subcommand("run",
-                         "Generate text from a llama2.c or GGUF model, as llama2.c's `run` does: text on "
-                         "stdout, statistics on stderr");
+  CLI::App* cmd = app.add_subcommand(
+      "run",
+      "Generate text from a llama2.c or GGUF model, as llama2.c's `run` does: text on "
+      "stdout, statistics on stderr");
   cmd->add_option("MODEL", options->model,
                   "llama2.c checkpoint (.bin) or GGUF file (.gguf): a path, or a file name in "
                   "the model directory")

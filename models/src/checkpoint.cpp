@@ -9,6 +9,7 @@
 #include "checkpoint_parts.hpp"
 #include "tessera/models/error.hpp"
 #include "tessera/models/gguf.hpp"
+#include "tessera/models/gguf_model.hpp"
 #include "tessera/models/mapped_file.hpp"
 #include "tessera/models/tokenizer.hpp"
 
@@ -339,27 +340,40 @@ namespace {
 
 using detail::CheckpointParts;
 
-CheckpointParts load_legacy(std::shared_ptr<const MappedFile> file) {
-  const path& name = file->path();
-  ModelConfig c = read_dimensions(file->data(), name, /*legacy=*/true);
-  validate_shape(c, name);
+// A llama2.c file's hyperparameters (and version 2's group size), checked against
+// the file's size.
+struct Llama2cHeader {
+  ModelConfig config;
+  std::int32_t group = 0;
+  TensorCounts counts{};
+};
+
+Llama2cHeader read_llama2c_header(const MappedFile& file, CheckpointFormat format) {
+  const path& name = file.path();
+  const bool legacy = format == CheckpointFormat::kLegacyFp32;
+  Llama2cHeader h;
+  h.config = read_dimensions(file.data() + (legacy ? 0 : 8), name, legacy);
+  if (!legacy) h.config.shared_classifier = file.data()[kSharedFlagOffset] != 0;
+  if (format == CheckpointFormat::kVersion2Int8) h.group = read_i32(file.data() + kGroupSizeOffset);
+  validate_shape(h.config, name);
   SizeMath m(name);
-  TensorCounts t = count_tensors(c, m);
-  require_size(expected_bytes(c, CheckpointFormat::kLegacyFp32, 0, t, m, name), file->size(), c,
-               name, "llama2.c legacy");
+  h.counts = count_tensors(h.config, m);
+  require_size(expected_bytes(h.config, format, h.group, h.counts, m, name), file.size(), h.config,
+               name,
+               legacy                                      ? "llama2.c legacy"
+               : format == CheckpointFormat::kVersion1Fp32 ? "llama2.c version 1"
+                                                           : "llama2.c version 2");
+  return h;
+}
+
+CheckpointParts load_legacy(const std::shared_ptr<const MappedFile>& file) {
+  const auto [c, group, t] = read_llama2c_header(*file, CheckpointFormat::kLegacyFp32);
   auto weights = make_views(c, legacy_layout(floats_at(*file, kLegacyHeaderBytes), t));
   return {CheckpointFormat::kLegacyFp32, c, file, file, std::move(weights), nullptr, {}};
 }
 
-CheckpointParts load_version1(std::shared_ptr<const MappedFile> file) {
-  const path& name = file->path();
-  ModelConfig c = read_dimensions(file->data() + 8, name, /*legacy=*/false);
-  c.shared_classifier = file->data()[kSharedFlagOffset] != 0;
-  validate_shape(c, name);
-  SizeMath m(name);
-  TensorCounts t = count_tensors(c, m);
-  require_size(expected_bytes(c, CheckpointFormat::kVersion1Fp32, 0, t, m, name), file->size(), c,
-               name, "llama2.c version 1");
+CheckpointParts load_version1(const std::shared_ptr<const MappedFile>& file) {
+  const auto [c, group, t] = read_llama2c_header(*file, CheckpointFormat::kVersion1Fp32);
   auto weights = make_views(c, version1_layout(floats_at(*file, kVersionedHeaderBytes), t));
   return {CheckpointFormat::kVersion1Fp32, c, file, file, std::move(weights), nullptr, {}};
 }
@@ -368,16 +382,9 @@ CheckpointParts load_version1(std::shared_ptr<const MappedFile> file) {
 // scale per group. The reference is fp32, so weights are dequantized (q * scale,
 // exactly as runq.c dequantizes) into a buffer laid out like a version 1 file.
 CheckpointParts load_version2(const std::shared_ptr<const MappedFile>& file) {
-  const path& name = file->path();
-  ModelConfig c = read_dimensions(file->data() + 8, name, /*legacy=*/false);
-  c.shared_classifier = file->data()[kSharedFlagOffset] != 0;
-  const std::int32_t group = read_i32(file->data() + kGroupSizeOffset);
-  validate_shape(c, name);
-  SizeMath m(name);
-  TensorCounts t = count_tensors(c, m);
-  require_size(expected_bytes(c, CheckpointFormat::kVersion2Int8, group, t, m, name), file->size(),
-               c, name, "llama2.c version 2");
+  const auto [c, group, t] = read_llama2c_header(*file, CheckpointFormat::kVersion2Int8);
   const std::vector<std::uint64_t> tensors = quantized_tensors(c, t);
+  SizeMath m(file->path());
 
   auto buffer = std::make_shared<std::vector<float>>(
       static_cast<std::size_t>(t.fp32_floats(m, /*with_rope_tables=*/false)));
@@ -403,8 +410,13 @@ CheckpointParts load_version2(const std::shared_ptr<const MappedFile>& file) {
     out += n;
   }
   auto weights = make_views(c, version1_layout(buffer->data(), t));
-  return {CheckpointFormat::kVersion2Int8, c, std::move(buffer), nullptr, std::move(weights),
-          nullptr, {}};
+  return {CheckpointFormat::kVersion2Int8,
+          c,
+          std::move(buffer),
+          nullptr,
+          std::move(weights),
+          nullptr,
+          {}};
 }
 
 bool has_gguf_extension(const path& file) {
@@ -413,39 +425,60 @@ bool has_gguf_extension(const path& file) {
   return extension == ".gguf";
 }
 
+// The format of a model file, from its first bytes (GGUF also by its name, so that a
+// damaged GGUF is reported as one).
+CheckpointFormat detect_format(const MappedFile& file) {
+  const path& name = file.path();
+  if (GgufFile::has_magic(file) || has_gguf_extension(name)) return CheckpointFormat::kGguf;
+  if (file.size() == 0) throw InputError(name, "empty file, expected a llama2.c checkpoint");
+  if (file.size() < kLegacyHeaderBytes) {
+    throw InputError(name, "file is " + std::to_string(file.size()) +
+                               " bytes, too short for a llama2.c checkpoint header");
+  }
+  std::uint32_t magic;
+  std::memcpy(&magic, file.data(), sizeof magic);
+  if (magic != kVersionedMagic) return CheckpointFormat::kLegacyFp32;
+  if (file.size() < kVersionedHeaderBytes) {
+    throw InputError(name, "file has the \"ak42\" magic but is shorter than its " +
+                               std::to_string(kVersionedHeaderBytes) + "-byte header");
+  }
+  const std::int32_t version = read_i32(file.data() + 4);
+  if (version == 1) return CheckpointFormat::kVersion1Fp32;
+  if (version == 2) return CheckpointFormat::kVersion2Int8;
+  throw InputError(name, "llama2.c checkpoint version " + std::to_string(version) +
+                             " is not supported (supported: legacy, 1, 2)");
+}
+
 }  // namespace
 
 Checkpoint Checkpoint::load(const std::filesystem::path& file_path) {
   auto file = std::make_shared<const MappedFile>(file_path);
-  if (GgufFile::has_magic(*file) || has_gguf_extension(file_path)) {
-    return Checkpoint(file_path, detail::load_gguf(file));
+  switch (detect_format(*file)) {
+    case CheckpointFormat::kLegacyFp32:
+      return Checkpoint(file_path, load_legacy(file));
+    case CheckpointFormat::kVersion1Fp32:
+      return Checkpoint(file_path, load_version1(file));
+    case CheckpointFormat::kVersion2Int8:
+      return Checkpoint(file_path, load_version2(file));
+    case CheckpointFormat::kGguf:
+      break;
   }
-  if (file->size() == 0) throw InputError(file_path, "empty file, expected a llama2.c checkpoint");
-  if (file->size() < kLegacyHeaderBytes) {
-    throw InputError(file_path, "file is " + std::to_string(file->size()) +
-                                    " bytes, too short for a llama2.c checkpoint header");
+  return Checkpoint(file_path, detail::load_gguf(file));
+}
+
+CheckpointFormat detect_checkpoint_format(const std::filesystem::path& file_path) {
+  return detect_format(MappedFile(file_path));
+}
+
+CheckpointHeader read_checkpoint_header(const std::filesystem::path& file_path) {
+  const MappedFile file(file_path);
+  const CheckpointFormat format = detect_format(file);
+  if (format == CheckpointFormat::kGguf) {
+    const GgufFile gguf = GgufFile::parse(std::make_shared<const MappedFile>(file_path));
+    return {format, read_gguf_config(gguf), 0};
   }
-  std::uint32_t magic;
-  std::memcpy(&magic, file->data(), sizeof magic);
-  CheckpointParts loaded;
-  if (magic != kVersionedMagic) {
-    loaded = load_legacy(file);
-  } else {
-    if (file->size() < kVersionedHeaderBytes) {
-      throw InputError(file_path, "file has the \"ak42\" magic but is shorter than its " +
-                                      std::to_string(kVersionedHeaderBytes) + "-byte header");
-    }
-    const std::int32_t version = read_i32(file->data() + 4);
-    if (version == 1) {
-      loaded = load_version1(file);
-    } else if (version == 2) {
-      loaded = load_version2(file);
-    } else {
-      throw InputError(file_path, "llama2.c checkpoint version " + std::to_string(version) +
-                                      " is not supported (supported: legacy, 1, 2)");
-    }
-  }
-  return Checkpoint(file_path, std::move(loaded));
+  const Llama2cHeader header = read_llama2c_header(file, format);
+  return {format, header.config, header.group};
 }
 
 void Checkpoint::release_resident_weights() const {

@@ -13,8 +13,8 @@ namespace tessera::models::detail {
 struct CheckpointParts {
   CheckpointFormat format = CheckpointFormat::kLegacyFp32;
   ModelConfig config;
-  std::shared_ptr<const void> storage;         // keeps the bytes behind the views alive
-  std::shared_ptr<const MappedFile> mapping;   // the file, when weights are read in place
+  std::shared_ptr<const void> storage;        // keeps the bytes behind the views alive
+  std::shared_ptr<const MappedFile> mapping;  // the file, when weights are read in place
   std::shared_ptr<const ModelWeights> weights;
   std::shared_ptr<const Tokenizer> tokenizer;  // a tokenizer the file carries
   std::string tokenizer_problem;               // why the file's tokenizer is unusable

@@ -28,7 +28,8 @@ void dequantize_bf16(const std::uint8_t* in, std::uint64_t blocks, float* out) {
 void dequantize_q8_0(const std::uint8_t* in, std::uint64_t blocks, float* out) {
   for (std::uint64_t b = 0; b < blocks; ++b, in += 34, out += 32) {
     const float d = half_to_float(read_u16(in));
-    for (int j = 0; j < 32; ++j) out[j] = static_cast<float>(static_cast<std::int8_t>(in[2 + j])) * d;
+    for (int j = 0; j < 32; ++j)
+      out[j] = static_cast<float>(static_cast<std::int8_t>(in[2 + j])) * d;
   }
 }
 

@@ -43,7 +43,9 @@ std::uint64_t min_encoded_bytes(GgufType type) {
   return 1;
 }
 
-bool known_type(std::uint32_t type) { return type <= static_cast<std::uint32_t>(GgufType::kFloat64); }
+bool known_type(std::uint32_t type) {
+  return type <= static_cast<std::uint32_t>(GgufType::kFloat64);
+}
 
 bool is_integer(GgufType type) {
   switch (type) {
@@ -266,9 +268,9 @@ void check_tensor_extents(const Reader& in, std::vector<const GgufTensorInfo*> t
 }  // namespace
 
 std::string to_string(GgufType type) {
-  static const char* const kNames[] = {"uint8", "int8",  "uint16", "int16", "uint32",
-                                       "int32", "float32", "bool", "string", "array",
-                                       "uint64", "int64", "float64"};
+  static const char* const kNames[] = {"uint8",  "int8",    "uint16", "int16",  "uint32",
+                                       "int32",  "float32", "bool",   "string", "array",
+                                       "uint64", "int64",   "float64"};
   const auto index = static_cast<std::uint32_t>(type);
   return index < std::size(kNames) ? kNames[index] : "type " + std::to_string(index);
 }
@@ -353,9 +355,9 @@ namespace {
 
 [[noreturn]] void wrong_type(const GgufFile& file, const std::string& key, const GgufValue& value,
                              const std::string& wanted) {
-  throw InputError(file.path(), "GGUF: " + printable("metadata " + key + " should be " + wanted +
-                                                      " but is " + to_string(value.type) + " " +
-                                                      describe(value)));
+  throw InputError(file.path(),
+                   "GGUF: " + printable("metadata " + key + " should be " + wanted + " but is " +
+                                        to_string(value.type) + " " + describe(value)));
 }
 
 }  // namespace
@@ -389,9 +391,9 @@ std::optional<std::string> GgufFile::string(const std::string& key) const {
 const std::vector<GgufValue>* GgufFile::array(const std::string& key, GgufType element) const {
   const GgufValue* value = find(key);
   if (value == nullptr) return nullptr;
-  const bool matches = value->type == GgufType::kArray &&
-                       (value->element_type == element ||
-                        (is_integer(element) && is_integer(value->element_type)));
+  const bool matches =
+      value->type == GgufType::kArray &&
+      (value->element_type == element || (is_integer(element) && is_integer(value->element_type)));
   if (!matches) wrong_type(*this, key, *value, "an array of " + to_string(element));
   return &std::get<std::vector<GgufValue>>(value->value);
 }

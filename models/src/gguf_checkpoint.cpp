@@ -42,8 +42,7 @@ std::vector<const GgufTensorInfo*> llama_tensors(const GgufFile& file, const Mod
     }
     if (!t->type->readable()) {
       fail(file, "tensor " + name + " has type " + t->type->name +
-                     ", which tessera does not read (it reads " + readable_ggml_type_names() +
-                     ")");
+                     ", which tessera does not read (it reads " + readable_ggml_type_names() + ")");
     }
     tensors.push_back(t);
   }
@@ -68,9 +67,8 @@ struct GgufStorage {
   std::vector<float> dequantized;
 };
 
-std::unordered_map<std::string, const float*> tensor_floats(const GgufFile& file,
-                                                            const std::vector<const GgufTensorInfo*>& tensors,
-                                                            GgufStorage& storage) {
+std::unordered_map<std::string, const float*> tensor_floats(
+    const GgufFile& file, const std::vector<const GgufTensorInfo*>& tensors, GgufStorage& storage) {
   std::uint64_t copies = 0;
   for (const GgufTensorInfo* t : tensors) {
     if (!usable_in_place(file, *t)) copies += t->elements;
@@ -95,9 +93,11 @@ std::shared_ptr<const ModelWeights> make_weights(
   const Eigen::Index dim = c.dim, hidden = c.hidden_dim, kv = c.kv_dim(), vocab = c.vocab_size;
   const float* embedding = f.at("token_embd.weight");
   const float* classifier = c.shared_classifier ? embedding : f.at("output.weight");
-  auto weights = std::make_shared<ModelWeights>(ModelWeights{
-      ConstMatrixView(embedding, vocab, dim), {}, ConstVectorView(f.at("output_norm.weight"), dim),
-      ConstMatrixView(classifier, vocab, dim)});
+  auto weights =
+      std::make_shared<ModelWeights>(ModelWeights{ConstMatrixView(embedding, vocab, dim),
+                                                  {},
+                                                  ConstVectorView(f.at("output_norm.weight"), dim),
+                                                  ConstMatrixView(classifier, vocab, dim)});
   weights->layers.reserve(static_cast<std::size_t>(c.n_layers));
   for (int l = 0; l < c.n_layers; ++l) {
     const std::string b = "blk." + std::to_string(l) + ".";

@@ -51,10 +51,12 @@ ModelConfig read_gguf_config(const GgufFile& file) {
   c.hidden_dim = required_int(file, key("feed_forward_length"));
   c.seq_len = required_int(file, key("context_length"));
   const auto kv_heads = file.unsigned_integer(key("attention.head_count_kv"));
-  c.n_kv_heads = kv_heads ? positive_int(file, key("attention.head_count_kv"), *kv_heads) : c.n_heads;
+  c.n_kv_heads =
+      kv_heads ? positive_int(file, key("attention.head_count_kv"), *kv_heads) : c.n_heads;
 
   const auto epsilon = file.number(key("attention.layer_norm_rms_epsilon"));
-  if (!epsilon) fail(file, "missing required metadata key " + key("attention.layer_norm_rms_epsilon"));
+  if (!epsilon)
+    fail(file, "missing required metadata key " + key("attention.layer_norm_rms_epsilon"));
   if (!(*epsilon > 0.0 && *epsilon < 1.0)) {
     fail(file, key("attention.layer_norm_rms_epsilon") + " = " + std::to_string(*epsilon) +
                    " is not a usable RMSNorm epsilon");

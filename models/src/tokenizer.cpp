@@ -126,8 +126,8 @@ int byte_of_piece(const std::string& piece) {
   int value = 0;
   for (const char c : piece.substr(3, 2)) {
     if (!std::isxdigit(static_cast<unsigned char>(c))) return -1;
-    value = value * 16 + (std::isdigit(static_cast<unsigned char>(c)) ? c - '0'
-                                                                       : (std::tolower(c) - 'a' + 10));
+    value = value * 16 +
+            (std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : (std::tolower(c) - 'a' + 10));
   }
   return value;
 }

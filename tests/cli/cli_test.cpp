@@ -1157,5 +1157,84 @@ TEST(CliModels, PrintsTheChosenDirectory) {
   EXPECT_NE(listing.out.find("stories260K.bin: present"), std::string::npos) << listing.out;
 }
 
+// Every device gives the same text from llama.cpp's GGUF (its own tokenizer) as from
+// the llama2.c file with tok512.bin: greedy with a prompt, and seeded sampling.
+TEST(CliGguf, EveryDeviceGivesTheTextOfTheLlama2cFile) {
+  const std::string gguf = testing::real_model_file("stories260K.gguf").string();
+  for (const char* device : {"reference", "hls", "cpu", "accel:kv260:func", "accel:kv260:tlm",
+                             "accel:kv260:rtl", "accel:u280:tlm"}) {
+    for (const std::vector<std::string>& sampling :
+         {std::vector<std::string>{"-t", "0", "-i", "Lily saw a dog"},
+          std::vector<std::string>{"-t", "1.0", "-p", "0.9", "-s", "133742"}}) {
+      std::vector<std::string> from_bin = {"run",     model(),    "-z",  tokenizer(),
+                                           "--quiet", "--device", device};
+      std::vector<std::string> from_gguf = {"run", gguf, "--quiet", "--device", device};
+      from_bin.insert(from_bin.end(), sampling.begin(), sampling.end());
+      from_gguf.insert(from_gguf.end(), sampling.begin(), sampling.end());
+      const ProcessResult a = tessera(from_gguf), b = tessera(from_bin);
+      ASSERT_EQ(a.exit_code, 0) << device << ": " << a.err;
+      ASSERT_EQ(b.exit_code, 0) << device << ": " << b.err;
+      EXPECT_GT(a.out.size(), 100u) << device;
+      EXPECT_EQ(a.out, b.out) << device << " " << sampling[1];
+    }
+  }
+}
+
+TEST(CliGguf, InspectDescribesBothFormats) {
+  const ProcessResult gguf = tessera({"inspect", "stories260K.gguf", "--json"});
+  ASSERT_EQ(gguf.exit_code, 0) << gguf.err;
+  const auto g = nlohmann::json::parse(gguf.out);
+  EXPECT_EQ(g.at("format"), "GGUF v3");
+  EXPECT_EQ(g.at("config").at("seq_len"), 2048);
+  EXPECT_EQ(g.at("tokenizer").at("source"), "embedded (GGUF)");
+  EXPECT_EQ(g.at("tokenizer").at("byte_tokens"), 256);
+  EXPECT_EQ(g.at("metadata").at("general.architecture"), "\"llama\"");
+  ASSERT_EQ(g.at("tensors").size(), 48u);
+  EXPECT_EQ(g.at("tensors").at(0).at("name"), "token_embd.weight");
+  EXPECT_EQ(g.at("tensors").at(0).at("shape"), nlohmann::json::array({64, 512}));
+
+  const ProcessResult bin = tessera({"inspect", model(), "--json"});
+  ASSERT_EQ(bin.exit_code, 0) << bin.err;
+  const auto b = nlohmann::json::parse(bin.out);
+  EXPECT_EQ(b.at("format"), "llama2.c legacy fp32");
+  EXPECT_EQ(b.at("tokenizer").at("tokens"), 512);
+  EXPECT_EQ(b.at("tensors").size(), 11u);
+
+  const ProcessResult text = tessera({"inspect", "stories260K-q8.bin"});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("Q8_0 g8"), std::string::npos) << text.out;
+  expect_one_line_error(tessera({"inspect", tokenizer()}), 1, "a llama2.c tokenizer of 512 tokens");
+}
+
+TEST(CliGguf, ModelsListsGgufFiles) {
+  const ProcessResult r = tessera({"models"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("stories260K.gguf: GGUF, dim 64"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("tok512.bin: llama2.c tokenizer, 512 tokens"), std::string::npos) << r.out;
+}
+
+// Damaged GGUF files: one line naming the file and the problem, exit 1.
+TEST(CliGguf, MalformedFilesAreOneLineErrors) {
+  const auto original = testing::read_bytes(testing::real_model_file("stories260K.gguf"));
+  testing::TempDir dir("cli-gguf");
+  const auto truncated = (dir / "truncated.gguf").string();
+  testing::write_bytes(truncated, std::vector<char>(original.begin(), original.begin() + 5000));
+  for (const char* command : {"run", "inspect"}) {
+    expect_one_line_error(tessera({command, truncated}), 1, "truncated.gguf: GGUF: ");
+  }
+  auto no_tokenizer = original;
+  const std::string key = "tokenizer.ggml.model";
+  const auto at = std::search(no_tokenizer.begin(), no_tokenizer.end(), key.begin(), key.end());
+  ASSERT_NE(at, no_tokenizer.end());
+  *(at + 10) = 'X';  // tokenizer.gXml.model: the tokenizer's kind is unknown
+  const auto renamed = (dir / "renamed.gguf").string();
+  testing::write_bytes(renamed, no_tokenizer);
+  expect_one_line_error(tessera({"run", renamed}), 1, "has no embedded tokenizer");
+  const ProcessResult with_file =
+      tessera({"run", renamed, "-z", tokenizer(), "-n", "8", "-t", "0"});
+  EXPECT_EQ(with_file.exit_code, 0) << with_file.err;
+  EXPECT_EQ(with_file.out.rfind("Once upon", 0), 0u) << with_file.out;
+}
+
 }  // namespace
 }  // namespace tessera

@@ -36,7 +36,8 @@ class GgufErrors : public ::testing::Test {
     } catch (const InputError& error) {
       const std::string message = error.what();
       EXPECT_EQ(message.find('\n'), std::string::npos) << "message spans lines: " << message;
-      EXPECT_EQ(message.rfind(path.string() + ": ", 0), 0u) << "does not name the file: " << message;
+      EXPECT_EQ(message.rfind(path.string() + ": ", 0), 0u)
+          << "does not name the file: " << message;
       return message;
     }
     ADD_FAILURE() << "loaded without error";
@@ -53,13 +54,16 @@ class GgufErrors : public ::testing::Test {
   testing::TempDir dir_{"gguf-errors"};
 };
 
-#define EXPECT_ERROR(expression, fragment)                                              \
-  do {                                                                                  \
-    const std::string message_ = (expression);                                          \
-    EXPECT_NE(message_.find(fragment), std::string::npos) << "message: " << message_;   \
+#define EXPECT_ERROR(expression, fragment)                                            \
+  do {                                                                                \
+    const std::string message_ = (expression);                                        \
+    EXPECT_NE(message_.find(fragment), std::string::npos) << "message: " << message_; \
   } while (false)
 
-TEST_F(GgufErrors, ValidFileLoads) { EXPECT_NO_THROW(Checkpoint::load((testing::write_bytes(dir_ / "ok.gguf", valid().bytes()), dir_ / "ok.gguf"))); }
+TEST_F(GgufErrors, ValidFileLoads) {
+  EXPECT_NO_THROW(Checkpoint::load(
+      (testing::write_bytes(dir_ / "ok.gguf", valid().bytes()), dir_ / "ok.gguf")));
+}
 
 // Cut at every byte of the header, metadata and tensor infos, and at every field
 // boundary through the tensor data.
@@ -67,7 +71,8 @@ TEST_F(GgufErrors, TruncationAnywhereIsReported) {
   const GgufWriter w = valid();
   const std::vector<char> bytes = w.bytes();
   const std::vector<std::size_t> boundaries = w.field_boundaries();
-  const std::size_t data_start = boundaries.at(boundaries.size() - w.tensor_index("blk.0.ffn_up.weight") - 2);
+  const std::size_t data_start =
+      boundaries.at(boundaries.size() - w.tensor_index("blk.0.ffn_up.weight") - 2);
   std::vector<std::size_t> cuts(boundaries.begin(), boundaries.end() - 1);
   for (std::size_t cut = 0; cut < data_start; ++cut) cuts.push_back(cut);
   for (const std::size_t cut : cuts) {
@@ -164,8 +169,9 @@ TEST_F(GgufErrors, TensorProblems) {
   GgufWriter shape = valid();
   shape.tensor("blk.0.attn_k.weight").shape = {32, 32};
   shape.tensor("blk.0.attn_k.weight").data.resize(32 * 32 * 4);
-  EXPECT_ERROR(error_for(shape), "tensor blk.0.attn_k.weight has shape [32, 32] but the "
-                                 "hyperparameters need [32, 16]");
+  EXPECT_ERROR(error_for(shape),
+               "tensor blk.0.attn_k.weight has shape [32, 32] but the "
+               "hyperparameters need [32, 16]");
 
   GgufWriter unknown = valid();
   unknown.tensor("output_norm.weight").type = 77;
@@ -204,8 +210,9 @@ TEST_F(GgufErrors, TensorProblems) {
 
   GgufWriter beyond = valid();
   beyond.set_tensor_offset(beyond.tensor_index("output_norm.weight"), 1ull << 40);
-  EXPECT_ERROR(error_for(beyond), "tensor output_norm.weight's data (128 bytes at offset "
-                                  "1099511627776) runs past the end of the file");
+  EXPECT_ERROR(error_for(beyond),
+               "tensor output_norm.weight's data (128 bytes at offset "
+               "1099511627776) runs past the end of the file");
 
   GgufWriter wraps = valid();
   wraps.set_tensor_offset(wraps.tensor_index("output_norm.weight"), ~0ull - 31);

@@ -2,6 +2,8 @@
 // not tessera's reader): each tensor type dequantizes to the values its encoding
 // holds, llama models load with the weights and tokenizer they were written with,
 // and an F32 GGUF gives the same logits as the llama2.c file of the same weights.
+#include "tessera/models/gguf.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -12,7 +14,6 @@
 #include "support/synthetic_model.hpp"
 #include "tessera/models/checkpoint.hpp"
 #include "tessera/models/ggml_types.hpp"
-#include "tessera/models/gguf.hpp"
 #include "tessera/models/reference_model.hpp"
 #include "tessera/models/synthetic_model.hpp"
 #include "tessera/models/tokenizer.hpp"
@@ -54,7 +55,8 @@ TEST(GgmlTypes, Bfloat16IsTheTopHalfOfAFloat) {
 // d = 0.25 (0x3400) for Q4_0.
 TEST(GgmlTypes, Q8_0BlockOfKnownValues) {
   std::uint8_t block[34] = {0x00, 0x38};
-  for (int j = 0; j < 32; ++j) block[2 + j] = static_cast<std::uint8_t>(static_cast<std::int8_t>(j * 8 - 128));
+  for (int j = 0; j < 32; ++j)
+    block[2 + j] = static_cast<std::uint8_t>(static_cast<std::int8_t>(j * 8 - 128));
   float out[32];
   find_ggml_type(8)->dequantize(block, 1, out);
   for (int j = 0; j < 32; ++j) EXPECT_EQ(out[j], static_cast<float>(j * 8 - 128) * 0.5f) << j;
@@ -143,13 +145,12 @@ TEST_P(GgufTensorTypes, WeightsLoadAsTheirEncodingHoldsThem) {
     const auto count = static_cast<std::size_t>(view.size());
     const std::vector<float> slice(source.begin() + static_cast<std::ptrdiff_t>(offset),
                                    source.begin() + static_cast<std::ptrdiff_t>(offset + count));
-    const std::vector<float> want =
-        type == 0 ? slice
-                  : decoded(type == 1    ? testing::encode_f16(slice)
-                            : type == 30 ? testing::encode_bf16(slice)
-                            : type == 8  ? testing::encode_q8_0(slice)
-                                         : testing::encode_q4_0(slice),
-                            type);
+    const std::vector<float> want = type == 0 ? slice
+                                              : decoded(type == 1    ? testing::encode_f16(slice)
+                                                        : type == 30 ? testing::encode_bf16(slice)
+                                                        : type == 8  ? testing::encode_q8_0(slice)
+                                                                     : testing::encode_q4_0(slice),
+                                                        type);
     for (std::size_t i = 0; i < count; ++i) {
       ASSERT_EQ(bits_of(view.data()[i]), bits_of(want[i])) << what << " element " << i;
     }
@@ -170,8 +171,7 @@ TEST_P(GgufTensorTypes, WeightsLoadAsTheirEncodingHoldsThem) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(EveryReadableType, GgufTensorTypes,
-                         ::testing::Values(0u, 1u, 30u, 8u, 2u),
+INSTANTIATE_TEST_SUITE_P(EveryReadableType, GgufTensorTypes, ::testing::Values(0u, 1u, 30u, 8u, 2u),
                          [](const ::testing::TestParamInfo<std::uint32_t>& type) {
                            return std::string(find_ggml_type(type.param)->name);
                          });
@@ -180,8 +180,8 @@ INSTANTIATE_TEST_SUITE_P(EveryReadableType, GgufTensorTypes,
 // that format is tested against llama2.c's run.c outputs).
 TEST_F(GgufFiles, F32FileGivesTheLogitsOfTheLlama2cFile) {
   for (const bool shared : {true, false}) {
-    const auto model = testing::make_synthetic_model(
-        testing::model_config(32, 72, 3, 4, 1, 40, 12, shared), 9);
+    const auto model =
+        testing::make_synthetic_model(testing::model_config(32, 72, 3, 4, 1, 40, 12, shared), 9);
     const auto gguf = write(testing::llama_gguf(model, 0), "m.gguf");
     testing::write_legacy(model, dir_ / "m.bin");
     ReferenceModel from_gguf(Checkpoint::load(gguf), 12);

@@ -42,22 +42,22 @@ TEST(RmsNorm, EpsilonKeepsZeroFinite) {
 TEST(Rope, RotatesAdjacentPairsPerHead) {
   const int head_size = 8, heads = 3;
   for (const double theta : {10000.0, 500000.0}) {
-  for (int pos : {0, 1, 7, 300}) {
-    const Eigen::VectorXf x = random_vector(head_size * heads, 3);
-    Eigen::VectorXf y = x;
-    apply_rope(y, pos, head_size, static_cast<float>(theta));
-    for (int h = 0; h < heads; ++h) {
-      for (int i = 0; i < head_size / 2; ++i) {
-        const int a = h * head_size + 2 * i;
-        const double angle = pos * std::pow(theta, -2.0 * i / head_size);
-        const double xa = x[a], xb = x[a + 1];
-        const double ya = xa * std::cos(angle) - xb * std::sin(angle);
-        const double yb = xa * std::sin(angle) + xb * std::cos(angle);
-        EXPECT_NEAR(y[a], ya, 2e-4) << "pos " << pos << " head " << h << " pair " << i;
-        EXPECT_NEAR(y[a + 1], yb, 2e-4);
+    for (int pos : {0, 1, 7, 300}) {
+      const Eigen::VectorXf x = random_vector(head_size * heads, 3);
+      Eigen::VectorXf y = x;
+      apply_rope(y, pos, head_size, static_cast<float>(theta));
+      for (int h = 0; h < heads; ++h) {
+        for (int i = 0; i < head_size / 2; ++i) {
+          const int a = h * head_size + 2 * i;
+          const double angle = pos * std::pow(theta, -2.0 * i / head_size);
+          const double xa = x[a], xb = x[a + 1];
+          const double ya = xa * std::cos(angle) - xb * std::sin(angle);
+          const double yb = xa * std::sin(angle) + xb * std::cos(angle);
+          EXPECT_NEAR(y[a], ya, 2e-4) << "pos " << pos << " head " << h << " pair " << i;
+          EXPECT_NEAR(y[a + 1], yb, 2e-4);
+        }
       }
     }
-  }
   }
 }
 

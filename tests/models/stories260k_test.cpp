@@ -6,6 +6,7 @@
 #include "support/golden.hpp"
 #include "support/model_files.hpp"
 #include "support/naive_llama.hpp"
+#include "tessera/models/model_paths.hpp"
 #include "tessera/models/reference_model.hpp"
 #include "tessera/models/sampler.hpp"
 #include "tessera/models/tokenizer.hpp"
@@ -132,6 +133,66 @@ TEST(Stories260kReference, AgreesWithTheNaiveLoops) {
           << "pos " << pos << " logit " << i;
     }
     token = ids[static_cast<std::size_t>(pos)];
+  }
+}
+
+// llama.cpp's conversion of the same model (models README: its tensors are the .bin's
+// bytes, its vocabulary tok512's): the GGUF loader must give the same weights,
+// tokenizer behaviour and logits, whatever the converter's conventions.
+TEST(Stories260kGguf, SameModelAsTheLlama2cFile) {
+  const Checkpoint bin = Checkpoint::load(real_model_file("stories260K.bin"));
+  const Checkpoint gguf = Checkpoint::load(real_model_file("stories260K.gguf"));
+  EXPECT_EQ(gguf.format(), CheckpointFormat::kGguf);
+  const ModelConfig &a = gguf.config(), &b = bin.config();
+  EXPECT_EQ(std::tie(a.dim, a.hidden_dim, a.n_layers, a.n_heads, a.n_kv_heads, a.vocab_size),
+            std::tie(b.dim, b.hidden_dim, b.n_layers, b.n_heads, b.n_kv_heads, b.vocab_size));
+  EXPECT_EQ(a.seq_len, 2048);  // llama.cpp's converter default, not the trained 512
+  EXPECT_EQ(a.rms_norm_epsilon, b.rms_norm_epsilon);
+  EXPECT_EQ(a.rope_theta, b.rope_theta);
+  const ModelWeights &g = gguf.weights(), &l = bin.weights();
+  EXPECT_EQ(g.token_embedding, l.token_embedding);
+  EXPECT_EQ(g.classifier, l.classifier);  // output.weight, an explicit copy
+  EXPECT_EQ(g.rms_final, l.rms_final);
+  for (std::size_t i = 0; i < l.layers.size(); ++i) {
+    const LayerWeights &x = g.layers[i], &y = l.layers[i];
+    EXPECT_EQ(x.wq, y.wq) << i;  // rows as stored: both rotate adjacent pairs
+    EXPECT_EQ(x.wk, y.wk) << i;
+    EXPECT_EQ(x.wv, y.wv) << i;
+    EXPECT_EQ(x.wo, y.wo) << i;
+    EXPECT_EQ(x.w1, y.w1) << i;
+    EXPECT_EQ(x.w2, y.w2) << i;
+    EXPECT_EQ(x.w3, y.w3) << i;
+    EXPECT_EQ(x.rms_att, y.rms_att) << i;
+    EXPECT_EQ(x.rms_ffn, y.rms_ffn) << i;
+  }
+  ReferenceModel from_gguf(gguf, 32), from_bin(bin, 32);
+  const auto& ids = testing::stories260k_greedy_ids();
+  int token = Tokenizer::kBos;
+  for (int pos = 0; pos < 32; ++pos) {
+    const Eigen::VectorXf logits = from_gguf.forward(token, pos);
+    ASSERT_EQ(logits, from_bin.forward(token, pos)) << "pos " << pos;
+    token = ids[static_cast<std::size_t>(pos)];
+  }
+}
+
+TEST(Stories260kGguf, EmbeddedTokenizerActsAsTok512) {
+  const Checkpoint gguf = Checkpoint::load(real_model_file("stories260K.gguf"));
+  const Tokenizer embedded = tokenizer_for(gguf, std::nullopt);
+  const Tokenizer file = Tokenizer::load(real_model_file("tok512.bin"), 512);
+  EXPECT_EQ(embedded.bos_id(), 1);
+  EXPECT_EQ(embedded.eos_id(), 2);
+  EXPECT_EQ(embedded.byte_tokens(), 256);
+  for (int id = 0; id < 512; ++id) {
+    EXPECT_EQ(embedded.score(id), file.score(id)) << id;
+    if (id != 1 && id != 2) {  // GGUF's "<s>", "</s>"; llama2.c's "\n<s>\n", "\n</s>\n"
+      EXPECT_EQ(embedded.piece(id), file.piece(id)) << id;
+    }
+  }
+  for (const char* text : {"Once upon a time", "Lily's mom said, \"Don't worry.\"",
+                           "caf\xC3\xA9 \xE2\x82\xAC"
+                           "12\n\ttab",
+                           ""}) {
+    EXPECT_EQ(embedded.encode(text, true, false), file.encode(text, true, false)) << text;
   }
 }
 

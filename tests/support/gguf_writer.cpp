@@ -252,7 +252,8 @@ std::vector<char> encode_q4_0(const std::vector<float>& values) {
     const float id = d != 0.0f ? 1.0f / d : 0.0f;
     put(out, float_to_half(d));
     for (std::size_t j = 0; j < 16; ++j) {
-      const auto low = std::min(15, static_cast<int>(static_cast<std::int8_t>(values[b + j] * id + 8.5f)));
+      const auto low =
+          std::min(15, static_cast<int>(static_cast<std::int8_t>(values[b + j] * id + 8.5f)));
       const auto high =
           std::min(15, static_cast<int>(static_cast<std::int8_t>(values[b + 16 + j] * id + 8.5f)));
       put(out, static_cast<std::uint8_t>(low | (high << 4)));
@@ -268,7 +269,8 @@ std::vector<std::string> llama_gguf_pieces(int vocab_size) {
     if (k < 0) {
       pieces.emplace_back(1, static_cast<char>('a' + i - 4));
     } else {
-      const std::string pair = {static_cast<char>('a' + k / 2 % 26), static_cast<char>('a' + k / 52 % 26)};
+      const std::string pair = {static_cast<char>('a' + k / 2 % 26),
+                                static_cast<char>('a' + k / 52 % 26)};
       pieces.push_back(k % 2 ? pair : " " + pair);
     }
   }
@@ -320,7 +322,8 @@ GgufWriter llama_gguf(const SyntheticModel& m, std::uint32_t type) {
     }
   };
   const auto slice = [](const std::vector<float>& stack, int layer, std::size_t size) {
-    const auto begin = stack.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(layer) * size);
+    const auto begin =
+        stack.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(layer) * size);
     return std::vector<float>(begin, begin + static_cast<std::ptrdiff_t>(size));
   };
   const auto dim = static_cast<std::uint64_t>(c.dim), kv = static_cast<std::uint64_t>(c.kv_dim()),

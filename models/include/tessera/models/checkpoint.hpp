@@ -50,6 +50,18 @@ void validate_config(const ModelConfig& config, const std::filesystem::path& fil
 std::uint64_t checkpoint_bytes(const ModelConfig& config, CheckpointFormat format, int group_size,
                                const std::filesystem::path& file);
 
+// What a model file's header says, checked against the file's size; no weights read.
+struct CheckpointHeader {
+  CheckpointFormat format;
+  ModelConfig config;
+  int group_size = 0;  // version 2's quantization groups
+};
+// Throws InputError as Checkpoint::load does for a malformed header.
+CheckpointHeader read_checkpoint_header(const std::filesystem::path& path);
+// The format of a model file from its first bytes (and a .gguf name). Throws
+// InputError for a file too short to tell or an unsupported llama2.c version.
+CheckpointFormat detect_checkpoint_format(const std::filesystem::path& path);
+
 using RowMajorMatrixXf = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using ConstMatrixView = Eigen::Map<const RowMajorMatrixXf>;
 using ConstVectorView = Eigen::Map<const Eigen::VectorXf>;

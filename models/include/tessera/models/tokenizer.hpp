@@ -11,7 +11,14 @@
 namespace tessera::models {
 
 // SentencePiece token types as GGUF records them (tokenizer.ggml.token_type).
-enum class TokenKind { kNormal = 1, kUnknown = 2, kControl = 3, kUserDefined = 4, kUnused = 5, kByte = 6 };
+enum class TokenKind {
+  kNormal = 1,
+  kUnknown = 2,
+  kControl = 3,
+  kUserDefined = 4,
+  kUnused = 5,
+  kByte = 6
+};
 
 // A vocabulary stored in a model file (GGUF's tokenizer.ggml.*): pieces with
 // SentencePiece's U+2581 space marker, merge scores, token kinds and special ids.
