@@ -4,9 +4,9 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <sstream>
 
 #include "cli/commands.hpp"
+#include "tessera/models/gguf.hpp"
 #include "tessera/models/model_paths.hpp"
 #include "tessera/models/model_summary.hpp"
 
@@ -67,14 +67,6 @@ void print_json(const models::ModelSummary& s) {
   std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
 }
 
-std::string shape_text(const std::vector<std::uint64_t>& shape) {
-  std::ostringstream text;
-  text << '[';
-  for (std::size_t i = 0; i < shape.size(); ++i) text << (i ? ", " : "") << shape[i];
-  text << ']';
-  return text.str();
-}
-
 void print_text(const models::ModelSummary& s) {
   std::cout << "file       " << s.path.string() << " (" << s.file_bytes << " bytes)\n";
   std::cout << "format     " << s.format << '\n';
@@ -104,12 +96,12 @@ void print_text(const models::ModelSummary& s) {
   for (const auto& t : s.tensors) {
     name_width = std::max(name_width, t.name.size());
     type_width = std::max(type_width, t.type.size());
-    shape_width = std::max(shape_width, shape_text(t.shape).size());
+    shape_width = std::max(shape_width, models::shape_text(t.shape).size());
   }
   for (const auto& t : s.tensors) {
     std::cout << "  " << std::left << std::setw(static_cast<int>(name_width)) << t.name << "  "
               << std::setw(static_cast<int>(type_width)) << t.type << "  "
-              << std::setw(static_cast<int>(shape_width)) << shape_text(t.shape) << "  "
+              << std::setw(static_cast<int>(shape_width)) << models::shape_text(t.shape) << "  "
               << std::right << std::setw(12) << t.bytes << " bytes\n";
   }
 }

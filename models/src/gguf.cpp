@@ -7,6 +7,7 @@
 #include <iterator>
 #include <utility>
 
+#include "file_cursor.hpp"
 #include "tessera/models/error.hpp"
 #include "tessera/models/mapped_file.hpp"
 
@@ -63,58 +64,29 @@ bool is_integer(GgufType type) {
   }
 }
 
-// Sequential little-endian reader that names what it was reading when the file ends.
-class Reader {
+// The GGUF reader's cursor: strings and room for counts checked too.
+class Reader : public detail::FileCursor {
  public:
-  explicit Reader(const MappedFile& file) : file_(file) {}
-
-  template <typename T>
-  T read(const std::string& what) {
-    T value;
-    require(sizeof value, what);
-    std::memcpy(&value, file_.data() + offset_, sizeof value);
-    offset_ += sizeof value;
-    return value;
-  }
+  explicit Reader(const MappedFile& file) : FileCursor(file, "GGUF: ", "file") {}
 
   std::string read_string(const std::string& what) {
     const auto length = read<std::uint64_t>(what + "'s length");
     if (length > remaining()) {
       fail(what + " claims " + std::to_string(length) + " bytes at byte " +
-           std::to_string(offset_) + " but only " + std::to_string(remaining()) +
+           std::to_string(offset()) + " but only " + std::to_string(remaining()) +
            " remain: a truncated file, or a corrupt length");
     }
-    std::string text(reinterpret_cast<const char*>(file_.data() + offset_),
-                     static_cast<std::size_t>(length));
-    offset_ += length;
-    return text;
+    return read_bytes(length, what);
   }
 
   // Fails unless `count` items of at least `min_bytes` each can follow.
   void require_room(std::uint64_t count, std::uint64_t min_bytes, const std::string& what) {
     if (count > remaining() / min_bytes) {
-      fail(what + " " + std::to_string(count) + " at byte " + std::to_string(offset_) +
+      fail(what + " " + std::to_string(count) + " at byte " + std::to_string(offset()) +
            " cannot fit in the " + std::to_string(remaining()) +
            " bytes that remain: a corrupt count, or a truncated file");
     }
   }
-
-  std::uint64_t offset() const { return offset_; }
-  std::uint64_t remaining() const { return file_.size() - offset_; }
-
-  [[noreturn]] void fail(const std::string& problem) const {
-    throw InputError(file_.path(), "GGUF: " + printable(problem));
-  }
-
- private:
-  void require(std::size_t count, const std::string& what) {
-    if (remaining() < count) {
-      fail("truncated: the file ends inside " + what + " at byte " + std::to_string(offset_));
-    }
-  }
-
-  const MappedFile& file_;
-  std::uint64_t offset_ = 0;
 };
 
 GgufValue read_value(Reader& in, GgufType type, const std::string& what, int depth);
@@ -201,14 +173,6 @@ std::uint32_t read_version(Reader& in) {
   in.fail("version " + std::to_string(version) + " is not supported (supported: 2, 3)");
 }
 
-std::string shape_text(const std::vector<std::uint64_t>& shape) {
-  std::string text = "[";
-  for (std::size_t i = 0; i < shape.size(); ++i) {
-    text += (i ? ", " : "") + std::to_string(shape[i]);
-  }
-  return text + "]";
-}
-
 GgufTensorInfo read_tensor_info(Reader& in, std::uint64_t index, std::uint64_t alignment) {
   const std::string what = "tensor info " + std::to_string(index);
   GgufTensorInfo t;
@@ -284,7 +248,7 @@ GgufFile GgufFile::parse(std::shared_ptr<const MappedFile> mapped) {
   const MappedFile& file = *gguf.file_;
   Reader in(file);
   if (!has_magic(file)) {
-    if (file.size() < sizeof kMagic) in.fail("truncated: the file ends inside the magic");
+    if (file.size() < sizeof kMagic) in.fail("truncated file: it ends inside the magic");
     in.fail("not a GGUF file: it does not start with the magic \"GGUF\"");
   }
   in.read<std::uint32_t>("the magic");
@@ -326,7 +290,7 @@ GgufFile GgufFile::parse(std::shared_ptr<const MappedFile> mapped) {
   const std::uint64_t padding = (gguf.alignment_ - in.offset() % gguf.alignment_) % gguf.alignment_;
   gguf.data_offset_ = in.offset() + padding;
   if (gguf.data_offset_ > file.size()) {
-    if (tensor_count != 0) in.fail("truncated: the file ends before its tensor data");
+    if (tensor_count != 0) in.fail("truncated file: it ends before its tensor data");
     gguf.data_offset_ = file.size();
   }
   std::vector<const GgufTensorInfo*> extents;
@@ -398,20 +362,10 @@ const std::vector<GgufValue>* GgufFile::array(const std::string& key, GgufType e
   return &std::get<std::vector<GgufValue>>(value->value);
 }
 
-std::string printable(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7F) {
-      char escape[5];
-      std::snprintf(escape, sizeof escape, "\\x%02X", byte);
-      out += escape;
-    } else {
-      out += c;
-    }
-  }
-  return out;
+std::string shape_text(const std::vector<std::uint64_t>& shape) {
+  std::string text = "[";
+  for (std::size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
+  return text + "]";
 }
 
 std::string describe(const GgufValue& value) {

@@ -20,12 +20,6 @@ namespace {
   throw InputError(file.path(), "GGUF: " + printable(problem));
 }
 
-std::string shape_text(const std::vector<std::uint64_t>& shape) {
-  std::string text = "[";
-  for (std::size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
-  return text + "]";
-}
-
 // The file's tensors, checked against the llama layout of `c`: each present once
 // with its shape and a readable type, nothing else beside them.
 std::vector<const GgufTensorInfo*> llama_tensors(const GgufFile& file, const ModelConfig& c) {

@@ -6,47 +6,12 @@
 #include <cstring>
 #include <utility>
 
+#include "file_cursor.hpp"
 #include "tessera/models/error.hpp"
 #include "tessera/models/mapped_file.hpp"
 
 namespace tessera::models {
 namespace {
-
-// Sequential reader over the tokenizer file that turns any overrun into an error
-// naming the entry being read.
-class TokenizerReader {
- public:
-  explicit TokenizerReader(const MappedFile& file) : file_(file) {}
-
-  template <typename T>
-  T read(const std::string& what) {
-    T value;
-    require(sizeof value, what);
-    std::memcpy(&value, file_.data() + offset_, sizeof value);
-    offset_ += sizeof value;
-    return value;
-  }
-
-  std::string read_bytes(std::size_t count, const std::string& what) {
-    require(count, what);
-    std::string bytes(reinterpret_cast<const char*>(file_.data() + offset_), count);
-    offset_ += count;
-    return bytes;
-  }
-
-  std::size_t remaining() const { return file_.size() - offset_; }
-
- private:
-  void require(std::size_t count, const std::string& what) {
-    if (remaining() < count) {
-      throw InputError(file_.path(), "truncated tokenizer: file ends inside " + what + " at byte " +
-                                         std::to_string(offset_));
-    }
-  }
-
-  const MappedFile& file_;
-  std::size_t offset_ = 0;
-};
 
 bool is_continuation_byte(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
 
@@ -56,7 +21,7 @@ Tokenizer Tokenizer::load(const std::filesystem::path& path, int vocab_size) {
   if (vocab_size <= 0) throw InputError(path, "model vocabulary size must be positive");
   MappedFile file(path);
   if (file.size() == 0) throw InputError(path, "empty file, expected a llama2.c tokenizer");
-  TokenizerReader reader(file);
+  detail::FileCursor reader(file, "", "tokenizer");
   const auto max_token_length = reader.read<std::int32_t>("the max_token_length header");
   if (max_token_length < 0) {
     throw InputError(path, "max_token_length " + std::to_string(max_token_length) +

@@ -93,10 +93,10 @@ class GgufFile {
   std::map<std::string, std::size_t> tensor_index_;
 };
 
-// File-supplied text made safe for a one-line message: control bytes become \xNN.
-std::string printable(std::string_view text);
-
 // A value as text for listings: strings quoted, arrays summarized by type and length.
 std::string describe(const GgufValue& value);
+
+// "[64, 512]": a tensor shape for messages and listings.
+std::string shape_text(const std::vector<std::uint64_t>& shape);
 
 }  // namespace tessera::models
