@@ -200,7 +200,9 @@ GgufTensorInfo read_tensor_info(Reader& in, std::uint64_t index, std::uint64_t a
             " elements, not a whole number of its " + std::to_string(t.type->block_elements) +
             "-element blocks");
   }
-  t.bytes = t.elements / t.type->block_elements * t.type->block_bytes;
+  if (__builtin_mul_overflow(t.elements / t.type->block_elements, t.type->block_bytes, &t.bytes)) {
+    in.fail(tensor + " has impossible dimensions " + shape_text(t.shape));
+  }
   t.offset = in.read<std::uint64_t>(tensor + "'s data offset");
   if (t.offset % alignment != 0) {
     in.fail(tensor + "'s data offset " + std::to_string(t.offset) + " is not a multiple of the " +

@@ -200,6 +200,10 @@ TEST_F(GgufErrors, TensorProblems) {
   huge.tensor("output_norm.weight").shape = {1ull << 40, 1ull << 40};
   EXPECT_ERROR(error_for(huge), "impossible dimensions");
 
+  GgufWriter too_many_bytes = valid();  // 2^62 elements fit 64 bits, their 2^64 bytes do not
+  too_many_bytes.tensor("output_norm.weight").shape = {1ull << 62};
+  EXPECT_ERROR(error_for(too_many_bytes), "impossible dimensions [4611686018427387904]");
+
   GgufWriter extra = valid();
   extra.add_tensor("blk.0.attn_q.bias", {32}, 0, testing::encode_f32(std::vector<float>(32)));
   EXPECT_ERROR(error_for(extra), "tensor blk.0.attn_q.bias is not part of the llama layout");
