@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -1223,6 +1224,17 @@ TEST(CliGguf, MalformedFilesAreOneLineErrors) {
   for (const char* command : {"run", "inspect"}) {
     expect_one_line_error(tessera({command, truncated}), 1, "truncated.gguf: GGUF: ");
   }
+  const auto patched = [&](std::size_t offset, std::uint64_t value, std::size_t size) {
+    auto bytes = original;
+    std::memcpy(bytes.data() + offset, &value, size);
+    const auto path = (dir / "patched.gguf").string();
+    testing::write_bytes(path, bytes);
+    return path;
+  };
+  expect_one_line_error(tessera({"run", patched(0, 0x58585858, 4)}), 1, "not a GGUF file");
+  expect_one_line_error(tessera({"run", patched(4, 1, 4)}), 1, "version 1 is not supported");
+  expect_one_line_error(tessera({"inspect", patched(16, ~0ull, 8)}), 1,
+                        "metadata count 18446744073709551615 at byte 24 cannot fit");
   auto no_tokenizer = original;
   const std::string key = "tokenizer.ggml.model";
   const auto at = std::search(no_tokenizer.begin(), no_tokenizer.end(), key.begin(), key.end());

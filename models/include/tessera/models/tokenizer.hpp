@@ -66,7 +66,6 @@ class Tokenizer {
   int eos_id() const { return eos_; }
   // How many of the 256 bytes have a byte-fallback token.
   int byte_tokens() const;
-  const std::filesystem::path& path() const { return path_; }
   const std::string& piece(int id) const { return pieces_.at(static_cast<std::size_t>(id)); }
   float score(int id) const { return scores_.at(static_cast<std::size_t>(id)); }
 
