@@ -144,7 +144,7 @@ GgufValue read_value(Reader& in, GgufType type, const std::string& what, int dep
       value.value = in.read<std::int64_t>(what);
       break;
     case GgufType::kFloat32:
-      value.value = double{in.read<float>(what)};
+      value.value = static_cast<double>(in.read<float>(what));
       break;
     case GgufType::kFloat64:
       value.value = in.read<double>(what);

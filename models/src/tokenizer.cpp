@@ -18,7 +18,13 @@ bool is_continuation_byte(char c) { return (static_cast<unsigned char>(c) & 0xC0
 }  // namespace
 
 Tokenizer Tokenizer::load(const std::filesystem::path& path, int vocab_size) {
-  if (vocab_size <= 0) throw InputError(path, "model vocabulary size must be positive");
+  // llama2.c's vocabularies start <unk>, <s>, </s>: generation begins with BOS (id 1).
+  if (vocab_size < 3) {
+    throw InputError(path,
+                     "a llama2.c vocabulary holds <unk>, <s> and </s> (ids 0-2) at least, "
+                     "but the model has " +
+                         std::to_string(vocab_size) + " tokens");
+  }
   MappedFile file(path);
   if (file.size() == 0) throw InputError(path, "empty file, expected a llama2.c tokenizer");
   detail::FileCursor reader(file, "", "tokenizer");

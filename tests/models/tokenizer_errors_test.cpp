@@ -77,6 +77,18 @@ TEST_F(TokenizerErrors, MissingFile) {
   EXPECT_THROW(Tokenizer::load(dir_ / "absent.bin", 5), InputError);
 }
 
+// Found by tokenizer_fuzzer: a one-token vocabulary loaded, and generation's BOS (id 1)
+// then lay outside it.
+TEST_F(TokenizerErrors, VocabularyWithoutBosOrEos) {
+  for (const int vocab_size : {1, 2}) {
+    models::write_tokenizer(path_, {{"<unk>", 0}, {"<s>", 0}});
+    std::vector<char> bytes = testing::read_bytes(path_);
+    if (vocab_size == 1) bytes.resize(4 + 4 + 4 + 5);
+    EXPECT_NE(load_error(bytes, vocab_size).find("<unk>, <s> and </s> (ids 0-2) at least"),
+              std::string::npos);
+  }
+}
+
 TEST_F(TokenizerErrors, ByteFallbackOutsideTheVocabulary) {
   const Tokenizer t = Tokenizer::load(path_, 5);
   EXPECT_THROW(t.encode("z", true, false), InputError);
