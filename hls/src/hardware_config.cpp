@@ -284,7 +284,7 @@ HardwareConfig parse_hardware_config(const std::string& json_text, const std::st
   json root;
   try {
     root = json::parse(json_text);
-  } catch (const json::parse_error& error) {
+  } catch (const json::exception& error) {  // syntax, or a number beyond double's range
     throw ConfigError(origin + ": not valid JSON (" + std::string(error.what()) + ")");
   }
   if (!root.is_object()) throw ConfigError(origin + ": the configuration must be a JSON object");

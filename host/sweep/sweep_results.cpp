@@ -84,7 +84,7 @@ std::optional<nlohmann::ordered_json> SweepFolder::result(const Point& point) co
   if (!in) return std::nullopt;
   try {
     return json::parse(in);
-  } catch (const json::parse_error&) {
+  } catch (const json::exception&) {
     return std::nullopt;  // not ours: it is run again
   }
 }

@@ -50,6 +50,16 @@ int whole_number(const std::filesystem::path& file, const json& node, const std:
   return value.get<int>();
 }
 
+// An optional text field: `fallback` when absent, a SpecError when not a string.
+std::string text_field(const std::filesystem::path& file, const json& node, const std::string& key,
+                       const std::string& fallback, const std::string& where) {
+  if (!node.contains(key)) return fallback;
+  if (!node.at(key).is_string()) {
+    fail(file, where + key + " = " + node.at(key).dump() + " must be a string");
+  }
+  return node.at(key).get<std::string>();
+}
+
 Workload read_workload(const std::filesystem::path& file, const json& node, std::size_t i) {
   const std::string where = "workloads[" + std::to_string(i) + "]";
   if (!node.is_object()) fail(file, where + " must be an object");
@@ -65,15 +75,17 @@ Workload read_workload(const std::filesystem::path& file, const json& node, std:
     fail(file, where + ".model_shape '" + w.model_shape + "' is not a known shape (" +
                    joined(shapes) + ")");
   }
-  const std::string mode = node.value("mode", "decode");
+  const std::string mode = text_field(file, node, "mode", "decode", where + ".");
   if (mode != "decode" && mode != "prefill") {
     fail(file, where + ".mode '" + mode + "' must be decode or prefill");
   }
   w.prefill = mode == "prefill";
   w.tokens = whole_number(file, node, "tokens", w.tokens, 1);
   w.context = whole_number(file, node, "context", w.context, 0);
-  w.name = node.value("name", w.model_shape + " " + mode + " " + std::to_string(w.tokens) +
-                                  (w.context > 0 ? " @" + std::to_string(w.context) : ""));
+  w.name = text_field(file, node, "name",
+                      w.model_shape + " " + mode + " " + std::to_string(w.tokens) +
+                          (w.context > 0 ? " @" + std::to_string(w.context) : ""),
+                      where + ".");
   return w;
 }
 
@@ -119,7 +131,11 @@ json read_base(const std::filesystem::path& file, const std::string& base) {
 void check_field(const SweepSpec& spec, const Axis& axis) {
   for (const json& value : axis.values) {
     json config = spec.base_json;
-    apply(config, axis.field, value);
+    try {
+      apply(config, axis.field, value);
+    } catch (const json::exception&) {  // a path through a value that is not an object
+      fail(spec.file, "vary." + axis.field + " is not a configuration field");
+    }
     try {
       hls::parse_hardware_config(config.dump(), spec.file.string());
     } catch (const hls::ConfigError& e) {
@@ -159,24 +175,44 @@ nlohmann::ordered_json Point::manifest_line() const {
   return {{"id", id}, {"index", index}, {"settings", settings}, {"workload", workload.to_json()}};
 }
 
+namespace {
+
+// The grid is expanded in memory and each point is a simulation: a grid beyond this
+// is a mistake (a million tlm points is days of cluster time), refused, not attempted.
+constexpr std::uint64_t kMaxPoints = 1000000;
+
+void check_grid_size(const SweepSpec& spec) {
+  std::uint64_t points = spec.workloads.size();
+  std::string product = std::to_string(spec.workloads.size()) + " workloads";
+  for (const Axis& axis : spec.axes) {
+    product += " x " + std::to_string(axis.values.size());
+    if (__builtin_mul_overflow(points, axis.values.size(), &points) || points > kMaxPoints) {
+      fail(spec.file, "the grid (" + product + " ...) has more than " + std::to_string(kMaxPoints) +
+                          " points; split the sweep");
+    }
+  }
+}
+
+}  // namespace
+
 SweepSpec parse_spec(const std::string& text, const std::filesystem::path& file) {
   json root;
   try {
     root = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // syntax, or a number beyond double's range
     fail(file, std::string("not valid JSON: ") + e.what());
   }
   if (!root.is_object()) fail(file, "a sweep specification is a JSON object");
   reject_unknown(file, root, kSpecFields, "sweep");
   SweepSpec spec;
   spec.file = file;
-  spec.name = root.value("name", file.stem().string());
+  spec.name = text_field(file, root, "name", file.stem().string(), "");
   if (!root.contains("base") || !root.at("base").is_string()) {
     fail(file, "base is missing: a preset name or a configuration file");
   }
   spec.base = root.at("base").get<std::string>();
   spec.base_json = read_base(file, spec.base);
-  spec.fidelity = root.value("fidelity", "tlm");
+  spec.fidelity = text_field(file, root, "fidelity", "tlm", "");
   if (spec.fidelity != "tlm") {
     fail(file, "fidelity '" + spec.fidelity +
                    "': sweeps time model shapes without weights, which only tlm does");
@@ -202,6 +238,7 @@ SweepSpec parse_spec(const std::string& text, const std::filesystem::path& file)
   for (std::size_t i = 0; i < root.at("workloads").size(); ++i) {
     spec.workloads.push_back(read_workload(file, root.at("workloads")[i], i));
   }
+  check_grid_size(spec);
   return spec;
 }
 

@@ -150,6 +150,8 @@ TEST(HardwareConfig, RejectsDesignsTheBoardCannotHold) {
 TEST(HardwareConfig, RejectsMalformedFiles) {
   EXPECT_THROW(parse_hardware_config("{not json", "x.json"), ConfigError);
   EXPECT_THROW(parse_hardware_config("[1, 2]", "x.json"), ConfigError);
+  // A number beyond double's range is nlohmann's out_of_range, not a parse_error.
+  EXPECT_THROW(parse_hardware_config(R"({"clock_mhz": 1e999999})", "x.json"), ConfigError);
   json c = kv260_json();
   c.erase("memory");
   EXPECT_NE(error_for(c).find("memory.bytes is missing"), std::string::npos);

@@ -31,6 +31,15 @@ TEST(SweepSpec, MistakesAreNamedOnOneLine) {
     std::string body, needle;
   } cases[] = {
       {R"("base": "kv260", "vary": )", "not valid JSON"},
+      // Found by sweep_spec_fuzzer: a number beyond double's range, fields of the
+      // wrong type, a path through a number.
+      {base + R"("vary": {"clock_mhz": [5E99999]}, )" + kWorkload, "not valid JSON"},
+      {base + R"("name": [1], )" + kWorkload, "name = [1] must be a string"},
+      {base + R"("fidelity": 3, )" + kWorkload, "fidelity = 3 must be a string"},
+      {base + R"("workloads": [{"model_shape": "stories15m", "mode": 1}])",
+       "workloads[0].mode = 1 must be a string"},
+      {base + R"("vary": {"clock_mhz.x": [1]}, )" + kWorkload,
+       "vary.clock_mhz.x is not a configuration field"},
       {base + R"("varry": {}, )" + kWorkload, "'varry' is not a sweep field"},
       {base + R"("vary": {"memory.bandwidth_gbps": []}, )" + kWorkload,
        "vary.memory.bandwidth_gbps must be a non-empty list"},
@@ -46,6 +55,16 @@ TEST(SweepSpec, MistakesAreNamedOnOneLine) {
       {base + R"("fidelity": "rtl", )" + kWorkload, "only tlm does"},
       {kWorkload, "base is missing"},
       {R"("base": "zx81", )" + std::string(kWorkload), "base: unknown preset 'zx81'"},
+      {base + R"("vary": {"clock_mhz": [100, 101, 102, 103, 104, 105, 106, 107, 108, 109],
+                          "gemm_units.buffer_words": [1024, 2048, 4096, 8192, 16384, 32768, 1024, 2048, 4096, 8192],
+                          "memory.bandwidth_gbps": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+                          "memory.channels": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+                          "attention_units.count": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+                          "gemm_units.count": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+                          "host_link.bandwidth_gbps": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]}, )" +
+           kWorkload,
+       "the grid (1 workloads x 10 x 10 x 10 x 10 x 10 x 10 x 10 ...) has more than 1000000 "
+       "points"},
   };
   for (const auto& c : cases) {
     const std::string message = error_of(c.body);
