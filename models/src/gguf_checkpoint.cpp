@@ -23,10 +23,12 @@ namespace {
 // The file's tensors, checked against the llama layout of `c`: each present once
 // with its shape and a readable type, nothing else beside them.
 std::vector<const GgufTensorInfo*> llama_tensors(const GgufFile& file, const ModelConfig& c) {
-  const auto expected = gguf_llama_tensors(c);
   std::set<std::string> names;
   std::vector<const GgufTensorInfo*> tensors;
-  for (const auto& [name, shape] : expected) {
+  // Every expected tensor is looked up, so a header claiming more blocks than the file
+  // holds tensors stops at the first missing one: work bounded by the file.
+  for (std::uint64_t i = 0; i < gguf_llama_tensor_count(c); ++i) {
+    const auto [name, shape] = gguf_llama_tensor(c, i);
     names.insert(name);
     const GgufTensorInfo* t = file.find_tensor(name);
     if (t == nullptr) fail(file, "missing required tensor " + name);

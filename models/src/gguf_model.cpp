@@ -102,28 +102,51 @@ ModelConfig read_gguf_config(const GgufFile& file) {
   return c;
 }
 
-std::vector<std::pair<std::string, std::vector<std::uint64_t>>> gguf_llama_tensors(
-    const ModelConfig& c) {
+namespace {
+
+constexpr std::uint64_t kTensorsPerBlock = 9;
+
+}  // namespace
+
+std::uint64_t gguf_llama_tensor_count(const ModelConfig& c) {
+  const std::uint64_t global = c.shared_classifier ? 2 : 3;
+  return global + kTensorsPerBlock * static_cast<std::uint64_t>(c.n_layers);
+}
+
+std::pair<std::string, std::vector<std::uint64_t>> gguf_llama_tensor(const ModelConfig& c,
+                                                                     std::uint64_t index) {
   const auto dim = static_cast<std::uint64_t>(c.dim);
   const auto kv = static_cast<std::uint64_t>(c.kv_dim());
   const auto hidden = static_cast<std::uint64_t>(c.hidden_dim);
   const auto vocab = static_cast<std::uint64_t>(c.vocab_size);
-  std::vector<std::pair<std::string, std::vector<std::uint64_t>>> tensors = {
-      {"token_embd.weight", {dim, vocab}}, {"output_norm.weight", {dim}}};
-  if (!c.shared_classifier) tensors.push_back({"output.weight", {dim, vocab}});
-  for (int l = 0; l < c.n_layers; ++l) {
-    const std::string block = "blk." + std::to_string(l) + ".";
-    tensors.push_back({block + "attn_norm.weight", {dim}});
-    tensors.push_back({block + "attn_q.weight", {dim, dim}});
-    tensors.push_back({block + "attn_k.weight", {dim, kv}});
-    tensors.push_back({block + "attn_v.weight", {dim, kv}});
-    tensors.push_back({block + "attn_output.weight", {dim, dim}});
-    tensors.push_back({block + "ffn_norm.weight", {dim}});
-    tensors.push_back({block + "ffn_gate.weight", {dim, hidden}});
-    tensors.push_back({block + "ffn_down.weight", {hidden, dim}});
-    tensors.push_back({block + "ffn_up.weight", {dim, hidden}});
+  const std::uint64_t global = c.shared_classifier ? 2 : 3;
+  if (index < global) {
+    if (index == 0) return {"token_embd.weight", {dim, vocab}};
+    if (index == 1) return {"output_norm.weight", {dim}};
+    return {"output.weight", {dim, vocab}};
   }
-  return tensors;
+  const std::uint64_t block = (index - global) / kTensorsPerBlock;
+  const std::string b = "blk." + std::to_string(block) + ".";
+  switch ((index - global) % kTensorsPerBlock) {
+    case 0:
+      return {b + "attn_norm.weight", {dim}};
+    case 1:
+      return {b + "attn_q.weight", {dim, dim}};
+    case 2:
+      return {b + "attn_k.weight", {dim, kv}};
+    case 3:
+      return {b + "attn_v.weight", {dim, kv}};
+    case 4:
+      return {b + "attn_output.weight", {dim, dim}};
+    case 5:
+      return {b + "ffn_norm.weight", {dim}};
+    case 6:
+      return {b + "ffn_gate.weight", {dim, hidden}};
+    case 7:
+      return {b + "ffn_down.weight", {hidden, dim}};
+    default:
+      return {b + "ffn_up.weight", {dim, hidden}};
+  }
 }
 
 TokenizerVocabulary read_gguf_vocabulary(const GgufFile& file) {

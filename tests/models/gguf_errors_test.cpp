@@ -135,6 +135,13 @@ TEST_F(GgufErrors, MetadataProblems) {
   missing.remove_metadata("llama.block_count");
   EXPECT_ERROR(error_for(missing), "missing required metadata key llama.block_count");
 
+  // Found by checkpoint_fuzzer: a block count far beyond the file's tensors made the
+  // loader list every expected tensor before looking (seconds for 2^20 blocks).
+  GgufWriter many_blocks = valid();
+  many_blocks.remove_metadata("llama.block_count");
+  many_blocks.add_uint32("llama.block_count", 1u << 24);
+  EXPECT_ERROR(error_for(many_blocks), "missing required tensor blk.1.attn_norm.weight");
+
   GgufWriter wrong_type = valid();
   wrong_type.remove_metadata("llama.embedding_length");
   wrong_type.add_string("llama.embedding_length", "wide");

@@ -19,9 +19,12 @@ ModelConfig read_gguf_config(const GgufFile& file);
 // when there is none, when it is another tokenizer model, or when it is malformed.
 TokenizerVocabulary read_gguf_vocabulary(const GgufFile& file);
 
-// The llama tensor names a GGUF file of `config` must hold, with each one's shape in
-// GGUF order (ne0 first). output.weight is listed when the classifier is separate.
-std::vector<std::pair<std::string, std::vector<std::uint64_t>>> gguf_llama_tensors(
-    const ModelConfig& config);
+// The llama tensors a GGUF file of `config` must hold: their number, and the name and
+// shape (GGUF order, ne0 first) of each by index (output.weight is among them when the
+// classifier is separate). Indexed rather than listed, so that a header claiming
+// millions of blocks costs nothing until a tensor is looked for.
+std::uint64_t gguf_llama_tensor_count(const ModelConfig& config);
+std::pair<std::string, std::vector<std::uint64_t>> gguf_llama_tensor(const ModelConfig& config,
+                                                                     std::uint64_t index);
 
 }  // namespace tessera::models
