@@ -286,13 +286,21 @@ std::uint64_t expected_bytes(const ModelConfig& c, CheckpointFormat format, int 
   const auto group_size = static_cast<std::uint64_t>(group);
   std::uint64_t bytes =
       m.add(kVersionedHeaderBytes, m.mul(m.add(m.mul(t.rms_layers, 2), t.rms_final), 4));
-  for (std::uint64_t n : quantized_tensors(c, t)) {
+  // Sized per kind of tensor, times its count: the header may claim any number of
+  // layers, and nothing here may grow with it before the file's size is checked.
+  const auto layers = static_cast<std::uint64_t>(c.n_layers);
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> kinds = {{t.embedding, 1}};  // size, count
+  for (std::uint64_t stack : {t.wq, t.wkv, t.wkv, t.wo, t.w_up, t.w_up, t.w_up}) {
+    kinds.emplace_back(stack / layers, layers);
+  }
+  if (!c.shared_classifier) kinds.emplace_back(t.classifier, 1);
+  for (const auto& [n, count] : kinds) {
     if (n % group_size != 0) {
       throw InputError(file, "version 2 group size " + std::to_string(group) +
                                  " does not divide a tensor of " + std::to_string(n) +
                                  " weights (each is a whole number of groups)");
     }
-    bytes = m.add(bytes, m.add(n, m.mul(n / group_size, 4)));
+    bytes = m.add(bytes, m.mul(count, m.add(n, m.mul(n / group_size, 4))));
   }
   return bytes;
 }

@@ -180,6 +180,16 @@ TEST_F(CheckpointErrors, Version2BadGroupSize) {
   EXPECT_NE(error_for_bytes(bytes).find("whole number of groups"), std::string::npos);
 }
 
+// Found by checkpoint_fuzzer: sizing a version 2 file listed every layer's tensors
+// before comparing with the file, so a header claiming 2^28 layers allocated gigabytes.
+TEST_F(CheckpointErrors, Version2HugeLayerCountIsSizedWithoutListingLayers) {
+  const auto path = dir_ / "v2.bin";
+  testing::write_version2(testing::make_synthetic_model(small_config(), 3), path, 8);
+  auto bytes = read_bytes(path);
+  write_i32(bytes, 8 + kLayers, 1 << 28);
+  EXPECT_NE(error_for_bytes(bytes).find("n_layers=268435456"), std::string::npos);
+}
+
 TEST_F(CheckpointErrors, Version2Truncated) {
   const auto path = dir_ / "v2.bin";
   testing::write_version2(testing::make_synthetic_model(small_config(), 3), path, 8);
