@@ -50,7 +50,7 @@ void dequantize_q4_0(const std::uint8_t* in, std::uint64_t blocks, float* out) {
 // ggml's type_traits (ggml.c): ids, names and block geometry. Ids missing from the
 // table were removed from ggml and never appear in files it writes today.
 constexpr std::array<GgmlType, 32> kTypes{{
-    {0, "F32", 1, 4, dequantize_f32},
+    {kGgmlF32, "F32", 1, 4, dequantize_f32},
     {1, "F16", 1, 2, dequantize_f16},
     {2, "Q4_0", 32, 18, dequantize_q4_0},
     {3, "Q4_1", 32, 20, nullptr},

@@ -4,7 +4,6 @@
 // of Hugging Face checkpoints so that llama.cpp's "normal" RoPE, which rotates
 // adjacent pairs, is correct; llama2.c rotates adjacent pairs too, so the rows are
 // used as stored (stories260K.gguf and stories260K.bin hold identical bytes).
-#include <cstring>
 #include <set>
 #include <unordered_map>
 
@@ -53,7 +52,7 @@ std::vector<const GgufTensorInfo*> llama_tensors(const GgufFile& file, const Mod
 }
 
 bool usable_in_place(const GgufFile& file, const GgufTensorInfo& t) {
-  return t.type->id == 0 &&
+  return t.type->id == kGgmlF32 &&
          reinterpret_cast<std::uintptr_t>(file.tensor_data(t)) % alignof(float) == 0;
 }
 

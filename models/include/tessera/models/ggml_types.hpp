@@ -20,6 +20,9 @@ struct GgmlType {
   bool readable() const { return dequantize != nullptr; }
 };
 
+// F32: its bytes are the fp32 values, usable in place from a mapping.
+constexpr std::uint32_t kGgmlF32 = 0;
+
 // The ggml type with this id, or null for an id ggml does not define (or removed).
 const GgmlType* find_ggml_type(std::uint32_t id);
 
