@@ -474,19 +474,18 @@ Checkpoint Checkpoint::load(const std::filesystem::path& file_path) {
   return Checkpoint(file_path, detail::load_gguf(file));
 }
 
-CheckpointFormat detect_checkpoint_format(const std::filesystem::path& file_path) {
-  return detect_format(MappedFile(file_path));
+CheckpointFormat detect_checkpoint_format(const MappedFile& file) { return detect_format(file); }
+
+CheckpointHeader read_checkpoint_header(const std::shared_ptr<const MappedFile>& file) {
+  const CheckpointFormat format = detect_format(*file);
+  if (format == CheckpointFormat::kGguf)
+    return {format, read_gguf_config(GgufFile::parse(file)), 0};
+  const Llama2cHeader header = read_llama2c_header(*file, format);
+  return {format, header.config, header.group};
 }
 
 CheckpointHeader read_checkpoint_header(const std::filesystem::path& file_path) {
-  const MappedFile file(file_path);
-  const CheckpointFormat format = detect_format(file);
-  if (format == CheckpointFormat::kGguf) {
-    const GgufFile gguf = GgufFile::parse(std::make_shared<const MappedFile>(file_path));
-    return {format, read_gguf_config(gguf), 0};
-  }
-  const Llama2cHeader header = read_llama2c_header(file, format);
-  return {format, header.config, header.group};
+  return read_checkpoint_header(std::make_shared<const MappedFile>(file_path));
 }
 
 void Checkpoint::release_resident_weights() const {

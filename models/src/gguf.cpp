@@ -303,6 +303,10 @@ GgufFile GgufFile::parse(std::shared_ptr<const MappedFile> mapped) {
 
 const std::filesystem::path& GgufFile::path() const { return file_->path(); }
 
+void GgufFile::fail(const std::string& problem) const {
+  throw InputError(path(), "GGUF: " + printable(problem));
+}
+
 const GgufValue* GgufFile::find(const std::string& key) const {
   auto it = metadata_index_.find(key);
   return it == metadata_index_.end() ? nullptr : &metadata_[it->second].second;
@@ -321,9 +325,8 @@ namespace {
 
 [[noreturn]] void wrong_type(const GgufFile& file, const std::string& key, const GgufValue& value,
                              const std::string& wanted) {
-  throw InputError(file.path(),
-                   "GGUF: " + printable("metadata " + key + " should be " + wanted + " but is " +
-                                        to_string(value.type) + " " + describe(value)));
+  file.fail("metadata " + key + " should be " + wanted + " but is " + to_string(value.type) + " " +
+            describe(value));
 }
 
 }  // namespace

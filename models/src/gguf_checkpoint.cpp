@@ -15,10 +15,6 @@
 namespace tessera::models::detail {
 namespace {
 
-[[noreturn]] void fail(const GgufFile& file, const std::string& problem) {
-  throw InputError(file.path(), "GGUF: " + printable(problem));
-}
-
 // The file's tensors, checked against the llama layout of `c`: each present once
 // with its shape and a readable type, nothing else beside them.
 std::vector<const GgufTensorInfo*> llama_tensors(const GgufFile& file, const ModelConfig& c) {
@@ -30,22 +26,22 @@ std::vector<const GgufTensorInfo*> llama_tensors(const GgufFile& file, const Mod
     const auto [name, shape] = gguf_llama_tensor(c, i);
     names.insert(name);
     const GgufTensorInfo* t = file.find_tensor(name);
-    if (t == nullptr) fail(file, "missing required tensor " + name);
+    if (t == nullptr) file.fail("missing required tensor " + name);
     if (t->shape != shape) {
-      fail(file, "tensor " + name + " has shape " + shape_text(t->shape) +
-                     " but the hyperparameters need " + shape_text(shape) + " (ne0 first)");
+      file.fail("tensor " + name + " has shape " + shape_text(t->shape) +
+                " but the hyperparameters need " + shape_text(shape) + " (ne0 first)");
     }
     if (!t->type->readable()) {
-      fail(file, "tensor " + name + " has type " + t->type->name +
-                     ", which tessera does not read (it reads " + readable_ggml_type_names() + ")");
+      file.fail("tensor " + name + " has type " + t->type->name +
+                ", which tessera does not read (it reads " + readable_ggml_type_names() + ")");
     }
     tensors.push_back(t);
   }
   for (const GgufTensorInfo& t : file.tensors()) {
     if (names.count(t.name) == 0) {
-      fail(file, "tensor " + t.name +
-                     " is not part of the llama layout tessera runs (no biases, RoPE factors "
-                     "or extra blocks)");
+      file.fail("tensor " + t.name +
+                " is not part of the llama layout tessera runs (no biases, RoPE factors "
+                "or extra blocks)");
     }
   }
   return tensors;

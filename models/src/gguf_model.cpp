@@ -12,31 +12,27 @@ namespace {
 // no extra norms): one entry per name.
 constexpr const char* kLlamaLayoutArchitectures[] = {"llama"};
 
-[[noreturn]] void fail(const GgufFile& file, const std::string& problem) {
-  throw InputError(file.path(), "GGUF: " + printable(problem));
-}
-
 int positive_int(const GgufFile& file, const std::string& key, std::uint64_t value) {
   if (value == 0 || value > static_cast<std::uint64_t>(std::numeric_limits<int>::max())) {
-    fail(file, "metadata " + key + " = " + std::to_string(value) + " is not a usable size");
+    file.fail("metadata " + key + " = " + std::to_string(value) + " is not a usable size");
   }
   return static_cast<int>(value);
 }
 
 int required_int(const GgufFile& file, const std::string& key) {
   const auto value = file.unsigned_integer(key);
-  if (!value) fail(file, "missing required metadata key " + key);
+  if (!value) file.fail("missing required metadata key " + key);
   return positive_int(file, key, *value);
 }
 
 std::string architecture(const GgufFile& file) {
   const auto arch = file.string("general.architecture");
-  if (!arch) fail(file, "missing required metadata key general.architecture");
+  if (!arch) file.fail("missing required metadata key general.architecture");
   for (const char* known : kLlamaLayoutArchitectures) {
     if (*arch == known) return *arch;
   }
-  fail(file, "architecture \"" + *arch +
-                 "\" is not supported (tessera runs the llama layout: architecture \"llama\")");
+  file.fail("architecture \"" + *arch +
+            "\" is not supported (tessera runs the llama layout: architecture \"llama\")");
 }
 
 }  // namespace
@@ -56,22 +52,22 @@ ModelConfig read_gguf_config(const GgufFile& file) {
 
   const auto epsilon = file.number(key("attention.layer_norm_rms_epsilon"));
   if (!epsilon)
-    fail(file, "missing required metadata key " + key("attention.layer_norm_rms_epsilon"));
+    file.fail("missing required metadata key " + key("attention.layer_norm_rms_epsilon"));
   if (!(*epsilon > 0.0 && *epsilon < 1.0)) {
-    fail(file, key("attention.layer_norm_rms_epsilon") + " = " + std::to_string(*epsilon) +
-                   " is not a usable RMSNorm epsilon");
+    file.fail(key("attention.layer_norm_rms_epsilon") + " = " + std::to_string(*epsilon) +
+              " is not a usable RMSNorm epsilon");
   }
   c.rms_norm_epsilon = static_cast<float>(*epsilon);
   if (const auto theta = file.number(key("rope.freq_base"))) {
     if (!(*theta > 1.0 && std::isfinite(*theta))) {
-      fail(file, key("rope.freq_base") + " = " + std::to_string(*theta) + " is not a usable base");
+      file.fail(key("rope.freq_base") + " = " + std::to_string(*theta) + " is not a usable base");
     }
     c.rope_theta = static_cast<float>(*theta);
   }
 
   const GgufTensorInfo* embedding = file.find_tensor("token_embd.weight");
-  if (embedding == nullptr) fail(file, "missing required tensor token_embd.weight");
-  if (embedding->shape.size() != 2) fail(file, "token_embd.weight is not a matrix");
+  if (embedding == nullptr) file.fail("missing required tensor token_embd.weight");
+  if (embedding->shape.size() != 2) file.fail("token_embd.weight is not a matrix");
   c.vocab_size = positive_int(file, "token_embd.weight's row count", embedding->shape[1]);
   c.shared_classifier = file.find_tensor("output.weight") == nullptr;
   validate_config(c, file.path());
@@ -80,24 +76,24 @@ ModelConfig read_gguf_config(const GgufFile& file) {
   // refusing them beats generating text from the wrong function.
   if (const auto rope_dims = file.unsigned_integer(key("rope.dimension_count"));
       rope_dims && *rope_dims != static_cast<std::uint64_t>(c.head_size())) {
-    fail(file, key("rope.dimension_count") + " = " + std::to_string(*rope_dims) +
-                   " rotates part of each head; tessera's RoPE rotates all " +
-                   std::to_string(c.head_size()) + " dimensions");
+    file.fail(key("rope.dimension_count") + " = " + std::to_string(*rope_dims) +
+              " rotates part of each head; tessera's RoPE rotates all " +
+              std::to_string(c.head_size()) + " dimensions");
   }
   for (const char* name : {"attention.key_length", "attention.value_length"}) {
     if (const auto length = file.unsigned_integer(key(name));
         length && *length != static_cast<std::uint64_t>(c.head_size())) {
-      fail(file, key(name) + " = " + std::to_string(*length) + " differs from the head size " +
-                     std::to_string(c.head_size()) + " (embedding_length / head_count)");
+      file.fail(key(name) + " = " + std::to_string(*length) + " differs from the head size " +
+                std::to_string(c.head_size()) + " (embedding_length / head_count)");
     }
   }
   if (const auto scaling = file.string(key("rope.scaling.type")); scaling && *scaling != "none") {
-    fail(file, "RoPE scaling \"" + *scaling + "\" is not supported");
+    file.fail("RoPE scaling \"" + *scaling + "\" is not supported");
   }
   if (const auto vocab = file.unsigned_integer(key("vocab_size"));
       vocab && *vocab != static_cast<std::uint64_t>(c.vocab_size)) {
-    fail(file, key("vocab_size") + " = " + std::to_string(*vocab) + " but token_embd.weight has " +
-                   std::to_string(c.vocab_size) + " rows");
+    file.fail(key("vocab_size") + " = " + std::to_string(*vocab) + " but token_embd.weight has " +
+              std::to_string(c.vocab_size) + " rows");
   }
   return c;
 }
@@ -106,11 +102,13 @@ namespace {
 
 constexpr std::uint64_t kTensorsPerBlock = 9;
 
+// token_embd, output_norm and, for a separate classifier, output.
+std::uint64_t global_tensors(const ModelConfig& c) { return c.shared_classifier ? 2 : 3; }
+
 }  // namespace
 
 std::uint64_t gguf_llama_tensor_count(const ModelConfig& c) {
-  const std::uint64_t global = c.shared_classifier ? 2 : 3;
-  return global + kTensorsPerBlock * static_cast<std::uint64_t>(c.n_layers);
+  return global_tensors(c) + kTensorsPerBlock * static_cast<std::uint64_t>(c.n_layers);
 }
 
 std::pair<std::string, std::vector<std::uint64_t>> gguf_llama_tensor(const ModelConfig& c,
@@ -119,7 +117,7 @@ std::pair<std::string, std::vector<std::uint64_t>> gguf_llama_tensor(const Model
   const auto kv = static_cast<std::uint64_t>(c.kv_dim());
   const auto hidden = static_cast<std::uint64_t>(c.hidden_dim);
   const auto vocab = static_cast<std::uint64_t>(c.vocab_size);
-  const std::uint64_t global = c.shared_classifier ? 2 : 3;
+  const std::uint64_t global = global_tensors(c);
   if (index < global) {
     if (index == 0) return {"token_embd.weight", {dim, vocab}};
     if (index == 1) return {"output_norm.weight", {dim}};
@@ -151,20 +149,20 @@ std::pair<std::string, std::vector<std::uint64_t>> gguf_llama_tensor(const Model
 
 TokenizerVocabulary read_gguf_vocabulary(const GgufFile& file) {
   const auto model = file.string("tokenizer.ggml.model");
-  if (!model) fail(file, "has no embedded tokenizer (tokenizer.ggml.model); give one with -z");
+  if (!model) file.fail("has no embedded tokenizer (tokenizer.ggml.model); give one with -z");
   if (*model != "llama") {
-    fail(file, "embedded tokenizer \"" + *model +
-                   "\" is not supported (tessera reads SentencePiece vocabularies, \"llama\")");
+    file.fail("embedded tokenizer \"" + *model +
+              "\" is not supported (tessera reads SentencePiece vocabularies, \"llama\")");
   }
   const auto* tokens = file.array("tokenizer.ggml.tokens", GgufType::kString);
-  if (tokens == nullptr) fail(file, "missing required metadata key tokenizer.ggml.tokens");
+  if (tokens == nullptr) file.fail("missing required metadata key tokenizer.ggml.tokens");
   const std::size_t n = tokens->size();
   const auto* scores = file.array("tokenizer.ggml.scores", GgufType::kFloat32);
   const auto* types = file.array("tokenizer.ggml.token_type", GgufType::kInt32);
   for (const auto& [name, list] : {std::pair{"scores", scores}, std::pair{"token_type", types}}) {
     if (list != nullptr && list->size() != n) {
-      fail(file, std::string("tokenizer.ggml.") + name + " has " + std::to_string(list->size()) +
-                     " entries for " + std::to_string(n) + " tokens");
+      file.fail(std::string("tokenizer.ggml.") + name + " has " + std::to_string(list->size()) +
+                " entries for " + std::to_string(n) + " tokens");
     }
   }
   TokenizerVocabulary v;
@@ -180,8 +178,8 @@ TokenizerVocabulary read_gguf_vocabulary(const GgufFile& file) {
     const auto* s = std::get_if<std::int64_t>(&kind.value);
     const std::int64_t raw = u ? static_cast<std::int64_t>(*u) : *s;
     if (raw < 1 || raw > 6) {
-      fail(file, "tokenizer.ggml.token_type[" + std::to_string(i) + "] = " + std::to_string(raw) +
-                     " is not a SentencePiece token type (1 to 6)");
+      file.fail("tokenizer.ggml.token_type[" + std::to_string(i) + "] = " + std::to_string(raw) +
+                " is not a SentencePiece token type (1 to 6)");
     }
     v.kinds[i] = static_cast<TokenKind>(raw);
   }
@@ -190,8 +188,8 @@ TokenizerVocabulary read_gguf_vocabulary(const GgufFile& file) {
     const auto value = file.unsigned_integer(key);
     if (!value) continue;  // llama's SentencePiece defaults, 1 and 2
     if (*value >= n) {
-      fail(file, std::string(key) + " = " + std::to_string(*value) + " is outside the " +
-                     std::to_string(n) + " tokens");
+      file.fail(std::string(key) + " = " + std::to_string(*value) + " is outside the " +
+                std::to_string(n) + " tokens");
     }
     *id = static_cast<int>(*value);
   }

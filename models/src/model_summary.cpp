@@ -1,8 +1,8 @@
 #include "tessera/models/model_summary.hpp"
 
-#include <cstring>
 #include <memory>
 
+#include "file_cursor.hpp"
 #include "tessera/models/error.hpp"
 #include "tessera/models/gguf.hpp"
 #include "tessera/models/gguf_model.hpp"
@@ -19,8 +19,10 @@ TokenizerSummary summarize(const Tokenizer& t, std::string source) {
   return {std::move(source), t.vocab_size(), t.bos_id(), t.eos_id(), t.byte_tokens()};
 }
 
-void summarize_gguf(const path& file, ModelSummary& s) {
-  const GgufFile gguf = GgufFile::parse(std::make_shared<const MappedFile>(file));
+// A tokenizer file given with the model is described instead of the one it carries.
+void summarize_gguf(const std::shared_ptr<const MappedFile>& file,
+                    const std::optional<path>& tokenizer, ModelSummary& s) {
+  const GgufFile gguf = GgufFile::parse(file);
   s.format = "GGUF v" + std::to_string(gguf.version());
   s.shape_order = "ne0 first (GGUF order: a matrix is [in, out])";
   for (const auto& [key, value] : gguf.metadata()) s.metadata.emplace_back(key, describe(value));
@@ -32,8 +34,17 @@ void summarize_gguf(const path& file, ModelSummary& s) {
   } catch (const InputError& error) {
     s.config_problem = error.problem();
   }
+  if (tokenizer && s.config) {
+    try {
+      s.tokenizer =
+          summarize(Tokenizer::load(*tokenizer, s.config->vocab_size), tokenizer->string());
+    } catch (const InputError& error) {
+      s.tokenizer_problem = error.what();
+    }
+    return;
+  }
   try {
-    const Tokenizer t = Tokenizer::from_vocabulary(file, read_gguf_vocabulary(gguf));
+    const Tokenizer t = Tokenizer::from_vocabulary(file->path(), read_gguf_vocabulary(gguf));
     s.tokenizer = summarize(t, "embedded (GGUF)");
   } catch (const InputError& error) {
     s.tokenizer_problem = error.problem();
@@ -73,8 +84,10 @@ std::vector<TensorSummary> llama2c_tensors(const ModelConfig& c, CheckpointForma
   return t;
 }
 
-void summarize_llama2c(const path& file, const std::optional<path>& tokenizer, ModelSummary& s) {
-  const CheckpointHeader header = read_checkpoint_header(file);
+void summarize_llama2c(const std::shared_ptr<const MappedFile>& mapped,
+                       const std::optional<path>& tokenizer, ModelSummary& s) {
+  const path& file = mapped->path();
+  const CheckpointHeader header = read_checkpoint_header(mapped);
   s.format = to_string(header.format);
   s.shape_order = "row-major, layers first: a matrix is [out, in]";
   s.config = header.config;
@@ -93,23 +106,14 @@ void summarize_llama2c(const path& file, const std::optional<path>& tokenizer, M
 ModelSummary summarize_model_file(const path& file, const std::optional<path>& tokenizer) {
   ModelSummary s;
   s.path = file;
-  s.file_bytes = MappedFile(file).size();
-  if (detect_checkpoint_format(file) == CheckpointFormat::kGguf) {
-    summarize_gguf(file, s);
-    if (tokenizer && s.config) {
-      s.tokenizer_problem.clear();
-      try {
-        s.tokenizer =
-            summarize(Tokenizer::load(*tokenizer, s.config->vocab_size), tokenizer->string());
-      } catch (const InputError& error) {
-        s.tokenizer.reset();
-        s.tokenizer_problem = error.what();
-      }
-    }
+  const auto mapped = std::make_shared<const MappedFile>(file);
+  s.file_bytes = mapped->size();
+  if (detect_checkpoint_format(*mapped) == CheckpointFormat::kGguf) {
+    summarize_gguf(mapped, tokenizer, s);
     return s;
   }
   try {
-    summarize_llama2c(file, tokenizer, s);
+    summarize_llama2c(mapped, tokenizer, s);
   } catch (const InputError&) {
     if (const auto tokens = llama2c_tokenizer_entries(file)) {
       throw InputError(file, "a llama2.c tokenizer of " + std::to_string(*tokens) +
@@ -122,29 +126,21 @@ ModelSummary summarize_model_file(const path& file, const std::optional<path>& t
 
 std::optional<int> llama2c_tokenizer_entries(const path& file) {
   const MappedFile mapped(file);
-  const std::uint8_t* at = mapped.data();
-  std::uint64_t left = mapped.size();
-  const auto take_i32 = [&](std::int32_t& value) {
-    if (left < 4) return false;
-    std::memcpy(&value, at, 4);
-    at += 4;
-    left -= 4;
-    return true;
-  };
-  std::int32_t value = 0;
-  if (!take_i32(value) || value < 0) return std::nullopt;  // max_token_length
-  int entries = 0;
-  while (left > 0) {
-    std::int32_t length = 0;
-    if (!take_i32(value) || !take_i32(length) || length < 0 ||
-        static_cast<std::uint64_t>(length) > left) {
-      return std::nullopt;
+  detail::FileCursor in(mapped, "", "tokenizer");
+  try {
+    if (in.read<std::int32_t>("max_token_length") < 0) return std::nullopt;
+    int entries = 0;
+    while (in.remaining() > 0) {
+      in.read<float>("a score");
+      const auto length = in.read<std::int32_t>("a length");
+      if (length < 0) return std::nullopt;
+      in.read_bytes(static_cast<std::uint64_t>(length), "a piece");
+      ++entries;
     }
-    at += length;
-    left -= static_cast<std::uint64_t>(length);
-    ++entries;
+    return entries;
+  } catch (const InputError&) {  // entries that do not end with the file
+    return std::nullopt;
   }
-  return entries;
 }
 
 }  // namespace tessera::models

@@ -56,11 +56,14 @@ struct CheckpointHeader {
   ModelConfig config;
   int group_size = 0;  // version 2's quantization groups
 };
+class MappedFile;
+
 // Throws InputError as Checkpoint::load does for a malformed header.
 CheckpointHeader read_checkpoint_header(const std::filesystem::path& path);
+CheckpointHeader read_checkpoint_header(const std::shared_ptr<const MappedFile>& file);
 // The format of a model file from its first bytes (and a .gguf name). Throws
 // InputError for a file too short to tell or an unsupported llama2.c version.
-CheckpointFormat detect_checkpoint_format(const std::filesystem::path& path);
+CheckpointFormat detect_checkpoint_format(const MappedFile& file);
 
 using RowMajorMatrixXf = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using ConstMatrixView = Eigen::Map<const RowMajorMatrixXf>;
@@ -86,7 +89,6 @@ struct ModelWeights {
   ConstMatrixView classifier;  // [vocab_size][dim]; aliases token_embedding when shared
 };
 
-class MappedFile;
 class Tokenizer;
 namespace detail {
 struct CheckpointParts;

@@ -80,6 +80,9 @@ class GgufFile {
   // The elements of an array of `element` type (integer arrays accept any integer type).
   const std::vector<GgufValue>* array(const std::string& key, GgufType element) const;
 
+  // Throws InputError naming the file: "GGUF: problem" (control bytes escaped).
+  [[noreturn]] void fail(const std::string& problem) const;
+
  private:
   explicit GgufFile(std::shared_ptr<const MappedFile> file) : file_(std::move(file)) {}
 
