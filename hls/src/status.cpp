@@ -24,6 +24,8 @@ std::string describe(Status status) {
       return "context longer than the attention unit holds";
     case Status::kInternalError:
       return "internal error: a stream over- or under-ran";
+    case Status::kChecksumMismatch:
+      return "an output tile failed its checksums (a fault in the engine)";
   }
   return "unknown status";
 }

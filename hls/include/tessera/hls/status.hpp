@@ -15,6 +15,7 @@ enum class Status {
   kBadHeads,             // head counts the kernel cannot map (GQA grouping, head size)
   kContextTooLong,       // more positions than the attention buffers hold
   kInternalError,        // a stream was over- or under-run: a kernel bug
+  kChecksumMismatch,     // an output tile failed its checksums (tessera/hls/abft.hpp)
 };
 
 std::string describe(Status status);
