@@ -52,6 +52,26 @@ bool fault_fits(const EngineFault& f, ArrayShape array, int m_tiles, int n_tiles
   return false;
 }
 
+bool vector_fault_fits(const EngineFault& f, ArrayShape array, int n, int k, bool checksums) {
+  const int lanes = array.rows * array.cols;
+  const int tiles = (n + lanes - 1) / lanes;
+  if (f.tile < 0 || f.tile >= tiles || f.step < 0 || f.step > k) return false;
+  const int word_bits = f.site == EngineSite::kOperandBuffer ? 8 : 32;
+  if (f.bit < 0 || f.bit >= word_bits) return false;
+  const bool pe = f.row >= 0 && f.row < array.rows && f.col >= 0 && f.col < array.cols;
+  switch (f.site) {
+    case EngineSite::kAccumulator:
+      return pe || (checksums && f.row == array.rows && f.col == 0);
+    case EngineSite::kResultFifo:
+      return pe;
+    case EngineSite::kOperandBuffer:
+      return f.buffer == OperandBuffer::kA && f.word >= 0 &&
+             f.word < (k + array.rows - 1) / array.rows && f.lane >= 0 && f.lane < array.rows &&
+             static_cast<long>(f.word) * array.rows + f.lane < k;
+  }
+  return false;
+}
+
 ChecksumReport check_gemm_tiles(ArrayShape array, const std::int8_t* a, const std::int8_t* w, int m,
                                 int n, int k, const std::int32_t* c) {
   const std::vector<std::int32_t> a_sums = tile_column_sums(a, m, k, array.rows);

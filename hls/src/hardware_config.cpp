@@ -55,6 +55,13 @@ class Reader {
     return static_cast<int>(d);
   }
 
+  bool flag(const std::string& field, bool absent) const {
+    if (!has(field)) return absent;
+    const json& v = at(field);
+    if (!v.is_boolean()) fail(field, "must be true or false");
+    return v.get<bool>();
+  }
+
   bool has(const std::string& field) const {
     const json* node = &root_;
     std::istringstream parts(field);
@@ -88,7 +95,8 @@ class Reader {
 const json& config_schema() {
   static const json schema = json::parse(R"({
     "name": null, "description": null, "clock_mhz": null,
-    "gemm_units": {"count": null, "rows": null, "cols": null, "buffer_words": null},
+    "gemm_units": {"count": null, "rows": null, "cols": null, "buffer_words": null,
+                   "checksums": null},
     "attention_units": {"count": null, "head_size_max": null, "context_max": null},
     "memory": {"bytes": null, "bandwidth_gbps": null, "latency_ns": null, "channels": null,
                "dram": {"page_bytes": null, "banks": null, "row_miss_ns": null,
@@ -241,7 +249,7 @@ void validate(const HardwareConfig& c, const Reader& r) {
 }  // namespace
 
 UnitResources HardwareConfig::resources_needed() const {
-  const UnitResources gemm_unit = gemm_engine_resources(gemm.rows, gemm.cols);
+  const UnitResources gemm_unit = gemm_engine_resources(gemm.rows, gemm.cols, gemm.checksums);
   const UnitResources attention_unit = attention_unit_resources(attention.head_size_max);
   const auto total = [&](long UnitResources::*field) {
     return gemm.count * gemm_unit.*field + attention.count * attention_unit.*field;
@@ -298,6 +306,7 @@ HardwareConfig parse_hardware_config(const std::string& json_text, const std::st
   c.gemm.rows = r.positive_int("gemm_units.rows", 256);
   c.gemm.cols = r.positive_int("gemm_units.cols", 256);
   c.gemm.buffer_words = r.positive_int("gemm_units.buffer_words", 1 << 24);
+  c.gemm.checksums = r.flag("gemm_units.checksums", false);
   c.attention.count = r.positive_int("attention_units.count", 1024);
   c.attention.head_size_max = r.positive_int("attention_units.head_size_max", 1 << 16);
   c.attention.context_max = r.positive_int("attention_units.context_max", 1 << 24);

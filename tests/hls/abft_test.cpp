@@ -229,5 +229,87 @@ TEST(Checksums, TheVectorCheckerFindsTheCorruptTile) {
   EXPECT_EQ(report.first_failing_tile, 1);
 }
 
+struct VectorJob {
+  int n, k;
+  std::vector<std::int8_t> a, w_tiled;  // W in row tiles of COLS, as the unit's memory holds it
+  std::vector<std::int32_t> golden;
+  VectorJob(int n_, int k_, unsigned seed) : n(n_), k(k_), golden(static_cast<std::size_t>(n_)) {
+    std::mt19937 rng(seed);
+    a = random_int8(static_cast<std::size_t>(k), rng);
+    const int n_tiles = (n + kArray.cols - 1) / kArray.cols;
+    w_tiled = random_int8(count(n_tiles * kArray.cols, k), rng);
+    for (int row = 0; row < n; ++row) {
+      for (int kk = 0; kk < k; ++kk) {
+        golden[static_cast<std::size_t>(row)] += a[static_cast<std::size_t>(kk)] * weight(row, kk);
+      }
+    }
+  }
+  std::int32_t weight(int row, int kk) const {
+    return w_tiled[(count(row / kArray.cols, k) + static_cast<std::size_t>(kk)) * kArray.cols +
+                   static_cast<std::size_t>(row % kArray.cols)];
+  }
+  Outcome run(bool checksums, const EngineFault* fault) const {
+    Outcome out{Status::kOk, {}, std::vector<std::int32_t>(static_cast<std::size_t>(n), -7)};
+    GemmArgs g;
+    g.a = a.data();
+    g.w = w_tiled.data();
+    g.w_tile = kArray.cols;
+    g.m = 1;
+    g.n = n;
+    g.k = k;
+    g.c_int32 = out.c.data();
+    g.checksums = checksums ? &out.report : nullptr;
+    g.fault = fault;
+    out.status = gemv(kArray, g);
+    return out;
+  }
+};
+
+TEST(VectorChecksums, CatchAccumulatorResultAndABufferFaults) {
+  const VectorJob job(200, 40, 13);  // 4 vector tiles of 64 outputs
+  EXPECT_EQ(job.run(true, nullptr).c, job.golden);
+  EXPECT_EQ(job.run(true, nullptr).status, Status::kOk);
+  EngineFault acc;
+  acc.tile = 2;
+  acc.step = 10;
+  acc.row = 1;
+  acc.col = 3;  // output 2 * 64 + 1 * 8 + 3
+  acc.bit = 9;
+  const Outcome struck = job.run(true, &acc);
+  std::int32_t partial = 0;
+  for (int kk = 0; kk < 10; ++kk)
+    partial += job.a[static_cast<std::size_t>(kk)] * job.weight(139, kk);
+  std::vector<std::int32_t> want = job.golden;
+  want[139] += (partial ^ (1 << 9)) - partial;
+  EXPECT_EQ(struck.c, want);
+  EXPECT_EQ(struck.status, Status::kChecksumMismatch);
+  EXPECT_EQ(struck.report.first_failing_tile, 2);
+  EngineFault result;
+  result.site = EngineSite::kResultFifo;
+  result.tile = 0;
+  result.row = 0;
+  result.col = 0;
+  result.bit = 31;
+  EXPECT_EQ(job.run(true, &result).status, Status::kChecksumMismatch);
+  // An A byte feeds the outputs and the checksum PE alike; its parity bit catches it.
+  EngineFault a_byte;
+  a_byte.site = EngineSite::kOperandBuffer;
+  a_byte.word = 2;
+  a_byte.lane = 5;  // a[21]
+  a_byte.bit = 3;
+  a_byte.tile = 1;  // tile 0 has read it already
+  const Outcome caught = job.run(true, &a_byte);
+  EXPECT_NE(caught.c, job.golden);
+  EXPECT_EQ(caught.status, Status::kChecksumMismatch);
+  EXPECT_EQ(caught.report.failing_tiles, 3);
+  EXPECT_EQ(caught.report.first_failing_tile, 1);
+  const Outcome silent = job.run(false, &a_byte);
+  EXPECT_EQ(silent.c, caught.c);
+  EXPECT_EQ(silent.status, Status::kOk);
+  EngineFault w_byte = a_byte;
+  w_byte.buffer = OperandBuffer::kW;  // W streams past the buffers in vector mode
+  EXPECT_EQ(job.run(true, &w_byte).status, Status::kBadShape);
+}
+
 }  // namespace
 }  // namespace tessera::hls

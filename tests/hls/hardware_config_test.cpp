@@ -102,6 +102,21 @@ TEST(HardwareConfig, RejectsBuffersSmallerThanATile) {
             std::string::npos);
 }
 
+TEST(HardwareConfig, ChecksumsAreAFlagOffByDefaultAndCostPes) {
+  json c = kv260_json();
+  const HardwareConfig plain = parse_hardware_config(c.dump(), "test.json");
+  EXPECT_FALSE(plain.gemm.checksums);
+  c["gemm_units"]["checksums"] = true;
+  const HardwareConfig checked = parse_hardware_config(c.dump(), "test.json");
+  EXPECT_TRUE(checked.gemm.checksums);
+  // A checksum row and column: 16 + 16 more PEs, one DSP slice each.
+  EXPECT_EQ(checked.dsp_slices_needed() - plain.dsp_slices_needed(), 32);
+  c["gemm_units"]["checksums"] = "yes";
+  EXPECT_NE(error_for(c).find("gemm_units.checksums must be true or false"), std::string::npos);
+  c["gemm_units"]["checksums"] = 1;
+  EXPECT_NE(error_for(c).find("gemm_units.checksums must be true or false"), std::string::npos);
+}
+
 TEST(HardwareConfig, RejectsMoreMemoryThanTheAddressMapHolds) {
   json c = kv260_json();
   c["memory"]["bytes"] = 8589934592.0;

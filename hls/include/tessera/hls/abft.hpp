@@ -9,7 +9,8 @@
 // result path (after the output FIFO) compares them with the sums of the tile's
 // results. Everything is modulo 2^32, as the int32 accumulators wrap, so the check
 // is exact: one wrong accumulator, operand-buffer byte or result word changes a row
-// or column sum by a nonzero amount and is caught; nothing correct is ever flagged.
+// or column sum by a nonzero amount and is caught; nothing correct is ever flagged
+// (a struck checksum PE flags correct results, which re-execution then confirms).
 //
 // The fault descriptions here are what the C models (gemm_i8) and the RTL inject:
 // the engine's own state, named by where it sits and when in the job it is struck.
@@ -56,6 +57,13 @@ struct EngineFault {
 // m_tiles x n_tiles tiles over K (the checksum PEs only with checksums on).
 bool fault_fits(const EngineFault& f, ArrayShape array, int m_tiles, int n_tiles, int k,
                 bool checksums);
+
+// The same for a vector-mode job of N outputs over K: its tiles are vector tiles of
+// ROWS * COLS outputs (PE (row, col) owns output row * COLS + col of each), its one
+// checksum PE is (ROWS, 0), and only the A buffer holds operands (word k / ROWS,
+// lane k % ROWS): W streams past it. The A buffer feeds the outputs and the checksum
+// PE alike, so vector mode catches its faults by a parity bit per byte instead.
+bool vector_fault_fits(const EngineFault& f, ArrayShape array, int n, int k, bool checksums);
 
 // What a kernel with checksums on found.
 struct ChecksumReport {

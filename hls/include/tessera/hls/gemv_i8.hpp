@@ -94,6 +94,59 @@ mac_k:
   }
 }
 
+// gemv_i8 with checksums or a fault, on W tiled by COLS as the unit's memory holds
+// it: every lane computes (lanes past N on zero weights), one checksum PE per vector
+// tile takes a[k] times the sum of the beat's W bytes, and the checker behind the
+// output FIFO compares it with the sum of the tile's outputs. The A buffer feeds
+// both alike, so it keeps a parity bit per byte instead (the ninth bit of each BRAM
+// byte lane) and a byte that reads back changed fails the tile too.
+template <int ROWS, int COLS>
+void gemv_observed(const GemmArgs& g) {
+  constexpr int kLanes = ROWS * COLS;
+  const EngineFault* f = g.fault;
+  if (g.checksums != nullptr) *g.checksums = ChecksumReport{};
+  for (int n0 = 0, tile = 0; n0 < g.n; n0 += kLanes, ++tile) {
+    std::uint32_t acc[static_cast<std::size_t>(kLanes)] = {};
+    std::uint32_t check = 0;
+    const int live_tiles = ((g.n - n0 < kLanes ? g.n - n0 : kLanes) + COLS - 1) / COLS;
+    const long first_tile = n0 / COLS;
+    const TileAt at{tile, 0, 0};
+    bool parity_error = false;
+    for (int k = 0; k < g.k; ++k) {
+      std::int8_t a = g.a[k];
+      if (struck_operand(f, OperandBuffer::kA, at, k / ROWS, k) && f->lane == k % ROWS) {
+        a = apply_bit_fault(f->kind, a, f->bit);
+        parity_error = parity_error || a != g.a[k];
+      }
+      std::int32_t w_sum = 0;
+      for (int r = 0; r < live_tiles; ++r) {
+        const std::int8_t* word = g.w + ((first_tile + r) * g.k + k) * COLS;
+        for (int c = 0; c < COLS; ++c) {
+          acc[r * COLS + c] = wrapping_mac(acc[r * COLS + c], a, word[c]);
+          w_sum += word[c];
+        }
+      }
+      if (g.checksums != nullptr) check = wrapping_mac(check, a, w_sum);
+      if (f != nullptr && f->site == EngineSite::kAccumulator && f->tile == tile &&
+          (f->kind == BitFault::kFlip ? k + 1 == f->step : k + 1 >= f->step)) {
+        std::uint32_t& value = f->row == ROWS ? check : acc[f->row * COLS + f->col];
+        value = apply_bit_fault(f->kind, value, f->bit);
+      }
+    }
+    std::uint32_t outputs = 0;
+    for (int lane = 0; lane < kLanes; ++lane) {
+      std::uint32_t value = acc[lane];
+      if (f != nullptr && f->site == EngineSite::kResultFifo && f->tile == tile &&
+          f->row * COLS + f->col == lane) {
+        value = apply_bit_fault(f->kind, value, f->bit);
+      }
+      outputs += value;
+      if (n0 + lane < g.n) store_result(g, 0, n0 + lane, static_cast<std::int32_t>(value));
+    }
+    if (g.checksums != nullptr && (outputs != check || parity_error)) g.checksums->record(tile);
+  }
+}
+
 }  // namespace detail
 
 // Status::kBadShape unless M == 1 and K >= ROWS (a tile's results drain while the
@@ -108,6 +161,16 @@ Status gemv_i8(const GemmArgs& g) {
   const Status status = validate(g);
   if (status != Status::kOk) return status;
   if (g.m != 1 || g.k < ROWS) return Status::kBadShape;
+  if (g.checksums != nullptr || g.fault != nullptr) {
+    if (g.w_tile != COLS) return Status::kBadShape;
+    if (g.fault != nullptr &&
+        !vector_fault_fits(*g.fault, {ROWS, COLS}, g.n, g.k, g.checksums != nullptr)) {
+      return Status::kBadShape;
+    }
+    detail::gemv_observed<ROWS, COLS>(g);
+    return g.checksums != nullptr && g.checksums->failing_tiles > 0 ? Status::kChecksumMismatch
+                                                                    : Status::kOk;
+  }
   constexpr int kLanes = ROWS * COLS;
 tile_n:
   for (int n0 = 0; n0 < g.n; n0 += kLanes) {

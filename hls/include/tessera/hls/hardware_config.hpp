@@ -22,7 +22,8 @@ struct HardwareConfig {
     int count = 0;
     int rows = 0;
     int cols = 0;
-    int buffer_words = 0;  // depth of each operand buffer (words of rows or cols bytes)
+    int buffer_words = 0;    // depth of each operand buffer (words of rows or cols bytes)
+    bool checksums = false;  // Huang-Abraham checksums of every output tile (tessera/hls/abft.hpp)
   } gemm;
   struct AttentionUnits {
     int count = 0;
