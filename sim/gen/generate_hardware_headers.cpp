@@ -51,7 +51,10 @@ std::string registers_svh() {
       << "localparam int CTRL_VECTOR_BIT = " << __builtin_ctz(reg::kCtrlVector) << ";\n"
       << "localparam int STATUS_BUSY_BIT = " << __builtin_ctz(reg::kStatusBusy) << ";\n"
       << "localparam int STATUS_DONE_BIT = " << __builtin_ctz(reg::kStatusDone) << ";\n"
-      << "localparam int STATUS_ERROR_BIT = " << __builtin_ctz(reg::kStatusError) << ";\n";
+      << "localparam int STATUS_ERROR_BIT = " << __builtin_ctz(reg::kStatusError) << ";\n"
+      << "localparam int STATUS_CHECKSUM_BIT = " << __builtin_ctz(reg::kStatusChecksum) << ";\n"
+      << "localparam int FEATURE_CHECKSUMS_BIT = " << __builtin_ctz(reg::kFeatureChecksums)
+      << ";\n";
   return localparams_svh(
       "// The register map of one unit (tessera/sim/register_map.inc, docs/rtl.md).\n", out.str());
 }

@@ -25,14 +25,16 @@ CommandProcessor::CommandProcessor(sc_core::sc_module_name name, std::vector<Uni
   }
   running_command_.assign(all_units_.size(), 0);
   for (Unit* unit : gemm_units_) {
-    unit->set_job_done([this, port = port_of(*unit)](int index, const std::string& error) {
-      job_done(port, "gemm", index, error);
-    });
+    unit->set_job_done(
+        [this, port = port_of(*unit)](int index, const std::string& error, bool checksum) {
+          job_done(port, "gemm", index, error, checksum);
+        });
   }
   for (Unit* unit : attention_units_) {
-    unit->set_job_done([this, port = port_of(*unit)](int index, const std::string& error) {
-      job_done(port, "attention", index, error);
-    });
+    unit->set_job_done(
+        [this, port = port_of(*unit)](int index, const std::string& error, bool checksum) {
+          job_done(port, "attention", index, error, checksum);
+        });
   }
   SC_THREAD(thread);
 }
@@ -57,13 +59,25 @@ std::string CommandProcessor::take_error() {
   return error;
 }
 
+CommandProcessor::ChecksumFailures CommandProcessor::take_checksum_failures() {
+  ChecksumFailures failures;
+  std::swap(failures, checksum_failures_);
+  return failures;
+}
+
 void CommandProcessor::job_done(std::size_t port, const std::string& kind, int unit,
-                                const std::string& error) {
+                                const std::string& error, bool checksum) {
   const auto kept = times_.find(running_command_[port]);
   if (kept != times_.end()) kept->second.end = sc_core::sc_time_stamp();
   --running_;
   ++completed_;
-  if (!error.empty() && error_.empty()) error_ = kind + std::to_string(unit) + ": " + error;
+  const std::string message = kind + std::to_string(unit) + ": " + error;
+  if (checksum) {
+    if (checksum_failures_.commands.empty()) checksum_failures_.first = message;
+    checksum_failures_.commands.push_back(running_command_[port]);
+  } else if (!error.empty() && error_.empty()) {
+    error_ = message;
+  }
   unit_freed_.notify(sc_core::SC_ZERO_TIME);
 }
 
@@ -82,6 +96,7 @@ void CommandProcessor::thread() {
         std::holds_alternative<GemmCommand>(command) ? gemm_units_ : attention_units_);
     running_command_[port_of(unit)] = id;
     if (timed) times_[id].start = sc_core::sc_time_stamp();
+    if (command_started_) command_started_(id);
     std::visit([&](const auto& c) { program(unit, c); }, command);
     pending_.pop_front();
   }

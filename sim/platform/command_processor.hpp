@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <string>
 #include <systemc>
@@ -42,8 +43,20 @@ class CommandProcessor : public sc_core::sc_module {
   void keep_times(bool keep) { keep_times_ = keep; }
   bool idle() const { return pending_.empty() && running_ == 0; }
   std::uint64_t completed() const { return completed_; }
-  // The first error since the last call, "" if none.
+  // The first error since the last call, "" if none. Checksum failures are not
+  // errors here: they are listed by take_checksum_failures().
   std::string take_error();
+  // The commands whose jobs failed their checksums since the last call, with the
+  // first one's message.
+  struct ChecksumFailures {
+    std::vector<std::uint64_t> commands;
+    std::string first;
+  };
+  ChecksumFailures take_checksum_failures();
+  // Called as each command starts on its unit (an observer: fault injection).
+  void on_command_start(std::function<void(std::uint64_t id)> observer) {
+    command_started_ = std::move(observer);
+  }
   std::uint32_t read_register(std::uint32_t address);
 
  private:
@@ -60,7 +73,8 @@ class CommandProcessor : public sc_core::sc_module {
   void program(Unit& unit, const AttentionCommand& command);
   void write_register(Unit& unit, std::uint8_t offset, std::uint32_t value);
   std::size_t port_of(const Unit& unit) const;
-  void job_done(std::size_t port, const std::string& kind, int unit, const std::string& error);
+  void job_done(std::size_t port, const std::string& kind, int unit, const std::string& error,
+                bool checksum);
 
   std::vector<Unit*> gemm_units_, attention_units_, all_units_;
   std::vector<std::unique_ptr<tlm_utils::simple_initiator_socket<CommandProcessor>>> sockets_;
@@ -73,6 +87,8 @@ class CommandProcessor : public sc_core::sc_module {
   std::map<std::uint64_t, Times> times_;
   bool keep_times_ = false;
   std::string error_;
+  ChecksumFailures checksum_failures_;
+  std::function<void(std::uint64_t)> command_started_;
 };
 
 }  // namespace tessera::sim

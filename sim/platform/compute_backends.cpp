@@ -26,10 +26,31 @@ int used_rows(const std::vector<std::int8_t>& a, int m, int k) {
   return 1;
 }
 
-// A job's integers (the fast kernel's, which equal the HLS C model's) on its tiled
-// operands, written as the engine writes its padded results.
+// The C model of the engine, for a job a fault strikes: the state it corrupts
+// exists there. A checksum mismatch is the engine's report, not a failure to run.
+void run_engine_model(hls::Status (*kernel)(hls::ArrayShape, const hls::GemmArgs&),
+                      const char* name, hls::ArrayShape array, const hls::GemmArgs& g) {
+  const hls::Status status = kernel(array, g);
+  if (status != hls::Status::kOk && status != hls::Status::kChecksumMismatch) {
+    throw DeviceError(std::string(name) + " on " + hls::to_string(array) + ": " +
+                      hls::describe(status));
+  }
+}
+
+void run_fast_kernel(const hls::GemmArgs& g) {
+  try {
+    hls::fast_gemm_or_throw(g);
+  } catch (const hls::KernelError& e) {
+    throw DeviceError(e.what());
+  }
+}
+
+// A job's integers on its tiled operands, written as the engine writes its padded
+// results: the fast kernel's (which equal the HLS C model's) with the checksums
+// checked on them, or the C model's when a fault strikes the job.
 void hls_gemm(hls::ArrayShape array, const std::uint8_t* a_tiled, const std::uint8_t* w_tiled,
-              int m_tiles, int n_tiles, int k, std::uint8_t* results) {
+              int m_tiles, int n_tiles, int k, std::uint8_t* results,
+              GemmBackend::Observed observed) {
   const int m = m_tiles * array.rows, n = n_tiles * array.cols;
   std::vector<std::int8_t> a(sz(m) * sz(k)), w(sz(n) * sz(k));
   std::vector<std::int32_t> c(sz(m) * sz(n), 0);
@@ -38,22 +59,29 @@ void hls_gemm(hls::ArrayShape array, const std::uint8_t* a_tiled, const std::uin
   hls::GemmArgs g;
   g.a = a.data();
   g.w = w.data();
-  g.m = used_rows(a, m, k);
+  g.m = m;
   g.n = n;
   g.k = k;
   g.c_int32 = c.data();
-  try {
-    hls::fast_gemm_or_throw(g);
-  } catch (const hls::KernelError& e) {
-    throw DeviceError(e.what());
+  if (observed.fault != nullptr) {
+    g.fault = observed.fault;
+    g.checksums = observed.checks;
+    run_engine_model(hls::gemm, "gemm_i8", array, g);
+  } else {
+    g.m = used_rows(a, m, k);
+    run_fast_kernel(g);
+    if (observed.checks != nullptr) {
+      *observed.checks = hls::check_gemm_tiles(array, a.data(), w.data(), m, n, k, c.data());
+    }
   }
   pack_results(c.data(), m, n, array.rows, array.cols, results);
 }
 
 // A vector-mode job's integers (the fast kernel on W as the unit's memory holds it,
-// equal to gemv_i8's); results as N int32 in order.
+// equal to gemv_i8's, or gemv_i8 itself when a fault strikes); results as N int32
+// in order.
 void hls_gemv(hls::ArrayShape array, const std::uint8_t* a, const std::uint8_t* w_tiled,
-              int n_tiles, int k, std::uint8_t* results) {
+              int n_tiles, int k, std::uint8_t* results, GemmBackend::Observed observed) {
   const int n = n_tiles * array.cols;
   std::vector<std::int32_t> c(sz(n), 0);
   hls::GemmArgs g;
@@ -64,10 +92,15 @@ void hls_gemv(hls::ArrayShape array, const std::uint8_t* a, const std::uint8_t* 
   g.n = n;
   g.k = k;
   g.c_int32 = c.data();
-  try {
-    hls::fast_gemm_or_throw(g);
-  } catch (const hls::KernelError& e) {
-    throw DeviceError(e.what());
+  if (observed.fault != nullptr) {
+    g.fault = observed.fault;
+    g.checksums = observed.checks;
+    run_engine_model(hls::gemv, "gemv_i8", array, g);
+  } else {
+    run_fast_kernel(g);
+    if (observed.checks != nullptr) {
+      *observed.checks = hls::check_gemv_tiles(array, g.a, g.w, n, k, c.data());
+    }
   }
   std::memcpy(results, c.data(), 4 * c.size());
 }
@@ -75,27 +108,43 @@ void hls_gemv(hls::ArrayShape array, const std::uint8_t* a, const std::uint8_t* 
 class HlsGemmBackend final : public GemmBackend {
  public:
   HlsGemmBackend(const hls::HardwareConfig& config, bool timed)
-      : array_(config.array()), buffer_words_(config.gemm.buffer_words), timed_(timed) {}
+      : array_(config.array()),
+        buffer_words_(config.gemm.buffer_words),
+        checksums_(config.gemm.checksums),
+        timed_(timed) {}
   std::uint64_t run(const std::uint8_t* a_tiled, const std::uint8_t* w_tiled, int m_tiles,
-                    int n_tiles, int k, std::uint8_t* results, sc_core::sc_time) override {
-    if (a_tiled != nullptr) hls_gemm(array_, a_tiled, w_tiled, m_tiles, n_tiles, k, results);
+                    int n_tiles, int k, std::uint8_t* results, sc_core::sc_time,
+                    Observed observed) override {
+    if (a_tiled != nullptr) {
+      hls_gemm(array_, a_tiled, w_tiled, m_tiles, n_tiles, k, results, observed);
+    }
     if (!timed_) return 0;
     return gemm_timing(array_, buffer_words_, m_tiles * array_.rows, n_tiles * array_.cols, k,
-                       /*preloaded=*/true)
+                       /*preloaded=*/true, 1.0, checksums_)
         .total_cycles;
   }
   std::uint64_t run_vector(const std::uint8_t* a, const std::uint8_t* w_tiled, int n_tiles, int k,
-                           std::uint8_t* results, sc_core::sc_time) override {
-    if (a != nullptr) hls_gemv(array_, a, w_tiled, n_tiles, k, results);
+                           std::uint8_t* results, sc_core::sc_time, Observed observed) override {
+    if (a != nullptr) hls_gemv(array_, a, w_tiled, n_tiles, k, results, observed);
     if (!timed_) return 0;
-    return gemv_timing(array_, n_tiles * array_.cols, k, /*preloaded=*/true).total_cycles;
+    return gemv_timing(array_, n_tiles * array_.cols, k, /*preloaded=*/true, 1.0, checksums_)
+        .total_cycles;
   }
 
  private:
   hls::ArrayShape array_;
   int buffer_words_;
+  bool checksums_;
   bool timed_;
 };
+
+// The Verilated engine has neither the checksum PEs nor fault hooks yet
+// (docs/reliability.md); the platform refuses configurations that ask for them.
+void refuse_observation(GemmBackend::Observed observed) {
+  if (observed.fault != nullptr || observed.checks != nullptr) {
+    throw DeviceError("rtl fidelity: the Verilated GEMM engine has no checksums or fault hooks");
+  }
+}
 
 class RtlGemmBackend final : public GemmBackend {
  public:
@@ -106,7 +155,9 @@ class RtlGemmBackend final : public GemmBackend {
     waveform_.clock_mhz = config.clock_mhz;
   }
   std::uint64_t run(const std::uint8_t* a_tiled, const std::uint8_t* w_tiled, int m_tiles,
-                    int n_tiles, int k, std::uint8_t* results, sc_core::sc_time start) override {
+                    int n_tiles, int k, std::uint8_t* results, sc_core::sc_time start,
+                    Observed observed) override {
+    refuse_observation(observed);
     const int m = m_tiles * array_.rows, n = n_tiles * array_.cols;
     std::vector<std::int8_t> a(sz(m) * sz(k)), w(sz(n) * sz(k));
     unpack_tiled(a_tiled, m, k, array_.rows, a.data());
@@ -122,7 +173,9 @@ class RtlGemmBackend final : public GemmBackend {
     }
   }
   std::uint64_t run_vector(const std::uint8_t* a, const std::uint8_t* w_tiled, int n_tiles, int k,
-                           std::uint8_t* results, sc_core::sc_time start) override {
+                           std::uint8_t* results, sc_core::sc_time start,
+                           Observed observed) override {
+    refuse_observation(observed);
     const int n = n_tiles * array_.cols;
     std::vector<std::int8_t> w(sz(n) * sz(k));
     unpack_tiled(w_tiled, n, k, array_.cols, w.data());
@@ -216,6 +269,11 @@ class RtlAttentionBackend final : public AttentionBackendBase {
 std::unique_ptr<GemmBackend> make_gemm_backend(const hls::HardwareConfig& config,
                                                const PlatformOptions& options, int index) {
   if (options.fidelity == Fidelity::kRtl) {
+    if (config.gemm.checksums) {
+      throw std::invalid_argument(
+          "rtl fidelity: the Verilated GEMM engine has no checksum PEs yet "
+          "(gemm_units.checksums: run func or tlm, or turn them off)");
+    }
     const std::vector<std::string> files = waveform_files(options.fst_path, config.gemm.count);
     return std::make_unique<RtlGemmBackend>(config, files.empty() ? "" : files[sz(index)],
                                             options.fst_window);

@@ -4,6 +4,7 @@
 #include <memory>
 #include <systemc>
 
+#include "tessera/hls/abft.hpp"
 #include "tessera/hls/hardware_config.hpp"
 #include "tessera/sim/device_abi.hpp"
 #include "tessera/sim/platform.hpp"
@@ -16,13 +17,21 @@ class GemmBackend {
  public:
   virtual ~GemmBackend() = default;
   // a_tiled, w_tiled and results may be null (timing only); the engine starts at
-  // `start` (simulated time, for waveforms). Throws DeviceError.
+  // `start` (simulated time, for waveforms). With `checks` (the config's checksums)
+  // the engine checks every output tile and reports there; `fault` strikes the
+  // engine's state during the job. Throws DeviceError.
+  struct Observed {
+    const hls::EngineFault* fault = nullptr;
+    hls::ChecksumReport* checks = nullptr;
+  };
   virtual std::uint64_t run(const std::uint8_t* a_tiled, const std::uint8_t* w_tiled, int m_tiles,
-                            int n_tiles, int k, std::uint8_t* results, sc_core::sc_time start) = 0;
+                            int n_tiles, int k, std::uint8_t* results, sc_core::sc_time start,
+                            Observed observed) = 0;
   // A vector-mode job: packed A, tiled W of n_tiles row tiles, results in order; the
   // cycles assume W arrives one beat per cycle (the unit overlaps it with memory).
   virtual std::uint64_t run_vector(const std::uint8_t* a, const std::uint8_t* w_tiled, int n_tiles,
-                                   int k, std::uint8_t* results, sc_core::sc_time start) = 0;
+                                   int k, std::uint8_t* results, sc_core::sc_time start,
+                                   Observed observed) = 0;
 };
 
 class AttentionBackend {

@@ -30,6 +30,8 @@ class DeviceMemory : public sc_core::sc_module {
   std::uint64_t bytes_read() const { return bytes_read_; }
   std::uint64_t bytes_written() const { return bytes_written_; }
   void reset_counters() { bytes_read_ = bytes_written_ = 0; }
+  // The stored bytes (null in timing-only runs), for fault injection.
+  std::uint8_t* data() { return storage_; }
 
  private:
   void b_transport(int initiator, tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);

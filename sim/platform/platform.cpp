@@ -8,6 +8,7 @@
 #include "platform/command_processor.hpp"
 #include "platform/compute_backends.hpp"
 #include "platform/device_memory.hpp"
+#include "platform/fault_injector.hpp"
 #include "platform/host_link.hpp"
 #include "platform/simulation_context.hpp"
 #include "platform/units.hpp"
@@ -91,6 +92,11 @@ class Allocator {
     }
   }
 
+  // The allocations as (address, bytes).
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> allocations() const {
+    return {used_.begin(), used_.end()};
+  }
+
  private:
   std::map<std::uint64_t, std::uint64_t> free_, used_;
 };
@@ -119,7 +125,7 @@ struct Platform::Impl {
     for (int i = 0; i < config.gemm.count; ++i) {
       const std::string name = "gemm" + std::to_string(i);
       units.push_back(std::make_unique<GemmUnit>(name.c_str(), i, config, options,
-                                                 std::move(gemm_backends[sz(i)])));
+                                                 std::move(gemm_backends[sz(i)]), faults));
       gemm.push_back(units.back().get());
     }
     for (int i = 0; i < config.attention.count; ++i) {
@@ -130,6 +136,10 @@ struct Platform::Impl {
     }
     for (auto& unit : units) unit->memory.bind(memory->socket);
     processor = std::make_unique<CommandProcessor>("command_queue", gemm, attention);
+    processor->on_command_start([this](std::uint64_t id) {
+      faults.command_starts(id, sc_core::sc_time_stamp().to_seconds(), allocator.allocations(),
+                            memory->data());
+    });
     // Elaborate now: sockets finish binding and unit threads start waiting.
     sc_core::sc_start(sc_core::SC_ZERO_TIME);
   }
@@ -151,8 +161,15 @@ struct Platform::Impl {
     sc_time last = sc_core::SC_ZERO_TIME;
     for (std::uint64_t done = 0; done < bytes; done += kTransferChunk) {
       const std::uint64_t piece = std::min(kTransferChunk, bytes - done);
-      last = std::max(last, link->transfer(address + done, data == nullptr ? nullptr : data + done,
-                                           piece, to_device));
+      std::uint8_t* bytes_moved = data == nullptr ? nullptr : data + done;
+      last = std::max(last, link->transfer(address + done, bytes_moved, piece, to_device));
+      // A write's data has landed in device memory; a read's is in the host's buffer.
+      std::uint8_t* landed = to_device ? (memory->data() == nullptr || data == nullptr
+                                              ? nullptr
+                                              : memory->data() + address + done)
+                                       : bytes_moved;
+      faults.host_transfer(address + done, landed, piece, to_device,
+                           sc_core::sc_time_stamp().to_seconds());
     }
     return last;
   }
@@ -175,6 +192,7 @@ struct Platform::Impl {
   hls::HardwareConfig config;
   PlatformOptions options;
   Allocator allocator;
+  FaultInjector faults;
   std::unique_ptr<DeviceMemory> memory;
   // Worked out by a memory benchmark run on the model, on first asking.
   mutable std::optional<double> achievable_gbps;
@@ -265,8 +283,31 @@ void Platform::run_until_idle() {
   p.advance(arrived);
   if (p.writes_done > sc_core::sc_time_stamp()) p.advance(p.writes_done - sc_core::sc_time_stamp());
   const std::string error = p.processor->take_error();
+  CommandProcessor::ChecksumFailures failed = p.processor->take_checksum_failures();
   if (!error.empty()) throw DeviceError(error);
+  if (!failed.commands.empty()) {
+    const std::size_t more = failed.commands.size() - 1;
+    throw ChecksumError(failed.first + (more > 0 ? " (and " + std::to_string(more) +
+                                                       " more job(s) failed their checksums)"
+                                                 : ""),
+                        std::move(failed.commands));
+  }
 }
+
+void Platform::arm_fault(const FaultSpec& spec) {
+  Impl& p = *impl_;
+  if (!p.options.compute) {
+    throw std::invalid_argument("fault injection needs data: this platform runs timing only");
+  }
+  const bool in_engine = spec.site != FaultSite::kDeviceMemory && spec.site != FaultSite::kHostLink;
+  if (in_engine && p.options.fidelity == Fidelity::kRtl) {
+    throw std::invalid_argument("rtl fidelity: the Verilated GEMM engine has no fault hooks yet (" +
+                                to_string(spec.site) + " faults run at func or tlm)");
+  }
+  p.faults.arm(spec);
+}
+
+std::optional<FaultRecord> Platform::take_fault() { return impl_->faults.take(); }
 
 void Platform::wait_for_writes() {
   Impl& p = *impl_;
@@ -328,6 +369,7 @@ std::string to_json(const PlatformCounters& c, int indent) {
          {"memory_cycles", u.memory_cycles},
          {"stall_cycles", u.busy_cycles - std::min(u.busy_cycles, u.compute_cycles)},
          {"macs", u.macs},
+         {"checksum_failures", u.checksum_failures},
          {"bytes_read", u.bytes_read},
          {"bytes_written", u.bytes_written},
          {"bandwidth_gbps",

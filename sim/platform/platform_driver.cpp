@@ -143,7 +143,7 @@ void PlatformDriver::gemm(const hls::GemmArgs& g, const DeviceMatrix& w) {
   }
   std::vector<std::uint8_t> results(data_ ? c_bytes : 0);
   platform_.read_when_done(c_address, data_ ? results.data() : nullptr, c_bytes);
-  platform_.run_until_idle();
+  const std::optional<ChecksumError> failed = run_commands();
   if (!data_) return;
 
   std::vector<std::int32_t> sum(sz(g.m) * sz(g.n), 0), part;
@@ -159,6 +159,7 @@ void PlatformDriver::gemm(const hls::GemmArgs& g, const DeviceMatrix& w) {
     }
   }
   apply_epilogue(g, sum);
+  if (failed) throw *failed;
 }
 
 // Rows of A (one per call): vector-mode jobs with each call's W row tiles split
@@ -207,7 +208,7 @@ void PlatformDriver::gemv(const std::vector<GemmCall>& calls) {
   }
   std::vector<std::uint8_t> results(data_ ? c_bytes : 0);
   platform_.read_when_done(c_address, data_ ? results.data() : nullptr, c_bytes);
-  platform_.run_until_idle();
+  const std::optional<ChecksumError> failed = run_commands();
   for (std::size_t i = 0; i < calls.size(); ++i) {
     if (i == 0 || a_address[i] != a_address[i - 1]) platform_.release(a_address[i]);
   }
@@ -218,6 +219,7 @@ void PlatformDriver::gemv(const std::vector<GemmCall>& calls) {
     std::memcpy(sums[i].data(), results.data() + c_offset[i], 4 * sums[i].size());
   }
   for (std::size_t i = 0; i < calls.size(); ++i) apply_epilogue(calls[i].args, sums[i]);
+  if (failed) throw *failed;
 }
 
 void PlatformDriver::gemms(const std::vector<GemmCall>& calls) {
@@ -304,12 +306,22 @@ void PlatformDriver::attention(const hls::AttentionArgs& g, DeviceKvCache& cache
   std::vector<std::uint8_t> results(data_ ? jobs * records.result_bytes() : 0);
   platform_.read_when_done(out_address, data_ ? results.data() : nullptr,
                            jobs * records.result_bytes());
-  platform_.run_until_idle();
+  const std::optional<ChecksumError> failed = run_commands();
   if (!data_) return;
   for (std::size_t job = 0; job < jobs; ++job) {
     records.unpack_result(&results[job * records.result_bytes()], g.head_size,
                           g.out + job * sz(g.head_size), g.norm + job);
   }
+  if (failed) throw *failed;
+}
+
+std::optional<ChecksumError> PlatformDriver::run_commands() {
+  try {
+    platform_.run_until_idle();
+  } catch (const ChecksumError& e) {
+    return e;
+  }
+  return std::nullopt;
 }
 
 }  // namespace tessera::sim

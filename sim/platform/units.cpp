@@ -7,6 +7,7 @@
 #include "platform/transaction.hpp"
 #include "tessera/sim/device_abi.hpp"
 #include "tessera/sim/dram_model.hpp"
+#include "tessera/sim/gemm_cycle_model.hpp"
 
 namespace tessera::sim {
 
@@ -75,9 +76,20 @@ void Unit::thread() {
     ++counters_.jobs;
     counters_.busy_cycles += cycles;
     counters_.compute_cycles += result.compute_cycles;
-    set_reg(status_offset(), reg::kStatusDone | (result.error.empty() ? 0 : reg::kStatusError));
+    const bool checksum = result.error.empty() && result.checks.failing_tiles > 0;
+    std::string error = result.error;
+    if (checksum) {
+      ++counters_.checksum_failures;
+      error = std::to_string(result.checks.failing_tiles) +
+              " output tile(s) failed their checksums (first: tile " +
+              std::to_string(result.checks.first_failing_tile) + ")";
+    }
+    set_reg(reg::kChecksumFails, static_cast<std::uint32_t>(result.checks.failing_tiles));
+    set_reg(reg::kChecksumTile, static_cast<std::uint32_t>(result.checks.first_failing_tile));
+    set_reg(status_offset(), reg::kStatusDone | (error.empty() ? 0 : reg::kStatusError) |
+                                 (checksum ? reg::kStatusChecksum : 0));
     busy_ = false;
-    if (job_done_) job_done_(index_, result.error);
+    if (job_done_) job_done_(index_, error, checksum);
   }
 }
 
@@ -147,16 +159,40 @@ void Unit::wait_cycles_since(const sc_time& start, std::uint64_t cycles) {
 }
 
 GemmUnit::GemmUnit(sc_core::sc_module_name name, int index, const hls::HardwareConfig& config,
-                   const PlatformOptions& options, std::unique_ptr<GemmBackend> backend)
+                   const PlatformOptions& options, std::unique_ptr<GemmBackend> backend,
+                   FaultInjector& faults)
     : Unit(name, index, config, options),
       array_(config.array()),
       buffer_words_(config.gemm.buffer_words),
-      backend_(std::move(backend)) {
+      checksums_(config.gemm.checksums),
+      clock_mhz_(config.clock_mhz),
+      backend_(std::move(backend)),
+      faults_(faults) {
+  set_reg(reg::kFeatures, checksums_ ? reg::kFeatureChecksums : 0);
   const int log2_depth = 31 - __builtin_clz(static_cast<unsigned>(buffer_words_));
   set_reg(reg::kConfig, static_cast<std::uint32_t>(array_.rows) |
                             static_cast<std::uint32_t>(array_.cols) << 8 |
                             static_cast<std::uint32_t>(log2_depth) << 16 |
                             static_cast<std::uint32_t>(log2_depth) << 24);
+}
+
+GemmBackend::Observed GemmUnit::observe(bool vector, int m_tiles, int n_tiles, int k,
+                                        hls::ChecksumReport& checks) {
+  FaultInjector::EngineJob job;
+  job.unit = basename();
+  job.array = array_;
+  job.vector = vector;
+  job.m_tiles = m_tiles;
+  job.n_tiles = n_tiles;
+  job.k = k;
+  job.checksums = checksums_;
+  job.seconds = sc_core::sc_time_stamp().to_seconds();
+  job.clock_mhz = clock_mhz_;
+  job.period = gemm_tile_period(array_, k, checksums_);
+  GemmBackend::Observed observed;
+  observed.fault = faults_.engine_job(job);
+  observed.checks = checksums_ ? &checks : nullptr;
+  return observed;
 }
 
 std::uint8_t GemmUnit::ctrl_offset() const { return reg::kCtrl; }
@@ -186,10 +222,12 @@ Unit::JobResult GemmUnit::run_job() {
   }
   std::uint8_t* c = results(c_bytes);
   std::uint64_t cycles = 0;
+  hls::ChecksumReport checks;
   try {
-    cycles = backend_->run(a, w, m_tiles, n_tiles, k, c, sc_core::sc_time_stamp());
+    cycles = backend_->run(a, w, m_tiles, n_tiles, k, c, sc_core::sc_time_stamp(),
+                           observe(false, m_tiles, n_tiles, k, checks));
   } catch (const DeviceError& e) {
-    return {e.what(), 0};
+    return {e.what(), 0, {}};
   }
   wait_cycles(cycles);
   if (!dma(address(reg::kCAddr, reg::kCAddrHi), c, c_bytes, true)) {
@@ -198,7 +236,7 @@ Unit::JobResult GemmUnit::run_job() {
   counters_.macs += static_cast<std::uint64_t>(m_tiles) * static_cast<std::uint64_t>(n_tiles) *
                     static_cast<std::uint64_t>(array_.rows * array_.cols) *
                     static_cast<std::uint64_t>(k);
-  return {"", cycles};
+  return {"", cycles, checks};
 }
 
 // A GEMV job: A into the buffer, then W streams from memory while the engine runs,
@@ -228,10 +266,12 @@ Unit::JobResult GemmUnit::run_vector_job() {
   }
   std::uint8_t* c = results(c_bytes);
   std::uint64_t cycles = 0;
+  hls::ChecksumReport checks;
   try {
-    cycles = backend_->run_vector(a, w, n_tiles, k, c, engine_start);
+    cycles = backend_->run_vector(a, w, n_tiles, k, c, engine_start,
+                                  observe(true, 0, n_tiles, k, checks));
   } catch (const DeviceError& e) {
-    return {e.what(), 0};
+    return {e.what(), 0, {}};
   }
   wait_cycles_since(engine_start, cycles);
   if (!dma(address(reg::kCAddr, reg::kCAddrHi), c, c_bytes, true)) {
@@ -240,7 +280,7 @@ Unit::JobResult GemmUnit::run_vector_job() {
   counters_.macs += static_cast<std::uint64_t>((n_tiles + array_.rows - 1) / array_.rows) *
                     static_cast<std::uint64_t>(array_.rows * array_.cols) *
                     static_cast<std::uint64_t>(k);
-  return {"", cycles};
+  return {"", cycles, checks};
 }
 
 AttentionUnit::AttentionUnit(sc_core::sc_module_name name, int index,

@@ -13,12 +13,14 @@
 #include <vector>
 
 #include "platform/compute_backends.hpp"
+#include "platform/fault_injector.hpp"
 #include "tessera/sim/platform.hpp"
 
 namespace tessera::sim {
 
-// What a unit reports when a job ends: empty `error` for success.
-using JobDone = std::function<void(int unit, const std::string& error)>;
+// What a unit reports when a job ends: empty `error` for success; `checksum` when the
+// error is output tiles failing their checksums (the results were written).
+using JobDone = std::function<void(int unit, const std::string& error, bool checksum)>;
 
 // A compute unit of the platform: the register block of docs/rtl.md as a TLM
 // target, a DMA engine on the memory, and an engine behind a backend (fidelity).
@@ -43,8 +45,11 @@ class Unit : public sc_core::sc_module {
 
  protected:
   struct JobResult {
+    JobResult(std::string error_text, std::uint64_t cycles, hls::ChecksumReport report = {})
+        : error(std::move(error_text)), compute_cycles(cycles), checks(report) {}
     std::string error;
     std::uint64_t compute_cycles = 0;
+    hls::ChecksumReport checks;
   };
   std::uint32_t reg(std::uint8_t offset) const { return registers_[offset / 4]; }
   std::uint64_t address(std::uint8_t lo, std::uint8_t hi) const {
@@ -93,8 +98,10 @@ class Unit : public sc_core::sc_module {
 
 class GemmUnit final : public Unit {
  public:
+  // `faults`: the platform's injector, which may strike the engine's jobs.
   GemmUnit(sc_core::sc_module_name name, int index, const hls::HardwareConfig& config,
-           const PlatformOptions& options, std::unique_ptr<GemmBackend> backend);
+           const PlatformOptions& options, std::unique_ptr<GemmBackend> backend,
+           FaultInjector& faults);
 
  private:
   std::uint8_t ctrl_offset() const override;
@@ -102,10 +109,16 @@ class GemmUnit final : public Unit {
   std::uint8_t cycles_offset() const override;
   JobResult run_job() override;
   JobResult run_vector_job();
+  // The fault (if any) and the checksum report of a job about to run.
+  GemmBackend::Observed observe(bool vector, int m_tiles, int n_tiles, int k,
+                                hls::ChecksumReport& checks);
 
   hls::ArrayShape array_;
   int buffer_words_;
+  bool checksums_;
+  double clock_mhz_;
   std::unique_ptr<GemmBackend> backend_;
+  FaultInjector& faults_;
 };
 
 class AttentionUnit final : public Unit {

@@ -22,7 +22,7 @@ using testing::random_int8;
 // engine is the one the build makes for tests/configs/kv260-8x8.json.
 hls::HardwareConfig small_device() {
   hls::HardwareConfig c = hls::load_preset("kv260");
-  c.gemm = {2, 8, 8, 256};
+  c.gemm = {2, 8, 8, 256, false};
   c.attention = {2, 32, 1024};
   return c;
 }

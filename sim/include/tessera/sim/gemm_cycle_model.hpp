@@ -13,6 +13,11 @@ namespace tessera::sim {
 //   compute = tiles * max(K, COLS + 1) + ROWS + COLS + 2
 //   total   = load + compute + 1 (+1 when preloaded: the job still passes LOAD)
 // tests/rtl holds it to the Verilated engine.
+//
+// With checksums (gemm_units.checksums, docs/reliability.md) the array is
+// (ROWS + 1) x (COLS + 1) PEs and a checker compares each tile's sums after the
+// output FIFO; the cost, an estimate of that design until the RTL implements it:
+//   compute = tiles * max(K, COLS + 2) + ROWS + COLS + 5
 struct GemmTiming {
   std::uint64_t load_cycles = 0;
   std::uint64_t compute_cycles = 0;
@@ -25,14 +30,19 @@ struct GemmTiming {
 // operand_words_per_cycle: rate at which each operand stream delivers words (1 when
 // the buffers are fed at full speed).
 GemmTiming gemm_timing(hls::ArrayShape array, int buffer_words, int m, int n, int k, bool preloaded,
-                       double operand_words_per_cycle = 1.0);
+                       double operand_words_per_cycle = 1.0, bool checksums = false);
+
+// Cycles between the starts of consecutive output tiles of a matrix job.
+std::uint64_t gemm_tile_period(hls::ArrayShape array, int k, bool checksums);
 
 // A vector-mode (GEMV) job: N outputs in vector tiles of ROWS * COLS, K >= ROWS.
 //   load    = ceil(K / ROWS) A words / words per cycle (0 when preloaded)
 //   compute = tiles * K + ROWS + 3   (W beats arrive one per cycle)
 //   total   = load + compute + 1 (+1 when preloaded)
-// tests/rtl holds it to the Verilated engine.
+// tests/rtl holds it to the Verilated engine. With checksums, one checksum PE fed
+// by an adder tree over each W beat's ROWS * COLS bytes, and the compare (estimate):
+//   compute = tiles * K + ROWS + 3 + ceil(log2(ROWS * COLS)) + 1
 GemmTiming gemv_timing(hls::ArrayShape array, int n, int k, bool preloaded,
-                       double a_words_per_cycle = 1.0);
+                       double a_words_per_cycle = 1.0, bool checksums = false);
 
 }  // namespace tessera::sim

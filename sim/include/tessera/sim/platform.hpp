@@ -8,11 +8,13 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "tessera/hls/hardware_config.hpp"
+#include "tessera/sim/faults.hpp"
 #include "tessera/sim/rtl_gemm.hpp"
 
 namespace tessera::sim {
@@ -51,6 +53,19 @@ class DeviceError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// GEMM jobs whose output tiles failed their checksums (gemm_units.checksums): the
+// device ran them and wrote their results, and reported them wrong. Nothing else
+// failed in the run that threw it. `commands`: their numbers (Platform::enqueue).
+class ChecksumError : public DeviceError {
+ public:
+  ChecksumError(const std::string& what, std::vector<std::uint64_t> commands)
+      : DeviceError(what), commands_(std::move(commands)) {}
+  const std::vector<std::uint64_t>& commands() const { return commands_; }
+
+ private:
+  std::vector<std::uint64_t> commands_;
+};
+
 // One GEMM engine job (docs/rtl.md): tiled A (m_tiles * K words of ROWS bytes) at
 // `a`, tiled W at `w`, results in engine order at `c`. It must fit the unit's
 // operand buffers: m_tiles * K and n_tiles * K words at most.
@@ -77,10 +92,11 @@ struct AttentionCommand {
 struct UnitCounters {
   std::string name;  // "gemm0", "attention3", ...
   std::uint64_t jobs = 0;
-  std::uint64_t busy_cycles = 0;     // start to done
-  std::uint64_t compute_cycles = 0;  // the engine's own cycles
-  std::uint64_t memory_cycles = 0;   // waiting for operand reads and result writes
-  std::uint64_t macs = 0;            // array MACs (tile padding included)
+  std::uint64_t busy_cycles = 0;        // start to done
+  std::uint64_t compute_cycles = 0;     // the engine's own cycles
+  std::uint64_t memory_cycles = 0;      // waiting for operand reads and result writes
+  std::uint64_t macs = 0;               // array MACs (tile padding included)
+  std::uint64_t checksum_failures = 0;  // jobs whose output tiles failed their checksums
   std::uint64_t bytes_read = 0, bytes_written = 0;
 };
 
@@ -135,7 +151,8 @@ class Platform {
   // Commands go into the device's command queue and run on the first free unit of
   // their kind; run_until_idle() advances simulated time until all have finished
   // (and every posted write has landed) and throws DeviceError naming the first
-  // command a unit refused.
+  // command a unit refused, or, when nothing else failed, ChecksumError listing the
+  // jobs that failed their checksums.
   // Each returns the command's number (0, 1, ... in enqueue order).
   std::uint64_t enqueue(const GemmCommand& command);
   std::uint64_t enqueue(const AttentionCommand& command);
@@ -155,6 +172,14 @@ class Platform {
   void forget_command_times(std::uint64_t id);
   // The number the next command will get.
   std::uint64_t next_command() const;
+
+  // Arms one fault (docs/reliability.md), replacing any armed one; it strikes when
+  // its event comes. Throws std::invalid_argument on a timing-only platform (no
+  // state to corrupt) and for engine sites at rtl (the Verilated engine has no
+  // fault hooks yet).
+  void arm_fault(const FaultSpec& spec);
+  // What the armed fault did, and disarms it; nullopt when none was armed.
+  std::optional<FaultRecord> take_fault();
 
   double now_seconds() const;  // simulated time of the platform
   std::uint64_t now_cycles() const;

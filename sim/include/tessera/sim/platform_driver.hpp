@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "tessera/hls/attention_i8.hpp"
@@ -27,7 +28,8 @@ class PlatformDriver {
 
   // C = A * W^T with the epilogue of `args` (args.w is ignored: `w` is used). One
   // row of A with K >= ROWS runs in the engines' vector mode (GEMV), the rest as
-  // GEMM jobs.
+  // GEMM jobs. Throws sim::ChecksumError after delivering the results when the
+  // device reports them wrong.
   void gemm(const hls::GemmArgs& args, const DeviceMatrix& w);
   // Several GEMMs at once: the vector-mode ones share one submission (one round
   // trip over the host link), as the q/k/v or gate/up projections of a layer.
@@ -54,6 +56,9 @@ class PlatformDriver {
   void release_scratch();
 
  private:
+  // Runs what is queued. Jobs that failed their checksums still wrote their results:
+  // their ChecksumError is returned to be thrown once the call has delivered them.
+  std::optional<ChecksumError> run_commands();
   std::uint64_t scratch(std::size_t slot, std::uint64_t bytes);
   void gemv(const std::vector<GemmCall>& calls);
   void check_call(const hls::GemmArgs& args, const DeviceMatrix& w) const;

@@ -25,7 +25,11 @@ namespace reg {
 constexpr std::uint32_t kAttGroupMax = 64;      // query records a unit takes per job
 constexpr std::uint32_t kIdValue = 0x54535241;  // "TSRA"
 constexpr std::uint32_t kVersionValue = 0x00010000;
-constexpr std::uint32_t kStatusBusy = 1, kStatusDone = 2, kStatusError = 4;
+// STATUS bits; CHECKSUM comes with ERROR when an output tile failed its checksums
+// (docs/reliability.md), and the job's results are written all the same.
+constexpr std::uint32_t kStatusBusy = 1, kStatusDone = 2, kStatusError = 4, kStatusChecksum = 8;
+// FEATURES bits.
+constexpr std::uint32_t kFeatureChecksums = 1;
 // CTRL bits: START, and VECTOR for a vector-mode (GEMV) job.
 constexpr std::uint32_t kCtrlStart = 1, kCtrlVector = 2;
 // The platform places unit u's registers at u * kUnitWindow.

@@ -1,0 +1,229 @@
+// Checksums and fault injection in the platform's GEMM units (docs/reliability.md):
+// what the unit reports (STATUS, CHECKSUM_FAILS, ChecksumError), what the faults do
+// to results (against the nested-loop int8 reference), and what checksums cost in
+// simulated cycles (against the cycle model's formula).
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "support/random_data.hpp"
+#include "tessera/hls/hardware_config.hpp"
+#include "tessera/models/int8_reference.hpp"
+#include "tessera/sim/device_abi.hpp"
+#include "tessera/sim/gemm_cycle_model.hpp"
+#include "tessera/sim/platform_driver.hpp"
+
+namespace tessera::sim {
+namespace {
+
+using testing::random_int8;
+
+hls::HardwareConfig device(bool checksums) {
+  hls::HardwareConfig c = hls::load_preset("kv260");
+  c.gemm = {1, 8, 8, 256, checksums};
+  return c;
+}
+
+struct Gemm {
+  int m, n, k;
+  std::vector<std::int8_t> a, w;
+  std::vector<std::int32_t> expected;
+  Gemm(int m_, int n_, int k_) : m(m_), n(n_), k(k_) {
+    std::mt19937 rng(static_cast<unsigned>(m * 7 + n * 3 + k));
+    a = random_int8(static_cast<std::size_t>(m * k), rng);
+    w = random_int8(static_cast<std::size_t>(n * k), rng);
+    expected = models::int8_reference::gemm(a, w, m, n, k);
+  }
+};
+
+struct Outcome {
+  std::vector<std::int32_t> c;
+  bool checksum_error = false;
+  std::vector<std::uint64_t> failed_commands;
+  std::uint32_t status = 0, fails = 0;
+  std::optional<FaultRecord> fault;
+};
+
+Outcome run(Platform& platform, const Gemm& gemm, const FaultSpec* fault = nullptr) {
+  PlatformDriver driver(platform);
+  const auto weights = driver.upload_weights(gemm.w.data(), gemm.n, gemm.k);
+  if (fault != nullptr) platform.arm_fault(*fault);
+  Outcome r;
+  r.c.assign(static_cast<std::size_t>(gemm.m * gemm.n), 0);
+  hls::GemmArgs g;
+  g.a = gemm.a.data();
+  g.m = gemm.m;
+  g.n = gemm.n;
+  g.k = gemm.k;
+  g.c_int32 = r.c.data();
+  try {
+    driver.gemm(g, weights);
+  } catch (const ChecksumError& e) {
+    r.checksum_error = true;
+    r.failed_commands = e.commands();
+  }
+  r.status = platform.read_register(reg::kStatus);
+  r.fails = platform.read_register(reg::kChecksumFails);
+  r.fault = platform.take_fault();
+  driver.release_scratch();
+  platform.release(weights.address);
+  return r;
+}
+
+TEST(PlatformChecksums, FaultFreeRunsPassAndShowTheFeature) {
+  for (Fidelity fidelity : {Fidelity::kFunc, Fidelity::kTlm}) {
+    Platform platform(device(true), {fidelity, true, "", {}});
+    EXPECT_EQ(platform.read_register(reg::kFeatures), reg::kFeatureChecksums);
+    for (const Gemm& gemm : {Gemm(1, 300, 64), Gemm(20, 37, 300), Gemm(64, 64, 100)}) {
+      const Outcome r = run(platform, gemm);
+      EXPECT_FALSE(r.checksum_error);
+      EXPECT_EQ(r.c, gemm.expected);
+      EXPECT_EQ(r.status, reg::kStatusDone);
+      EXPECT_EQ(r.fails, 0u);
+    }
+  }
+  Platform plain(device(false), {Fidelity::kTlm, true, "", {}});
+  EXPECT_EQ(plain.read_register(reg::kFeatures), 0u);
+}
+
+TEST(PlatformChecksums, AStruckAccumulatorIsReportedAndItsJobNamed) {
+  const Gemm gemm(16, 16, 64);  // one job of 2 x 2 tiles
+  FaultSpec spec;
+  spec.site = FaultSite::kAccumulator;
+  // Seeds until one lands past the tile's first MAC on an array PE: that changes a
+  // result (a flip at step 0 is masked; a checksum PE changes none).
+  for (std::uint64_t seed = 1;; ++seed) {
+    spec.seed = seed;
+    Platform platform(device(true), {Fidelity::kTlm, true, "", {}});
+    const Outcome r = run(platform, gemm, &spec);
+    ASSERT_TRUE(r.fault && r.fault->struck);
+    const hls::EngineFault& f = r.fault->engine;
+    if (f.step == 0 || f.row == 8 || f.col == 8) continue;
+    EXPECT_NE(r.c, gemm.expected);
+    EXPECT_TRUE(r.checksum_error);
+    EXPECT_EQ(r.failed_commands, std::vector<std::uint64_t>{0});
+    EXPECT_EQ(r.status, reg::kStatusDone | reg::kStatusError | reg::kStatusChecksum);
+    EXPECT_EQ(r.fails, 1u);
+    EXPECT_EQ(platform.read_register(reg::kChecksumTile), static_cast<std::uint32_t>(f.tile));
+    EXPECT_EQ(platform.counters().units[0].checksum_failures, 1u);
+    // The same fault without checksums: the same state struck, wrong results
+    // delivered, nothing reported.
+    Platform unchecked(device(false), {Fidelity::kTlm, true, "", {}});
+    const Outcome silent = run(unchecked, gemm, &spec);
+    EXPECT_EQ(silent.fault->where, r.fault->where);
+    EXPECT_FALSE(silent.checksum_error);
+    EXPECT_EQ(silent.c, r.c) << "the device delivers what it computed, reported or not";
+    EXPECT_EQ(silent.status, reg::kStatusDone);
+    break;
+  }
+}
+
+TEST(PlatformChecksums, AFaultStrikesOnceAndTheNextRunIsCorrect) {
+  const Gemm gemm(8, 64, 32);
+  Platform platform(device(true), {Fidelity::kFunc, true, "", {}});
+  FaultSpec spec;
+  spec.site = FaultSite::kResultFifo;
+  spec.seed = 3;
+  const Outcome faulty = run(platform, gemm, &spec);
+  EXPECT_TRUE(faulty.checksum_error);
+  EXPECT_NE(faulty.c, gemm.expected);
+  const Outcome again = run(platform, gemm);
+  EXPECT_FALSE(again.checksum_error);
+  EXPECT_EQ(again.c, gemm.expected);
+  EXPECT_FALSE(again.fault.has_value()) << "nothing was armed";
+}
+
+TEST(PlatformChecksums, SameSpecSameFault) {
+  const Gemm gemm(24, 40, 80);
+  FaultSpec spec;
+  spec.site = FaultSite::kOperandBuffer;
+  spec.seed = 99;
+  std::vector<Outcome> runs;
+  for (int i = 0; i < 2; ++i) {
+    Platform platform(device(true), {Fidelity::kTlm, true, "", {}});
+    runs.push_back(run(platform, gemm, &spec));
+  }
+  EXPECT_EQ(runs[0].fault->where, runs[1].fault->where);
+  EXPECT_EQ(runs[0].fault->seconds, runs[1].fault->seconds);
+  EXPECT_EQ(runs[0].c, runs[1].c);
+}
+
+TEST(PlatformChecksums, AnEventPastTheRunNeverStrikes) {
+  const Gemm gemm(8, 8, 16);
+  Platform platform(device(true), {Fidelity::kTlm, true, "", {}});
+  FaultSpec spec;
+  spec.event = 5;  // the run has one job
+  const Outcome r = run(platform, gemm, &spec);
+  ASSERT_TRUE(r.fault.has_value());
+  EXPECT_FALSE(r.fault->struck);
+  EXPECT_EQ(r.c, gemm.expected);
+}
+
+TEST(PlatformChecksums, DeviceMemoryAndHostLinkFaultsAreOutsideTheirReach) {
+  const Gemm gemm(16, 32, 64);
+  for (FaultSite site : {FaultSite::kDeviceMemory, FaultSite::kHostLink}) {
+    int corrupted = 0;
+    for (std::uint64_t seed = 0; seed < 20; ++seed) {
+      Platform platform(device(true), {Fidelity::kTlm, true, "", {}});
+      FaultSpec spec;
+      spec.site = site;
+      spec.seed = seed;
+      const Outcome r = run(platform, gemm, &spec);
+      ASSERT_TRUE(r.fault && r.fault->struck) << to_string(site);
+      EXPECT_FALSE(r.checksum_error) << "the engine computes on what it was given";
+      if (r.c != gemm.expected) ++corrupted;
+    }
+    EXPECT_GT(corrupted, 0) << to_string(site);
+  }
+}
+
+TEST(PlatformChecksums, CheckingCostsTheCycleModelsExtraCycles) {
+  // One job each: the difference in busy cycles is the compute formula's difference.
+  const Gemm matrix(16, 16, 64), vector(1, 512, 64);
+  const hls::ArrayShape array{8, 8};
+  auto busy = [](bool checksums, const Gemm& gemm) {
+    Platform platform(device(checksums), {Fidelity::kTlm, true, "", {}});
+    PlatformDriver driver(platform);
+    const auto weights = driver.upload_weights(gemm.w.data(), gemm.n, gemm.k);
+    platform.reset_counters();
+    std::vector<std::int32_t> c(static_cast<std::size_t>(gemm.m * gemm.n));
+    hls::GemmArgs g;
+    g.a = gemm.a.data();
+    g.m = gemm.m;
+    g.n = gemm.n;
+    g.k = gemm.k;
+    g.c_int32 = c.data();
+    driver.gemm(g, weights);
+    return platform.counters().units[0].compute_cycles;
+  };
+  const auto formula = [&](bool checksums, const Gemm& gemm) {
+    return gemm.m == 1
+               ? gemv_timing(array, gemm.n, gemm.k, true, 1.0, checksums).total_cycles
+               : gemm_timing(array, 256, gemm.m, gemm.n, gemm.k, true, 1.0, checksums).total_cycles;
+  };
+  for (const Gemm* gemm : {&matrix, &vector}) {
+    EXPECT_EQ(busy(true, *gemm) - busy(false, *gemm), formula(true, *gemm) - formula(false, *gemm))
+        << busy(true, *gemm) << " " << busy(false, *gemm) << " " << formula(true, *gemm) << " "
+        << formula(false, *gemm);
+  }
+  // The formulas themselves: 2 x 2 tiles of period max(64, 8 + 2) plus 8 + 8 + 5, and
+  // 8 vector tiles of K plus 8 + 3, a 6-level adder tree and the compare.
+  EXPECT_EQ(gemm_timing(array, 256, 16, 16, 64, true, 1.0, true).compute_cycles,
+            4u * 64u + 8u + 8u + 5u);
+  EXPECT_EQ(gemv_timing(array, 512, 64, true, 1.0, true).compute_cycles,
+            8u * 64u + 8u + 3u + 6u + 1u);
+}
+
+TEST(PlatformChecksums, RefusedWhereTheyCannotRun) {
+  EXPECT_THROW(Platform(device(true), {Fidelity::kRtl, true, "", {}}), std::invalid_argument);
+  Platform timing_only(device(true), {Fidelity::kTlm, false, "", {}});
+  EXPECT_THROW(timing_only.arm_fault(FaultSpec{}), std::invalid_argument);
+  Platform rtl(device(false), {Fidelity::kRtl, true, "", {}});
+  EXPECT_THROW(rtl.arm_fault(FaultSpec{}), std::invalid_argument);
+  FaultSpec memory;
+  memory.site = FaultSite::kDeviceMemory;
+  EXPECT_NO_THROW(rtl.arm_fault(memory));
+}
+
+}  // namespace
+}  // namespace tessera::sim
