@@ -26,6 +26,7 @@ Command add_inspect_command(CLI::App& app);
 Command add_devices_command(CLI::App& app);
 Command add_synth_model_command(CLI::App& app);
 Command add_sweep_command(CLI::App& app);
+Command add_faults_command(CLI::App& app);
 
 // `bench decode` and `bench prefill`; `run` runs whichever was parsed.
 struct ModelBenchCommands {

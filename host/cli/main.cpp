@@ -29,7 +29,8 @@ int main(int argc, char** argv) {
       tessera::cli::add_run_command(app),     tessera::cli::add_eval_command(app),
       tessera::cli::add_bench_command(app),   tessera::cli::add_models_command(app),
       tessera::cli::add_devices_command(app), tessera::cli::add_synth_model_command(app),
-      tessera::cli::add_sweep_command(app),   tessera::cli::add_inspect_command(app)};
+      tessera::cli::add_sweep_command(app),   tessera::cli::add_inspect_command(app),
+      tessera::cli::add_faults_command(app)};
 
   try {
     app.parse(argc, argv);

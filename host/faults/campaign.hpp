@@ -1,0 +1,72 @@
+#pragma once
+
+// Fault-injection campaigns (tessera faults, docs/reliability.md): N single faults,
+// each in a fresh run of one workload, each classified against the fault-free run.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "tessera/hls/hardware_config.hpp"
+#include "tessera/sim/faults.hpp"
+#include "tessera/sim/platform.hpp"
+
+namespace tessera::faults {
+
+enum class Outcome {
+  kMasked,     // nothing reported, output identical
+  kDetected,   // reported by the device's checks (re-execution did not restore it)
+  kRecovered,  // reported, re-executed, output identical
+  kSilent,     // nothing reported, output wrong: silent data corruption
+  kNotStruck,  // its event never came (only when asked for events past the run)
+};
+std::string to_string(Outcome outcome);
+
+struct CampaignOptions {
+  hls::HardwareConfig config;  // its gemm.checksums as the campaign asks
+  sim::Fidelity fidelity = sim::Fidelity::kTlm;
+  sim::FaultSite site = sim::FaultSite::kAccumulator;
+  hls::BitFault kind = hls::BitFault::kFlip;
+  int count = 100;
+  std::uint64_t seed = 1;
+  bool recover = true;  // re-execute what the device reports: on the device, then the CPU
+  // The gemm workload: C = A W^T with A M x K and W N x K, random from the seed.
+  int m = 128, n = 128, k = 256;
+};
+
+struct FaultResult {
+  sim::FaultRecord record;
+  Outcome outcome = Outcome::kMasked;
+  bool output_changed = false;  // the faulty run's output, before any re-execution
+  bool cpu_fallback = false;    // recovered on the CPU after the device failed again
+};
+
+struct CampaignReport {
+  std::string workload;
+  std::string preset;
+  std::string fidelity;
+  std::string site;
+  std::string kind;
+  bool checksums = false;
+  std::uint64_t seed = 0;
+  std::uint64_t events = 0;  // events of the site's kind in one fault-free run
+  int injected = 0, masked = 0, detected = 0, recovered = 0, silent = 0;
+  std::vector<FaultResult> faults;
+  double wall_seconds = 0;
+};
+
+// Called after each fault with (done, total).
+using CampaignProgress = std::function<void(int done, int total)>;
+
+CampaignReport run_gemm_campaign(const CampaignOptions& options, const CampaignProgress& progress);
+
+std::string to_json(const CampaignReport& report, int indent = 2);
+// A short table for a terminal.
+std::string to_text(const CampaignReport& report);
+
+// The seed of fault `index` of a campaign seeded `seed` (SplitMix64 of both): every
+// fault draws its own place, independent of the others.
+std::uint64_t fault_seed(std::uint64_t seed, int index);
+
+}  // namespace tessera::faults

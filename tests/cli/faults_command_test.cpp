@@ -1,0 +1,103 @@
+// tessera faults: a campaign's JSON, its determinism, what checksums change, and the
+// options it refuses.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "support/subprocess.hpp"
+
+namespace tessera::testing {
+namespace {
+
+ProcessResult tessera(const std::vector<std::string>& args) {
+  return run_process(TESSERA_BINARY, args);
+}
+
+nlohmann::json campaign(const std::string& site, const std::string& checksums,
+                        const std::string& seed = "7") {
+  const ProcessResult r =
+      tessera({"faults", "--site", site, "--count", "40", "--seed", seed, "--checksums", checksums,
+               "--m", "32", "--n", "32", "--k", "64", "--json", "-q"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.err.empty()) << r.err;
+  return nlohmann::json::parse(r.out);
+}
+
+TEST(CliFaults, JsonCountsAddUpAndEachFaultSaysWhereItStruck) {
+  const nlohmann::json j = campaign("accumulator", "on");
+  for (const char* key :
+       {"workload", "preset", "fidelity", "site", "kind", "checksums", "seed", "events", "injected",
+        "masked", "detected", "recovered", "silent", "faults"}) {
+    EXPECT_TRUE(j.contains(key)) << key;
+  }
+  EXPECT_EQ(j.at("injected"), 40);
+  EXPECT_EQ(j.at("masked").get<int>() + j.at("detected").get<int>() + j.at("silent").get<int>(),
+            40);
+  ASSERT_EQ(j.at("faults").size(), 40u);
+  for (const auto& f : j.at("faults")) {
+    EXPECT_TRUE(f.at("struck").get<bool>());
+    EXPECT_NE(f.at("where").get<std::string>().find("gemm"), std::string::npos) << f.dump();
+    EXPECT_LT(f.at("event").get<std::uint64_t>(), j.at("events").get<std::uint64_t>());
+  }
+}
+
+// An accumulator upset changes the output unless it lands on a bit the rest of the
+// reduction overwrites: with checksums every change is caught and re-executed; without,
+// every change is silent.
+TEST(CliFaults, ChecksumsTurnSilentCorruptionIntoRecoveredWork) {
+  const nlohmann::json on = campaign("accumulator", "on");
+  const nlohmann::json off = campaign("accumulator", "off");
+  EXPECT_EQ(on.at("silent"), 0);
+  EXPECT_EQ(on.at("recovered"), on.at("detected"));
+  EXPECT_GT(on.at("detected").get<int>(), 0);
+  EXPECT_EQ(off.at("detected"), 0);
+  // The same faults struck in both: what was caught with checksums is silent without.
+  EXPECT_EQ(off.at("silent"), on.at("detected"));
+  EXPECT_EQ(off.at("masked"), on.at("masked"));
+}
+
+TEST(CliFaults, TheSameSeedIsTheSameCampaign) {
+  nlohmann::json a = campaign("operand_buffer", "on");
+  nlohmann::json b = campaign("operand_buffer", "on");
+  nlohmann::json c = campaign("operand_buffer", "on", "8");
+  for (nlohmann::json* j : {&a, &b, &c}) j->erase("wall_seconds");
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a.at("faults"), c.at("faults"));
+}
+
+// Faults the GEMM engines' checksums cannot see: in device memory before the engine
+// reads it, and on the host link.
+TEST(CliFaults, MemoryAndLinkFaultsAreNeverDetectedByTheEngines) {
+  for (const char* site : {"device_memory", "host_link"}) {
+    const nlohmann::json j = campaign(site, "on");
+    EXPECT_EQ(j.at("detected"), 0) << site;
+    EXPECT_GT(j.at("silent").get<int>(), 0) << site;
+  }
+}
+
+TEST(CliFaults, RefusesWhatItCannotRun) {
+  const ProcessResult bad_site = tessera({"faults", "--site", "alu"});
+  EXPECT_EQ(bad_site.exit_code, 2);
+  EXPECT_NE(bad_site.err.find("accumulator"), std::string::npos) << bad_site.err;
+
+  const ProcessResult no_site = tessera({"faults"});
+  EXPECT_EQ(no_site.exit_code, 2) << no_site.err;
+
+  const ProcessResult zero = tessera({"faults", "--site", "accumulator", "--count", "0"});
+  EXPECT_EQ(zero.exit_code, 2) << zero.err;
+
+  const ProcessResult rtl =
+      tessera({"faults", "--site", "accumulator", "--fidelity", "rtl", "--count", "2"});
+  EXPECT_EQ(rtl.exit_code, 1);
+  EXPECT_NE(rtl.err.find("rtl"), std::string::npos) << rtl.err;
+  EXPECT_EQ(rtl.err.find("faults:"), std::string::npos) << "no progress before the error\n"
+                                                        << rtl.err;
+
+  const ProcessResult preset =
+      tessera({"faults", "--site", "accumulator", "--preset", "no-such-board"});
+  EXPECT_NE(preset.exit_code, 0);
+  EXPECT_NE(preset.err.find("no-such-board"), std::string::npos) << preset.err;
+}
+
+}  // namespace
+}  // namespace tessera::testing
