@@ -32,8 +32,7 @@ cl_int run_now(cl_command_queue queue, cl_command_type type, cl_event* event, Co
     start = device_time_ns(queue->device);
     end = command(queue->device->simulator());
   } catch (const std::exception& e) {
-    return fail(queue->context, CL_OUT_OF_RESOURCES,
-                std::string(command_name(type)) + ": " + e.what());
+    return fail(queue->context, error_code(e), std::string(command_name(type)) + ": " + e.what());
   }
   if (event != nullptr) {
     *event = make_event(queue, type, queued, start, std::max(end, device_time_ns(queue->device)));

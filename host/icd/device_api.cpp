@@ -161,9 +161,11 @@ cl_int CL_API_CALL clGetDeviceInfo(cl_device_id device, cl_device_info param, si
         device->settle();
         return info_string(tessera::sim::to_json(device->simulator().counters(), -1), size, value,
                            size_ret);
-      } catch (const std::exception&) {
-        return CL_OUT_OF_RESOURCES;
+      } catch (const std::exception& e) {
+        return error_code(e);
       }
+    case CL_DEVICE_FAULT_JSON_TESSERA:
+      return api::fault_json(device, size, value, size_ret);
     default:
       return CL_INVALID_VALUE;
   }
@@ -378,7 +380,7 @@ cl_int CL_API_CALL clFinish(cl_command_queue queue) {
   try {
     queue->device->settle();
   } catch (const std::exception& e) {
-    return fail(queue->context, CL_OUT_OF_RESOURCES, std::string("clFinish: ") + e.what());
+    return fail(queue->context, error_code(e), std::string("clFinish: ") + e.what());
   }
   return CL_SUCCESS;
 }

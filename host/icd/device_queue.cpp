@@ -2,8 +2,10 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 
 #include "icd/util.hpp"
+#include "tessera/icd/cl_ext_tessera.h"
 
 using namespace tessera::icd;
 
@@ -19,8 +21,13 @@ void _cl_device_id::finish() {
   auto release_scratch = [&] {
     for (std::uint64_t address : scratch) p.release(address);
   };
+  // A checksum error leaves the device's results in place, as the hardware would:
+  // they are delivered, and the kernels whose jobs failed end in the error.
+  std::optional<tessera::sim::ChecksumError> checksum_error;
   try {
     p.run_until_idle();
+  } catch (const tessera::sim::ChecksumError& e) {
+    checksum_error = e;
   } catch (...) {
     release_scratch();
     for (const PendingKernel& k : kernels) {
@@ -30,6 +37,13 @@ void _cl_device_id::finish() {
   }
   for (const auto& deliver : results) deliver();
   release_scratch();
+  auto failed = [&](const PendingKernel& k) {
+    if (!checksum_error) return false;
+    const std::vector<std::uint64_t>& bad = checksum_error->commands();
+    return std::any_of(k.commands.begin(), k.commands.end(), [&](std::uint64_t id) {
+      return std::find(bad.begin(), bad.end(), id) != bad.end();
+    });
+  };
   const cl_ulong now = device_time_ns(this);
   for (const PendingKernel& k : kernels) {
     cl_ulong start = now, end = k.queued;
@@ -46,10 +60,11 @@ void _cl_device_id::finish() {
     if (k.event == nullptr) continue;
     k.event->start = std::max(start, k.queued);
     k.event->end = std::max(end, k.event->start);
-    set_status(k.event, CL_COMPLETE);
+    set_status(k.event, failed(k) ? CL_CHECKSUM_MISMATCH_TESSERA : CL_COMPLETE);
   }
   // Every command so far has run: no event needs their times any more.
   p.forget_command_times(p.next_command());
+  if (checksum_error) throw *checksum_error;
 }
 
 void _cl_device_id::settle() {
@@ -69,6 +84,12 @@ cl_int fail(cl_context context, cl_int code, const std::string& why) {
     context->notify(why.c_str(), nullptr, 0, context->notify_data);
   }
   return code;
+}
+
+cl_int error_code(const std::exception& e) {
+  return dynamic_cast<const tessera::sim::ChecksumError*>(&e) != nullptr
+             ? CL_CHECKSUM_MISMATCH_TESSERA
+             : CL_OUT_OF_RESOURCES;
 }
 
 const char* command_name(cl_command_type type) {

@@ -67,7 +67,7 @@ cl_int complete(cl_uint count, const cl_event* events) {
     try {
       event->queue->device->finish();
     } catch (const std::exception& e) {
-      return fail(event->context, CL_OUT_OF_RESOURCES, e.what());
+      return fail(event->context, error_code(e), e.what());
     }
   }
   return CL_SUCCESS;
@@ -86,7 +86,7 @@ cl_int enqueue_sync_point(cl_command_queue queue, cl_command_type type, cl_uint 
     try {
       queue->device->settle();
     } catch (const std::exception& e) {
-      return fail(queue->context, CL_OUT_OF_RESOURCES, e.what());
+      return fail(queue->context, error_code(e), e.what());
     }
     if (done != nullptr) {
       const cl_ulong now = device_time_ns(queue->device);

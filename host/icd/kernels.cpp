@@ -69,7 +69,7 @@ class Launch {
                    " bytes; the call needs " + std::to_string(needed));
   }
   cl_int failed(const std::exception& e) const {
-    return fail(queue_->context, CL_OUT_OF_RESOURCES, kernel_->name + ": " + e.what());
+    return fail(queue_->context, error_code(e), kernel_->name + ": " + e.what());
   }
 
   // Kernels that read their inputs in host memory wait for submitted results first.

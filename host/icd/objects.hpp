@@ -62,7 +62,10 @@ struct _cl_device_id : tessera::icd::Object {
   std::vector<std::function<void()>> after_run;  // results into buffers, once they are back
   std::vector<std::uint64_t> run_scratch;        // allocations freed after the run
   // Runs what was submitted, then completes the pending kernels and their events.
-  // Throws tessera::sim::DeviceError when a unit refused a command.
+  // Throws tessera::sim::DeviceError when a unit refused a command, and
+  // tessera::sim::ChecksumError (after delivering the results and completing the
+  // events, those of the failed kernels in CL_CHECKSUM_MISMATCH_TESSERA) when only
+  // GEMM checksums failed.
   void finish();
   // finish(), and then waits until every posted write has landed: the device is idle.
   void settle();

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "icd/util.hpp"
+#include "tessera/icd/cl_ext_tessera.h"
 #include "tessera/sim/rtl_gemm.hpp"
 
 using namespace tessera::icd;
@@ -148,7 +149,7 @@ std::vector<cl_device_id> devices_of_type(cl_device_type type) {
 std::string device_extensions() {
   return "cl_khr_global_int32_base_atomics cl_khr_global_int32_extended_atomics "
          "cl_khr_local_int32_base_atomics cl_khr_local_int32_extended_atomics "
-         "cl_khr_byte_addressable_store cl_tessera_counters";
+         "cl_khr_byte_addressable_store cl_tessera_counters cl_tessera_faults";
 }
 
 bool valid(cl_platform_id platform) { return platform == the_platform(); }
@@ -221,8 +222,13 @@ cl_int CL_API_CALL clGetPlatformInfo(cl_platform_id platform, cl_platform_info p
 }
 
 void* CL_API_CALL clGetExtensionFunctionAddress(const char* name) {
-  if (name != nullptr && std::string(name) == "clIcdGetPlatformIDsKHR") {
+  if (name == nullptr) return nullptr;
+  if (std::string(name) == "clIcdGetPlatformIDsKHR") {
     return reinterpret_cast<void*>(&clIcdGetPlatformIDsKHR);
+  }
+  if (std::string(name) == "clArmFaultTESSERA") {
+    const clArmFaultTESSERA_fn arm = &clArmFaultTESSERA;
+    return reinterpret_cast<void*>(arm);
   }
   return nullptr;
 }

@@ -111,6 +111,9 @@ cl_ulong device_time_ns(cl_device_id device);
 // Returns `code` after telling the context's pfn_notify (and stderr when
 // TESSERA_ICD_LOG=1) why the call failed.
 cl_int fail(cl_context context, cl_int code, const std::string& why);
+// The error for a failed device run: CL_CHECKSUM_MISMATCH_TESSERA when the GEMM
+// engines' checksums disagreed, else CL_OUT_OF_RESOURCES.
+cl_int error_code(const std::exception& e);
 const char* command_name(cl_command_type type);
 
 // The built-in kernels: names, argument counts and how each runs (kernels.cpp).
@@ -127,6 +130,14 @@ const BuiltInKernel* find_built_in(const std::string& name);
 std::string built_in_kernel_list();  // "a;b"
 
 }  // namespace tessera::icd
+
+// cl_tessera_faults (faults_api.cpp): the extension function, and the answer to
+// clGetDeviceInfo(CL_DEVICE_FAULT_JSON_TESSERA).
+namespace tessera::icd::api {
+cl_int CL_API_CALL clArmFaultTESSERA(cl_device_id device, const char* site, const char* kind,
+                                     cl_ulong event, cl_ulong seed);
+cl_int fault_json(cl_device_id device, size_t size, void* value, size_t* size_ret);
+}  // namespace tessera::icd::api
 
 // Puts tessera::icd::api::NAME into the dispatch table when the library loads.
 #define TESSERA_ICD_ENTRY(name)                                 \

@@ -1,5 +1,6 @@
 #include "platform/fault_injector.hpp"
 
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 
 namespace tessera::sim {
@@ -24,12 +25,14 @@ const std::vector<FaultSiteInfo>& fault_sites() {
   return sites;
 }
 
-std::string to_string(FaultSite site) {
-  for (const FaultSiteInfo& info : fault_sites()) {
-    if (info.site == site) return info.name;
+const FaultSiteInfo& info(FaultSite site) {
+  for (const FaultSiteInfo& entry : fault_sites()) {
+    if (entry.site == site) return entry;
   }
-  return "?";
+  throw std::logic_error("a fault site missing from fault_sites()");
 }
+
+std::string to_string(FaultSite site) { return info(site).name; }
 
 FaultSite parse_fault_site(const std::string& name) {
   std::string known;
@@ -60,6 +63,18 @@ hls::BitFault parse_bit_fault(const std::string& name) {
   throw std::invalid_argument("unknown fault kind '" + name + "' (flip, stuck0 or stuck1)");
 }
 
+std::string to_json(const FaultRecord& r) {
+  const nlohmann::ordered_json json = {{"site", to_string(r.spec.site)},
+                                       {"kind", to_string(r.spec.kind)},
+                                       {"event", r.spec.event},
+                                       {"seed", r.spec.seed},
+                                       {"struck", r.struck},
+                                       {"time_s", r.seconds},
+                                       {"where", r.where},
+                                       {"events", r.events}};
+  return json.dump();
+}
+
 void FaultInjector::arm(const FaultSpec& spec) {
   armed_ = spec;
   record_ = FaultRecord{};
@@ -71,6 +86,11 @@ void FaultInjector::arm(const FaultSpec& spec) {
 std::optional<FaultRecord> FaultInjector::take() {
   if (!armed_) return std::nullopt;
   armed_.reset();
+  return record_;
+}
+
+std::optional<FaultRecord> FaultInjector::record() const {
+  if (!armed_) return std::nullopt;
   return record_;
 }
 

@@ -20,6 +20,8 @@ class FaultInjector {
   void arm(const FaultSpec& spec);
   // The armed fault's record (struck or not), and disarms it.
   std::optional<FaultRecord> take();
+  // The armed fault's record so far; nullopt when none is armed.
+  std::optional<FaultRecord> record() const;
 
   // A GEMM engine job starts on `unit`: the engine state to strike, or null.
   // `period`: cycles per output tile (matrix jobs), for the record's time.

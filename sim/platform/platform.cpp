@@ -299,8 +299,7 @@ void Platform::arm_fault(const FaultSpec& spec) {
   if (!p.options.compute) {
     throw std::invalid_argument("fault injection needs data: this platform runs timing only");
   }
-  const bool in_engine = spec.site != FaultSite::kDeviceMemory && spec.site != FaultSite::kHostLink;
-  if (in_engine && p.options.fidelity == Fidelity::kRtl) {
+  if (info(spec.site).in_engine && p.options.fidelity == Fidelity::kRtl) {
     throw std::invalid_argument("rtl fidelity: the Verilated GEMM engine has no fault hooks yet (" +
                                 to_string(spec.site) + " faults run at func or tlm)");
   }
@@ -308,6 +307,7 @@ void Platform::arm_fault(const FaultSpec& spec) {
 }
 
 std::optional<FaultRecord> Platform::take_fault() { return impl_->faults.take(); }
+std::optional<FaultRecord> Platform::armed_fault() const { return impl_->faults.record(); }
 
 void Platform::wait_for_writes() {
   Impl& p = *impl_;

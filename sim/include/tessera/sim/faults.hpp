@@ -28,6 +28,7 @@ struct FaultSiteInfo {
   bool in_engine;       // inside the GEMM engine, where its checksums reach
 };
 const std::vector<FaultSiteInfo>& fault_sites();
+const FaultSiteInfo& info(FaultSite site);
 std::string to_string(FaultSite site);
 // Throws std::invalid_argument listing the sites.
 FaultSite parse_fault_site(const std::string& name);
@@ -58,5 +59,7 @@ struct FaultRecord {
   // never comes counts a workload's events.
   std::uint64_t events = 0;
 };
+// One JSON object: site, kind, event, seed, struck, time_s, where, events.
+std::string to_json(const FaultRecord& record);
 
 }  // namespace tessera::sim

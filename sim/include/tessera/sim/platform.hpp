@@ -180,6 +180,8 @@ class Platform {
   void arm_fault(const FaultSpec& spec);
   // What the armed fault did, and disarms it; nullopt when none was armed.
   std::optional<FaultRecord> take_fault();
+  // What the armed fault has done so far, still armed; nullopt when none is.
+  std::optional<FaultRecord> armed_fault() const;
 
   double now_seconds() const;  // simulated time of the platform
   std::uint64_t now_cycles() const;
