@@ -24,6 +24,10 @@ std::size_t sz(long n) { return static_cast<std::size_t>(n); }
 constexpr std::size_t kGemmGroup = 16;
 
 void check(cl_int status, const char* what) {
+  if (status == CL_CHECKSUM_MISMATCH_TESSERA) {
+    throw ChecksumMismatch(std::string("OpenCL: ") + what +
+                           ": the accelerator's GEMM checksums disagreed");
+  }
   if (status != CL_SUCCESS) {
     throw std::runtime_error(std::string("OpenCL: ") + what + " failed (error " +
                              std::to_string(status) + ")");

@@ -13,6 +13,7 @@
 
 #include "runtime/block_ops.hpp"
 #include "runtime/cpu_rate.hpp"
+#include "runtime/hls_kernels.hpp"
 #include "runtime/int8_model.hpp"
 #include "runtime/opencl_kernels.hpp"
 #include "runtime/time_breakdown.hpp"
@@ -85,7 +86,7 @@ class RoutingKernels final : public Int8Kernels {
 
   void gemm(const hls::GemmArgs& args) override { gemms({args}); }
   void gemms(const std::vector<hls::GemmArgs>& calls) override {
-    run([&](OpenClKernels& k) { k.gemms(calls); });
+    run([&](OpenClKernels& k) { gemms_recovering(k, calls); });
     for (const auto& g : calls) {
       current_stats().macs += sz(g.m) * sz(g.n) * sz(g.k);
       if (check_) check_gemm(g);
@@ -113,10 +114,33 @@ class RoutingKernels final : public Int8Kernels {
   std::uint64_t mismatches() const { return mismatches_; }
   const std::string& first_mismatch() const { return first_mismatch_; }
 
+  // GEMMs the accelerator reported wrong, and where they ran again.
+  struct Recovery {
+    std::uint64_t checksum_errors = 0, on_accelerator = 0, on_cpu = 0;
+  };
+  const Recovery& recovery() const { return recovery_; }
+
  private:
   Backend backend() const { return placement_.layers[sz(layer_)]; }
   OpenClKernels& device() { return backend() == Backend::kAccelerator ? *accel_ : *cpu_; }
   LayerStats& current_stats() { return stats_[sz(layer_)]; }
+
+  // A GEMM the accelerator reports wrong runs again there (a transient fault is gone
+  // by then), and on the CPU if it fails again.
+  void gemms_recovering(OpenClKernels& k, const std::vector<hls::GemmArgs>& calls) {
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      try {
+        k.gemms(calls);
+        if (attempt > 0) ++recovery_.on_accelerator;
+        return;
+      } catch (const ChecksumMismatch&) {
+        ++recovery_.checksum_errors;
+      }
+    }
+    Int8Kernels& fallback = cpu_ != nullptr ? static_cast<Int8Kernels&>(*cpu_) : host_fallback_;
+    fallback.gemms(calls);
+    ++recovery_.on_cpu;
+  }
 
   // Runs the calls on the block's device. The host time since the last call and then
   // the op's device commands go on the timeline: commands at their profiled times
@@ -240,6 +264,9 @@ class RoutingKernels final : public Int8Kernels {
   double cursor_us_ = 0;
   Clock::time_point last_host_;
   std::uint64_t checked_ = 0, mismatches_ = 0;
+  Recovery recovery_;
+  // The CPU for recovery when no block runs on the PoCL fallback: the fast int8 kernel.
+  HlsKernels host_fallback_{std::nullopt};
   std::string first_mismatch_;
 };
 
@@ -356,6 +383,10 @@ class PartitionedDevice final : public Device {
            {"mac_utilization", row.mac_utilization}});
     }
     json["blocks"] = blocks;
+    const RoutingKernels::Recovery& r = routing_->recovery();
+    json["recovery"] = {{"checksum_errors", r.checksum_errors},
+                        {"reexecuted_on_accelerator", r.on_accelerator},
+                        {"reexecuted_on_cpu", r.on_cpu}};
     json["accelerator_counters"] = counters;
     return json.dump(2);
   }
@@ -428,6 +459,9 @@ class PartitionedDevice final : public Device {
                     static_cast<unsigned long long>(row.kernels), utilization);
       out << line;
     }
+    const RoutingKernels::Recovery& r = routing_->recovery();
+    out << "stats: checksum errors " << r.checksum_errors << ", GEMMs re-executed "
+        << r.on_accelerator << " on the accelerator and " << r.on_cpu << " on the CPU\n";
   }
 
   // Chrome trace-event JSON (opens in Perfetto): host ops, transfers and kernels.
