@@ -1,14 +1,17 @@
 // tessera faults: a fault-injection campaign (docs/reliability.md). N single faults,
 // each in a fresh run of the workload, each classified as masked, detected (and
 // recovered) or silent against the fault-free run.
+#include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "cli/commands.hpp"
 #include "cli/progress.hpp"
 #include "faults/campaign.hpp"
 #include "tessera/hls/hardware_config.hpp"
+#include "tessera/models/model_paths.hpp"
 
 namespace tessera::cli {
 namespace {
@@ -24,6 +27,10 @@ struct FaultsOptions {
   std::uint64_t seed = 1;
   bool no_recover = false;
   int m = 128, n = 128, k = 256;
+  std::string model = "stories260K.bin";
+  std::optional<std::filesystem::path> tokenizer, model_dir;
+  std::string prompt;
+  int steps = 24;
   bool json = false;
   bool quiet = false;
 };
@@ -42,7 +49,30 @@ std::vector<std::string> site_names() {
   return names;
 }
 
-int run_faults(const FaultsOptions& o) {
+faults::CampaignReport run_decode(const FaultsOptions& o,
+                                  const faults::CampaignProgress& progress) {
+  if (o.no_recover) {
+    throw CLI::ValidationError(
+        "--no-recover: the runtime always re-executes what the device "
+        "reports (decode); --workload gemm reports without it");
+  }
+  faults::DecodeCampaignOptions d;
+  d.preset = o.preset;
+  if (!o.checksums.empty()) d.checksums = o.checksums == "on";
+  d.fidelity = o.fidelity;
+  const models::ModelDirectory dir = models::find_model_directory(o.model_dir);
+  d.model = models::resolve_model_file(o.model, dir);
+  if (o.tokenizer) d.tokenizer = models::resolve_model_file(*o.tokenizer, dir);
+  d.prompt = o.prompt;
+  d.steps = o.steps;
+  d.site = sim::parse_fault_site(o.site);
+  d.kind = sim::parse_bit_fault(o.kind);
+  d.count = o.count;
+  d.seed = o.seed;
+  return faults::run_decode_campaign(d, progress);
+}
+
+faults::CampaignReport run_gemm(const FaultsOptions& o, const faults::CampaignProgress& progress) {
   faults::CampaignOptions c;
   c.config = hls::load_preset(o.preset);
   if (!o.checksums.empty()) c.config.gemm.checksums = o.checksums == "on";
@@ -55,14 +85,20 @@ int run_faults(const FaultsOptions& o) {
   c.m = o.m;
   c.n = o.n;
   c.k = o.k;
+  return faults::run_gemm_campaign(c, progress);
+}
+
+int run_faults(const FaultsOptions& o) {
   // The bar starts with the first fault, after the fault-free run has vetted the
   // options, so a refused campaign prints only its error.
   std::unique_ptr<Progress> bar;
-  const faults::CampaignReport report = faults::run_gemm_campaign(c, [&](int done, int total) {
+  const faults::CampaignProgress progress = [&](int done, int total) {
     if (o.quiet) return;
     if (!bar) bar = std::make_unique<Progress>("faults", total);
     bar->update(done);
-  });
+  };
+  const faults::CampaignReport report =
+      o.workload == "decode" ? run_decode(o, progress) : run_gemm(o, progress);
   bar.reset();
   std::cout << (o.json ? faults::to_json(report) + "\n" : faults::to_text(report));
   return 0;
@@ -77,9 +113,12 @@ Command add_faults_command(CLI::App& app) {
       "Fault-injection campaign: --count single faults at --site, each in a fresh run of the "
       "workload on the simulated device, classified as masked, detected (recovered by "
       "re-execution) or silent data corruption");
-  command->add_option("--workload", o->workload, "gemm: C = A W^T of --m x --n x --k")
+  command
+      ->add_option("--workload", o->workload,
+                   "gemm: C = A W^T of --m x --n x --k on the simulated platform; decode: "
+                   "greedy generation of --model through the runtime and the OpenCL ICD")
       ->capture_default_str()
-      ->check(CLI::IsMember({"gemm"}));
+      ->check(CLI::IsMember({"gemm", "decode"}));
   command->add_option("--preset", o->preset, "hardware preset or config file")
       ->capture_default_str();
   command->add_option("--fidelity", o->fidelity, "func or tlm (engine faults need the C models)")
@@ -107,8 +146,17 @@ Command add_faults_command(CLI::App& app) {
   command->add_option("--k", o->k, "gemm: reduction length")
       ->capture_default_str()
       ->check(at_least(1));
+  command->add_option("--model", o->model, "decode: llama2.c or GGUF model (name or path)")
+      ->capture_default_str();
+  command->add_option("-z,--tokenizer", o->tokenizer, "decode: tokenizer (default: the model's)");
+  command->add_option("--model-dir", o->model_dir, "folder to look up model names in");
+  command->add_option("-i,--prompt", o->prompt, "decode: the prompt");
+  command->add_option("--steps", o->steps, "decode: positions per run, prompt included")
+      ->capture_default_str()
+      ->check(at_least(1));
   command->add_flag("--json", o->json,
-                    "one JSON object: injected, masked, detected, recovered, silent, faults");
+                    "one JSON object: injected, masked, detected, recovered, silent "
+                    "(decode: text_changed), faults");
   command->add_flag("-q,--quiet", o->quiet, "no progress on stderr");
   return {command, [o] { return run_faults(*o); }};
 }

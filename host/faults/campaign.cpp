@@ -91,10 +91,21 @@ class GemmWorkload {
   std::vector<std::int32_t> golden_;
 };
 
+void check_options(const CampaignOptions& o) {
+  if (o.count < 1) throw std::invalid_argument("a campaign needs at least one fault");
+  if (o.m < 1 || o.n < 1 || o.k < 1) {
+    throw std::invalid_argument("the GEMM's M, N and K must be positive");
+  }
+}
+
+}  // namespace
+
 void count(CampaignReport& report, const FaultResult& result) {
   report.faults.push_back(result);
   if (result.outcome == Outcome::kNotStruck) return;
   ++report.injected;
+  if (result.text_changed) report.text_changed = report.text_changed.value_or(0) + 1;
+  if (result.check_failed) ++report.check_failed;
   switch (result.outcome) {
     case Outcome::kMasked:
       ++report.masked;
@@ -114,26 +125,29 @@ void count(CampaignReport& report, const FaultResult& result) {
   }
 }
 
-CampaignReport start_report(const CampaignOptions& o, const std::string& workload) {
+CampaignReport start_report(const std::string& workload, const std::string& preset,
+                            const std::string& fidelity, sim::FaultSite site, hls::BitFault kind,
+                            bool checksums, std::uint64_t seed) {
   CampaignReport report;
   report.workload = workload;
-  report.preset = o.config.name;
-  report.fidelity = sim::to_string(o.fidelity);
-  report.site = sim::to_string(o.site);
-  report.kind = sim::to_string(o.kind);
-  report.checksums = o.config.gemm.checksums;
-  report.seed = o.seed;
+  report.preset = preset;
+  report.fidelity = fidelity;
+  report.site = sim::to_string(site);
+  report.kind = sim::to_string(kind);
+  report.checksums = checksums;
+  report.seed = seed;
   return report;
 }
 
-void check_options(const CampaignOptions& o) {
-  if (o.count < 1) throw std::invalid_argument("a campaign needs at least one fault");
-  if (o.m < 1 || o.n < 1 || o.k < 1) {
-    throw std::invalid_argument("the GEMM's M, N and K must be positive");
-  }
+sim::FaultSpec fault_spec(sim::FaultSite site, hls::BitFault kind, std::uint64_t seed, int index,
+                          std::uint64_t events) {
+  sim::FaultSpec spec;
+  spec.site = site;
+  spec.kind = kind;
+  spec.seed = fault_seed(seed, index);
+  spec.event = splitmix64(spec.seed) % events;
+  return spec;
 }
-
-}  // namespace
 
 std::string to_string(Outcome outcome) {
   switch (outcome) {
@@ -158,7 +172,8 @@ std::uint64_t fault_seed(std::uint64_t seed, int index) {
 CampaignReport run_gemm_campaign(const CampaignOptions& o, const CampaignProgress& progress) {
   check_options(o);
   const auto began = std::chrono::steady_clock::now();
-  CampaignReport report = start_report(o, "gemm");
+  CampaignReport report = start_report("gemm", o.config.name, sim::to_string(o.fidelity), o.site,
+                                       o.kind, o.config.gemm.checksums, o.seed);
   GemmWorkload workload(o);
 
   // A fault-free run, armed with a fault that never strikes: it counts the site's
@@ -179,12 +194,7 @@ CampaignReport run_gemm_campaign(const CampaignOptions& o, const CampaignProgres
   }
 
   for (int i = 0; i < o.count; ++i) {
-    sim::FaultSpec spec;
-    spec.site = o.site;
-    spec.kind = o.kind;
-    spec.seed = fault_seed(o.seed, i);
-    spec.event = splitmix64(spec.seed) % report.events;
-    workload.platform().arm_fault(spec);
+    workload.platform().arm_fault(fault_spec(o.site, o.kind, o.seed, i, report.events));
     const GemmWorkload::Run faulty = workload.run();
     FaultResult result;
     result.record = *workload.platform().take_fault();
@@ -226,15 +236,24 @@ std::string to_json(const CampaignReport& r, int indent) {
                       {"output_changed", f.output_changed},
                       {"outcome", to_string(f.outcome)},
                       {"cpu_fallback", f.cpu_fallback}});
+    if (r.text_changed) {
+      faults.back()["text_changed"] = f.text_changed;
+      faults.back()["check_failed"] = f.check_failed;
+    }
   }
-  const nlohmann::ordered_json json = {{"workload", r.workload}, {"preset", r.preset},
-                                       {"fidelity", r.fidelity}, {"site", r.site},
-                                       {"kind", r.kind},         {"checksums", r.checksums},
-                                       {"seed", r.seed},         {"events", r.events},
-                                       {"injected", r.injected}, {"masked", r.masked},
-                                       {"detected", r.detected}, {"recovered", r.recovered},
-                                       {"silent", r.silent},     {"wall_seconds", r.wall_seconds},
-                                       {"faults", faults}};
+  nlohmann::ordered_json json = {
+      {"workload", r.workload}, {"preset", r.preset},     {"fidelity", r.fidelity},
+      {"site", r.site},         {"kind", r.kind},         {"checksums", r.checksums},
+      {"seed", r.seed},         {"events", r.events},     {"injected", r.injected},
+      {"masked", r.masked},     {"detected", r.detected}, {"recovered", r.recovered},
+      {"silent", r.silent}};
+  if (r.text_changed) {
+    json["text_changed"] = *r.text_changed;
+    json["check_failed"] = r.check_failed;
+    json["text"] = r.text;
+  }
+  json["wall_seconds"] = r.wall_seconds;
+  json["faults"] = faults;
   return json.dump(indent);
 }
 
@@ -253,6 +272,10 @@ std::string to_text(const CampaignReport& r) {
   out << "  detected   " << r.detected << "  (" << share(r.detected) << "), recovered "
       << r.recovered << "\n";
   out << "  silent     " << r.silent << "  (" << share(r.silent) << ")\n";
+  if (r.text_changed) {
+    out << "  text changed " << *r.text_changed << "  (" << share(*r.text_changed) << ")\n";
+    out << "  --check failed " << r.check_failed << "  (" << share(r.check_failed) << ")\n";
+  }
   return out.str();
 }
 

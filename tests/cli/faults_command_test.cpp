@@ -4,10 +4,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/model_files.hpp"
 #include "support/subprocess.hpp"
 
 namespace tessera::testing {
 namespace {
+
+using testing::real_model_file;
 
 ProcessResult tessera(const std::vector<std::string>& args) {
   return run_process(TESSERA_BINARY, args);
@@ -75,6 +78,40 @@ TEST(CliFaults, MemoryAndLinkFaultsAreNeverDetectedByTheEngines) {
   }
 }
 
+nlohmann::json decode_campaign(const std::string& checksums) {
+  const ProcessResult r =
+      tessera({"faults", "--workload", "decode", "--model",
+               real_model_file("stories260K.bin").string(), "--site", "accumulator", "--count",
+               "30", "--steps", "16", "--checksums", checksums, "--json", "-q"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return nlohmann::json::parse(r.out);
+}
+
+// Decoding stories260K through the runtime and the ICD: every fault the checksums
+// report is re-executed before the text is made, so the text and every op --check
+// compares are those of the fault-free run; without checksums the corrupted ops
+// reach the model and --check finds them.
+TEST(CliFaults, DecodeRecoversEveryDetectedFault) {
+  const nlohmann::json on = decode_campaign("on");
+  EXPECT_EQ(on.at("workload"), "decode");
+  EXPECT_FALSE(on.at("text").get<std::string>().empty());
+  EXPECT_EQ(on.at("injected"), 30);
+  EXPECT_GT(on.at("detected").get<int>(), 0);
+  EXPECT_EQ(on.at("recovered"), on.at("detected"));
+  EXPECT_EQ(on.at("silent"), 0);
+  EXPECT_EQ(on.at("text_changed"), 0);
+  EXPECT_EQ(on.at("check_failed"), 0);
+  for (const auto& f : on.at("faults")) {
+    if (f.at("outcome") == "recovered") {
+      EXPECT_FALSE(f.at("text_changed").get<bool>());
+    }
+  }
+  const nlohmann::json off = decode_campaign("off");
+  EXPECT_EQ(off.at("detected"), 0);
+  EXPECT_EQ(off.at("text"), on.at("text"));
+  EXPECT_GT(off.at("check_failed").get<int>(), 0);
+}
+
 TEST(CliFaults, RefusesWhatItCannotRun) {
   const ProcessResult bad_site = tessera({"faults", "--site", "alu"});
   EXPECT_EQ(bad_site.exit_code, 2);
@@ -92,6 +129,18 @@ TEST(CliFaults, RefusesWhatItCannotRun) {
   EXPECT_NE(rtl.err.find("rtl"), std::string::npos) << rtl.err;
   EXPECT_EQ(rtl.err.find("faults:"), std::string::npos) << "no progress before the error\n"
                                                         << rtl.err;
+
+  const ProcessResult decode_no_recover = tessera({"faults", "--workload", "decode", "--model",
+                                                   real_model_file("stories260K.bin").string(),
+                                                   "--site", "accumulator", "--no-recover"});
+  EXPECT_EQ(decode_no_recover.exit_code, 2);
+  EXPECT_NE(decode_no_recover.err.find("--no-recover"), std::string::npos);
+
+  const ProcessResult decode_rtl = tessera({"faults", "--workload", "decode", "--model",
+                                            real_model_file("stories260K.bin").string(), "--site",
+                                            "accumulator", "--fidelity", "rtl", "--count", "1"});
+  EXPECT_EQ(decode_rtl.exit_code, 1);
+  EXPECT_NE(decode_rtl.err.find("func or tlm"), std::string::npos) << decode_rtl.err;
 
   const ProcessResult preset =
       tessera({"faults", "--site", "accumulator", "--preset", "no-such-board"});
