@@ -4,11 +4,11 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "runtime/int8_model.hpp"
+#include "runtime/recovery.hpp"
 
 namespace tessera::runtime {
 
@@ -66,13 +66,6 @@ class OpenClKernels final : public Int8Kernels {
 
   struct State;
   std::unique_ptr<State> state_;
-};
-
-// An op whose results the accelerator reported wrong: its GEMM engines' checksums
-// disagreed (CL_CHECKSUM_MISMATCH_TESSERA). Running the op again is safe.
-class ChecksumMismatch : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
 };
 
 // Counters JSON `after` less `before` (cl_tessera_counters objects): numbers

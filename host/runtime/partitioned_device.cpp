@@ -16,6 +16,7 @@
 #include "runtime/hls_kernels.hpp"
 #include "runtime/int8_model.hpp"
 #include "runtime/opencl_kernels.hpp"
+#include "runtime/recovery.hpp"
 #include "runtime/time_breakdown.hpp"
 #include "tessera/models/int8_reference.hpp"
 #include "tessera/models/reference_model.hpp"
@@ -114,10 +115,6 @@ class RoutingKernels final : public Int8Kernels {
   std::uint64_t mismatches() const { return mismatches_; }
   const std::string& first_mismatch() const { return first_mismatch_; }
 
-  // GEMMs the accelerator reported wrong, and where they ran again.
-  struct Recovery {
-    std::uint64_t checksum_errors = 0, on_accelerator = 0, on_cpu = 0;
-  };
   const Recovery& recovery() const { return recovery_; }
 
  private:
@@ -125,21 +122,13 @@ class RoutingKernels final : public Int8Kernels {
   OpenClKernels& device() { return backend() == Backend::kAccelerator ? *accel_ : *cpu_; }
   LayerStats& current_stats() { return stats_[sz(layer_)]; }
 
-  // A GEMM the accelerator reports wrong runs again there (a transient fault is gone
-  // by then), and on the CPU if it fails again.
   void gemms_recovering(OpenClKernels& k, const std::vector<hls::GemmArgs>& calls) {
-    for (int attempt = 0; attempt < 2; ++attempt) {
-      try {
-        k.gemms(calls);
-        if (attempt > 0) ++recovery_.on_accelerator;
-        return;
-      } catch (const ChecksumMismatch&) {
-        ++recovery_.checksum_errors;
-      }
+    if (backend() != Backend::kAccelerator) {
+      k.gemms(calls);
+      return;
     }
-    Int8Kernels& fallback = cpu_ != nullptr ? static_cast<Int8Kernels&>(*cpu_) : host_fallback_;
-    fallback.gemms(calls);
-    ++recovery_.on_cpu;
+    Int8Kernels& cpu = cpu_ != nullptr ? static_cast<Int8Kernels&>(*cpu_) : host_fallback_;
+    runtime::gemms_recovering(k, cpu, calls, recovery_);
   }
 
   // Runs the calls on the block's device. The host time since the last call and then
@@ -383,7 +372,7 @@ class PartitionedDevice final : public Device {
            {"mac_utilization", row.mac_utilization}});
     }
     json["blocks"] = blocks;
-    const RoutingKernels::Recovery& r = routing_->recovery();
+    const Recovery& r = routing_->recovery();
     json["recovery"] = {{"checksum_errors", r.checksum_errors},
                         {"reexecuted_on_accelerator", r.on_accelerator},
                         {"reexecuted_on_cpu", r.on_cpu}};
@@ -459,7 +448,7 @@ class PartitionedDevice final : public Device {
                     static_cast<unsigned long long>(row.kernels), utilization);
       out << line;
     }
-    const RoutingKernels::Recovery& r = routing_->recovery();
+    const Recovery& r = routing_->recovery();
     out << "stats: checksum errors " << r.checksum_errors << ", GEMMs re-executed "
         << r.on_accelerator << " on the accelerator and " << r.on_cpu << " on the CPU\n";
   }
