@@ -49,28 +49,14 @@ struct Session {
     clReleaseContext(context);
   }
   cl_mem buffer(std::size_t bytes, const void* data = nullptr) {
-    cl_int err = CL_SUCCESS;
-    cl_mem b = clCreateBuffer(context, data ? CL_MEM_COPY_HOST_PTR : CL_MEM_READ_WRITE, bytes,
-                              const_cast<void*>(data), &err);
-    EXPECT_EQ(err, CL_SUCCESS);
-    buffers.push_back(b);
-    return b;
+    return buffers.emplace_back(new_buffer(context, bytes, data));
   }
   cl_int task(cl_kernel k, std::initializer_list<cl_mem> mems,
               std::initializer_list<cl_uint> values, cl_event* event = nullptr) {
-    cl_uint i = 0;
-    for (cl_mem m : mems) EXPECT_EQ(clSetKernelArg(k, i++, sizeof(cl_mem), &m), CL_SUCCESS);
-    for (cl_uint v : values) EXPECT_EQ(clSetKernelArg(k, i++, sizeof(cl_uint), &v), CL_SUCCESS);
-    return clEnqueueTask(queue, k, 0, nullptr, event);
+    return run_task(queue, k, mems, values, event);
   }
   nlohmann::json fault() const {
-    std::size_t size = 0;
-    EXPECT_EQ(clGetDeviceInfo(device, CL_DEVICE_FAULT_JSON_TESSERA, 0, nullptr, &size), CL_SUCCESS);
-    std::string text(size, '\0');
-    EXPECT_EQ(clGetDeviceInfo(device, CL_DEVICE_FAULT_JSON_TESSERA, size, text.data(), nullptr),
-              CL_SUCCESS);
-    text.resize(size - 1);
-    return nlohmann::json::parse(text);
+    return nlohmann::json::parse(device_info_text(device, CL_DEVICE_FAULT_JSON_TESSERA));
   }
 
   cl_device_id device;
@@ -81,13 +67,6 @@ struct Session {
   clArmFaultTESSERA_fn arm = nullptr;
   std::vector<cl_mem> buffers;
 };
-
-std::vector<std::int8_t> random_bytes(std::size_t n, std::mt19937& rng) {
-  std::uniform_int_distribution<int> byte(-128, 127);
-  std::vector<std::int8_t> out(n);
-  for (auto& x : out) x = static_cast<std::int8_t>(byte(rng));
-  return out;
-}
 
 cl_int event_status(cl_event event) {
   cl_int status = 0;

@@ -61,30 +61,16 @@ class Client {
   }
 
   cl_mem buffer(std::size_t bytes, const void* data = nullptr) {
-    cl_int err = CL_SUCCESS;
-    cl_mem b = clCreateBuffer(context, data ? CL_MEM_COPY_HOST_PTR : CL_MEM_READ_WRITE, bytes,
-                              const_cast<void*>(data), &err);
-    EXPECT_EQ(err, CL_SUCCESS);
-    buffers.push_back(b);
-    return b;
+    return buffers.emplace_back(new_buffer(context, bytes, data));
   }
   // Sets the arguments and runs the kernel as a task; returns the status.
   cl_int run(cl_kernel k, std::initializer_list<cl_mem> mems, std::initializer_list<cl_uint> values,
              cl_event* event = nullptr) {
-    cl_uint i = 0;
-    for (cl_mem m : mems) EXPECT_EQ(clSetKernelArg(k, i++, sizeof(cl_mem), &m), CL_SUCCESS);
-    for (cl_uint v : values) EXPECT_EQ(clSetKernelArg(k, i++, sizeof(cl_uint), &v), CL_SUCCESS);
-    return clEnqueueTask(queue, k, 0, nullptr, event);
+    return run_task(queue, k, mems, values, event);
   }
   Counters counters() {
-    std::size_t size = 0;
-    EXPECT_EQ(clGetDeviceInfo(device, CL_DEVICE_COUNTERS_JSON_TESSERA, 0, nullptr, &size),
-              CL_SUCCESS);
-    std::string text(size, '\0');
-    EXPECT_EQ(clGetDeviceInfo(device, CL_DEVICE_COUNTERS_JSON_TESSERA, size, text.data(), nullptr),
-              CL_SUCCESS);
-    text.resize(size - 1);
-    const auto json = nlohmann::json::parse(text);
+    const auto json =
+        nlohmann::json::parse(device_info_text(device, CL_DEVICE_COUNTERS_JSON_TESSERA));
     return {json["host_link"]["bytes_to_device"], json["host_link"]["bytes_from_device"],
             json["commands"], json["simulated_seconds"]};
   }
@@ -115,13 +101,6 @@ class Client {
     static_cast<Client*>(self)->last_error = what;
   }
 };
-
-std::vector<std::int8_t> random_bytes(std::size_t n, std::mt19937& rng) {
-  std::uniform_int_distribution<int> byte(-128, 127);
-  std::vector<std::int8_t> out(n);
-  for (auto& x : out) x = static_cast<std::int8_t>(byte(rng));
-  return out;
-}
 
 // Weights packed once, then 100 GEMVs: exact, each timed on the device, each moving
 // its activations, results and command descriptors over the host link and never the
@@ -277,11 +256,7 @@ TEST(StagedAttention, PrefillBlockMatchesTheInt8Reference) {
     const ref::AttentionInput in = random_attention_input({8, 2, 32, 13, 3}, rng);
     std::vector<cl_mem> buffers;
     auto buffer = [&](const void* data, std::size_t bytes) {
-      cl_mem b = clCreateBuffer(context, data ? CL_MEM_COPY_HOST_PTR : CL_MEM_READ_WRITE, bytes,
-                                const_cast<void*>(data), &err);
-      EXPECT_EQ(err, CL_SUCCESS);
-      buffers.push_back(b);
-      return b;
+      return buffers.emplace_back(new_buffer(context, bytes, data));
     };
     const std::size_t rows = 3 * 8;
     buffer(in.q.data(), in.q.size());
