@@ -1,6 +1,8 @@
 // The built-in kernels (docs/opencl.md): argument checks and what each submits to the
 // simulated device.
 #include <cstring>
+#include <initializer_list>
+#include <limits>
 #include <memory>
 
 #include "icd/util.hpp"
@@ -17,18 +19,31 @@ namespace {
 
 using Args = std::vector<_cl_kernel::Arg>;
 
+std::size_t sz(std::uint64_t n) { return static_cast<std::size_t>(n); }
+std::size_t sz(int n) { return static_cast<std::size_t>(n); }
+
 // The sizes of cl_ext_tessera.h hold for every supported array (tiles of 4 to 32
 // rows, memory words of up to 32 bytes), so a program sizes its buffers without
 // knowing the device.
 std::uint64_t packed_weight_bytes(std::uint64_t n, std::uint64_t k) {
   return tessera_packed_weight_bytes(n, k);
 }
+
+// Byte counts from 32-bit arguments can pass 2^64: they saturate there, so that no
+// product wraps around to a size a small buffer holds.
+constexpr std::uint64_t kTooMany = std::numeric_limits<std::uint64_t>::max();
+std::uint64_t bytes(std::initializer_list<std::uint64_t> factors) {
+  std::uint64_t product = 1;
+  for (std::uint64_t f : factors) {
+    if (__builtin_mul_overflow(product, f, &product)) return kTooMany;
+  }
+  return product;
+}
+// tessera_kv_cache_bytes, saturating: one record's bytes per position and kv head.
 std::uint64_t kv_cache_bytes(std::uint64_t kv_heads, std::uint64_t head_size,
                              std::uint64_t capacity) {
-  return tessera_kv_cache_bytes(kv_heads, head_size, capacity);
+  return bytes({kv_heads, capacity, tessera_kv_cache_bytes(1, sz(head_size), 1)});
 }
-std::size_t sz(std::uint64_t n) { return static_cast<std::size_t>(n); }
-std::size_t sz(int n) { return static_cast<std::size_t>(n); }
 
 // The arguments' buffers: set, alive and of the queue's context.
 cl_int check_buffers(cl_command_queue queue, const Args& args, std::size_t count) {
@@ -66,7 +81,8 @@ class Launch {
   }
   cl_int too_small(std::size_t i, const char* name, std::uint64_t needed) const {
     return invalid(std::string(name) + " holds " + std::to_string(buffer(i)->size) +
-                   " bytes; the call needs " + std::to_string(needed));
+                   " bytes; the call needs " +
+                   (needed == kTooMany ? "more than 2^64" : std::to_string(needed)));
   }
   cl_int failed(const std::exception& e) const {
     return fail(queue_->context, error_code(e), kernel_->name + ": " + e.what());
@@ -154,7 +170,7 @@ cl_int launch_gemm(cl_command_queue queue, cl_kernel kernel, cl_event* event) {
   const std::uint64_t m = l.value(3), n = l.value(4), k = l.value(5);
   if (m * k > l.buffer(0)->size) return l.too_small(0, "A", m * k);
   if (n * k > l.buffer(1)->size) return l.too_small(1, "W", n * k);
-  if (4 * m * n > l.buffer(2)->size) return l.too_small(2, "C", 4 * m * n);
+  if (bytes({4, m, n}) > l.buffer(2)->size) return l.too_small(2, "C", bytes({4, m, n}));
   if (k > static_cast<std::uint64_t>(tessera::numerics::kMaxAccumulationDepth)) {
     return l.invalid("K = " + std::to_string(k) + " exceeds the accumulation limit " +
                      std::to_string(tessera::numerics::kMaxAccumulationDepth));
@@ -244,7 +260,7 @@ cl_int launch_gemm_packed(cl_command_queue queue, cl_kernel kernel, cl_event* ev
                      " weights packed for this device (tessera_pack_weights_s8 packs them)");
   }
   if (m * k > a->size) return l.too_small(0, "A", m * k);
-  if (4 * m * n > c->size) return l.too_small(2, "C", 4 * m * n);
+  if (bytes({4, m, n}) > c->size) return l.too_small(2, "C", bytes({4, m, n}));
   if (a == c) return l.invalid("A and C must be different buffers");
   if (m == 0) return l.completed();
   const hls::HardwareConfig& config = l.config();
@@ -371,7 +387,8 @@ cl_int launch_kv_append(cl_command_queue queue, cl_kernel kernel, cl_event* even
                      std::to_string(position + count) + ") lie beyond the cache's " +
                      std::to_string(capacity) + " positions");
   }
-  const std::uint64_t values = count * kv_heads * head_size, scales = 4 * count * kv_heads;
+  const std::uint64_t values = bytes({count, kv_heads, head_size});
+  const std::uint64_t scales = bytes({4, count, kv_heads});
   if (const cl_int e =
           check_sizes(l, {{0, "k", values},
                           {1, "k_scale", scales},
