@@ -133,6 +133,7 @@ CampaignReport start_report(const std::string& workload, const std::string& pres
   report.preset = preset;
   report.fidelity = fidelity;
   report.site = sim::to_string(site);
+  report.within_checksums = sim::info(site).in_engine;
   report.kind = sim::to_string(kind);
   report.checksums = checksums;
   report.seed = seed;
@@ -241,12 +242,20 @@ std::string to_json(const CampaignReport& r, int indent) {
       faults.back()["check_failed"] = f.check_failed;
     }
   }
-  nlohmann::ordered_json json = {
-      {"workload", r.workload}, {"preset", r.preset},     {"fidelity", r.fidelity},
-      {"site", r.site},         {"kind", r.kind},         {"checksums", r.checksums},
-      {"seed", r.seed},         {"events", r.events},     {"injected", r.injected},
-      {"masked", r.masked},     {"detected", r.detected}, {"recovered", r.recovered},
-      {"silent", r.silent}};
+  nlohmann::ordered_json json = {{"workload", r.workload},
+                                 {"preset", r.preset},
+                                 {"fidelity", r.fidelity},
+                                 {"site", r.site},
+                                 {"within_checksums", r.within_checksums},
+                                 {"kind", r.kind},
+                                 {"checksums", r.checksums},
+                                 {"seed", r.seed},
+                                 {"events", r.events},
+                                 {"injected", r.injected},
+                                 {"masked", r.masked},
+                                 {"detected", r.detected},
+                                 {"recovered", r.recovered},
+                                 {"silent", r.silent}};
   if (r.text_changed) {
     json["text_changed"] = *r.text_changed;
     json["check_failed"] = r.check_failed;

@@ -68,6 +68,7 @@ struct CampaignReport {
   std::string preset;
   std::string fidelity;
   std::string site;
+  bool within_checksums = false;  // the site lies inside the GEMM engines, where checksums reach
   std::string kind;
   bool checksums = false;
   std::uint64_t seed = 0;

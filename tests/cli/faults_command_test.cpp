@@ -34,6 +34,7 @@ TEST(CliFaults, JsonCountsAddUpAndEachFaultSaysWhereItStruck) {
     EXPECT_TRUE(j.contains(key)) << key;
   }
   EXPECT_EQ(j.at("injected"), 40);
+  EXPECT_TRUE(j.at("within_checksums").get<bool>());
   EXPECT_EQ(j.at("masked").get<int>() + j.at("detected").get<int>() + j.at("silent").get<int>(),
             40);
   ASSERT_EQ(j.at("faults").size(), 40u);
@@ -74,6 +75,7 @@ TEST(CliFaults, MemoryAndLinkFaultsAreNeverDetectedByTheEngines) {
   for (const char* site : {"device_memory", "host_link"}) {
     const nlohmann::json j = campaign(site, "on");
     EXPECT_EQ(j.at("detected"), 0) << site;
+    EXPECT_FALSE(j.at("within_checksums").get<bool>()) << site;
     EXPECT_GT(j.at("silent").get<int>(), 0) << site;
   }
 }
