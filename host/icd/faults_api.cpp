@@ -16,8 +16,8 @@ cl_int CL_API_CALL clArmFaultTESSERA(cl_device_id device, const char* site, cons
   if (!valid(device)) return CL_INVALID_DEVICE;
   sim::FaultSpec spec;
   try {
-    // The work enqueued before arming runs without it.
-    device->finish();
+    // The work enqueued before arming runs, and its writes land, without it.
+    device->settle();
     if (site == nullptr) {
       device->simulator().take_fault();
       return CL_SUCCESS;
