@@ -13,11 +13,15 @@ constexpr long kFlipFlopsPerPe = 57;
 // The engine's DSP slices besides one per PE: m_tiles*k_len, n_tiles*k_len and
 // m_tiles*n_tiles*ROWS in its control.
 constexpr long kEngineControlDsps = 3;
-// Checksums (estimates, not yet synthesized): the checker's 32-bit row and column
-// accumulators (a LUT and a flip-flop per bit), and the operand sums' adder trees
-// (about 8 LUTs per input byte).
-constexpr long kCheckerBits = 32;
-constexpr long kOperandSumLutsPerLane = 8;
+// Checksums, per checksum PE (ROWS + COLS of them), calibrated on one synthesis
+// (scripts/synth --checksums, 8x8 with 1024-word buffers: 85 DSP, 5,006 LUTs, 5,672
+// flip-flops against 67, 2,867 and 4,328 without; docs/reliability.md): the PE, its
+// share of the checker behind the FIFO, the operand sums and the wider result path.
+// Other sizes are extrapolations from that one point.
+constexpr long kChecksumLutsPerPe = 134;
+constexpr long kChecksumFlipFlopsPerPe = 84;
+// The job-size products of a tile's ROWS + 1 result beats, in the engine's control.
+constexpr long kChecksumControlDsps = 2;
 
 // The kv260 top (scripts/synth --preset kv260, Yosys 0.23 synth_xilinx -family xcup
 // -uram; docs/rtl.md "Synthesis"): 108,486 LUTs, 42,348 flip-flops and 527 DSP48E2 for
@@ -44,14 +48,11 @@ const std::vector<EngineSynthesis>& gemm_engine_calibration() {
 
 UnitResources gemm_engine_resources(int rows, int cols, bool checksums) {
   if (checksums) {
-    const UnitResources plain = gemm_engine_resources(rows, cols, false);
     const long edge = rows + cols;
-    const double lut_per_pe = static_cast<double>(plain.luts) / (static_cast<double>(rows) * cols);
-    UnitResources r = plain;
-    r.dsp_slices += edge;
-    r.flip_flops += edge * (kFlipFlopsPerPe + kCheckerBits);
-    r.luts += static_cast<long>(lut_per_pe * static_cast<double>(edge) + 0.5) +
-              edge * (kCheckerBits + kOperandSumLutsPerLane);
+    UnitResources r = gemm_engine_resources(rows, cols, false);
+    r.dsp_slices += edge + kChecksumControlDsps;
+    r.flip_flops += edge * kChecksumFlipFlopsPerPe;
+    r.luts += edge * kChecksumLutsPerPe;
     return r;
   }
   const long pes = static_cast<long>(rows) * cols;

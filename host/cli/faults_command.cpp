@@ -121,7 +121,10 @@ Command add_faults_command(CLI::App& app) {
       ->check(CLI::IsMember({"gemm", "decode"}));
   command->add_option("--preset", o->preset, "hardware preset or config file")
       ->capture_default_str();
-  command->add_option("--fidelity", o->fidelity, "func or tlm (engine faults need the C models)")
+  command
+      ->add_option("--fidelity", o->fidelity,
+                   "func, tlm or rtl (the Verilated engine: its checksums and fault hooks cover "
+                   "matrix jobs, --workload gemm)")
       ->capture_default_str()
       ->check(CLI::IsMember({"func", "tlm", "rtl"}));
   command->add_option("--site", o->site, site_help())

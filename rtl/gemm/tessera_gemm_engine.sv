@@ -18,12 +18,28 @@
 // vector tile covers ROWS row tiles of W (ROWS*COLS outputs); its results leave as
 // ROWS beats, beat r holding outputs of W row tile t*ROWS + r: C in order. K must be
 // at least ROWS (a tile's results drain while the next one accumulates).
+//
+// With CHECKSUMS the engine checks every output tile of a matrix job (Huang-Abraham,
+// docs/reliability.md): it sums each operand word as it enters the buffers (kept
+// beside the word), the array's checksum row and column multiply those sums, and a
+// checker behind the output FIFO adds up each row and column of the results and
+// compares. The checksum row travels through the FIFO as one more beat per tile that
+// the checker takes and the result stream never shows. A tile that disagrees counts
+// in `checksum_fails` and the first one (job order) is `checksum_tile`; the results
+// are delivered all the same. Vector jobs are not checked.
+//
+// Fault injection (simulation only, not in synthesis; docs/reliability.md): the
+// fault_* inputs name one fault for the coming jobs, as hls::EngineFault does for
+// the C model: site (0 none, 1 accumulator, 2 operand buffer, 3 result FIFO), kind
+// (0 flip, 1 stuck at 0, 2 stuck at 1), bit, and when (output tile in job order and
+// K step) and where (PE or result row and column; operand buffer, word and lane).
 module tessera_gemm_engine #(
     parameter int ROWS       = 16,
     parameter int COLS       = 16,
     parameter int A_DEPTH    = 4096,  // A buffer words (ROWS bytes each)
     parameter int W_DEPTH    = 4096,  // W buffer words (COLS bytes each)
-    parameter int FIFO_DEPTH = 4
+    parameter int FIFO_DEPTH = 4,
+    parameter int CHECKSUMS  = 0      // 1: check every matrix tile
 ) (
     input  logic                 clk,
     input  logic                 rst_n,
@@ -56,12 +72,33 @@ module tessera_gemm_engine #(
     output logic [         63:0] cycles,          // start to done
     output logic [         63:0] compute_cycles,  // first beat to done
     output logic [         63:0] stall_cycles,    // compute cycles lost to back-pressure
-    output logic [         63:0] load_wait_cycles // load cycles with a stream not valid
+    output logic [         63:0] load_wait_cycles, // load cycles with a stream not valid
+    // Checksums of the last job (CHECKSUMS; held until the next start).
+    output logic [         31:0] checksum_fails,  // output tiles that failed
+    output logic [         31:0] checksum_tile    // the first of them, in job order
+`ifndef SYNTHESIS
+    ,
+    input  logic [          1:0] fault_site,
+    input  logic [          1:0] fault_kind,
+    input  logic [          4:0] fault_bit,
+    input  logic [         31:0] fault_tile,
+    input  logic [         20:0] fault_step,
+    input  logic [         15:0] fault_row,
+    input  logic [         15:0] fault_col,
+    input  logic                 fault_w_buffer,  // operand buffer: 0 A, 1 W
+    input  logic [         31:0] fault_word,
+    input  logic [         15:0] fault_lane
+`endif
 );
   localparam int AW = $clog2(A_DEPTH);
   localparam int WW = $clog2(W_DEPTH);
   localparam int FW = $clog2(FIFO_DEPTH + 1);
-  localparam int MIN_PERIOD = COLS + 1;
+  localparam int CS = CHECKSUMS != 0 ? 1 : 0;
+  localparam int READ_ROWS = ROWS + CS;  // FIFO beats per tile: its rows, the checksum row
+  localparam int A_SUM_BITS = 8 + $clog2(ROWS);
+  localparam int W_SUM_BITS = 8 + $clog2(COLS);
+  localparam int BEAT_BITS = COLS * 32 + CS * 33;  // results, row checksum, "checksum row"
+  localparam int MIN_PERIOD = COLS + 1 + CS;
   localparam logic [35:0] ROWS36 = 36'(ROWS);  // a row's results are read before they retire again
 
   typedef enum logic [1:0] {
@@ -100,14 +137,30 @@ module tessera_gemm_engine #(
     if (w_valid && w_ready) w_buf[w_loaded[WW-1:0]] <= w_data;
   end
 
+  // A word's sum as it enters its buffer (CHECKSUMS), for the checksum PEs.
+  function automatic logic [A_SUM_BITS-1:0] a_word_sum(input logic [ROWS*8-1:0] word);
+    a_word_sum = '0;
+    for (int i = 0; i < ROWS; i++) begin
+      a_word_sum = a_word_sum + A_SUM_BITS'($signed(word[i*8+:8]));
+    end
+  endfunction
+  function automatic logic [W_SUM_BITS-1:0] w_word_sum(input logic [COLS*8-1:0] word);
+    w_word_sum = '0;
+    for (int i = 0; i < COLS; i++) begin
+      w_word_sum = w_word_sum + W_SUM_BITS'($signed(word[i*8+:8]));
+    end
+  endfunction
+
   // ---- Output FIFO and pipeline enable -----------------------------------------------
-  logic [COLS*32-1:0] fifo[FIFO_DEPTH];
+  logic [BEAT_BITS-1:0] fifo[FIFO_DEPTH];
   logic [FW-1:0] fifo_count;
   logic [$clog2(FIFO_DEPTH)-1:0] fifo_head, fifo_tail;
   logic push, pop, en;
-  logic [ROWS-1:0] row_retire, retire_q;
-  logic [$clog2(ROWS)-1:0] read_row;
-  logic [COLS*32-1:0] retired_row;
+  logic [READ_ROWS-1:0] row_retire, retire_q;
+  logic [$clog2(READ_ROWS)-1:0] read_row;
+  logic [COLS*32+CS*32-1:0] retired_row;
+  logic [BEAT_BITS-1:0] pushed_beat, head_beat;
+  logic head_is_checksums;  // the FIFO's head is a checksum row, for the checker alone
 
   // Vector mode: every row retires at once; row 0 goes out with the retire, the
   // others follow one per cycle while the FIFO has room.
@@ -116,20 +169,21 @@ module tessera_gemm_engine #(
   logic drain_push;
   assign drain_push = drain_left != 0 && 32'(fifo_count) < 32'(FIFO_DEPTH);
 
-  assign pop     = c_valid && c_ready;
+  assign pop     = (c_valid && c_ready) || (fifo_count != 0 && head_is_checksums);
   assign push    = vector_q ? retire_q[0] || drain_push : |retire_q;
-  assign c_valid = fifo_count != 0;
-  assign c_data  = fifo[fifo_head];
+  assign c_valid = fifo_count != 0 && !head_is_checksums;
+  assign head_beat = fifo[fifo_head];
+  assign c_data  = head_beat[COLS*32-1:0];
   // A retire seen now is pushed next cycle: keep room for it and for one in flight.
   assign en = (32'(fifo_count) + (push ? 32'd1 : 32'd0)) <= 32'(FIFO_DEPTH - 2);
 
   always_comb begin
     read_row = '0;
     if (vector_q) begin
-      read_row = retire_q[0] ? '0 : drain_row;
+      read_row = retire_q[0] ? '0 : $clog2(READ_ROWS)'(drain_row);
     end else begin
-      for (int r = 0; r < ROWS; r++) begin
-        if (retire_q[r]) read_row = $clog2(ROWS)'(r);
+      for (int r = 0; r < READ_ROWS; r++) begin
+        if (retire_q[r]) read_row = $clog2(READ_ROWS)'(r);
       end
     end
   end
@@ -152,7 +206,7 @@ module tessera_gemm_engine #(
         drain_row  <= drain_row + 1'b1;
       end
       if (push) begin
-        fifo[fifo_tail] <= retired_row;
+        fifo[fifo_tail] <= pushed_beat;
         fifo_tail <= fifo_tail == $clog2(FIFO_DEPTH)'(FIFO_DEPTH - 1) ? '0 : fifo_tail + 1'b1;
       end
       if (pop) fifo_head <= fifo_head == $clog2(FIFO_DEPTH)'(FIFO_DEPTH - 1) ? '0 : fifo_head + 1'b1;
@@ -160,12 +214,65 @@ module tessera_gemm_engine #(
     end
   end
 
+  // ---- Fault injection (simulation only) ----------------------------------------------
+`ifndef SYNTHESIS
+  logic [31:0] issue_tile;  // the output tile the sequencer issues, in job order
+  logic operand_struck, issue_fault, s1_fault;
+  logic [31:0] fault_mask, fault_and, fault_or, fault_xor;
+  assign fault_mask = 32'd1 << fault_bit;
+  assign fault_and  = fault_kind == 2'd1 ? ~fault_mask : '1;
+  assign fault_or   = fault_kind == 2'd2 ? fault_mask : '0;
+  assign fault_xor  = fault_kind == 2'd0 ? fault_mask : '0;
+  // Bit fault_bit of byte fault_lane of an operand word.
+  function automatic logic [ROWS*8-1:0] struck_a(input logic [ROWS*8-1:0] word);
+    struck_a = word;
+    for (int i = 0; i < 8; i++) begin
+      struck_a[32'(fault_lane)*8+i] = ((word[32'(fault_lane)*8+i] & fault_and[i]) | fault_or[i]) ^
+                                      fault_xor[i];
+    end
+  endfunction
+  function automatic logic [COLS*8-1:0] struck_w(input logic [COLS*8-1:0] word);
+    struck_w = word;
+    for (int i = 0; i < 8; i++) begin
+      struck_w[32'(fault_lane)*8+i] = ((word[32'(fault_lane)*8+i] & fault_and[i]) | fault_or[i]) ^
+                                      fault_xor[i];
+    end
+  endfunction
+
+  // The result FIFO's word (fault_row, fault_col) of output tile fault_tile.
+  logic [31:0] push_tile;
+  logic [15:0] push_row;
+  always_ff @(posedge clk) begin
+    if (state == IDLE) begin
+      push_tile <= '0;
+      push_row  <= '0;
+    end else if (push && !vector_q) begin
+      push_row  <= 32'(push_row) == READ_ROWS - 1 ? '0 : push_row + 1'b1;
+      if (32'(push_row) == READ_ROWS - 1) push_tile <= push_tile + 1;
+    end
+  end
+  always_comb begin
+    pushed_beat = BEAT_BITS'(retired_row);
+    if (CS == 1) pushed_beat[BEAT_BITS-1] = !vector_q && 32'(read_row) == ROWS;
+    if (fault_site == 2'd3 && !vector_q && push_tile == fault_tile && push_row == fault_row &&
+        32'(fault_row) < ROWS && 32'(fault_col) < COLS) begin
+      pushed_beat[32'(fault_col)*32+:32] =
+          ((pushed_beat[32'(fault_col)*32+:32] & fault_and) | fault_or) ^ fault_xor;
+    end
+  end
+`else
+  always_comb begin
+    pushed_beat = BEAT_BITS'(retired_row);
+    if (CS == 1) pushed_beat[BEAT_BITS-1] = !vector_q && 32'(read_row) == ROWS;
+  end
+`endif
+
   // ---- Tile sequencer (stage 0: addresses and tags; stage 1: buffer read) ----------
   logic [15:0] mt, nt;  // vector mode: nt counts vector tiles
   logic [19:0] kk;
   logic [20:0] period_left;  // beats and bubbles left in the current tile
   logic [35:0] a_base, w_base;
-  logic issue_valid, issue_first, issue_flush, sequencing;
+  logic issue_valid, issue_first, issue_flush, sequencing, checking_last;
   logic [35:0] rows_expected, rows_emitted;
 
   logic s1_valid, s1_first, s1_flush, s1_operands;
@@ -206,8 +313,57 @@ module tessera_gemm_engine #(
       w_read  <= w_buf[w_read_addr];
       v_read  <= v_data;
       s1_byte <= $clog2(ROWS)'(kk % 20'(ROWS));
+`ifndef SYNTHESIS
+      // A struck buffer byte reads wrong from its tile and step on.
+      if (operand_struck && !fault_w_buffer && 32'(a_read_addr) == fault_word) begin
+        a_read <= struck_a(a_buf[a_read_addr]);
+      end
+      if (operand_struck && fault_w_buffer && 32'(w_read_addr) == fault_word) begin
+        w_read <= struck_w(w_buf[w_read_addr]);
+      end
+`endif
     end
   end
+
+  // The operand sums beside the buffers (CHECKSUMS), read with their words.
+  logic [A_SUM_BITS-1:0] a_sum_read, s1_a_sum;
+  logic [W_SUM_BITS-1:0] w_sum_read, s1_w_sum;
+  generate
+    if (CS == 1) begin : g_operand_sums
+      logic [A_SUM_BITS-1:0] a_sum_buf[A_DEPTH];
+      logic [W_SUM_BITS-1:0] w_sum_buf[W_DEPTH];
+      always_ff @(posedge clk) begin
+        if (a_valid && a_ready) a_sum_buf[a_loaded[AW-1:0]] <= a_word_sum(a_data);
+        if (w_valid && w_ready) w_sum_buf[w_loaded[WW-1:0]] <= w_word_sum(w_data);
+        if (en) begin
+          a_sum_read <= a_sum_buf[a_read_addr];
+          w_sum_read <= w_sum_buf[w_read_addr];
+        end
+      end
+    end else begin : g_no_sums
+      assign a_sum_read = '0;
+      assign w_sum_read = '0;
+    end
+  endgenerate
+  assign s1_a_sum = s1_operands ? a_sum_read : '0;
+  assign s1_w_sum = s1_operands ? w_sum_read : '0;
+
+`ifndef SYNTHESIS
+  always_ff @(posedge clk) begin
+    if (state == LOAD) issue_tile <= '0;
+    else if (state == COMPUTE && en && sequencing && !vector_q && period_left <= 1) begin
+      issue_tile <= issue_tile + 1;
+    end
+  end
+  assign operand_struck = fault_site == 2'd2 && !vector_q &&
+                          (issue_tile > fault_tile ||
+                           (issue_tile == fault_tile && 21'(kk) >= fault_step));
+  // The beat of MAC number fault_step (flip) or of every MAC from it on (stuck).
+  assign issue_fault = fault_site == 2'd1 && !vector_q && issue_valid && !issue_flush &&
+                       issue_tile == fault_tile &&
+                       (fault_kind == 2'd0 ? 21'(kk) + 21'd1 == fault_step
+                                           : 21'(kk) + 21'd1 >= fault_step);
+`endif
 
   always_ff @(posedge clk) begin
     if (!rst_n) begin
@@ -222,14 +378,21 @@ module tessera_gemm_engine #(
       s1_operands <= issue_valid && !issue_flush;
     end
   end
+`ifndef SYNTHESIS
+  always_ff @(posedge clk) begin
+    if (!rst_n) s1_fault <= 1'b0;
+    else if (en) s1_fault <= issue_fault;
+  end
+`endif
   assign s1_a      = s1_operands ? a_read : '0;
   assign s1_w      = s1_operands ? w_read : '0;
   assign s1_v      = s1_operands ? v_read : '0;
   assign s1_a_byte = s1_operands ? a_read[32'(s1_byte)*8+:8] : '0;
 
   tessera_systolic_array #(
-      .ROWS(ROWS),
-      .COLS(COLS)
+      .ROWS     (ROWS),
+      .COLS     (COLS),
+      .CHECKSUMS(CS)
   ) array (
       .clk       (clk),
       .rst_n     (rst_n),
@@ -239,13 +402,74 @@ module tessera_gemm_engine #(
       .beat_flush(s1_flush),
       .a_column  (s1_a),
       .w_column  (s1_w),
+      .a_sum     (s1_a_sum),
+      .w_sum     (s1_w_sum),
       .vector_mode(vector_q),
       .a_broadcast(s1_a_byte),
       .w_lanes   (s1_v),
       .read_row  (read_row),
       .read_data (retired_row),
       .row_retire(row_retire)
+`ifndef SYNTHESIS
+      ,
+      .beat_fault(s1_fault),
+      .fault_row (fault_row),
+      .fault_col (fault_col),
+      .fault_and (fault_and),
+      .fault_or  (fault_or),
+      .fault_xor (fault_xor)
+`endif
   );
+
+  // ---- Checker (CHECKSUMS): one stage behind the FIFO's head ---------------------------
+  generate
+    if (CS == 1) begin : g_checker
+      logic chk_valid, chk_checksums;
+      logic [COLS*32+31:0] chk_beat;  // results and row checksum, or the column checksums
+      logic [31:0] col_sum[COLS];
+      logic [31:0] row_total, tiles_checked;
+      logic tile_bad, cols_agree;
+      assign head_is_checksums = head_beat[BEAT_BITS-1];
+      always_comb begin
+        row_total  = '0;
+        cols_agree = 1'b1;
+        for (int c = 0; c < COLS; c++) begin
+          row_total  = row_total + chk_beat[c*32+:32];
+          cols_agree = cols_agree && col_sum[c] == chk_beat[c*32+:32];
+        end
+      end
+      always_ff @(posedge clk) begin
+        if (!rst_n || (state == IDLE && start)) begin
+          chk_valid      <= 1'b0;
+          tile_bad       <= 1'b0;
+          tiles_checked  <= '0;
+          checksum_fails <= '0;
+          checksum_tile  <= '0;
+          for (int c = 0; c < COLS; c++) col_sum[c] <= '0;
+        end else begin
+          chk_valid     <= pop && !vector_q;
+          chk_checksums <= head_is_checksums;
+          chk_beat      <= head_beat[COLS*32+31:0];
+          if (chk_valid && !chk_checksums) begin
+            for (int c = 0; c < COLS; c++) col_sum[c] <= col_sum[c] + chk_beat[c*32+:32];
+            if (row_total != chk_beat[COLS*32+:32]) tile_bad <= 1'b1;
+          end else if (chk_valid) begin
+            for (int c = 0; c < COLS; c++) col_sum[c] <= '0;
+            tile_bad      <= 1'b0;
+            tiles_checked <= tiles_checked + 1;
+            if (tile_bad || !cols_agree) begin
+              checksum_fails <= checksum_fails + 1;
+              if (checksum_fails == 0) checksum_tile <= tiles_checked;
+            end
+          end
+        end
+      end
+    end else begin : g_no_checker
+      assign head_is_checksums = 1'b0;
+      assign checksum_fails    = '0;
+      assign checksum_tile     = '0;
+    end
+  endgenerate
 
   // ---- Control ---------------------------------------------------------------------
   logic [20:0] period;
@@ -272,6 +496,7 @@ module tessera_gemm_engine #(
       a_base           <= '0;
       w_base           <= '0;
       sequencing       <= 1'b0;
+      checking_last    <= 1'b0;
       rows_expected    <= '0;
       rows_emitted     <= '0;
       cycles           <= '0;
@@ -307,7 +532,7 @@ module tessera_gemm_engine #(
               a_total       <= preloaded ? '0 : vector_job ? vector_a_words : a_words;
               w_total       <= preloaded || vector_job ? '0 : w_words;
               rows_expected <= vector_job ? 36'(vector_tiles) * 36'(ROWS)
-                                      : 36'(m_tiles) * 36'(n_tiles) * 36'(ROWS);
+                                      : 36'(m_tiles) * 36'(n_tiles) * 36'(READ_ROWS);
               if (vector_job) n_tiles_q <= vector_tiles;
               rows_emitted  <= '0;
               state         <= LOAD;
@@ -367,9 +592,13 @@ module tessera_gemm_engine #(
           end
         end
         DRAIN: begin
-          if (rows_emitted + 36'(pop) == rows_expected) begin
-            state <= IDLE;
-            done  <= 1'b1;
+          // With CHECKSUMS the checker takes one more cycle over the last beat.
+          if (checking_last || (CS == 0 && rows_emitted + 36'(pop) == rows_expected)) begin
+            state         <= IDLE;
+            done          <= 1'b1;
+            checking_last <= 1'b0;
+          end else if (rows_emitted + 36'(pop) == rows_expected) begin
+            checking_last <= 1'b1;
           end
         end
         default: state <= IDLE;

@@ -23,26 +23,55 @@
 // cycle with no reuse of W. All rows retire in the same cycle. The tag chain past
 // diagonal 0 carries empty beats meanwhile, so no vector beat reaches a later
 // matrix job.
+//
+// With CHECKSUMS (Huang-Abraham; docs/reliability.md) the array has a checksum column
+// of PEs, PE(r, COLS) = sum_k A[r][k] * wsum[k], fed by row r's A and the W column sums
+// `w_sum`, and a checksum row, PE(ROWS, c) = sum_k asum[k] * W[c][k], fed by the A
+// column sums `a_sum` and column c's W (no corner PE). Row r's results retire one
+// diagonal later, together with its row checksum (read_data's top lane), and the
+// checksum row is readable as row ROWS one cycle after row ROWS - 1 (`row_retire
+// [ROWS]`), so the engine pushes ROWS + 1 beats per tile, one per cycle.
+//
+// Fault injection (simulation only, not in synthesis): a beat tagged `beat_fault`
+// makes PE (fault_row, fault_col), checksum PEs included, store its multiply-add
+// through fault_and, fault_or and fault_xor when the beat reaches it.
 module tessera_systolic_array #(
-    parameter int ROWS = 16,
-    parameter int COLS = 16
+    parameter int ROWS      = 16,
+    parameter int COLS      = 16,
+    parameter int CHECKSUMS = 0  // 1: the checksum row and column
 ) (
-    input  logic                     clk,
-    input  logic                     rst_n,
-    input  logic                     en,
-    input  logic                     beat_valid,
-    input  logic                     beat_first,
-    input  logic                     beat_flush,
-    input  logic [       ROWS*8-1:0] a_column,
-    input  logic [       COLS*8-1:0] w_column,
-    input  logic                     vector_mode,
-    input  logic [              7:0] a_broadcast,
-    input  logic [  ROWS*COLS*8-1:0] w_lanes,
-    input  logic [$clog2(ROWS)-1:0]  read_row,
-    output logic [      COLS*32-1:0] read_data,
-    output logic [         ROWS-1:0] row_retire
+    input  logic                                 clk,
+    input  logic                                 rst_n,
+    input  logic                                 en,
+    input  logic                                 beat_valid,
+    input  logic                                 beat_first,
+    input  logic                                 beat_flush,
+    input  logic [                   ROWS*8-1:0] a_column,
+    input  logic [                   COLS*8-1:0] w_column,
+    // The A (W) column's sum, ROWS (COLS) int8 values: used with CHECKSUMS.
+    input  logic [        8+$clog2(ROWS)-1:0]    a_sum,
+    input  logic [        8+$clog2(COLS)-1:0]    w_sum,
+    input  logic                                 vector_mode,
+    input  logic [                          7:0] a_broadcast,
+    input  logic [              ROWS*COLS*8-1:0] w_lanes,
+    input  logic [$clog2(ROWS+CHECKSUMS)-1:0] read_row,
+    output logic [COLS*32+32*CHECKSUMS-1:0] read_data,
+    output logic [   ROWS+CHECKSUMS-1:0]    row_retire
+`ifndef SYNTHESIS
+    ,
+    input  logic                                 beat_fault,
+    input  logic [                         15:0] fault_row,
+    input  logic [                         15:0] fault_col,
+    input  logic [                         31:0] fault_and,
+    input  logic [                         31:0] fault_or,
+    input  logic [                         31:0] fault_xor
+`endif
 );
-  localparam int DIAGONALS = ROWS + COLS - 1;
+  localparam int CS         = CHECKSUMS != 0 ? 1 : 0;
+  localparam int READ_ROWS  = ROWS + CS;  // the tile's rows, then the checksum row
+  localparam int A_SUM_BITS = 8 + $clog2(ROWS);
+  localparam int W_SUM_BITS = 8 + $clog2(COLS);
+  localparam int DIAGONALS  = ROWS + COLS - 1 + 2 * CS;
 
   // ---- Tags and control per anti-diagonal ------------------------------------------
   logic [DIAGONALS-1:0] tag_valid, tag_first, tag_flush;
@@ -62,6 +91,39 @@ module tessera_systolic_array #(
     end
   end
 
+  // Which PEs a faulty beat strikes (simulation only).
+  logic [DIAGONALS-1:0] tag_fault;
+  logic [     ROWS:0] fault_in_row;
+  logic [     COLS:0] fault_in_col;
+`ifndef SYNTHESIS
+  logic [DIAGONALS-1:1] fault_q;
+  assign tag_fault = {fault_q, beat_fault};
+  always_ff @(posedge clk) begin
+    if (!rst_n) fault_q <= '0;
+    else if (en) fault_q <= (DIAGONALS-1)'({tag_fault[DIAGONALS-2:1], beat_fault});
+  end
+  always_comb begin
+    for (int i = 0; i <= ROWS; i++) fault_in_row[i] = 32'(fault_row) == i;
+    for (int i = 0; i <= COLS; i++) fault_in_col[i] = 32'(fault_col) == i;
+  end
+`else
+  assign tag_fault    = '0;
+  assign fault_in_row = '0;
+  assign fault_in_col = '0;
+`endif
+  // What a PE stores: its multiply-add, or that struck by a fault.
+`ifndef SYNTHESIS
+  function automatic logic [31:0] stored(input logic [31:0] value, input logic struck);
+    stored = struck ? ((value & fault_and) | fault_or) ^ fault_xor : value;
+  endfunction
+`else
+  /* verilator lint_off UNUSEDSIGNAL */
+  function automatic logic [31:0] stored(input logic [31:0] value, input logic struck);
+    stored = value;
+  endfunction
+  /* verilator lint_on UNUSEDSIGNAL */
+`endif
+
   // A diagonal holds a tile in progress between a first beat and a flush.
   logic [DIAGONALS-1:0] active, boundary, retire;
   assign boundary = tag_valid & (tag_first | tag_flush);
@@ -80,8 +142,8 @@ module tessera_systolic_array #(
 
   genvar r, c;
   generate
-    for (r = 0; r < ROWS; r++) begin : g_row_retire
-      assign row_retire[r] = pe_retire[r+COLS-1];
+    for (r = 0; r < READ_ROWS; r++) begin : g_row_retire
+      assign row_retire[r] = pe_retire[r+COLS-1+CS];
     end
   endgenerate
 
@@ -123,13 +185,16 @@ module tessera_systolic_array #(
   // multiplier (one DSP slice: the int8 x int8 product in int32, whose sign-extended
   // operands synthesis narrows back to 8 bits).
   logic [COLS*8-1:0] w_row[ROWS];  // each row's w registers, for the row below
-  logic [    31:0] result[ROWS][COLS];
+  logic [    31:0] result[READ_ROWS][COLS+CS];
+  logic [(COLS+CS)*32-1:0] row_results[READ_ROWS];
+  logic [     7:0] a_leaving[ROWS];  // what each row's last PE passed on (checksum column)
   generate
     for (r = 0; r < ROWS; r++) begin : g_pe_row
       logic [COLS*8-1:0] a_q, w_q;      // the row's registers
       logic [COLS*8-1:0] a_in, w_in;    // what the row's PEs take this cycle (matrix jobs)
       logic [COLS*8-1:0] a_mul, w_mul;  // what they multiply (vector jobs: the broadcast)
       assign a_in     = (COLS*8)'({a_q, west_a[r]});
+      assign a_leaving[r] = a_q[(COLS-1)*8+:8];
       assign a_mul    = vector_mode ? {COLS{a_broadcast}} : a_in;
       assign w_mul    = vector_mode ? w_lanes[r*COLS*8+:COLS*8] : w_in;
       assign w_row[r] = w_q;
@@ -152,20 +217,101 @@ module tessera_systolic_array #(
           if (en) begin
             if (pe_retire[r+c]) sum <= acc;
             if (pe_mac[r+c]) begin
-              acc <= (pe_restart[r+c] ? 32'd0 : acc) +
-                     $unsigned(32'($signed(a_mul[c*8+:8])) * 32'($signed(w_mul[c*8+:8])));
+              acc <= stored((pe_restart[r+c] ? 32'd0 : acc) +
+                            $unsigned(32'($signed(a_mul[c*8+:8])) * 32'($signed(w_mul[c*8+:8]))),
+                            tag_fault[r+c] && fault_in_row[r] && fault_in_col[c]);
             end
           end
         end
         assign result[r][c] = sum;
       end
     end
-    for (c = 0; c < COLS; c++) begin : g_read
-      assign read_data[c*32+:32] = result[read_row][c];
+    for (r = 0; r < READ_ROWS; r++) begin : g_read_row
+      for (c = 0; c < COLS + CS; c++) begin : g_read_col
+        assign row_results[r][c*32+:32] = result[r][c];
+      end
+    end
+    // The read port. A variable index over a row count that is not a power of two
+    // (the checksum row makes ROWS + 1) makes Yosys build a shifter over the whole
+    // array (9,231 LUTs for the 8x8 array, against 2,542 this way); a power of two
+    // indexes best (1,863 against 2,121 this way).
+    if ((READ_ROWS & (READ_ROWS - 1)) == 0) begin : g_read_indexed
+      assign read_data = row_results[read_row];
+    end else begin : g_read_case
+      always_comb begin
+        read_data = '0;
+        for (int i = 0; i < READ_ROWS; i++) begin
+          if (32'(read_row) == i) read_data = row_results[i];
+        end
+      end
     end
   endgenerate
 
-  // The last row's w registers leave the array unused.
-  logic unused;
-  assign unused = ^w_row[ROWS-1];
+  // ---- Checksum PEs (CHECKSUMS) --------------------------------------------------------
+  generate
+    if (CS == 1) begin : g_checksums
+      // The column checksum's W: the W column sums, skewed like a column COLS of W
+      // and passed south from row to row.
+      logic [COLS*W_SUM_BITS-1:0] w_sum_skew;
+      logic [W_SUM_BITS-1:0] w_sum_down[ROWS];
+      always_ff @(posedge clk) begin
+        if (en) w_sum_skew <= (COLS*W_SUM_BITS)'({w_sum_skew, w_sum});
+      end
+      for (r = 0; r < ROWS; r++) begin : g_check_column
+        logic [W_SUM_BITS-1:0] w_in, w_q;
+        logic [31:0] acc, sum;
+        assign w_in = r == 0 ? w_sum_skew[(COLS-1)*W_SUM_BITS+:W_SUM_BITS] : w_sum_down[r-1];
+        assign w_sum_down[r] = w_q;
+        always_ff @(posedge clk) begin
+          if (en) begin
+            w_q <= w_in;
+            if (pe_retire[r+COLS]) sum <= acc;
+            if (pe_mac[r+COLS]) begin
+              acc <= stored((pe_restart[r+COLS] ? 32'd0 : acc) +
+                            $unsigned(32'($signed(a_leaving[r])) * 32'($signed(w_in))),
+                            tag_fault[r+COLS] && fault_in_row[r] && fault_in_col[COLS]);
+            end
+          end
+        end
+        assign result[r][COLS] = sum;
+      end
+
+      // The row checksum's A: the A column sums, skewed like a row ROWS of A and
+      // passed east from PE to PE.
+      logic [ROWS*A_SUM_BITS-1:0] a_sum_skew;
+      logic [COLS*A_SUM_BITS-1:0] sa_q, sa_in;
+      always_ff @(posedge clk) begin
+        if (en) begin
+          a_sum_skew <= (ROWS*A_SUM_BITS)'({a_sum_skew, a_sum});
+          sa_q       <= sa_in;
+        end
+      end
+      assign sa_in = (COLS*A_SUM_BITS)'({sa_q, a_sum_skew[(ROWS-1)*A_SUM_BITS+:A_SUM_BITS]});
+      for (c = 0; c < COLS; c++) begin : g_check_row
+        logic [31:0] acc, sum;
+        always_ff @(posedge clk) begin
+          if (en) begin
+            if (pe_retire[ROWS+c]) sum <= acc;
+            if (pe_mac[ROWS+c]) begin
+              acc <= stored((pe_restart[ROWS+c] ? 32'd0 : acc) +
+                            $unsigned(32'($signed(sa_in[c*A_SUM_BITS+:A_SUM_BITS])) *
+                                      32'($signed(w_row[ROWS-1][c*8+:8]))),
+                            tag_fault[ROWS+c] && fault_in_row[ROWS] && fault_in_col[c]);
+            end
+          end
+        end
+        assign result[ROWS][c] = sum;
+      end
+      assign result[ROWS][COLS] = '0;  // no corner PE
+    end else begin : g_plain
+      // The last row's w registers, the sums and what leaves each row go unused.
+      logic [ROWS*8-1:0] leaving;
+      for (r = 0; r < ROWS; r++) begin : g_leaving
+        assign leaving[r*8+:8] = a_leaving[r];
+      end
+      logic unused;
+      assign unused = ^{w_row[ROWS-1], a_sum, w_sum, leaving, fault_in_row[ROWS],
+                        fault_in_col[COLS]};
+    end
+  endgenerate
 endmodule

@@ -382,8 +382,27 @@ module tessera_accel_top #(
       .cycles          (cycles),
       .compute_cycles  (compute_cycles),
       .stall_cycles    (stall_cycles),
-      .load_wait_cycles(load_wait_cycles)
+      .load_wait_cycles(load_wait_cycles),
+      .checksum_fails  (engine_checksum_fails),
+      .checksum_tile   (engine_checksum_tile)
+`ifndef SYNTHESIS
+      ,
+      .fault_site      (2'd0),
+      .fault_kind      (2'd0),
+      .fault_bit       (5'd0),
+      .fault_tile      (32'd0),
+      .fault_step      (21'd0),
+      .fault_row       (16'd0),
+      .fault_col       (16'd0),
+      .fault_w_buffer  (1'b0),
+      .fault_word      (32'd0),
+      .fault_lane      (16'd0)
+`endif
   );
+  // The top's engine has no checksums (CHECKSUMS = 0): their outputs are zero.
+  logic [31:0] engine_checksum_fails, engine_checksum_tile;
+  logic unused_checksums;
+  assign unused_checksums = ^{engine_checksum_fails, engine_checksum_tile};
 
   // ---- Attention unit and its DMA ----------------------------------------------------
   logic att_rd_valid, att_rd_ready, att_wr_valid, att_wr_ready;

@@ -138,18 +138,11 @@ class HlsGemmBackend final : public GemmBackend {
   bool timed_;
 };
 
-// The Verilated engine has neither the checksum PEs nor fault hooks yet
-// (docs/reliability.md); the platform refuses configurations that ask for them.
-void refuse_observation(GemmBackend::Observed observed) {
-  if (observed.fault != nullptr || observed.checks != nullptr) {
-    throw DeviceError("rtl fidelity: the Verilated GEMM engine has no checksums or fault hooks");
-  }
-}
-
 class RtlGemmBackend final : public GemmBackend {
  public:
   RtlGemmBackend(const hls::HardwareConfig& config, std::string fst_path, WaveformWindow window)
-      : array_(config.array()), engine_(make_rtl_gemm(array_, config.gemm.buffer_words)) {
+      : array_(config.array()),
+        engine_(make_rtl_gemm(array_, config.gemm.buffer_words, config.gemm.checksums)) {
     waveform_.fst_path = std::move(fst_path);
     waveform_.fst_window = window;
     waveform_.clock_mhz = config.clock_mhz;
@@ -157,16 +150,17 @@ class RtlGemmBackend final : public GemmBackend {
   std::uint64_t run(const std::uint8_t* a_tiled, const std::uint8_t* w_tiled, int m_tiles,
                     int n_tiles, int k, std::uint8_t* results, sc_core::sc_time start,
                     Observed observed) override {
-    refuse_observation(observed);
     const int m = m_tiles * array_.rows, n = n_tiles * array_.cols;
     std::vector<std::int8_t> a(sz(m) * sz(k)), w(sz(n) * sz(k));
     unpack_tiled(a_tiled, m, k, array_.rows, a.data());
     unpack_tiled(w_tiled, n, k, array_.cols, w.data());
     RtlStreamOptions stream = stream_options(start);
     stream.preload_operands = true;  // the unit's DMA has filled the buffers
+    stream.fault = observed.fault;
     try {
       const RtlGemmResult r = engine_->gemm(a.data(), w.data(), m, n, k, stream);
       pack_results(r.c.data(), m, n, array_.rows, array_.cols, results);
+      if (observed.checks != nullptr) *observed.checks = r.checks;
       return r.cycles;
     } catch (const std::exception& e) {
       throw DeviceError(std::string("rtl GEMM engine: ") + e.what());
@@ -175,7 +169,13 @@ class RtlGemmBackend final : public GemmBackend {
   std::uint64_t run_vector(const std::uint8_t* a, const std::uint8_t* w_tiled, int n_tiles, int k,
                            std::uint8_t* results, sc_core::sc_time start,
                            Observed observed) override {
-    refuse_observation(observed);
+    // The RTL checks matrix tiles only: a vector job it cannot check is refused, not
+    // reported clean (docs/reliability.md).
+    if (observed.fault != nullptr || observed.checks != nullptr) {
+      throw DeviceError(
+          "rtl fidelity: the Verilated GEMM engine has no vector-mode checksums or fault "
+          "hooks (GEMV jobs with gemm_units.checksums run at func or tlm)");
+    }
     const int n = n_tiles * array_.cols;
     std::vector<std::int8_t> w(sz(n) * sz(k));
     unpack_tiled(w_tiled, n, k, array_.cols, w.data());
@@ -269,11 +269,6 @@ class RtlAttentionBackend final : public AttentionBackendBase {
 std::unique_ptr<GemmBackend> make_gemm_backend(const hls::HardwareConfig& config,
                                                const PlatformOptions& options, int index) {
   if (options.fidelity == Fidelity::kRtl) {
-    if (config.gemm.checksums) {
-      throw std::invalid_argument(
-          "rtl fidelity: the Verilated GEMM engine has no checksum PEs yet "
-          "(gemm_units.checksums: run func or tlm, or turn them off)");
-    }
     const std::vector<std::string> files = waveform_files(options.fst_path, config.gemm.count);
     return std::make_unique<RtlGemmBackend>(config, files.empty() ? "" : files[sz(index)],
                                             options.fst_window);

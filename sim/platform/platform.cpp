@@ -299,10 +299,6 @@ void Platform::arm_fault(const FaultSpec& spec) {
   if (!p.options.compute) {
     throw std::invalid_argument("fault injection needs data: this platform runs timing only");
   }
-  if (info(spec.site).in_engine && p.options.fidelity == Fidelity::kRtl) {
-    throw std::invalid_argument("rtl fidelity: the Verilated GEMM engine has no fault hooks yet (" +
-                                to_string(spec.site) + " faults run at func or tlm)");
-  }
   p.faults.arm(spec);
 }
 

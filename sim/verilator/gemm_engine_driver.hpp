@@ -1,7 +1,8 @@
 #pragma once
 
 // The driver shared by every Verilated GEMM engine instantiation (one per array
-// size, each its own Verilator class): a template over the model class.
+// size, depth and checksums, each its own Verilator class): a template over the
+// model class.
 
 #include <verilated.h>
 
@@ -31,7 +32,31 @@ std::int32_t get_word(const Port& port, int index) {
   return static_cast<std::int32_t>(reinterpret_cast<const std::uint32_t*>(&port)[index]);
 }
 
-template <typename Model, int ROWS, int COLS, int DEPTH>
+// The engine's fault_site and fault_kind codes (rtl/gemm/tessera_gemm_engine.sv).
+inline int rtl_fault_site(hls::EngineSite site) {
+  switch (site) {
+    case hls::EngineSite::kAccumulator:
+      return 1;
+    case hls::EngineSite::kOperandBuffer:
+      return 2;
+    case hls::EngineSite::kResultFifo:
+      return 3;
+  }
+  return 0;
+}
+inline int rtl_fault_kind(hls::BitFault kind) {
+  switch (kind) {
+    case hls::BitFault::kFlip:
+      return 0;
+    case hls::BitFault::kStuckAt0:
+      return 1;
+    case hls::BitFault::kStuckAt1:
+      return 2;
+  }
+  return 0;
+}
+
+template <typename Model, int ROWS, int COLS, int DEPTH, bool CHECKSUMS>
 class VerilatedGemmEngine final : public RtlGemm {
  public:
   VerilatedGemmEngine() : context_(std::make_unique<VerilatedContext>()) {
@@ -47,6 +72,7 @@ class VerilatedGemmEngine final : public RtlGemm {
 
   hls::ArrayShape array() const override { return {ROWS, COLS}; }
   int buffer_words() const override { return DEPTH; }
+  bool checksums() const override { return CHECKSUMS; }
 
   RtlGemmResult gemm(const std::int8_t* a, const std::int8_t* w, int m, int n, int k,
                      const RtlStreamOptions& options) override {
@@ -63,6 +89,12 @@ class VerilatedGemmEngine final : public RtlGemm {
     result.c.assign(static_cast<std::size_t>(m) * static_cast<std::size_t>(n), 0);
     const int m_tiles = (m + ROWS - 1) / ROWS, n_tiles = (n + COLS - 1) / COLS;
     const int tiles_per_job = std::max(1, DEPTH / k);
+    if (options.fault != nullptr &&
+        (tiles_per_job < m_tiles || tiles_per_job < n_tiles ||
+         !hls::fault_fits(*options.fault, {ROWS, COLS}, m_tiles, n_tiles, k, CHECKSUMS))) {
+      throw std::invalid_argument(
+          "rtl gemm: a fault needs a GEMM of one engine job and names state the engine has");
+    }
     for (int mt0 = 0; mt0 < m_tiles; mt0 += tiles_per_job) {
       for (int nt0 = 0; nt0 < n_tiles; nt0 += tiles_per_job) {
         Job job{a,
@@ -74,6 +106,7 @@ class VerilatedGemmEngine final : public RtlGemm {
                 std::min(tiles_per_job, m_tiles - mt0),
                 nt0,
                 std::min(tiles_per_job, n_tiles - nt0)};
+        job.grid_n_tiles = n_tiles;
         run_job(job, result);
         ++result.jobs;
       }
@@ -87,6 +120,9 @@ class VerilatedGemmEngine final : public RtlGemm {
     if (n <= 0 || k < ROWS) {
       throw std::invalid_argument("rtl gemv: N must be positive and K at least " +
                                   std::to_string(ROWS));
+    }
+    if (options.fault != nullptr) {
+      throw std::invalid_argument("rtl gemv: the engine's fault hooks strike matrix jobs only");
     }
     if ((k + ROWS - 1) / ROWS > DEPTH) {
       throw std::invalid_argument("rtl gemv: K = " + std::to_string(k) + " exceeds the " +
@@ -123,7 +159,8 @@ class VerilatedGemmEngine final : public RtlGemm {
     const std::int8_t* w;
     int m, n, k;
     int mt0, m_tiles, nt0, n_tiles;
-    bool vector = false;  // a GEMV job: A packed, W on the vector stream
+    bool vector = false;   // a GEMV job: A packed, W on the vector stream
+    int grid_n_tiles = 0;  // of the whole GEMM, to number its tiles
 
     std::size_t a_words() const {
       return vector ? static_cast<std::size_t>((k + ROWS - 1) / ROWS)
@@ -158,6 +195,7 @@ class VerilatedGemmEngine final : public RtlGemm {
     model_->v_valid = 0;
     model_->vector_job = 0;
     model_->c_ready = 0;
+    model_->fault_site = 0;
     model_->clk = 0;
     model_->eval();
     for (int i = 0; i < 2; ++i) tick();
@@ -264,11 +302,37 @@ class VerilatedGemmEngine final : public RtlGemm {
     ++rows_taken_;
   }
 
+  // The fault ports: `f` for the coming job, or none.
+  void arm(const hls::EngineFault* f) {
+    model_->fault_site = static_cast<std::uint8_t>(f == nullptr ? 0 : rtl_fault_site(f->site));
+    if (f == nullptr) return;
+    model_->fault_kind = static_cast<std::uint8_t>(rtl_fault_kind(f->kind));
+    model_->fault_bit = static_cast<std::uint8_t>(f->bit);
+    model_->fault_tile = static_cast<std::uint32_t>(f->tile);
+    model_->fault_step = static_cast<std::uint32_t>(f->step);
+    model_->fault_row = static_cast<std::uint16_t>(f->row);
+    model_->fault_col = static_cast<std::uint16_t>(f->col);
+    model_->fault_w_buffer = f->buffer == hls::OperandBuffer::kW ? 1 : 0;
+    model_->fault_word = static_cast<std::uint32_t>(f->word);
+    model_->fault_lane = static_cast<std::uint16_t>(f->lane);
+  }
+
+  // What the checker found in the job, its tiles numbered in the GEMM's grid.
+  void take_checks(const Job& j, hls::ChecksumReport& checks) const {
+    const int failed = static_cast<int>(model_->checksum_fails);
+    if (j.vector || failed == 0) return;
+    const int tile = static_cast<int>(model_->checksum_tile);
+    const int first = (j.mt0 + tile / j.n_tiles) * j.grid_n_tiles + j.nt0 + tile % j.n_tiles;
+    if (checks.failing_tiles == 0) checks.first_failing_tile = first;
+    checks.failing_tiles += failed;
+  }
+
   void run_job(const Job& j, RtlGemmResult& out) {
     std::size_t next_a = 0, next_w = 0;
     if (options_.preload_operands) preload(j);
     rows_taken_ = 0;
     next_v_ = 0;
+    arm(options_.fault);
     begin(j, options_.preload_operands);
     const std::uint64_t limit =
         cycles_ + 64 +
@@ -280,7 +344,9 @@ class VerilatedGemmEngine final : public RtlGemm {
       if (cycles_ > limit) throw std::runtime_error("rtl gemm: the engine stopped making progress");
       step(j, next_a, next_w, &out);
     }
+    arm(nullptr);
     if (model_->error) throw std::runtime_error("rtl gemm: the engine rejected the job sizes");
+    take_checks(j, out.checks);
     out.cycles += model_->cycles;
     out.compute_cycles += model_->compute_cycles;
     out.stall_cycles += model_->stall_cycles;

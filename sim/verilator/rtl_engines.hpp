@@ -8,11 +8,12 @@
 
 namespace tessera::sim {
 
-// One Verilated GEMM engine of this build: its array, its operand buffers' depth
-// and its factory.
+// One Verilated GEMM engine of this build: its array, its operand buffers' depth,
+// whether it has the checksum PEs, and its factory.
 struct RtlEngineEntry {
   hls::ArrayShape array;
   int buffer_words;
+  bool checksums;
   std::unique_ptr<RtlGemm> (*make)();
 };
 

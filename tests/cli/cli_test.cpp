@@ -1028,7 +1028,8 @@ TEST(CliBenchModel, RtlRunsTheEngineOfTheBoardFile) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto json = nlohmann::json::parse(r.out);
   EXPECT_EQ(json.at("rtl_parameters").at("tessera_gemm_engine"),
-            nlohmann::json::parse(R"({"ROWS": 8, "COLS": 8, "A_DEPTH": 256, "W_DEPTH": 256})"));
+            nlohmann::json::parse(
+                R"({"ROWS": 8, "COLS": 8, "A_DEPTH": 256, "W_DEPTH": 256, "CHECKSUMS": 0})"));
   EXPECT_EQ(json.at("comparison").at("same_tokens"), true);
   EXPECT_EQ(json.at("comparison").at("same_simulated_time"), true);
   EXPECT_EQ(json.at("platform").at("units").at(0).at("unit"), "gemm0");
@@ -1078,7 +1079,8 @@ TEST(CliBenchModel, ComparesTwoFidelitiesOnTheSameSteps) {
   EXPECT_EQ(json.at("rtl_design"),
             nlohmann::json::array({"tessera_gemm_engine", "tessera_attention_unit"}));
   EXPECT_EQ(json.at("rtl_parameters").at("tessera_gemm_engine"),
-            nlohmann::json::parse(R"({"ROWS": 16, "COLS": 16, "A_DEPTH": 4096, "W_DEPTH": 4096})"));
+            nlohmann::json::parse(
+                R"({"ROWS": 16, "COLS": 16, "A_DEPTH": 4096, "W_DEPTH": 4096, "CHECKSUMS": 0})"));
   const auto& comparison = json.at("comparison");
   EXPECT_EQ(comparison.at("fidelity"), "tlm");
   EXPECT_EQ(comparison.at("same_tokens"), true);

@@ -48,6 +48,33 @@ TEST(CliFaults, JsonCountsAddUpAndEachFaultSaysWhereItStruck) {
 // An accumulator upset changes the output unless it lands on a bit the rest of the
 // reduction overwrites: with checksums every change is caught and re-executed; without,
 // every change is silent.
+// At rtl, on the build's 8x8 engine with checksums: the Verilated engine's checksums
+// catch what its fault hooks strike, and the same seed at tlm ends every fault alike.
+TEST(CliFaults, RtlEngineCatchesItsFaultsAsTheCModelDoes) {
+  const std::string board =
+      std::string(TESSERA_SOURCE_DIR) + "/tests/configs/kv260-8x8-checksums.json";
+  for (const char* site : {"accumulator", "operand_buffer", "result_fifo"}) {
+    nlohmann::json runs[2];
+    const char* fidelities[2] = {"rtl", "tlm"};
+    for (int i = 0; i < 2; ++i) {
+      const ProcessResult r = tessera({"faults", "--preset", board, "--fidelity", fidelities[i],
+                                       "--site", site, "--count", "12", "--seed", "5", "--m", "32",
+                                       "--n", "24", "--k", "40", "--json", "-q"});
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+      runs[i] = nlohmann::json::parse(r.out);
+    }
+    EXPECT_EQ(runs[0]["silent"], 0) << site;
+    EXPECT_GT(runs[0]["detected"].get<int>(), 0) << site;
+    for (const char* key : {"masked", "detected", "recovered", "silent"}) {
+      EXPECT_EQ(runs[0][key], runs[1][key]) << site << " " << key;
+    }
+    for (std::size_t f = 0; f < runs[0]["faults"].size(); ++f) {
+      EXPECT_EQ(runs[0]["faults"][f]["where"], runs[1]["faults"][f]["where"]) << site;
+      EXPECT_EQ(runs[0]["faults"][f]["outcome"], runs[1]["faults"][f]["outcome"]) << site;
+    }
+  }
+}
+
 TEST(CliFaults, ChecksumsTurnSilentCorruptionIntoRecoveredWork) {
   const nlohmann::json on = campaign("accumulator", "on");
   const nlohmann::json off = campaign("accumulator", "off");
@@ -125,10 +152,11 @@ TEST(CliFaults, RefusesWhatItCannotRun) {
   const ProcessResult zero = tessera({"faults", "--site", "accumulator", "--count", "0"});
   EXPECT_EQ(zero.exit_code, 2) << zero.err;
 
-  const ProcessResult rtl =
-      tessera({"faults", "--site", "accumulator", "--fidelity", "rtl", "--count", "2"});
+  // kv260's 16x16 engine is verilated without checksums.
+  const ProcessResult rtl = tessera({"faults", "--site", "accumulator", "--fidelity", "rtl",
+                                     "--count", "2", "--checksums", "on"});
   EXPECT_EQ(rtl.exit_code, 1);
-  EXPECT_NE(rtl.err.find("rtl"), std::string::npos) << rtl.err;
+  EXPECT_NE(rtl.err.find("and checksums"), std::string::npos) << rtl.err;
   EXPECT_EQ(rtl.err.find("faults:"), std::string::npos) << "no progress before the error\n"
                                                         << rtl.err;
 

@@ -30,6 +30,11 @@ TEST(ResourceModel, ReproducesItsCalibrationPoints) {
     expect_within(model.flip_flops, point.measured.flip_flops, 0.15, "flip-flops");
     expect_within(model.luts, point.measured.luts, 0.15, "LUTs");
   }
+  // With checksums (scripts/synth --checksums: 85 DSP, 5,006 LUTs, 5,672 flip-flops).
+  const UnitResources checked = gemm_engine_resources(8, 8, /*checksums=*/true);
+  EXPECT_EQ(checked.dsp_slices, 85);
+  expect_within(checked.luts, 5006, 0.15, "LUTs with checksums");
+  expect_within(checked.flip_flops, 5672, 0.15, "flip-flops with checksums");
   // The kv260 top (scripts/synth --preset kv260: 527 DSP48E2, 108,486 LUTs, 42,348
   // flip-flops) is its engine and its attention unit.
   const UnitResources kv260 = load_preset("kv260").resources_needed();
@@ -60,7 +65,7 @@ TEST(ResourceModel, MatchesTheSynthesisReport) {
   const std::string array = report.at("array");
   const int rows = std::stoi(array.substr(0, array.find('x')));
   const int cols = std::stoi(array.substr(array.find('x') + 1));
-  const UnitResources model = gemm_engine_resources(rows, cols);
+  const UnitResources model = gemm_engine_resources(rows, cols, report.value("checksums", false));
   EXPECT_EQ(model.dsp_slices, report.at("dsp").get<long>());
   expect_within(model.flip_flops, report.at("ff").get<long>(), 0.15, "flip-flops");
   expect_within(model.luts, report.at("lut").get<long>(), 0.15, "LUTs");

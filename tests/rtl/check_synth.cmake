@@ -1,10 +1,17 @@
-# Runs scripts/synth on the 8x8 engine and checks the report: one DSP per PE.
-execute_process(COMMAND ${SCRIPT} --array 8x8 --buffer-words 1024 --out ${OUT}
+# Runs scripts/synth on the 8x8 engine (with -DCHECKSUMS=1, the checksummed one) and
+# checks the report: one DSP per PE, checksum PEs included.
+set(flags "")
+set(name gemm_engine_8x8)
+if(CHECKSUMS)
+  set(flags --checksums)
+  set(name gemm_engine_8x8_checksums)
+endif()
+execute_process(COMMAND ${SCRIPT} --array 8x8 --buffer-words 1024 ${flags} --out ${OUT}
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "scripts/synth failed (${rc}):\n${out}\n${err}")
 endif()
-file(READ ${OUT}/gemm_engine_8x8.json report)
+file(READ ${OUT}/${name}.json report)
 string(JSON dsp GET "${report}" dsp)
 string(JSON pes GET "${report}" pes)
 string(JSON bram GET "${report}" bram36)

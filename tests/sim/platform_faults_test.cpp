@@ -214,15 +214,47 @@ TEST(PlatformChecksums, CheckingCostsTheCycleModelsExtraCycles) {
             8u * 64u + 8u + 3u + 6u + 1u);
 }
 
+// The Verilated engine with checksums and fault hooks against the C model, through
+// the whole platform: every fault of the same spec strikes the same state and ends
+// the same way (results, checksum report, registers).
+TEST(PlatformChecksums, RtlEndsEveryFaultAsTheCModelDoes) {
+  hls::HardwareConfig config = device(true);
+  config.gemm.buffer_words = 8192;  // the build's 8x8 engine with checksums
+  const Gemm gemm(24, 20, 70);
+  int detected = 0;
+  for (FaultSite site :
+       {FaultSite::kAccumulator, FaultSite::kOperandBuffer, FaultSite::kResultFifo}) {
+    for (std::uint64_t seed = 1; seed <= 12; ++seed) {
+      FaultSpec spec;
+      spec.site = site;
+      spec.kind = static_cast<hls::BitFault>(seed % 3);
+      spec.seed = seed;
+      Platform tlm(config, {Fidelity::kTlm, true, "", {}});
+      Platform rtl(config, {Fidelity::kRtl, true, "", {}});
+      const Outcome want = run(tlm, gemm, &spec), got = run(rtl, gemm, &spec);
+      const std::string what = to_string(site) + " seed " + std::to_string(seed);
+      EXPECT_EQ(got.c, want.c) << what;
+      EXPECT_EQ(got.checksum_error, want.checksum_error) << what;
+      EXPECT_EQ(got.status, want.status) << what;
+      EXPECT_EQ(got.fails, want.fails) << what;
+      ASSERT_TRUE(got.fault && want.fault) << what;
+      EXPECT_EQ(got.fault->where, want.fault->where) << what;
+      detected += got.checksum_error ? 1 : 0;
+    }
+  }
+  EXPECT_GT(detected, 10);
+}
+
 TEST(PlatformChecksums, RefusedWhereTheyCannotRun) {
+  // No Verilated 8x8 engine with 256-word buffers and checksums in the build.
   EXPECT_THROW(Platform(device(true), {Fidelity::kRtl, true, "", {}}), std::invalid_argument);
   Platform timing_only(device(true), {Fidelity::kTlm, false, "", {}});
   EXPECT_THROW(timing_only.arm_fault(FaultSpec{}), std::invalid_argument);
-  Platform rtl(device(false), {Fidelity::kRtl, true, "", {}});
-  EXPECT_THROW(rtl.arm_fault(FaultSpec{}), std::invalid_argument);
-  FaultSpec memory;
-  memory.site = FaultSite::kDeviceMemory;
-  EXPECT_NO_THROW(rtl.arm_fault(memory));
+  // The RTL checks and strikes matrix jobs only: a GEMV with checksums is an error.
+  hls::HardwareConfig config = device(true);
+  config.gemm.buffer_words = 8192;
+  Platform rtl(config, {Fidelity::kRtl, true, "", {}});
+  EXPECT_THROW(run(rtl, Gemm(1, 64, 64)), DeviceError);
 }
 
 }  // namespace

@@ -26,11 +26,11 @@ const std::vector<EngineSynthesis>& gemm_engine_calibration();
 // three for the control's job-size products; flip-flops per PE plus the control's;
 // LUTs interpolated between the calibration sizes (Yosys's mapping of the PEs'
 // operand selects is not one formula across sizes).
-// With `checksums` (docs/reliability.md), an estimate until the RTL has them: the
-// checksum row and column are ROWS + COLS more PEs (one DSP slice each: a 12-bit
-// operand sum times an int8 still fits one), and the checker and the operand-sum
-// adders cost one 32-bit adder per row and column (about 32 LUTs and 32 flip-flops
-// each) and one narrow adder tree per operand stream.
+// With `checksums` (docs/reliability.md): the checksum row and column are ROWS + COLS
+// more PEs (one DSP slice each: an operand sum times an int8 still fits one), two
+// more DSP slices of control, and per checksum PE the LUTs and flip-flops the 8x8
+// synthesis with checksums added (the checker, operand sums and wider result path
+// shared out); exact at 8x8 in DSP slices, an extrapolation at other sizes.
 UnitResources gemm_engine_resources(int rows, int cols, bool checksums = false);
 
 // One attention unit of `lanes` lanes with its share of the top (port, DMA): two DSP

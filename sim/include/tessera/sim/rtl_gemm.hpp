@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "tessera/hls/abft.hpp"
 #include "tessera/hls/array_config.hpp"
 #include "tessera/hls/hardware_config.hpp"
 
@@ -31,6 +32,9 @@ struct RtlStreamOptions {
   // Where the job starts on the device's timeline (a platform's simulated time); a
   // bare engine's jobs follow each other from time zero.
   std::uint64_t start_ps = 0;
+  // Non-null: this fault strikes the engine's state during a matrix GEMM that fits
+  // one engine job (the tile, step and word as hls::EngineFault numbers them).
+  const hls::EngineFault* fault = nullptr;
 };
 
 struct RtlGemmResult {
@@ -41,6 +45,9 @@ struct RtlGemmResult {
   std::uint64_t stall_cycles = 0;      // compute cycles lost to result back-pressure
   std::uint64_t load_wait_cycles = 0;
   int jobs = 0;  // engine jobs the GEMM was split into (operand buffers are finite)
+  // An engine with checksums: the output tiles that failed them (matrix GEMMs; tiles
+  // in the order of the GEMM's tile grid, row tile outer).
+  hls::ChecksumReport checks;
 };
 
 // The Verilated int8 GEMM engine (rtl/gemm) behind a C++ driver: tiles and packs
@@ -51,6 +58,7 @@ class RtlGemm {
   virtual ~RtlGemm() = default;
   virtual hls::ArrayShape array() const = 0;
   virtual int buffer_words() const = 0;  // depth of each operand buffer
+  virtual bool checksums() const = 0;    // checks every matrix tile (CHECKSUMS = 1)
   // C = A * W^T, A is M x K, W is N x K. Throws std::invalid_argument for sizes the
   // engine cannot take (K beyond the operand buffers) and std::runtime_error if the
   // engine reports an error or stops making progress.
@@ -79,13 +87,16 @@ struct RtlDesign {
 // depth and the attention unit, each on its own (the platform models the DMA and
 // registers around them). Throws std::invalid_argument as make_rtl_gemm does.
 std::vector<RtlDesign> rtl_fidelity_designs(const hls::HardwareConfig& config);
-// An engine of this array with `buffer_words`-word operand buffers (0: any depth).
-bool has_rtl_engine(hls::ArrayShape array, int buffer_words = 0);
-// The engine of that array and depth (0: the co-verified engine, else the deepest).
-// Throws std::invalid_argument, listing the build's engines, when there is none.
-std::unique_ptr<RtlGemm> make_rtl_gemm(hls::ArrayShape array, int buffer_words = 0);
+// An engine of this array with `buffer_words`-word operand buffers (0: any depth),
+// with or without checksums.
+bool has_rtl_engine(hls::ArrayShape array, int buffer_words = 0, bool checksums = false);
+// The engine of that array, depth (0: the co-verified engine, else the deepest) and
+// checksums. Throws std::invalid_argument, listing the build's engines, when there is
+// none.
+std::unique_ptr<RtlGemm> make_rtl_gemm(hls::ArrayShape array, int buffer_words = 0,
+                                       bool checksums = false);
 // Why the rtl fidelity cannot run `config` in this build, or "" when it can: it needs
-// an engine of the config's array and gemm_units.buffer_words.
+// an engine of the config's array, gemm_units.buffer_words and gemm_units.checksums.
 std::string rtl_unavailable_reason(const hls::HardwareConfig& config);
 
 }  // namespace tessera::sim
