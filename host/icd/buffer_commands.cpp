@@ -11,6 +11,7 @@ namespace tessera::icd {
 // Bytes from the buffer's contents wherever they are: host memory costs nothing,
 // device memory a read over the host link.
 void read_region(cl_mem buffer, std::size_t offset, std::size_t size, void* out) {
+  if (size == 0) return;  // (`out` may then be null, which memcpy does not take)
   const cl_device_id current = buffer->storage().current;
   if (current == nullptr) {
     std::memcpy(out, buffer->host_bytes() + offset, size);
@@ -20,6 +21,7 @@ void read_region(cl_mem buffer, std::size_t offset, std::size_t size, void* out)
 }
 
 cl_ulong write_region(cl_mem buffer, std::size_t offset, std::size_t size, const void* data) {
+  if (size == 0) return 0;
   cl_ulong landed = 0;
   const cl_device_id current = buffer->storage().current;
   if (current == nullptr) {
@@ -91,6 +93,7 @@ cl_int CL_API_CALL clEnqueueCopyBuffer(cl_command_queue queue, cl_mem source, cl
   if (const cl_int e = check_region(queue, source, source_offset, size, waits, wait_list); e)
     return e;
   if (const cl_int e = check_region(queue, target, target_offset, size, 0, nullptr); e) return e;
+  if (size == 0) return CL_INVALID_VALUE;  // as reads and writes
   if (source == target &&
       std::max(source_offset, target_offset) < std::min(source_offset, target_offset) + size) {
     return CL_MEM_COPY_OVERLAP;

@@ -1,11 +1,13 @@
 // The built-in kernels (docs/opencl.md): argument checks and what each submits to the
 // simulated device.
+#include <cmath>
 #include <cstring>
 #include <initializer_list>
 #include <limits>
 #include <memory>
 
 #include "icd/util.hpp"
+#include "tessera/hls/status.hpp"
 #include "tessera/icd/cl_ext_tessera.h"
 #include "tessera/numerics/int8.hpp"
 #include "tessera/sim/device_abi.hpp"
@@ -360,6 +362,29 @@ cl_int check_sizes(const Launch& l, std::initializer_list<Needed> needed) {
   return CL_SUCCESS;
 }
 
+// The first `count` fp32 scales of each buffer, in host memory, are what the units
+// take: finite and non-negative (hls::Status::kBadScale). A caller's data, so
+// CL_INVALID_VALUE before anything is submitted, not a failed device.
+struct Scales {
+  std::size_t buffer;
+  const char* name;
+  std::uint64_t count;
+};
+cl_int check_scales(const Launch& l, std::initializer_list<Scales> all) {
+  for (const Scales& s : all) {
+    const std::uint8_t* bytes = l.buffer(s.buffer)->on_host();
+    for (std::uint64_t j = 0; j < s.count; ++j) {
+      float scale = 0.0f;
+      std::memcpy(&scale, bytes + 4 * j, sizeof scale);
+      if (!std::isfinite(scale) || scale < 0.0f) {
+        return l.invalid(std::string(s.name) + "[" + std::to_string(j) + "] = " +
+                         std::to_string(scale) + ": " + hls::describe(hls::Status::kBadScale));
+      }
+    }
+  }
+  return CL_SUCCESS;
+}
+
 // The `norm` argument's layout: three int64 per (query, head).
 void store_norms(const tessera::numerics::AttentionNorm* norms, std::size_t count,
                  std::uint8_t* out) {
@@ -401,6 +426,11 @@ cl_int launch_kv_append(cl_command_queue queue, cl_kernel kernel, cl_event* even
   cl_mem cache = l.buffer(4);
   try {
     l.wait_for_results({0, 1, 2, 3});
+    if (const cl_int e =
+            check_scales(l, {{1, "k_scale", count * kv_heads}, {3, "v_scale", count * kv_heads}});
+        e != CL_SUCCESS) {
+      return e;
+    }
     _cl_mem::Layout& layout = cache->layout;
     const bool same_cache = layout.kind == _cl_mem::Layout::Kind::kKvCache &&
                             layout.device == l.device() && layout.n_kv_heads == kv_heads &&
@@ -475,6 +505,7 @@ cl_int launch_attention_cached(cl_command_queue queue, cl_kernel kernel, cl_even
   }
   try {
     l.wait_for_results({0, 1});
+    if (const cl_int e = check_scales(l, {{1, "q_scale", rows}}); e != CL_SUCCESS) return e;
     l.results_to_host({3, 4});
     hls::AttentionArgs g = call.args();
     g.q = reinterpret_cast<const std::int8_t*>(l.buffer(0)->on_host());
@@ -563,6 +594,12 @@ cl_int launch_attention(cl_command_queue queue, cl_kernel kernel, cl_event* even
   }
   try {
     l.device()->finish();
+    const std::uint64_t kv_rows = call.positions() * call.kv_heads;
+    if (const cl_int e = check_scales(
+            l, {{1, "q_scale", rows}, {3, "k_scale", kv_rows}, {5, "v_scale", kv_rows}});
+        e != CL_SUCCESS) {
+      return e;
+    }
     std::vector<std::int32_t> out(rows * head_size);
     std::vector<tessera::numerics::AttentionNorm> norms(rows);
     hls::AttentionArgs g = call.args();

@@ -25,18 +25,35 @@ struct Rect {
   std::array<size_t, 3> origin{}, region{};
   size_t row_pitch, slice_pitch;
 
-  // Fills in default pitches; false for a region or pitches the spec rejects.
+  // Fills in default pitches and the end; false for a region or pitches the spec
+  // rejects, or one whose last byte lies past 2^64 (no buffer or host memory holds it;
+  // unchecked, its offsets would wrap around to small ones).
   bool resolve() {
     if (!given || region[0] == 0 || region[1] == 0 || region[2] == 0) return false;
+    size_t min_slice = 0;
     if (row_pitch == 0) row_pitch = region[0];
-    if (slice_pitch == 0) slice_pitch = region[1] * row_pitch;
-    return row_pitch >= region[0] && slice_pitch >= region[1] * row_pitch &&
-           slice_pitch % row_pitch == 0;
+    if (__builtin_mul_overflow(region[1], row_pitch, &min_slice)) return false;
+    if (slice_pitch == 0) slice_pitch = min_slice;
+    if (row_pitch < region[0] || slice_pitch < min_slice || slice_pitch % row_pitch != 0) {
+      return false;
+    }
+    size_t last_row = 0, last_slice = 0, row_bytes = 0, slice_bytes = 0;
+    return !__builtin_add_overflow(origin[1], region[1] - 1, &last_row) &&
+           !__builtin_add_overflow(origin[2], region[2] - 1, &last_slice) &&
+           !__builtin_mul_overflow(last_row, row_pitch, &row_bytes) &&
+           !__builtin_mul_overflow(last_slice, slice_pitch, &slice_bytes) &&
+           !__builtin_add_overflow(origin[0], region[0], &end_) &&
+           !__builtin_add_overflow(end_, row_bytes, &end_) &&
+           !__builtin_add_overflow(end_, slice_bytes, &end_);
   }
+  // (offsets of a resolved rectangle's rows are below its end: they do not wrap)
   size_t row_offset(size_t y, size_t z) const {
     return origin[0] + (origin[1] + y) * row_pitch + (origin[2] + z) * slice_pitch;
   }
-  size_t end() const { return row_offset(region[1] - 1, region[2] - 1) + region[0]; }
+  size_t end() const { return end_; }
+
+ private:
+  size_t end_ = 0;
 };
 
 // Calls copy_row(offset in a, offset in b) for each row of the region (a's and b's

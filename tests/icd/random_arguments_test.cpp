@@ -11,6 +11,7 @@
 #include <random>
 
 #include "opencl_support.hpp"
+#include "tessera/icd/cl_ext_tessera.h"
 #include "tessera/models/int8_reference.hpp"
 
 namespace tessera::testing {
@@ -243,6 +244,106 @@ TEST(IcdRandomArguments, BufferRangesAreCheckedAndExact) {
     EXPECT_EQ(all, mirror[b]) << "buffer " << b;
     clReleaseMemObject(mems[b]);
   }
+}
+
+// What tests/fuzz/icd_fuzzer found (inputs in tests/fuzz/corpus/icd_fuzzer/regression-*).
+
+// A copy of no bytes is refused as a read or write of none is; a fill of none does
+// nothing (and neither hands memcpy a null pointer).
+TEST(IcdFuzzFindings, EmptyCopiesAreRefusedAndEmptyFillsDoNothing) {
+  Program p(tessera_device("kv260 (func)"));
+  std::vector<std::int8_t> data(64, 7);
+  cl_mem a = new_buffer(p.context, 64, data.data()), b = new_buffer(p.context, 64, data.data());
+  EXPECT_EQ(clEnqueueCopyBuffer(p.queue, a, b, 0, 0, 0, 0, nullptr, nullptr), CL_INVALID_VALUE);
+  EXPECT_EQ(clEnqueueCopyBuffer(p.queue, a, b, 64, 64, 0, 0, nullptr, nullptr), CL_INVALID_VALUE);
+  const std::int8_t pattern = 1;
+  EXPECT_EQ(clEnqueueFillBuffer(p.queue, a, &pattern, 1, 8, 0, 0, nullptr, nullptr), CL_SUCCESS);
+  std::vector<std::int8_t> out(64);
+  ASSERT_EQ(clEnqueueReadBuffer(p.queue, a, CL_TRUE, 0, 64, out.data(), 0, nullptr, nullptr),
+            CL_SUCCESS);
+  EXPECT_EQ(out, data);
+  for (cl_mem m : {a, b}) clReleaseMemObject(m);
+}
+
+// Origins and pitches whose byte offsets pass 2^64 wrapped around to small offsets
+// inside the buffer and were taken: they are refused, and nothing is written.
+TEST(IcdFuzzFindings, RectanglesWhoseOffsetsWrapPast2To64AreRefused) {
+  Program p(tessera_device("kv260 (func)"));
+  std::vector<std::int8_t> data(256, 5);
+  cl_mem buffer = new_buffer(p.context, data.size(), data.data());
+  std::vector<std::int8_t> host(64, 9);
+  const std::size_t zero[3] = {0, 0, 0}, one[3] = {1, 1, 1};
+  const std::size_t high_slice[3] = {0, 0, std::size_t{1} << 63};  // x pitch 2 = 2^64
+  EXPECT_EQ(clEnqueueWriteBufferRect(p.queue, buffer, CL_TRUE, high_slice, zero, one, 1, 2, 0, 0,
+                                     host.data(), 0, nullptr, nullptr),
+            CL_INVALID_VALUE);
+  const std::size_t high_row[3] = {1, std::numeric_limits<std::size_t>::max(), 0};  // + 1 row
+  const std::size_t two_rows[3] = {1, 2, 1};
+  EXPECT_EQ(clEnqueueWriteBufferRect(p.queue, buffer, CL_TRUE, high_row, zero, two_rows, 1, 0, 0, 0,
+                                     host.data(), 0, nullptr, nullptr),
+            CL_INVALID_VALUE);
+  const std::size_t tall[3] = {1, std::size_t{1} << 62, 1};  // region[1] x row pitch 8 = 2^65
+  EXPECT_EQ(clEnqueueReadBufferRect(p.queue, buffer, CL_TRUE, zero, zero, tall, 8, 0, 0, 0,
+                                    host.data(), 0, nullptr, nullptr),
+            CL_INVALID_VALUE);
+  cl_mem other = new_buffer(p.context, data.size(), data.data());
+  EXPECT_EQ(clEnqueueCopyBufferRect(p.queue, other, buffer, zero, high_slice, one, 1, 2, 1, 2, 0,
+                                    nullptr, nullptr),
+            CL_INVALID_VALUE);
+  std::vector<std::int8_t> out(data.size());
+  ASSERT_EQ(
+      clEnqueueReadBuffer(p.queue, buffer, CL_TRUE, 0, out.size(), out.data(), 0, nullptr, nullptr),
+      CL_SUCCESS);
+  EXPECT_EQ(out, data);
+  for (cl_mem m : {buffer, other}) clReleaseMemObject(m);
+}
+
+// Scales the attention units cannot take (NaN, infinite, negative) are the caller's
+// data: CL_INVALID_VALUE at the launch, not CL_OUT_OF_RESOURCES from a failed device.
+TEST(IcdFuzzFindings, ScalesTheUnitsCannotTakeAreRefused) {
+  Program p(tessera_device("kv260 (tlm)"));
+  cl_int err = CL_SUCCESS;
+  constexpr cl_uint kHeadSize = 16;
+  const std::vector<std::int8_t> lanes(kHeadSize, 3);
+  const float good = 0.5f;
+  auto scale = [&](float value) { return new_buffer(p.context, 4, &value); };
+  auto run = [&](const char* name, std::initializer_list<cl_mem> buffers,
+                 std::initializer_list<cl_uint> values) {
+    cl_kernel kernel = clCreateKernel(p.program, name, &err);
+    EXPECT_EQ(err, CL_SUCCESS);
+    const cl_int status = run_task(p.queue, kernel, buffers, values);
+    EXPECT_EQ(clFinish(p.queue), CL_SUCCESS);
+    clReleaseKernel(kernel);
+    return status;
+  };
+  cl_mem q = new_buffer(p.context, kHeadSize, lanes.data()),
+         k = new_buffer(p.context, kHeadSize, lanes.data()),
+         v = new_buffer(p.context, kHeadSize, lanes.data()), ok = scale(good),
+         out = new_buffer(p.context, 4 * kHeadSize), norm = new_buffer(p.context, 24),
+         cache = new_buffer(p.context, tessera_kv_cache_bytes(1, kHeadSize, 1));
+  for (float bad :
+       {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(), -1.0f}) {
+    cl_mem b = scale(bad);
+    EXPECT_EQ(run("tessera_attention_s8", {q, ok, k, ok, v, b, out, norm}, {1, 0, 1, 1, kHeadSize}),
+              CL_INVALID_VALUE)
+        << bad;
+    EXPECT_EQ(run("tessera_attention_s8", {q, b, k, ok, v, ok, out, norm}, {1, 0, 1, 1, kHeadSize}),
+              CL_INVALID_VALUE)
+        << bad;
+    EXPECT_EQ(run("tessera_kv_append_s8", {k, b, v, ok, cache}, {0, 1, 1, 1, kHeadSize}),
+              CL_INVALID_VALUE)
+        << bad;
+    EXPECT_EQ(run("tessera_kv_append_s8", {k, ok, v, ok, cache}, {0, 1, 1, 1, kHeadSize}),
+              CL_SUCCESS);
+    EXPECT_EQ(run("tessera_attention_cached_s8", {q, b, cache, out, norm}, {1, 0, 1, 1, kHeadSize}),
+              CL_INVALID_VALUE)
+        << bad;
+    EXPECT_EQ(
+        run("tessera_attention_cached_s8", {q, ok, cache, out, norm}, {1, 0, 1, 1, kHeadSize}),
+        CL_SUCCESS);
+    clReleaseMemObject(b);
+  }
+  for (cl_mem m : {q, k, v, ok, out, norm, cache}) clReleaseMemObject(m);
 }
 
 }  // namespace
