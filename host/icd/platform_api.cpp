@@ -86,8 +86,9 @@ std::vector<std::pair<std::string, hls::HardwareConfig>> offered_configs() {
   for (const std::string& preset : hls::preset_names()) sources.emplace_back(preset, preset);
   std::vector<std::pair<std::string, hls::HardwareConfig>> out;
   for (const auto& [name, source] : sources) {
+    const std::string& wanted = name;  // (a structured binding cannot be captured in C++17)
     const bool offered =
-        std::any_of(out.begin(), out.end(), [&](const auto& o) { return o.first == name; });
+        std::any_of(out.begin(), out.end(), [&](const auto& o) { return o.first == wanted; });
     if (offered) continue;
     try {
       out.emplace_back(name, hls::load_preset(source));
