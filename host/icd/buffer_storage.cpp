@@ -75,14 +75,16 @@ void _cl_mem::release_storage() {
     a.device->simulator().release(a.address);
   }
   allocations.clear();
-  host_copy = {};
-  mapped = {};
+  // (swapped out, not assigned {}: assignment keeps the capacity, and a released
+  // buffer stays known to the ICD until the process ends)
+  std::vector<std::uint8_t>().swap(host_copy);
+  std::vector<std::uint8_t>().swap(mapped);
   current = nullptr;
 }
 
 void _cl_mem::deleted() {
   if (!sub_buffers.empty()) return;  // the last sub-buffer's deletion comes back here
-  mapped = {};
+  std::vector<std::uint8_t>().swap(mapped);
   if (parent == nullptr) release_storage();
   for (auto d = destructors.rbegin(); d != destructors.rend(); ++d) d->notify(this, d->user_data);
   destructors.clear();

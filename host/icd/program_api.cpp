@@ -18,6 +18,7 @@ void release_program(cl_program program) {
 void release_kernel(cl_kernel kernel) {
   if (--kernel->references != 0) return;
   kernel->alive = false;
+  std::vector<_cl_kernel::Arg>().swap(kernel->args);  // the object itself stays known
   release_program(kernel->program);
 }
 
