@@ -21,6 +21,8 @@ const std::vector<FaultSiteInfo>& fault_sites() {
        true},
       {FaultSite::kDeviceMemory, "device_memory", "a byte of allocated device memory", false},
       {FaultSite::kHostLink, "host_link", "a byte of a transfer over the host link", false},
+      {FaultSite::kAttention, "attention",
+       "an output accumulator lane of an attention unit, as its job ends", false},
   };
   return sites;
 }
@@ -80,7 +82,7 @@ void FaultInjector::arm(const FaultSpec& spec) {
   record_ = FaultRecord{};
   record_.spec = spec;
   rng_.seed(spec.seed);
-  engine_jobs_ = commands_ = transfers_ = 0;
+  engine_jobs_ = commands_ = transfers_ = attention_jobs_ = 0;
 }
 
 std::optional<FaultRecord> FaultInjector::take() {
@@ -100,6 +102,8 @@ FaultInjector::Event FaultInjector::event_of(FaultSite site) {
       return Event::kCommand;
     case FaultSite::kHostLink:
       return Event::kTransfer;
+    case FaultSite::kAttention:
+      return Event::kAttentionJob;
     default:
       return Event::kEngineJob;
   }
@@ -250,6 +254,32 @@ void FaultInjector::host_transfer(std::uint64_t address, std::uint8_t* data, std
   record_.where = std::string(to_device ? "host-to-device" : "device-to-host") + " transfer of " +
                   std::to_string(bytes) + " bytes, byte " + std::to_string(byte) + " bit " +
                   std::to_string(bit) + " (" + to_string(armed_->kind) + ")";
+}
+
+void FaultInjector::attention_job(const std::string& unit, int lanes, std::uint8_t* accumulators,
+                                  double seconds) {
+  if (!due(Event::kAttentionJob, attention_jobs_) || lanes <= 0) return;
+  const auto lane = static_cast<int>(draw(static_cast<std::uint64_t>(lanes)));
+  const int bit = static_cast<int>(draw(32));
+  std::uint8_t& byte =
+      accumulators[4 * static_cast<std::size_t>(lane) + static_cast<std::size_t>(bit / 8)];
+  const auto mask = static_cast<std::uint8_t>(1u << (bit % 8));
+  switch (armed_->kind) {
+    case hls::BitFault::kFlip:
+      byte ^= mask;
+      break;
+    case hls::BitFault::kStuckAt0:
+      byte &= static_cast<std::uint8_t>(~mask);
+      break;
+    case hls::BitFault::kStuckAt1:
+      byte |= mask;
+      break;
+  }
+  record_.struck = true;
+  record_.bit = bit;
+  record_.seconds = seconds;
+  record_.where = unit + " job " + std::to_string(attention_jobs_ - 1) + " lane " +
+                  std::to_string(lane) + " bit " + std::to_string(bit);
 }
 
 }  // namespace tessera::sim

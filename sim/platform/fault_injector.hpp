@@ -44,10 +44,15 @@ class FaultInjector {
   // (device memory for writes, the host buffer for reads).
   void host_transfer(std::uint64_t address, std::uint8_t* data, std::uint64_t bytes, bool to_device,
                      double seconds);
+  // An attention job on `unit` has written its result record and is about to send
+  // it: strikes a bit of one of its `lanes` int32 accumulators (little-endian, from
+  // `accumulators`), or nothing.
+  void attention_job(const std::string& unit, int lanes, std::uint8_t* accumulators,
+                     double seconds);
 
  private:
   // What a site's `event` counts.
-  enum class Event { kEngineJob, kCommand, kTransfer };
+  enum class Event { kEngineJob, kCommand, kTransfer, kAttentionJob };
   static Event event_of(FaultSite site);
   bool due(Event event, std::uint64_t& counter);
   std::uint64_t draw(std::uint64_t n) { return n == 0 ? 0 : rng_() % n; }
@@ -55,7 +60,7 @@ class FaultInjector {
   std::optional<FaultSpec> armed_;
   FaultRecord record_;
   std::mt19937_64 rng_;
-  std::uint64_t engine_jobs_ = 0, commands_ = 0, transfers_ = 0;
+  std::uint64_t engine_jobs_ = 0, commands_ = 0, transfers_ = 0, attention_jobs_ = 0;
   hls::EngineFault engine_;
 };
 

@@ -130,8 +130,8 @@ struct Platform::Impl {
     }
     for (int i = 0; i < config.attention.count; ++i) {
       const std::string name = "attention" + std::to_string(i);
-      units.push_back(std::make_unique<AttentionUnit>(name.c_str(), i, config, options,
-                                                      std::move(attention_backends[sz(i)])));
+      units.push_back(std::make_unique<AttentionUnit>(
+          name.c_str(), i, config, options, std::move(attention_backends[sz(i)]), faults));
       attention.push_back(units.back().get());
     }
     for (auto& unit : units) unit->memory.bind(memory->socket);

@@ -285,11 +285,12 @@ Unit::JobResult GemmUnit::run_vector_job() {
 
 AttentionUnit::AttentionUnit(sc_core::sc_module_name name, int index,
                              const hls::HardwareConfig& config, const PlatformOptions& options,
-                             std::unique_ptr<AttentionBackend> backend)
+                             std::unique_ptr<AttentionBackend> backend, FaultInjector& faults)
     : Unit(name, index, config, options),
       config_(config),
       context_max_(config.attention.context_max),
-      backend_(std::move(backend)) {}
+      backend_(std::move(backend)),
+      faults_(faults) {}
 
 std::uint8_t AttentionUnit::ctrl_offset() const { return reg::kAttCtrl; }
 std::uint8_t AttentionUnit::status_offset() const { return reg::kAttStatus; }
@@ -335,8 +336,14 @@ Unit::JobResult AttentionUnit::run_job() {
   std::uint64_t cycles = 0;
   try {
     for (std::uint32_t h = 0; h < group; ++h) {
+      std::uint8_t* head_result = result == nullptr ? nullptr : result + h * result_bytes;
       cycles += backend_->run(records, query == nullptr ? nullptr : query + h * query_bytes, kv,
-                              positions, result == nullptr ? nullptr : result + h * result_bytes);
+                              positions, head_result);
+      if (head_result != nullptr) {
+        faults_.attention_job(basename(), head_size > 0 ? head_size : records.head_max,
+                              head_result + record::kResultAcc.at(records.head_max),
+                              sc_core::sc_time_stamp().to_seconds());
+      }
     }
   } catch (const DeviceError& e) {
     return {e.what(), 0};

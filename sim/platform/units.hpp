@@ -124,7 +124,8 @@ class GemmUnit final : public Unit {
 class AttentionUnit final : public Unit {
  public:
   AttentionUnit(sc_core::sc_module_name name, int index, const hls::HardwareConfig& config,
-                const PlatformOptions& options, std::unique_ptr<AttentionBackend> backend);
+                const PlatformOptions& options, std::unique_ptr<AttentionBackend> backend,
+                FaultInjector& faults);
 
  private:
   std::uint8_t ctrl_offset() const override;
@@ -135,6 +136,7 @@ class AttentionUnit final : public Unit {
   hls::HardwareConfig config_;
   int context_max_;
   std::unique_ptr<AttentionBackend> backend_;
+  FaultInjector& faults_;
 };
 
 }  // namespace tessera::sim

@@ -141,6 +141,30 @@ TEST(CliFaults, DecodeRecoversEveryDetectedFault) {
   EXPECT_GT(off.at("check_failed").get<int>(), 0);
 }
 
+// Attention faults are outside every check the device has: none is detected, the
+// ones that reach the text are silent, and the runtime's --check (every op against
+// the int8 reference) flags each. A GEMM has no attention jobs to strike.
+TEST(CliFaults, AttentionFaultsAreOutsideTheChecksumsReach) {
+  const ProcessResult r =
+      tessera({"faults", "--workload", "decode", "--model",
+               real_model_file("stories260K.bin").string(), "--site", "attention", "--count", "20",
+               "--steps", "16", "--checksums", "on", "--json", "-q"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_FALSE(j.at("within_checksums").get<bool>());
+  EXPECT_EQ(j.at("injected"), 20);
+  EXPECT_EQ(j.at("detected"), 0);
+  EXPECT_EQ(j.at("silent"), j.at("text_changed"));
+  EXPECT_EQ(j.at("check_failed"), 20);
+  for (const auto& f : j.at("faults")) {
+    EXPECT_NE(f.at("where").get<std::string>().find("lane"), std::string::npos) << f.dump();
+  }
+
+  const ProcessResult gemm = tessera({"faults", "--site", "attention", "--count", "2"});
+  EXPECT_EQ(gemm.exit_code, 1) << gemm.err;
+  EXPECT_NE(gemm.err.find("no events for attention"), std::string::npos) << gemm.err;
+}
+
 TEST(CliFaults, RefusesWhatItCannotRun) {
   const ProcessResult bad_site = tessera({"faults", "--site", "alu"});
   EXPECT_EQ(bad_site.exit_code, 2);

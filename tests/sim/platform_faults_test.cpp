@@ -6,6 +6,7 @@
 
 #include <random>
 
+#include "support/attention_case.hpp"
 #include "support/random_data.hpp"
 #include "tessera/hls/hardware_config.hpp"
 #include "tessera/models/int8_reference.hpp"
@@ -174,6 +175,52 @@ TEST(PlatformChecksums, DeviceMemoryAndHostLinkFaultsAreOutsideTheirReach) {
       if (r.c != gemm.expected) ++corrupted;
     }
     EXPECT_GT(corrupted, 0) << to_string(site);
+  }
+}
+
+// An attention fault flips one bit of one accumulator lane of the struck job (query
+// head), at every fidelity the same: compared with the nested-loop reference, exactly
+// one int32 differs, in exactly that bit; the norms are untouched. Out of the GEMM
+// checksums' reach: nothing reports it.
+TEST(PlatformChecksums, AnAttentionFaultFlipsOneAccumulatorBit) {
+  std::mt19937 rng(9);
+  const testing::AttentionShape shape{4, 2, 16, 6, 2};
+  const auto input = testing::random_attention_input(shape, rng);
+  const models::int8_reference::AttentionOutput expected = models::int8_reference::attention(input);
+  const int jobs = shape.n_heads * shape.n_queries;
+  for (Fidelity fidelity : {Fidelity::kFunc, Fidelity::kTlm, Fidelity::kRtl}) {
+    for (std::uint64_t event = 0; event < static_cast<std::uint64_t>(jobs); event += 3) {
+      Platform platform(device(false), {fidelity, true, "", {}});
+      PlatformDriver driver(platform);
+      auto cache = driver.allocate_kv_cache(shape.n_kv_heads, shape.head_size,
+                                            shape.first_position + shape.n_queries);
+      FaultSpec spec;
+      spec.site = FaultSite::kAttention;
+      spec.event = event;
+      spec.seed = event + 1;
+      platform.arm_fault(spec);
+      models::int8_reference::AttentionOutput out;
+      driver.attention(testing::attention_args(input, out), cache);
+      const std::optional<FaultRecord> fault = platform.take_fault();
+      ASSERT_TRUE(fault && fault->struck) << to_string(fidelity) << " event " << event;
+      EXPECT_EQ(fault->events, static_cast<std::uint64_t>(jobs));
+      EXPECT_NE(fault->where.find("attention0 job " + std::to_string(event) + " lane "),
+                std::string::npos)
+          << fault->where;
+      int differing = 0;
+      for (std::size_t i = 0; i < expected.acc.size(); ++i) {
+        const auto diff = static_cast<std::uint32_t>(out.acc[i] ^ expected.acc[i]);
+        if (diff == 0) continue;
+        ++differing;
+        EXPECT_EQ(diff, 1u << fault->bit) << fault->where;
+        EXPECT_EQ(i / static_cast<std::size_t>(shape.head_size), event) << "the struck job's lanes";
+      }
+      EXPECT_EQ(differing, 1) << to_string(fidelity) << " " << fault->where;
+      for (std::size_t i = 0; i < expected.norms.size(); ++i) {
+        EXPECT_EQ(out.norms[i].max_weight, expected.norms[i].max_weight);
+        EXPECT_EQ(out.norms[i].exp_sum, expected.norms[i].exp_sum);
+      }
+    }
   }
 }
 

@@ -19,6 +19,7 @@ enum class FaultSite {
   kResultFifo,     // a result word between a GEMM engine's array and memory
   kDeviceMemory,   // a byte of allocated device memory
   kHostLink,       // a byte of a transfer over the host link
+  kAttention,      // an output accumulator lane of an attention unit, as its job ends
 };
 
 struct FaultSiteInfo {
@@ -41,7 +42,8 @@ struct FaultSpec {
   hls::BitFault kind = hls::BitFault::kFlip;
   // Which occurrence, counted from arming: engine sites strike the Nth GEMM engine
   // job (any unit), device memory is struck just before the Nth command starts, the
-  // host link during the Nth host transfer.
+  // host link during the Nth host transfer, attention as the Nth attention job (one
+  // query head over the K/V records, any unit) ends.
   std::uint64_t event = 0;
   std::uint64_t seed = 0;  // draws where
 };

@@ -43,10 +43,11 @@ static inline size_t tessera_kv_cache_bytes(size_t n_kv_heads, size_t head_size,
 
 /* Arms one fault on `device`, replacing any armed one, for the work enqueued after
  * the call (the work before it runs first). site: accumulator, operand_buffer,
- * result_fifo, device_memory or host_link; kind: flip, stuck0 or stuck1; event: the
- * occurrence of the site's event (counted from 0) at which it strikes; seed: draws
- * where. A null site disarms. CL_INVALID_VALUE for an unknown site or kind,
- * CL_INVALID_OPERATION where the device cannot take it (engine sites at rtl).
+ * result_fifo, device_memory, host_link or attention; kind: flip, stuck0 or stuck1;
+ * event: the occurrence of the site's event (counted from 0) at which it strikes;
+ * seed: draws where. A null site disarms. CL_INVALID_VALUE for an unknown site or
+ * kind, CL_INVALID_OPERATION where the device cannot take it (a device that
+ * simulates timing only).
  * Found with clGetExtensionFunctionAddressForPlatform(platform, "clArmFaultTESSERA"). */
 typedef cl_int(CL_API_CALL* clArmFaultTESSERA_fn)(cl_device_id device, const char* site,
                                                    const char* kind, cl_ulong event,
