@@ -580,15 +580,15 @@ class Program {
     const bool valid = source.valid && target.valid && source.end <= from.mirror.size() &&
                        target.end <= to.mirror.size();
     const bool same = &from == &to;
-    std::vector<bool> read(from.mirror.size());
+    std::vector<bool> source_bytes(from.mirror.size());
     bool shares_a_byte = false;
     if (valid) {
       for_each_row(source, source, [&](std::size_t s, std::size_t) {
-        for (std::size_t i = 0; i < source.region[0]; ++i) read[s + i] = true;
+        for (std::size_t i = 0; i < source.region[0]; ++i) source_bytes[s + i] = true;
       });
       if (same) {
         for_each_row(target, target, [&](std::size_t t, std::size_t) {
-          for (std::size_t i = 0; i < target.region[0]; ++i) shares_a_byte |= read[t + i];
+          for (std::size_t i = 0; i < target.region[0]; ++i) shares_a_byte |= source_bytes[t + i];
         });
       }
     }
