@@ -2,6 +2,7 @@
 #if defined(__SANITIZE_ADDRESS__)
 #include <dlfcn.h>
 #include <pthread.h>
+#include <sanitizer/asan_interface.h>
 
 #include <cstddef>
 // SystemC 2.3.4 tells AddressSanitizer about its coroutine switches, but when it
@@ -28,6 +29,19 @@ extern "C" void __sanitizer_start_switch_fiber(void** fake_stack_save, const voi
     size = stack_size;
   }
   real(fake_stack_save, bottom, size);
+}
+
+// SystemC maps each coroutine's stack and unmaps it when the simulation ends, often
+// with frames still on it (threads that never return). This AddressSanitizer does
+// not clear the shadow of unmapped memory, so a later mapping at the same address
+// (the next simulation's stacks) inherits the old frames' poison and a new frame
+// writing there is reported as stack-use-after-scope (intermittently, as it depends
+// on where the stacks land). Clearing the shadow as the memory is unmapped fixes it.
+extern "C" int munmap(void* address, size_t length) {
+  using Unmap = int (*)(void*, size_t);
+  static const auto real = reinterpret_cast<Unmap>(dlsym(RTLD_NEXT, "munmap"));
+  __asan_unpoison_memory_region(address, length);
+  return real(address, length);
 }
 #endif
 
