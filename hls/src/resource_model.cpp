@@ -13,15 +13,38 @@ constexpr long kFlipFlopsPerPe = 57;
 // The engine's DSP slices besides one per PE: m_tiles*k_len, n_tiles*k_len and
 // m_tiles*n_tiles*ROWS in its control.
 constexpr long kEngineControlDsps = 3;
-// Checksums, per checksum PE (ROWS + COLS of them), calibrated on one synthesis
-// (scripts/synth --checksums, 8x8 with 1024-word buffers: 85 DSP, 5,006 LUTs, 5,672
-// flip-flops against 67, 2,867 and 4,328 without; docs/reliability.md): the PE, its
-// share of the checker behind the FIFO, the operand sums and the wider result path.
-// Other sizes are extrapolations from that one point.
-constexpr long kChecksumLutsPerPe = 134;
-constexpr long kChecksumFlipFlopsPerPe = 84;
-// The job-size products of a tile's ROWS + 1 result beats, in the engine's control.
+// Checksums (docs/reliability.md "What it costs"), from two syntheses
+// (scripts/synth --checksums, 1024-word buffers): 8x8 86 DSP, 5,934 LUTs, 6,354
+// flip-flops against 67, 2,877 and 4,327 without; 16x16 294 DSP, 16,056 LUTs, 20,330
+// flip-flops against 259, 16,567 and 15,154. DSP slices: one per checksum PE (the
+// checksum row and column, ROWS + COLS, and the vector checksum PE) and two in
+// control (the job-size products of a tile's ROWS + 1 result beats).
 constexpr long kChecksumControlDsps = 2;
+constexpr long kVectorChecksumDsps = 1;
+// Flip-flops: per checksum row/column PE and per W lane (the vector adder tree),
+// fitted to both syntheses (within 1.5 %).
+constexpr long kChecksumFlipFlopsPerPe = 92;
+constexpr long kChecksumFlipFlopsPerLane = 9;
+// LUTs, calibrated at 8x8: per checksum row/column PE (the PE's share of the checker
+// behind the FIFO, the operand sums and the wider result path, from the synthesis
+// before the engine had vector checksums: 5,006 LUTs), one per bit of the vector
+// adder tree's adders, and the vector checker and parity bits (the rest of what the
+// vector checksum added at 8x8). At 16x16 this overestimates: there the checksummed
+// engine took fewer LUTs than the plain one (its 17-row read port maps as a case,
+// the plain array's 16-row port as an indexed mux), so the LUT cost is an upper
+// estimate beyond 8x8.
+constexpr long kChecksumLutsPerPe = 134;
+constexpr long kVectorCheckerLuts = 304;
+
+// Adder bits of the vector checksum's tree over `lanes` int8 lanes: level l of
+// clog2(lanes) has 2^(levels - l) adders of 8 + l bits.
+long vector_tree_adder_bits(long lanes) {
+  int levels = 0;
+  while ((1L << levels) < lanes) ++levels;
+  long bits = 0;
+  for (int l = 1; l <= levels; ++l) bits += (1L << (levels - l)) * (8 + l);
+  return bits;
+}
 
 // The kv260 top (scripts/synth --preset kv260, Yosys 0.23 synth_xilinx -family xcup
 // -uram; docs/rtl.md "Synthesis"): 108,486 LUTs, 42,348 flip-flops and 527 DSP48E2 for
@@ -48,11 +71,11 @@ const std::vector<EngineSynthesis>& gemm_engine_calibration() {
 
 UnitResources gemm_engine_resources(int rows, int cols, bool checksums) {
   if (checksums) {
-    const long edge = rows + cols;
+    const long edge = rows + cols, lanes = static_cast<long>(rows) * cols;
     UnitResources r = gemm_engine_resources(rows, cols, false);
-    r.dsp_slices += edge + kChecksumControlDsps;
-    r.flip_flops += edge * kChecksumFlipFlopsPerPe;
-    r.luts += edge * kChecksumLutsPerPe;
+    r.dsp_slices += edge + kChecksumControlDsps + kVectorChecksumDsps;
+    r.flip_flops += edge * kChecksumFlipFlopsPerPe + lanes * kChecksumFlipFlopsPerLane;
+    r.luts += edge * kChecksumLutsPerPe + vector_tree_adder_bits(lanes) + kVectorCheckerLuts;
     return r;
   }
   const long pes = static_cast<long>(rows) * cols;

@@ -65,8 +65,7 @@ void DeviceFaults::arm(const sim::FaultSpec& spec) {
         device_text(static_cast<cl_device_id>(device_), CL_DEVICE_NAME) + " cannot take " +
         sim::to_string(spec.site) + " faults" +
         (status == CL_INVALID_OPERATION
-             ? std::string(": no hooks for them at this fidelity (GEMM "
-                           "engine sites run at func or tlm)")
+             ? std::string(": this device simulates timing only, no data to strike")
              : " (clArmFaultTESSERA: error " + std::to_string(status) + ")"));
   }
 }

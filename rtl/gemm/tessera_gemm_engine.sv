@@ -26,7 +26,12 @@
 // compares. The checksum row travels through the FIFO as one more beat per tile that
 // the checker takes and the result stream never shows. A tile that disagrees counts
 // in `checksum_fails` and the first one (job order) is `checksum_tile`; the results
-// are delivered all the same. Vector jobs are not checked.
+// are delivered all the same. A vector job's tiles are checked too: the array's vector
+// checksum PE sums a[k] times each beat's W lane sum, the checker sums the tile's ROWS
+// result beats, and a tile fails when the two differ or an A byte it used failed the
+// parity bit kept beside each A-buffer byte (written at load, checked at every read).
+// The vector checksum runs clog2(ROWS*COLS) cycles behind the array (its adder tree),
+// so a vector job ends max(2, clog2(ROWS*COLS) - ROWS + 1) cycles later than unchecked.
 //
 // Fault injection (simulation only, not in synthesis; docs/reliability.md): the
 // fault_* inputs name one fault for the coming jobs, as hls::EngineFault does for
@@ -99,6 +104,7 @@ module tessera_gemm_engine #(
   localparam int W_SUM_BITS = 8 + $clog2(COLS);
   localparam int BEAT_BITS = COLS * 32 + CS * 33;  // results, row checksum, "checksum row"
   localparam int MIN_PERIOD = COLS + 1 + CS;
+  localparam int TREE = $clog2(ROWS * COLS);  // the vector checksum's adder levels
   localparam logic [35:0] ROWS36 = 36'(ROWS);  // a row's results are read before they retire again
 
   typedef enum logic [1:0] {
@@ -241,20 +247,21 @@ module tessera_gemm_engine #(
 
   // The result FIFO's word (fault_row, fault_col) of output tile fault_tile.
   logic [31:0] push_tile;
-  logic [15:0] push_row;
+  logic [15:0] push_row, last_push_row;
+  assign last_push_row = 16'(vector_q ? ROWS - 1 : READ_ROWS - 1);
   always_ff @(posedge clk) begin
     if (state == IDLE) begin
       push_tile <= '0;
       push_row  <= '0;
-    end else if (push && !vector_q) begin
-      push_row  <= 32'(push_row) == READ_ROWS - 1 ? '0 : push_row + 1'b1;
-      if (32'(push_row) == READ_ROWS - 1) push_tile <= push_tile + 1;
+    end else if (push) begin
+      push_row <= push_row == last_push_row ? '0 : push_row + 1'b1;
+      if (push_row == last_push_row) push_tile <= push_tile + 1;
     end
   end
   always_comb begin
     pushed_beat = BEAT_BITS'(retired_row);
     if (CS == 1) pushed_beat[BEAT_BITS-1] = !vector_q && 32'(read_row) == ROWS;
-    if (fault_site == 2'd3 && !vector_q && push_tile == fault_tile && push_row == fault_row &&
+    if (fault_site == 2'd3 && push_tile == fault_tile && push_row == fault_row &&
         32'(fault_row) < ROWS && 32'(fault_col) < COLS) begin
       pushed_beat[32'(fault_col)*32+:32] =
           ((pushed_beat[32'(fault_col)*32+:32] & fault_and) | fault_or) ^ fault_xor;
@@ -272,7 +279,7 @@ module tessera_gemm_engine #(
   logic [19:0] kk;
   logic [20:0] period_left;  // beats and bubbles left in the current tile
   logic [35:0] a_base, w_base;
-  logic issue_valid, issue_first, issue_flush, sequencing, checking_last;
+  logic issue_valid, issue_first, issue_flush, sequencing;
   logic [35:0] rows_expected, rows_emitted;
 
   logic s1_valid, s1_first, s1_flush, s1_operands;
@@ -325,24 +332,37 @@ module tessera_gemm_engine #(
     end
   end
 
-  // The operand sums beside the buffers (CHECKSUMS), read with their words.
+  // The operand sums beside the buffers (CHECKSUMS), read with their words, and a
+  // parity bit per A byte, which checks the byte a vector beat broadcasts.
   logic [A_SUM_BITS-1:0] a_sum_read, s1_a_sum;
   logic [W_SUM_BITS-1:0] w_sum_read, s1_w_sum;
+  logic s1_parity_error;
   generate
     if (CS == 1) begin : g_operand_sums
       logic [A_SUM_BITS-1:0] a_sum_buf[A_DEPTH];
       logic [W_SUM_BITS-1:0] w_sum_buf[W_DEPTH];
+      logic [ROWS-1:0] a_parity_buf[A_DEPTH];
+      logic [ROWS-1:0] a_parity_read, a_parity;
+      always_comb begin
+        for (int i = 0; i < ROWS; i++) a_parity[i] = ^a_data[i*8+:8];
+      end
       always_ff @(posedge clk) begin
-        if (a_valid && a_ready) a_sum_buf[a_loaded[AW-1:0]] <= a_word_sum(a_data);
+        if (a_valid && a_ready) begin
+          a_sum_buf[a_loaded[AW-1:0]]    <= a_word_sum(a_data);
+          a_parity_buf[a_loaded[AW-1:0]] <= a_parity;
+        end
         if (w_valid && w_ready) w_sum_buf[w_loaded[WW-1:0]] <= w_word_sum(w_data);
         if (en) begin
-          a_sum_read <= a_sum_buf[a_read_addr];
-          w_sum_read <= w_sum_buf[w_read_addr];
+          a_sum_read    <= a_sum_buf[a_read_addr];
+          w_sum_read    <= w_sum_buf[w_read_addr];
+          a_parity_read <= a_parity_buf[a_read_addr];
         end
       end
+      assign s1_parity_error = vector_q && s1_operands && (^s1_a_byte != a_parity_read[s1_byte]);
     end else begin : g_no_sums
-      assign a_sum_read = '0;
-      assign w_sum_read = '0;
+      assign a_sum_read      = '0;
+      assign w_sum_read      = '0;
+      assign s1_parity_error = 1'b0;
     end
   endgenerate
   assign s1_a_sum = s1_operands ? a_sum_read : '0;
@@ -351,15 +371,16 @@ module tessera_gemm_engine #(
 `ifndef SYNTHESIS
   always_ff @(posedge clk) begin
     if (state == LOAD) issue_tile <= '0;
-    else if (state == COMPUTE && en && sequencing && !vector_q && period_left <= 1) begin
+    else if (vector_q ? vector_beat && 32'(kk) + 1 == 32'(k_len_q)
+                      : state == COMPUTE && en && sequencing && period_left <= 1) begin
       issue_tile <= issue_tile + 1;
     end
   end
-  assign operand_struck = fault_site == 2'd2 && !vector_q &&
+  assign operand_struck = fault_site == 2'd2 &&
                           (issue_tile > fault_tile ||
                            (issue_tile == fault_tile && 21'(kk) >= fault_step));
   // The beat of MAC number fault_step (flip) or of every MAC from it on (stuck).
-  assign issue_fault = fault_site == 2'd1 && !vector_q && issue_valid && !issue_flush &&
+  assign issue_fault = fault_site == 2'd1 && issue_valid && !issue_flush &&
                        issue_tile == fault_tile &&
                        (fault_kind == 2'd0 ? 21'(kk) + 21'd1 == fault_step
                                            : 21'(kk) + 21'd1 >= fault_step);
@@ -389,6 +410,8 @@ module tessera_gemm_engine #(
   assign s1_v      = s1_operands ? v_read : '0;
   assign s1_a_byte = s1_operands ? a_read[32'(s1_byte)*8+:8] : '0;
 
+  logic vector_check_valid, vector_check_bad;
+  logic [31:0] vector_check;
   tessera_systolic_array #(
       .ROWS     (ROWS),
       .COLS     (COLS),
@@ -407,9 +430,13 @@ module tessera_gemm_engine #(
       .vector_mode(vector_q),
       .a_broadcast(s1_a_byte),
       .w_lanes   (s1_v),
+      .a_parity_error(s1_parity_error),
       .read_row  (read_row),
       .read_data (retired_row),
-      .row_retire(row_retire)
+      .row_retire(row_retire),
+      .vector_check_valid(vector_check_valid),
+      .vector_check(vector_check),
+      .vector_check_bad(vector_check_bad)
 `ifndef SYNTHESIS
       ,
       .beat_fault(s1_fault),
@@ -422,13 +449,14 @@ module tessera_gemm_engine #(
   );
 
   // ---- Checker (CHECKSUMS): one stage behind the FIFO's head ---------------------------
+  logic checks_finished;  // the job's last tile is checked this cycle
   generate
     if (CS == 1) begin : g_checker
       logic chk_valid, chk_checksums;
       logic [COLS*32+31:0] chk_beat;  // results and row checksum, or the column checksums
       logic [31:0] col_sum[COLS];
       logic [31:0] row_total, tiles_checked;
-      logic tile_bad, cols_agree;
+      logic tile_bad, cols_agree, tile_done, tile_failed;
       assign head_is_checksums = head_beat[BEAT_BITS-1];
       always_comb begin
         row_total  = '0;
@@ -438,6 +466,38 @@ module tessera_gemm_engine #(
           cols_agree = cols_agree && col_sum[c] == chk_beat[c*32+:32];
         end
       end
+
+      // A vector tile's sum of results and its checksum from the array arrive in
+      // either order (stalls hold the array but not the result stream), so each waits
+      // in a ring of slots until the other is there. Bounds: results can run ahead by
+      // the tiles the FIFO holds, the checksum by its adder tree's depth.
+      localparam int SLOT_BITS = $clog2(FIFO_DEPTH / ROWS + (TREE + ROWS - 1) / ROWS + 3);
+      localparam int SLOTS = 1 << SLOT_BITS;
+      logic [32:0] check_slot[SLOTS];  // {an A byte failed its parity, checksum}
+      logic [31:0] sum_slot[SLOTS];
+      logic [SLOT_BITS:0] checks_in, checks_out, sums_in, sums_out;  // a wrap bit above
+      logic [32:0] check_head;
+      logic [31:0] vector_total, vector_total_next, sum_head;
+      logic [$clog2(ROWS+1)-1:0] vector_beats;  // of the tile, summed so far
+      logic vector_sum_done, compare;
+      assign vector_total_next = (vector_beats == 0 ? 32'd0 : vector_total) + row_total;
+      assign vector_sum_done   = chk_valid && vector_q && 32'(vector_beats) == ROWS - 1;
+      assign compare           = checks_in != checks_out && sums_in != sums_out;
+      assign check_head        = check_slot[checks_out[SLOT_BITS-1:0]];
+      assign sum_head          = sum_slot[sums_out[SLOT_BITS-1:0]];
+      always_ff @(posedge clk) begin
+        if (vector_check_valid) begin
+          check_slot[checks_in[SLOT_BITS-1:0]] <= {vector_check_bad, vector_check};
+        end
+        if (vector_sum_done) sum_slot[sums_in[SLOT_BITS-1:0]] <= vector_total_next;
+      end
+
+      assign tile_done = vector_q ? compare : chk_valid && chk_checksums;
+      assign tile_failed = vector_q ? check_head[32] || check_head[31:0] != sum_head
+                                    : tile_bad || !cols_agree;
+      // The last tile: a vector job's count, or a matrix job's last beat.
+      assign checks_finished = tile_done && (vector_q ? tiles_checked + 1 == 32'(n_tiles_q)
+                                                      : rows_emitted == rows_expected);
       always_ff @(posedge clk) begin
         if (!rst_n || (state == IDLE && start)) begin
           chk_valid      <= 1'b0;
@@ -445,29 +505,56 @@ module tessera_gemm_engine #(
           tiles_checked  <= '0;
           checksum_fails <= '0;
           checksum_tile  <= '0;
+          checks_in      <= '0;
+          checks_out     <= '0;
+          sums_in        <= '0;
+          sums_out       <= '0;
+          vector_beats   <= '0;
           for (int c = 0; c < COLS; c++) col_sum[c] <= '0;
         end else begin
-          chk_valid     <= pop && !vector_q;
+          chk_valid     <= pop;
           chk_checksums <= head_is_checksums;
           chk_beat      <= head_beat[COLS*32+31:0];
-          if (chk_valid && !chk_checksums) begin
+          if (chk_valid && vector_q) begin
+            vector_total <= vector_total_next;
+            vector_beats <= vector_sum_done ? '0 : vector_beats + 1'b1;
+          end else if (chk_valid && !chk_checksums) begin
             for (int c = 0; c < COLS; c++) col_sum[c] <= col_sum[c] + chk_beat[c*32+:32];
             if (row_total != chk_beat[COLS*32+:32]) tile_bad <= 1'b1;
           end else if (chk_valid) begin
             for (int c = 0; c < COLS; c++) col_sum[c] <= '0;
-            tile_bad      <= 1'b0;
+            tile_bad <= 1'b0;
+          end
+          if (vector_check_valid) checks_in <= checks_in + 1'b1;
+          if (vector_sum_done) sums_in <= sums_in + 1'b1;
+          if (compare) begin
+            checks_out <= checks_out + 1'b1;
+            sums_out   <= sums_out + 1'b1;
+          end
+          if (tile_done) begin
             tiles_checked <= tiles_checked + 1;
-            if (tile_bad || !cols_agree) begin
+            if (tile_failed) begin
               checksum_fails <= checksum_fails + 1;
               if (checksum_fails == 0) checksum_tile <= tiles_checked;
             end
           end
         end
       end
+`ifndef SYNTHESIS
+      c_vector_checksum_first: cover property (@(posedge clk) rst_n && checks_in != checks_out &&
+                                               sums_in == sums_out);
+      c_vector_results_first: cover property (@(posedge clk) rst_n && sums_in != sums_out &&
+                                              checks_in == checks_out);
+      c_vector_tile_failed: cover property (@(posedge clk) rst_n && vector_q && tile_done &&
+                                            tile_failed);
+`endif
     end else begin : g_no_checker
+      logic unused;
+      assign unused = ^{vector_check_valid, vector_check, vector_check_bad};
       assign head_is_checksums = 1'b0;
       assign checksum_fails    = '0;
       assign checksum_tile     = '0;
+      assign checks_finished   = 1'b0;
     end
   endgenerate
 
@@ -496,7 +583,6 @@ module tessera_gemm_engine #(
       a_base           <= '0;
       w_base           <= '0;
       sequencing       <= 1'b0;
-      checking_last    <= 1'b0;
       rows_expected    <= '0;
       rows_emitted     <= '0;
       cycles           <= '0;
@@ -592,13 +678,10 @@ module tessera_gemm_engine #(
           end
         end
         DRAIN: begin
-          // With CHECKSUMS the checker takes one more cycle over the last beat.
-          if (checking_last || (CS == 0 && rows_emitted + 36'(pop) == rows_expected)) begin
-            state         <= IDLE;
-            done          <= 1'b1;
-            checking_last <= 1'b0;
-          end else if (rows_emitted + 36'(pop) == rows_expected) begin
-            checking_last <= 1'b1;
+          // With CHECKSUMS the job ends when the checker has checked its last tile.
+          if (CS == 1 ? checks_finished : rows_emitted + 36'(pop) == rows_expected) begin
+            state <= IDLE;
+            done  <= 1'b1;
           end
         end
         default: state <= IDLE;

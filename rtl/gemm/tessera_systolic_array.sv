@@ -30,7 +30,13 @@
 // column sums `a_sum` and column c's W (no corner PE). Row r's results retire one
 // diagonal later, together with its row checksum (read_data's top lane), and the
 // checksum row is readable as row ROWS one cycle after row ROWS - 1 (`row_retire
-// [ROWS]`), so the engine pushes ROWS + 1 beats per tile, one per cycle.
+// [ROWS]`), so the engine pushes ROWS + 1 beats per tile, one per cycle. A vector job
+// has one checksum PE instead: it multiplies the broadcast A byte by the sum of the
+// beat's ROWS*COLS W lanes, which a pipelined adder tree of TREE = clog2(ROWS*COLS)
+// register levels forms, so it runs TREE cycles behind the array. It also keeps
+// whether any A byte of the tile failed its parity (`a_parity_error`, which comes with
+// the beat). One cycle after it retires a tile, `vector_check_valid` pulses with the
+// tile's checksum (`vector_check`) and parity flag (`vector_check_bad`).
 //
 // Fault injection (simulation only, not in synthesis): a beat tagged `beat_fault`
 // makes PE (fault_row, fault_col), checksum PEs included, store its multiply-add
@@ -54,9 +60,15 @@ module tessera_systolic_array #(
     input  logic                                 vector_mode,
     input  logic [                          7:0] a_broadcast,
     input  logic [              ROWS*COLS*8-1:0] w_lanes,
+    // The beat's A byte failed its parity check (vector mode, CHECKSUMS).
+    input  logic                                 a_parity_error,
     input  logic [$clog2(ROWS+CHECKSUMS)-1:0] read_row,
     output logic [COLS*32+32*CHECKSUMS-1:0] read_data,
-    output logic [   ROWS+CHECKSUMS-1:0]    row_retire
+    output logic [   ROWS+CHECKSUMS-1:0]    row_retire,
+    // A vector tile's checksum (CHECKSUMS), one cycle after its PE retired it.
+    output logic                                 vector_check_valid,
+    output logic [                         31:0] vector_check,
+    output logic                                 vector_check_bad
 `ifndef SYNTHESIS
     ,
     input  logic                                 beat_fault,
@@ -72,6 +84,7 @@ module tessera_systolic_array #(
   localparam int A_SUM_BITS = 8 + $clog2(ROWS);
   localparam int W_SUM_BITS = 8 + $clog2(COLS);
   localparam int DIAGONALS  = ROWS + COLS - 1 + 2 * CS;
+  localparam int TREE       = $clog2(ROWS * COLS);  // the vector checksum's adder levels
 
   // ---- Tags and control per anti-diagonal ------------------------------------------
   logic [DIAGONALS-1:0] tag_valid, tag_first, tag_flush;
@@ -134,7 +147,8 @@ module tessera_systolic_array #(
   end
 
   // What the PEs of each diagonal do (in vector mode, all do what diagonal 0 does).
-  logic [DIAGONALS-1:0] pe_mac, pe_restart, pe_retire;
+  logic [DIAGONALS-1:0] pe_mac, pe_restart, pe_retire, pe_fault;
+  assign pe_fault   = vector_mode ? {DIAGONALS{tag_fault[0]}} : tag_fault;
   assign pe_mac     = vector_mode ? {DIAGONALS{tag_valid[0]}} : tag_valid;
   assign pe_restart = vector_mode ? {DIAGONALS{tag_first[0] | tag_flush[0]}}
                                   : tag_first | tag_flush;
@@ -219,7 +233,7 @@ module tessera_systolic_array #(
             if (pe_mac[r+c]) begin
               acc <= stored((pe_restart[r+c] ? 32'd0 : acc) +
                             $unsigned(32'($signed(a_mul[c*8+:8])) * 32'($signed(w_mul[c*8+:8]))),
-                            tag_fault[r+c] && fault_in_row[r] && fault_in_col[c]);
+                            pe_fault[r+c] && fault_in_row[r] && fault_in_col[c]);
             end
           end
         end
@@ -269,7 +283,7 @@ module tessera_systolic_array #(
             if (pe_mac[r+COLS]) begin
               acc <= stored((pe_restart[r+COLS] ? 32'd0 : acc) +
                             $unsigned(32'($signed(a_leaving[r])) * 32'($signed(w_in))),
-                            tag_fault[r+COLS] && fault_in_row[r] && fault_in_col[COLS]);
+                            pe_fault[r+COLS] && fault_in_row[r] && fault_in_col[COLS]);
             end
           end
         end
@@ -296,13 +310,91 @@ module tessera_systolic_array #(
               acc <= stored((pe_restart[ROWS+c] ? 32'd0 : acc) +
                             $unsigned(32'($signed(sa_in[c*A_SUM_BITS+:A_SUM_BITS])) *
                                       32'($signed(w_row[ROWS-1][c*8+:8]))),
-                            tag_fault[ROWS+c] && fault_in_row[ROWS] && fault_in_col[c]);
+                            pe_fault[ROWS+c] && fault_in_row[ROWS] && fault_in_col[c]);
             end
           end
         end
         assign result[ROWS][c] = sum;
       end
       assign result[ROWS][COLS] = '0;  // no corner PE
+
+      // The vector checksum: level l of the adder tree holds 2^(TREE-l) sums of 2^l
+      // lanes (lanes past ROWS*COLS are zero), registered level by level.
+      for (genvar l = 1; l <= TREE; l++) begin : g_tree
+        localparam int SUMS = 1 << (TREE - l);
+        localparam int BITS = 8 + l;
+        logic [SUMS*BITS-1:0] level;
+        if (l == 1) begin : g_from_lanes
+          logic [(2*SUMS)*8-1:0] lanes;
+          assign lanes = (2 * SUMS * 8)'(w_lanes);
+          always_ff @(posedge clk) begin
+            if (en) begin
+              for (int i = 0; i < SUMS; i++) begin
+                level[i*BITS+:BITS] <= BITS'($signed(lanes[2*i*8+:8])) +
+                                       BITS'($signed(lanes[(2*i+1)*8+:8]));
+              end
+            end
+          end
+        end else begin : g_from_level
+          always_ff @(posedge clk) begin
+            if (en) begin
+              for (int i = 0; i < SUMS; i++) begin
+                level[i*BITS+:BITS] <= BITS'($signed(g_tree[l-1].level[2*i*(BITS-1)+:BITS-1])) +
+                                       BITS'($signed(g_tree[l-1].level[(2*i+1)*(BITS-1)+:BITS-1]));
+              end
+            end
+          end
+        end
+      end
+      logic [8+TREE-1:0] w_lane_sum;
+      assign w_lane_sum = g_tree[TREE].level;
+
+      // Diagonal 0's beat, delayed TREE cycles to meet its lane sum.
+      logic [TREE-1:0] d_valid, d_restart, d_retire, d_fault, d_parity;
+      logic [TREE*8-1:0] d_a;
+      always_ff @(posedge clk) begin
+        if (!rst_n) begin
+          d_valid  <= '0;
+          d_retire <= '0;
+        end else if (en) begin
+          d_valid  <= TREE'({d_valid, vector_mode && tag_valid[0]});
+          d_retire <= TREE'({d_retire, vector_mode && boundary[0] && active[0]});
+        end
+      end
+      always_ff @(posedge clk) begin
+        if (en) begin
+          d_restart <= TREE'({d_restart, tag_first[0] | tag_flush[0]});
+          d_fault   <= TREE'({d_fault, tag_fault[0]});
+          d_parity  <= TREE'({d_parity, a_parity_error});
+          d_a       <= (TREE * 8)'({d_a, a_broadcast});
+        end
+      end
+      logic v_valid, v_restart, v_retire, v_parity;
+      logic [7:0] v_a;
+      assign v_valid   = d_valid[TREE-1];
+      assign v_restart = d_restart[TREE-1];
+      assign v_retire  = d_retire[TREE-1];
+      assign v_parity  = d_parity[TREE-1];
+      assign v_a       = d_a[(TREE-1)*8+:8];
+
+      logic [31:0] v_acc;
+      logic v_bad;
+      always_ff @(posedge clk) begin
+        if (!rst_n) vector_check_valid <= 1'b0;
+        else vector_check_valid <= en && v_retire;
+        if (en) begin
+          if (v_retire) begin
+            vector_check     <= v_acc;
+            vector_check_bad <= v_bad;
+          end
+          if (v_valid) begin
+            v_acc <= stored((v_restart ? 32'd0 : v_acc) +
+                            $unsigned(32'($signed(v_a)) * 32'($signed(w_lane_sum))),
+                            d_fault[TREE-1] && fault_in_row[ROWS] && fault_in_col[0]);
+            v_bad <= (v_restart ? 1'b0 : v_bad) | v_parity;
+          end
+        end
+      end
     end else begin : g_plain
       // The last row's w registers, the sums and what leaves each row go unused.
       logic [ROWS*8-1:0] leaving;
@@ -311,7 +403,10 @@ module tessera_systolic_array #(
       end
       logic unused;
       assign unused = ^{w_row[ROWS-1], a_sum, w_sum, leaving, fault_in_row[ROWS],
-                        fault_in_col[COLS]};
+                        fault_in_col[COLS], a_parity_error};
+      assign vector_check_valid = 1'b0;
+      assign vector_check       = '0;
+      assign vector_check_bad   = 1'b0;
     end
   endgenerate
 endmodule

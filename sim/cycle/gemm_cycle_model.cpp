@@ -63,10 +63,14 @@ GemmTiming gemv_timing(hls::ArrayShape array, int n, int k, bool preloaded,
       preloaded
           ? 0
           : static_cast<std::uint64_t>(std::ceil(static_cast<double>(a_words) / a_words_per_cycle));
-  // The checksum PE's adder tree over a beat's lanes, then the compare.
+  // The vector checksum PE runs behind the adder tree over a beat's lanes, the
+  // tile's results drain in ROWS beats meanwhile; the checker compares when both are
+  // there (rtl/gemm/tessera_gemm_engine.sv).
   std::uint64_t tree = 0;
   while ((std::uint64_t{1} << tree) < rows * cols) ++tree;
-  t.compute_cycles = tiles * static_cast<std::uint64_t>(k) + rows + 3 + (checksums ? tree + 1 : 0);
+  const std::uint64_t check_cycles = tree + 1 > rows + 2 ? tree + 1 - rows : 2;
+  t.compute_cycles =
+      tiles * static_cast<std::uint64_t>(k) + rows + 3 + (checksums ? check_cycles : 0);
   t.total_cycles = t.load_cycles + t.compute_cycles + (preloaded ? 2 : 1);
   t.jobs = 1;
   t.operand_bytes = a_words * rows + tiles * static_cast<std::uint64_t>(k) * rows * cols;

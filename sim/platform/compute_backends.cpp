@@ -169,22 +169,17 @@ class RtlGemmBackend final : public GemmBackend {
   std::uint64_t run_vector(const std::uint8_t* a, const std::uint8_t* w_tiled, int n_tiles, int k,
                            std::uint8_t* results, sc_core::sc_time start,
                            Observed observed) override {
-    // The RTL checks matrix tiles only: a vector job it cannot check is refused, not
-    // reported clean (docs/reliability.md).
-    if (observed.fault != nullptr || observed.checks != nullptr) {
-      throw DeviceError(
-          "rtl fidelity: the Verilated GEMM engine has no vector-mode checksums or fault "
-          "hooks (GEMV jobs with gemm_units.checksums run at func or tlm)");
-    }
     const int n = n_tiles * array_.cols;
     std::vector<std::int8_t> w(sz(n) * sz(k));
     unpack_tiled(w_tiled, n, k, array_.cols, w.data());
     RtlStreamOptions stream = stream_options(start);
     stream.preload_operands = true;  // the unit's DMA has filled the A buffer
+    stream.fault = observed.fault;
     try {
       const RtlGemmResult r =
           engine_->gemv(reinterpret_cast<const std::int8_t*>(a), w.data(), n, k, stream);
       std::memcpy(results, r.c.data(), vector_result_bytes(n_tiles, array_.cols));
+      if (observed.checks != nullptr) *observed.checks = r.checks;
       return r.cycles;
     } catch (const std::exception& e) {
       throw DeviceError(std::string("rtl GEMM engine: ") + e.what());

@@ -121,8 +121,9 @@ class VerilatedGemmEngine final : public RtlGemm {
       throw std::invalid_argument("rtl gemv: N must be positive and K at least " +
                                   std::to_string(ROWS));
     }
-    if (options.fault != nullptr) {
-      throw std::invalid_argument("rtl gemv: the engine's fault hooks strike matrix jobs only");
+    if (options.fault != nullptr &&
+        !hls::vector_fault_fits(*options.fault, {ROWS, COLS}, n, k, CHECKSUMS)) {
+      throw std::invalid_argument("rtl gemv: the fault names state the engine does not have");
     }
     if ((k + ROWS - 1) / ROWS > DEPTH) {
       throw std::invalid_argument("rtl gemv: K = " + std::to_string(k) + " exceeds the " +
@@ -317,12 +318,14 @@ class VerilatedGemmEngine final : public RtlGemm {
     model_->fault_lane = static_cast<std::uint16_t>(f->lane);
   }
 
-  // What the checker found in the job, its tiles numbered in the GEMM's grid.
+  // What the checker found in the job, its tiles numbered in the GEMM's grid (a
+  // vector job is one job: its tiles are the GEMV's).
   void take_checks(const Job& j, hls::ChecksumReport& checks) const {
     const int failed = static_cast<int>(model_->checksum_fails);
-    if (j.vector || failed == 0) return;
+    if (failed == 0) return;
     const int tile = static_cast<int>(model_->checksum_tile);
-    const int first = (j.mt0 + tile / j.n_tiles) * j.grid_n_tiles + j.nt0 + tile % j.n_tiles;
+    const int first =
+        j.vector ? tile : (j.mt0 + tile / j.n_tiles) * j.grid_n_tiles + j.nt0 + tile % j.n_tiles;
     if (checks.failing_tiles == 0) checks.first_failing_tile = first;
     checks.failing_tiles += failed;
   }

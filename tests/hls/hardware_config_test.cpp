@@ -109,9 +109,9 @@ TEST(HardwareConfig, ChecksumsAreAFlagOffByDefaultAndCostPes) {
   c["gemm_units"]["checksums"] = true;
   const HardwareConfig checked = parse_hardware_config(c.dump(), "test.json");
   EXPECT_TRUE(checked.gemm.checksums);
-  // A checksum row and column: 16 + 16 more PEs, one DSP slice each, and two of
-  // control (the 8x8 synthesis with checksums).
-  EXPECT_EQ(checked.dsp_slices_needed() - plain.dsp_slices_needed(), 34);
+  // A checksum row and column (16 + 16 more PEs) and the vector checksum PE, one DSP
+  // slice each, and two of control (the 16x16 synthesis with checksums: 294 against 259).
+  EXPECT_EQ(checked.dsp_slices_needed() - plain.dsp_slices_needed(), 35);
   c["gemm_units"]["checksums"] = "yes";
   EXPECT_NE(error_for(c).find("gemm_units.checksums must be true or false"), std::string::npos);
   c["gemm_units"]["checksums"] = 1;

@@ -16,7 +16,7 @@ namespace tessera::sim {
 //
 // With checksums (gemm_units.checksums, docs/reliability.md) the array is
 // (ROWS + 1) x (COLS + 1) PEs and a checker compares each tile's sums after the
-// output FIFO; the cost, an estimate of that design until the RTL implements it:
+// output FIFO; the cost, which tests/rtl holds to the Verilated engine:
 //   compute = tiles * max(K, COLS + 2) + ROWS + COLS + 5
 struct GemmTiming {
   std::uint64_t load_cycles = 0;
@@ -39,9 +39,10 @@ std::uint64_t gemm_tile_period(hls::ArrayShape array, int k, bool checksums);
 //   load    = ceil(K / ROWS) A words / words per cycle (0 when preloaded)
 //   compute = tiles * K + ROWS + 3   (W beats arrive one per cycle)
 //   total   = load + compute + 1 (+1 when preloaded)
-// tests/rtl holds it to the Verilated engine. With checksums, one checksum PE fed
-// by an adder tree over each W beat's ROWS * COLS bytes, and the compare (estimate):
-//   compute = tiles * K + ROWS + 3 + ceil(log2(ROWS * COLS)) + 1
+// tests/rtl holds it to the Verilated engine. With checksums, one checksum PE runs
+// T = ceil(log2(ROWS * COLS)) cycles behind the array (its adder tree over each W
+// beat), and the checker compares when the last tile's results and checksum are in:
+//   compute = tiles * K + ROWS + 3 + max(2, T - ROWS + 1)
 GemmTiming gemv_timing(hls::ArrayShape array, int n, int k, bool preloaded,
                        double a_words_per_cycle = 1.0, bool checksums = false);
 
