@@ -20,13 +20,19 @@
 // reading only the row tiles that exist (lanes past N_TILES stay zero), at most two
 // beats ahead of the engine so that responses always find room. Results are C in
 // order: the writer drops the engine's rows past N_TILES.
+//
+// With CHECKSUMS the engine checks every tile (docs/reliability.md): FEATURES bit 0
+// says so, a job with failing tiles ends with STATUS.ERROR and STATUS.CHECKSUM (its
+// results written all the same), and CHECKSUM_FAILS and CHECKSUM_TILE count them and
+// name the first. The fault_* inputs (simulation only) go to the engine's.
 module tessera_accel_top #(
     parameter int ROWS    = 16,
     parameter int COLS    = 16,
     parameter int A_DEPTH = 4096,
     parameter int W_DEPTH = 4096,
-    parameter int HS_MAX  = 16,   // attention lanes (largest head size)
-    parameter int CTX_MAX = 1024  // attention positions
+    parameter int HS_MAX    = 16,   // attention lanes (largest head size)
+    parameter int CTX_MAX   = 1024, // attention positions
+    parameter int CHECKSUMS = 0     // 1: the GEMM engine's checksums
 ) (
     input  logic                    clk,
     input  logic                    rst_n,
@@ -48,6 +54,19 @@ module tessera_accel_top #(
     input  logic                    mem_wr_ready,
     output logic [            63:0] mem_wr_addr,
     output logic [     ROWS*8-1:0] mem_wr_data
+`ifndef SYNTHESIS
+    ,
+    input  logic [             1:0] fault_site,
+    input  logic [             1:0] fault_kind,
+    input  logic [             4:0] fault_bit,
+    input  logic [            31:0] fault_tile,
+    input  logic [            20:0] fault_step,
+    input  logic [            15:0] fault_row,
+    input  logic [            15:0] fault_col,
+    input  logic                    fault_w_buffer,
+    input  logic [            31:0] fault_word,
+    input  logic [            15:0] fault_lane
+`endif
 );
   localparam int WORD_BYTES = ROWS;
   localparam int ROW_WORDS = COLS * 4 / WORD_BYTES;  // words per result row
@@ -56,6 +75,11 @@ module tessera_accel_top #(
   // REG_* offsets, ID_VALUE, VERSION_VALUE: generated from the C++ register map
   // (sim/include/tessera/sim/register_map.inc) by the build.
   `include "tessera_registers.svh"
+
+  // The engine's checksum report of its last job (zero without CHECKSUMS); STATUS
+  // shows a failure once the job is done.
+  logic [31:0] engine_checksum_fails, engine_checksum_tile;
+  logic checksum_failed;
 
   logic [$clog2(COLS*4/ROWS+1)-1:0] words_left;  // result writer, below
   logic [15:0] m_tiles, n_tiles;
@@ -75,6 +99,7 @@ module tessera_accel_top #(
   assign engine_start = csr_write && csr_addr == REG_CTRL && csr_wdata[CTRL_START_BIT] && !any_busy;
   assign att_start = csr_write && csr_addr == REG_ATT_CTRL && csr_wdata[CTRL_START_BIT] && !any_busy;
   assign irq = done_flag || att_done_flag;
+  assign checksum_failed = done_flag && engine_checksum_fails != 0;
 
   always_ff @(posedge clk) begin
     if (!rst_n) begin
@@ -138,7 +163,13 @@ module tessera_accel_top #(
         REG_VERSION: csr_rdata = VERSION_VALUE;
         REG_CONFIG:
         csr_rdata = {8'($clog2(W_DEPTH)), 8'($clog2(A_DEPTH)), 8'(COLS), 8'(ROWS)};
-        REG_STATUS: csr_rdata = {29'd0, engine_error, done_flag, engine_busy};
+        REG_FEATURES: csr_rdata = 32'(CHECKSUMS != 0) << FEATURE_CHECKSUMS_BIT;
+        REG_STATUS:
+        csr_rdata = {
+          28'd0, checksum_failed, engine_error || checksum_failed, done_flag, engine_busy
+        };
+        REG_CHECKSUM_FAILS: csr_rdata = engine_checksum_fails;
+        REG_CHECKSUM_TILE: csr_rdata = engine_checksum_tile;
         REG_M_TILES: csr_rdata = {16'd0, m_tiles};
         REG_N_TILES: csr_rdata = {16'd0, n_tiles};
         REG_K: csr_rdata = {12'd0, k_len};
@@ -351,10 +382,11 @@ module tessera_accel_top #(
   end
 
   tessera_gemm_engine #(
-      .ROWS   (ROWS),
-      .COLS   (COLS),
-      .A_DEPTH(A_DEPTH),
-      .W_DEPTH(W_DEPTH)
+      .ROWS     (ROWS),
+      .COLS     (COLS),
+      .A_DEPTH  (A_DEPTH),
+      .W_DEPTH  (W_DEPTH),
+      .CHECKSUMS(CHECKSUMS)
   ) engine (
       .clk             (clk),
       .rst_n           (rst_n),
@@ -387,22 +419,18 @@ module tessera_accel_top #(
       .checksum_tile   (engine_checksum_tile)
 `ifndef SYNTHESIS
       ,
-      .fault_site      (2'd0),
-      .fault_kind      (2'd0),
-      .fault_bit       (5'd0),
-      .fault_tile      (32'd0),
-      .fault_step      (21'd0),
-      .fault_row       (16'd0),
-      .fault_col       (16'd0),
-      .fault_w_buffer  (1'b0),
-      .fault_word      (32'd0),
-      .fault_lane      (16'd0)
+      .fault_site      (fault_site),
+      .fault_kind      (fault_kind),
+      .fault_bit       (fault_bit),
+      .fault_tile      (fault_tile),
+      .fault_step      (fault_step),
+      .fault_row       (fault_row),
+      .fault_col       (fault_col),
+      .fault_w_buffer  (fault_w_buffer),
+      .fault_word      (fault_word),
+      .fault_lane      (fault_lane)
 `endif
   );
-  // The top's engine has no checksums (CHECKSUMS = 0): their outputs are zero.
-  logic [31:0] engine_checksum_fails, engine_checksum_tile;
-  logic unused_checksums;
-  assign unused_checksums = ^{engine_checksum_fails, engine_checksum_tile};
 
   // ---- Attention unit and its DMA ----------------------------------------------------
   logic att_rd_valid, att_rd_ready, att_wr_valid, att_wr_ready;

@@ -26,6 +26,7 @@ class VerilatedAccelerator final : public RtlAccelerator {
     model_ = std::make_unique<Vtessera_accel_top>(context_.get());
     model_->rst_n = 0;
     model_->clk = 0;
+    set_fault_ports(*model_, nullptr);
     model_->eval();
     for (int i = 0; i < 2; ++i) cycle();
     model_->rst_n = 1;
@@ -58,6 +59,8 @@ class VerilatedAccelerator final : public RtlAccelerator {
   void run(int cycles) override {
     for (int i = 0; i < cycles; ++i) cycle();
   }
+
+  void arm_fault(const hls::EngineFault* fault) override { set_fault_ports(*model_, fault); }
 
   std::uint32_t read_register(std::uint8_t offset) override {
     model_->csr_read = 1;
@@ -194,7 +197,9 @@ class VerilatedAccelerator final : public RtlAccelerator {
       if (i > limit) throw std::runtime_error("rtl accelerator: no DONE; the job hangs");
       cycle();
     }
-    if (read_register(reg::kStatus) & reg::kStatusError) {
+    // A checksum failure sets ERROR too, with the results written: the run reports it.
+    const std::uint32_t status = read_register(reg::kStatus);
+    if ((status & reg::kStatusError) && !(status & reg::kStatusChecksum)) {
       throw std::runtime_error("rtl accelerator: STATUS.ERROR, the engine rejected the sizes");
     }
   }
@@ -203,6 +208,10 @@ class VerilatedAccelerator final : public RtlAccelerator {
     run.cycles = counter(reg::kCyclesLo, reg::kCyclesHi);
     run.stall_cycles = counter(reg::kStallLo, reg::kStallHi);
     run.load_wait_cycles = counter(reg::kLoadWaitLo, reg::kLoadWaitHi);
+    run.checks.failing_tiles = static_cast<int>(read_register(reg::kChecksumFails));
+    if (run.checks.failing_tiles > 0) {
+      run.checks.first_failing_tile = static_cast<int>(read_register(reg::kChecksumTile));
+    }
     return run;
   }
   std::uint64_t counter(std::uint8_t low, std::uint8_t high) {

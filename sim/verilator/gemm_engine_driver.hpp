@@ -56,6 +56,23 @@ inline int rtl_fault_kind(hls::BitFault kind) {
   return 0;
 }
 
+// Drives the fault ports (the engine's, or the accelerator top's, which pass to it)
+// with `f` for the coming jobs, or with none.
+template <typename Model>
+void set_fault_ports(Model& model, const hls::EngineFault* f) {
+  model.fault_site = static_cast<std::uint8_t>(f == nullptr ? 0 : rtl_fault_site(f->site));
+  if (f == nullptr) return;
+  model.fault_kind = static_cast<std::uint8_t>(rtl_fault_kind(f->kind));
+  model.fault_bit = static_cast<std::uint8_t>(f->bit);
+  model.fault_tile = static_cast<std::uint32_t>(f->tile);
+  model.fault_step = static_cast<std::uint32_t>(f->step);
+  model.fault_row = static_cast<std::uint16_t>(f->row);
+  model.fault_col = static_cast<std::uint16_t>(f->col);
+  model.fault_w_buffer = f->buffer == hls::OperandBuffer::kW ? 1 : 0;
+  model.fault_word = static_cast<std::uint32_t>(f->word);
+  model.fault_lane = static_cast<std::uint16_t>(f->lane);
+}
+
 template <typename Model, int ROWS, int COLS, int DEPTH, bool CHECKSUMS>
 class VerilatedGemmEngine final : public RtlGemm {
  public:
@@ -303,21 +320,6 @@ class VerilatedGemmEngine final : public RtlGemm {
     ++rows_taken_;
   }
 
-  // The fault ports: `f` for the coming job, or none.
-  void arm(const hls::EngineFault* f) {
-    model_->fault_site = static_cast<std::uint8_t>(f == nullptr ? 0 : rtl_fault_site(f->site));
-    if (f == nullptr) return;
-    model_->fault_kind = static_cast<std::uint8_t>(rtl_fault_kind(f->kind));
-    model_->fault_bit = static_cast<std::uint8_t>(f->bit);
-    model_->fault_tile = static_cast<std::uint32_t>(f->tile);
-    model_->fault_step = static_cast<std::uint32_t>(f->step);
-    model_->fault_row = static_cast<std::uint16_t>(f->row);
-    model_->fault_col = static_cast<std::uint16_t>(f->col);
-    model_->fault_w_buffer = f->buffer == hls::OperandBuffer::kW ? 1 : 0;
-    model_->fault_word = static_cast<std::uint32_t>(f->word);
-    model_->fault_lane = static_cast<std::uint16_t>(f->lane);
-  }
-
   // What the checker found in the job, its tiles numbered in the GEMM's grid (a
   // vector job is one job: its tiles are the GEMV's).
   void take_checks(const Job& j, hls::ChecksumReport& checks) const {
@@ -335,7 +337,7 @@ class VerilatedGemmEngine final : public RtlGemm {
     if (options_.preload_operands) preload(j);
     rows_taken_ = 0;
     next_v_ = 0;
-    arm(options_.fault);
+    set_fault_ports(*model_, options_.fault);
     begin(j, options_.preload_operands);
     const std::uint64_t limit =
         cycles_ + 64 +
@@ -347,7 +349,7 @@ class VerilatedGemmEngine final : public RtlGemm {
       if (cycles_ > limit) throw std::runtime_error("rtl gemm: the engine stopped making progress");
       step(j, next_a, next_w, &out);
     }
-    arm(nullptr);
+    set_fault_ports(*model_, nullptr);
     if (model_->error) throw std::runtime_error("rtl gemm: the engine rejected the job sizes");
     take_checks(j, out.checks);
     out.cycles += model_->cycles;

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "support/attention_case.hpp"
+#include "support/engine_faults.hpp"
 #include "support/random_data.hpp"
 #include "tessera/hls/kernels.hpp"
 #include "tessera/sim/rtl_accelerator.hpp"
@@ -111,6 +112,57 @@ TEST(RtlAcceleratorTop, GemvsThroughMemoryMatchTheHlsModel) {
       EXPECT_EQ(top->read_register(reg::kStatus), reg::kStatusDone);
     }
   }
+}
+
+// The top's engine checks its tiles: FEATURES says so, and a fault its hooks strike
+// (every engine site, GEMMs and GEMVs, memory that waits) ends the job as the C model
+// ends it: the same results, written all the same, and CHECKSUM_FAILS, CHECKSUM_TILE,
+// STATUS.ERROR and STATUS.CHECKSUM when tiles fail. Clean jobs after it report none.
+TEST(RtlAcceleratorTop, ChecksumRegistersReportWhatTheFaultsStrike) {
+  auto top = make_rtl_accelerator();
+  EXPECT_EQ(top->read_register(reg::kFeatures), reg::kFeatureChecksums);
+  const hls::ArrayShape array = top->array();
+  std::mt19937 rng(67);
+  int failed_jobs = 0;
+  for (int i = 0; i < 40; ++i) {
+    const testing::EngineJob job =
+        i % 2 == 0
+            ? testing::EngineJob{false, 1 + (i * 7) % 20, 1 + (i * 11) % 24, 1 + (i * 13) % 50}
+            : testing::EngineJob{true, 1, 1 + (i * 29) % 150, array.rows + (i * 5) % 40};
+    const auto a = random_int8(static_cast<std::size_t>(job.m * job.k), rng);
+    const auto w = random_int8(static_cast<std::size_t>(job.n * job.k), rng);
+    const hls::EngineFault fault = testing::random_engine_fault(array, job, rng, true);
+    const testing::EngineModelRun want = testing::engine_c_model(array, job, a, w, true, &fault);
+    MemoryModel memory;
+    memory.read_latency = 1 + i % 4;
+    memory.read_ready_rate = i % 3 ? 1.0 : 0.5;
+    memory.write_ready_rate = i % 5 ? 1.0 : 0.3;
+    memory.seed = static_cast<std::uint32_t>(i + 1);
+    top->arm_fault(&fault);
+    const AcceleratorRun run = job.vector
+                                   ? top->gemv(a.data(), w.data(), job.n, job.k, memory)
+                                   : top->gemm(a.data(), w.data(), job.m, job.n, job.k, memory);
+    top->arm_fault(nullptr);
+    const std::string what = testing::describe(fault) + (job.vector ? " GEMV " : " GEMM ") +
+                             std::to_string(job.m) + "x" + std::to_string(job.n) + "x" +
+                             std::to_string(job.k);
+    EXPECT_EQ(run.c, want.c) << what;
+    const int fails = want.checks.failing_tiles;
+    EXPECT_EQ(run.checks.failing_tiles, fails) << what;
+    if (fails > 0) {
+      EXPECT_EQ(run.checks.first_failing_tile, want.checks.first_failing_tile) << what;
+    }
+    EXPECT_EQ(top->read_register(reg::kStatus),
+              reg::kStatusDone | (fails > 0 ? reg::kStatusError | reg::kStatusChecksum : 0u))
+        << what;
+    if (HasFailure()) return;
+    failed_jobs += fails > 0;
+  }
+  EXPECT_GT(failed_jobs, 10);  // not vacuous
+  const auto a = random_int8(8 * 20, rng), w = random_int8(8 * 20, rng);
+  top->gemm(a.data(), w.data(), 8, 8, 20, {});
+  EXPECT_EQ(top->read_register(reg::kStatus), reg::kStatusDone);
+  EXPECT_EQ(top->read_register(reg::kChecksumFails), 0u);
 }
 
 // A START while a job runs is ignored (either unit's); a vector job with K below the

@@ -4,6 +4,7 @@
 #include <memory>
 #include <vector>
 
+#include "tessera/hls/abft.hpp"
 #include "tessera/hls/array_config.hpp"
 #include "tessera/hls/attention_i8.hpp"
 #include "tessera/sim/device_abi.hpp"
@@ -25,6 +26,7 @@ struct AcceleratorRun {
   std::uint64_t cycles = 0;     // CYCLES register: start to done
   std::uint64_t stall_cycles = 0;
   std::uint64_t load_wait_cycles = 0;
+  hls::ChecksumReport checks;  // CHECKSUM_FAILS and CHECKSUM_TILE
 };
 
 // The Verilated accelerator top with a device memory model and a host driver that
@@ -49,8 +51,11 @@ class RtlAccelerator {
   // clock running with the memory model answering the top's ports.
   virtual void write_memory(std::uint64_t address, const std::vector<std::uint8_t>& bytes) = 0;
   virtual void run(int cycles) = 0;
+  // The fault the engine's hooks strike in the coming GEMM jobs (simulation only), with
+  // the tiles numbered in each job's order; none when null.
+  virtual void arm_fault(const hls::EngineFault* fault) = 0;
 };
 
-std::unique_ptr<RtlAccelerator> make_rtl_accelerator();  // the 8x8 top
+std::unique_ptr<RtlAccelerator> make_rtl_accelerator();  // the 8x8 top, with checksums
 
 }  // namespace tessera::sim
