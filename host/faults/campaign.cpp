@@ -240,6 +240,7 @@ std::string to_json(const CampaignReport& r, int indent) {
     if (r.text_changed) {
       faults.back()["text_changed"] = f.text_changed;
       faults.back()["check_failed"] = f.check_failed;
+      if (!f.error.empty()) faults.back()["error"] = f.error;
     }
   }
   nlohmann::ordered_json json = {{"workload", r.workload},

@@ -61,6 +61,7 @@ struct FaultResult {
   bool cpu_fallback = false;    // recovered on the CPU after the device failed again
   bool text_changed = false;    // decode: the generated text differs from the fault-free run
   bool check_failed = false;    // decode: an op the runtime kept differs from the int8 reference
+  std::string error;            // decode: the run stopped with this error (a check refused it)
 };
 
 struct CampaignReport {

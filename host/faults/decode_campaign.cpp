@@ -10,6 +10,7 @@
 
 #include "faults/campaign.hpp"
 #include "faults/device_faults.hpp"
+#include "faults/host_glue_faults.hpp"
 #include "runtime/device.hpp"
 #include "runtime/generation.hpp"
 #include "runtime/partitioned_device.hpp"
@@ -53,6 +54,7 @@ struct DecodeRun {
   std::vector<int> tokens;
   std::uint64_t checksum_errors = 0, on_cpu = 0;
   bool check_passed = true;  // every op matched the int8 reference (--check)
+  std::string error;         // the generation stopped with this error
 };
 
 class DecodeWorkload {
@@ -66,7 +68,11 @@ class DecodeWorkload {
     steps_ = std::min(o.steps, checkpoint_.config().seq_len);
     // Opening a device lists the configuration file with the ICD first.
     open();
-    faults_ = std::make_unique<DeviceFaults>(name.icd_device());
+    if (sim::info(o.site).on_host) {
+      host_glue_ = std::make_unique<HostGlueFaults>();
+    } else {
+      device_ = std::make_unique<DeviceFaults>(name.icd_device());
+    }
   }
 
   // One greedy generation on a freshly opened device (weights uploaded again, so a
@@ -75,7 +81,7 @@ class DecodeWorkload {
   template <typename Arm>
   DecodeRun run(Arm&& arm) {
     std::unique_ptr<runtime::Device> device = open();
-    arm(*faults_);
+    arm(faults());
     models::SamplerSettings greedy;
     greedy.temperature = 0.0f;
     greedy.seed = 1;
@@ -85,7 +91,13 @@ class DecodeWorkload {
     request.steps = steps_;
     std::ostringstream text;
     DecodeRun r;
-    r.tokens = runtime::generate(*device, tokenizer_, sampler, request, text).tokens;
+    try {
+      r.tokens = runtime::generate(*device, tokenizer_, sampler, request, text).tokens;
+    } catch (const std::exception& e) {
+      // A value a fault made invalid (a non-finite activation scale, say) is refused
+      // by a check on the way: the run stops, as a real one would.
+      r.error = e.what();
+    }
     r.text = text.str();
     const auto stats = nlohmann::json::parse(device->statistics_json());
     r.checksum_errors = stats.at("recovery").at("checksum_errors").get<std::uint64_t>();
@@ -94,7 +106,10 @@ class DecodeWorkload {
     return r;
   }
 
-  DeviceFaults& faults() { return *faults_; }
+  FaultHooks& faults() {
+    if (host_glue_) return *host_glue_;
+    return *device_;
+  }
 
  private:
   std::unique_ptr<runtime::Device> open() {
@@ -102,6 +117,12 @@ class DecodeWorkload {
     p.accelerator = accelerator_;
     p.place = "accel";
     p.check = true;
+    if (host_glue_) {
+      p.host_op_output = [glue = host_glue_.get()](const char* op, int layer,
+                                                   Eigen::VectorXf& output) {
+        glue->host_op_output(op, layer, output);
+      };
+    }
     return runtime::open_partitioned_device(checkpoint_, steps_, p);
   }
 
@@ -110,7 +131,8 @@ class DecodeWorkload {
   models::Tokenizer tokenizer_;
   std::string accelerator_;
   int steps_ = 0;
-  std::unique_ptr<DeviceFaults> faults_;
+  std::unique_ptr<DeviceFaults> device_;
+  std::unique_ptr<HostGlueFaults> host_glue_;  // the host_glue site: faults in the runtime
 };
 
 void check_options(const DecodeCampaignOptions& o) {
@@ -142,10 +164,11 @@ CampaignReport run_decode_campaign(const DecodeCampaignOptions& o,
   sim::FaultSpec counting;
   counting.site = o.site;
   counting.event = std::numeric_limits<std::uint64_t>::max();
-  const DecodeRun clean = workload.run([&](DeviceFaults& f) { f.arm(counting); });
+  const DecodeRun clean = workload.run([&](FaultHooks& f) { f.arm(counting); });
   report.events = workload.faults().record().at("events").get<std::uint64_t>();
   workload.faults().disarm();
   report.text = clean.text;
+  if (!clean.error.empty()) throw std::runtime_error(clean.error);
   if (clean.checksum_errors > 0 || !clean.check_passed) {
     throw std::runtime_error("the fault-free run disagrees with the int8 reference");
   }
@@ -156,7 +179,7 @@ CampaignReport run_decode_campaign(const DecodeCampaignOptions& o,
 
   for (int i = 0; i < o.count; ++i) {
     const sim::FaultSpec spec = fault_spec(o.site, o.kind, o.seed, i, report.events);
-    const DecodeRun faulty = workload.run([&](DeviceFaults& f) { f.arm(spec); });
+    const DecodeRun faulty = workload.run([&](FaultHooks& f) { f.arm(spec); });
     const nlohmann::json record = workload.faults().record();
     workload.faults().disarm();
     FaultResult result;
@@ -165,14 +188,17 @@ CampaignReport run_decode_campaign(const DecodeCampaignOptions& o,
     result.record.seconds = record.at("time_s").get<double>();
     result.record.where = record.at("where").get<std::string>();
     result.record.events = record.at("events").get<std::uint64_t>();
-    result.text_changed = faulty.text != clean.text;
+    result.error = faulty.error;
+    result.text_changed = !faulty.error.empty() || faulty.text != clean.text;
     // The runtime re-executes what the device reports before the text is made: the
     // output seen is the recovered one.
-    result.output_changed = faulty.tokens != clean.tokens;
+    result.output_changed = !faulty.error.empty() || faulty.tokens != clean.tokens;
     result.cpu_fallback = faulty.on_cpu > 0;
     result.check_failed = !faulty.check_passed;
     if (!result.record.struck) {
       result.outcome = Outcome::kNotStruck;
+    } else if (!faulty.error.empty()) {
+      result.outcome = Outcome::kDetected;  // stopped by a check: no text, but no silent one
     } else if (faulty.checksum_errors > 0) {
       result.outcome = result.output_changed ? Outcome::kDetected : Outcome::kRecovered;
     } else {

@@ -57,6 +57,10 @@ DeviceFaults::DeviceFaults(const std::string& device_name) {
 }
 
 void DeviceFaults::arm(const sim::FaultSpec& spec) {
+  if (sim::info(spec.site).on_host) {
+    throw std::invalid_argument(sim::to_string(spec.site) +
+                                " faults strike the host runtime, not an OpenCL device");
+  }
   const auto arm = reinterpret_cast<clArmFaultTESSERA_fn>(arm_);
   const cl_int status = arm(static_cast<cl_device_id>(device_), sim::to_string(spec.site).c_str(),
                             sim::to_string(spec.kind).c_str(), spec.event, spec.seed);

@@ -169,24 +169,32 @@ const Eigen::VectorXf& Int8Model::forward(int token, int pos) {
     const models::LayerWeights& norms = w.layers[sz(l)];
     const models::QuantizedLayer& lw = weights_.layers[sz(l)];
     models::rmsnorm(xb_, x_, norms.rms_att, c.rms_norm_epsilon);
+    host_op_done("rmsnorm", l, xb_);
     matmuls(ops[0], lw, xb_, {&q_, &k_, &v_});
     models::apply_rope(q_, pos, c.head_size(), c.rope_theta);
+    host_op_done("rope_q", l, q_);
     models::apply_rope(k_, pos, c.head_size(), c.rope_theta);
+    host_op_done("rope_k", l, k_);
     cache_keys_and_values(l, pos);
     attention(l, pos);  // ops[1]
     matmuls(ops[2], lw, attention_out_, {&proj_});
     x_ += proj_;
+    host_op_done("residual", l, x_);
 
     models::rmsnorm(xb_, x_, norms.rms_ffn, c.rms_norm_epsilon);
+    host_op_done("rmsnorm", l, xb_);
     matmuls(ops[3], lw, xb_, {&gate_, &up_});
     hidden_.resize(gate_.size());
     models::swiglu(hidden_, gate_, up_);
+    host_op_done("swiglu", l, hidden_);
     matmuls(ops[4], lw, hidden_, {&proj_});
     x_ += proj_;
+    host_op_done("residual", l, x_);
     if (layer_observer) layer_observer(l, x_);
   }
   kernels_.begin_layer(c.n_layers);
   models::rmsnorm(xb_, x_, w.rms_final, c.rms_norm_epsilon);
+  host_op_done("rmsnorm", c.n_layers, xb_);
   linear(xb_, {{&weights_.classifier, &logits_}});
   return logits_;
 }

@@ -59,6 +59,10 @@ class Int8Model {
 
   // Called with each block's output (the residual stream), for checks.
   std::function<void(int layer, const Eigen::VectorXf& output)> layer_observer;
+  // Called with the output of every fp32 host op before it is used (RMSNorm "rmsnorm",
+  // RoPE "rope_q" and "rope_k", SwiGLU "swiglu", residual add "residual"; the final
+  // RMSNorm with layer = n_layers): fault injection in the host glue strikes here.
+  std::function<void(const char* op, int layer, Eigen::VectorXf& output)> host_op_output;
 
  private:
   struct Projection {
@@ -72,6 +76,9 @@ class Int8Model {
   void matmuls(const BlockOp& op, const models::QuantizedLayer& layer, const Eigen::VectorXf& x,
                std::initializer_list<Eigen::VectorXf*> outputs);
   void cache_keys_and_values(int layer, int pos);
+  void host_op_done(const char* op, int layer, Eigen::VectorXf& output) {
+    if (host_op_output) host_op_output(op, layer, output);
+  }
   void attention(int layer, int pos);
 
   models::Checkpoint checkpoint_;

@@ -283,6 +283,7 @@ class PartitionedDevice final : public Device {
     model_ = std::make_unique<Int8Model>(checkpoint, max_positions, *routing_,
                                          options.progress);  // loads weights
     if (accel_) loaded_ = accel_->device_counters();
+    model_->host_op_output = options.host_op_output;
     if (options.check) {
       reference_ = std::make_unique<models::ReferenceModel>(checkpoint, max_positions);
       fp32_error_.assign(sz(checkpoint.config().n_layers) + 1, 0.0);

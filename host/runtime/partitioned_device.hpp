@@ -1,5 +1,7 @@
 #pragma once
 
+#include <Eigen/Core>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -17,6 +19,9 @@ struct PartitionOptions {
   std::string trace_path;   // --trace FILE.json
   std::string cpu_kernels;  // --cpu-kernels: OpenCL C source replacing the fallback's kernels
   PhaseProgress progress;   // quantizing and uploading the weights
+  // Fault injection in the host glue (tessera faults --site host_glue): sees, and may
+  // change, every fp32 host op's output (Int8Model::host_op_output).
+  std::function<void(const char* op, int layer, Eigen::VectorXf& output)> host_op_output;
 };
 
 // The int8 model with its blocks placed on the simulated accelerator (through the

@@ -14,15 +14,19 @@ const char* buffer_name(hls::OperandBuffer buffer) {
 
 const std::vector<FaultSiteInfo>& fault_sites() {
   static const std::vector<FaultSiteInfo> sites = {
-      {FaultSite::kAccumulator, "accumulator", "a PE accumulator of a GEMM engine", true},
+      {FaultSite::kAccumulator, "accumulator", "a PE accumulator of a GEMM engine", true, false},
       {FaultSite::kOperandBuffer, "operand_buffer", "a byte of a GEMM engine's operand buffers",
-       true},
+       true, false},
       {FaultSite::kResultFifo, "result_fifo", "a result word on its way from the array to memory",
-       true},
-      {FaultSite::kDeviceMemory, "device_memory", "a byte of allocated device memory", false},
-      {FaultSite::kHostLink, "host_link", "a byte of a transfer over the host link", false},
+       true, false},
+      {FaultSite::kDeviceMemory, "device_memory", "a byte of allocated device memory", false,
+       false},
+      {FaultSite::kHostLink, "host_link", "a byte of a transfer over the host link", false, false},
       {FaultSite::kAttention, "attention",
-       "an output accumulator lane of an attention unit, as its job ends", false},
+       "an output accumulator lane of an attention unit, as its job ends", false, false},
+      {FaultSite::kHostGlue, "host_glue",
+       "an fp32 value of a host op (RMSNorm, RoPE, SwiGLU, residual add) in the runtime", false,
+       true},
   };
   return sites;
 }

@@ -299,6 +299,11 @@ void Platform::arm_fault(const FaultSpec& spec) {
   if (!p.options.compute) {
     throw std::invalid_argument("fault injection needs data: this platform runs timing only");
   }
+  if (info(spec.site).on_host) {
+    throw std::invalid_argument(to_string(spec.site) +
+                                " faults strike the host runtime's fp32 ops, not the device "
+                                "(tessera faults --workload decode injects them)");
+  }
   p.faults.arm(spec);
 }
 

@@ -188,6 +188,34 @@ TEST(CliFaults, AttentionFaultsAreOutsideTheChecksumsReach) {
   EXPECT_NE(gemm.err.find("no events for attention"), std::string::npos) << gemm.err;
 }
 
+// The host's fp32 glue between the kernels: outside every device check, struck in
+// the runtime, counted by host op (7 per block and the final RMSNorm, per position).
+TEST(CliFaults, HostGlueFaultsAreOutsideTheChecksums) {
+  const ProcessResult r =
+      tessera({"faults", "--workload", "decode", "--model",
+               real_model_file("stories260K.bin").string(), "--site", "host_glue", "--count", "30",
+               "--steps", "8", "--checksums", "on", "--json", "-q"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_FALSE(j.at("within_checksums").get<bool>());
+  EXPECT_EQ(j.at("events"), 8 * (7 * 5 + 1));  // stories260K: 5 blocks
+  EXPECT_EQ(j.at("injected"), 30);
+  EXPECT_EQ(j.at("recovered"), 0);
+  for (const auto& f : j.at("faults")) {
+    EXPECT_TRUE(f.at("struck").get<bool>()) << f.dump();
+    EXPECT_EQ(f.at("where").get<std::string>().rfind("host ", 0), 0u) << f.dump();
+    // Nothing on the device sees it: a run changes silently, or a check on the way
+    // (a non-finite activation scale) stops it.
+    const std::string outcome = f.at("outcome");
+    EXPECT_EQ(outcome == "detected", f.contains("error")) << f.dump();
+    EXPECT_EQ(outcome == "silent" || outcome == "detected", f.at("text_changed").get<bool>())
+        << f.dump();
+  }
+  const ProcessResult gemm = tessera({"faults", "--site", "host_glue", "--count", "2"});
+  EXPECT_EQ(gemm.exit_code, 1) << gemm.err;
+  EXPECT_NE(gemm.err.find("--workload decode"), std::string::npos) << gemm.err;
+}
+
 TEST(CliFaults, RefusesWhatItCannotRun) {
   const ProcessResult bad_site = tessera({"faults", "--site", "alu"});
   EXPECT_EQ(bad_site.exit_code, 2);

@@ -47,6 +47,37 @@ TEST(Int8Model, HlsKernelsMatchTheInt8ReferenceBitForBit) {
   }
 }
 
+// The host-op hook sees every fp32 host op's output, in order, before it is used: a
+// value changed there reaches the logits (fault injection in the host glue).
+TEST(Int8Model, HostOpHookSeesEveryHostOpBeforeItsUse) {
+  HlsKernels fast(std::nullopt);
+  Int8Model model(stories(), 8, fast);
+  const Eigen::VectorXf clean = model.forward(1, 0);
+  std::vector<std::string> ops;
+  std::vector<int> layers;
+  model.host_op_output = [&](const char* op, int layer, Eigen::VectorXf& output) {
+    ops.emplace_back(op);
+    layers.push_back(layer);
+    EXPECT_GT(output.size(), 0);
+  };
+  EXPECT_EQ(model.forward(1, 0), clean);  // observing changes nothing
+  const int n_layers = stories().config().n_layers;
+  ASSERT_EQ(ops.size(), static_cast<std::size_t>(7 * n_layers + 1));
+  const std::vector<std::string> block = {"rmsnorm", "rope_q", "rope_k",  "residual",
+                                          "rmsnorm", "swiglu", "residual"};
+  for (std::size_t i = 0; i + 1 < ops.size(); ++i) {
+    EXPECT_EQ(ops[i], block[i % block.size()]) << i;
+    EXPECT_EQ(layers[i], static_cast<int>(i / block.size())) << i;
+  }
+  EXPECT_EQ(ops.back(), "rmsnorm");
+  EXPECT_EQ(layers.back(), n_layers);
+  // Change the final RMSNorm's output: the classifier sees it.
+  model.host_op_output = [&](const char*, int layer, Eigen::VectorXf& output) {
+    if (layer == n_layers) output[0] += 100.0f;
+  };
+  EXPECT_NE(model.forward(1, 0), clean);
+}
+
 TEST(Int8Model, GreedyStoryFollowsFp32ForAtLeast44Tokens) {
   auto device = open_device("hls", stories(), 256);
   const auto& golden = testing::stories260k_greedy_ids();

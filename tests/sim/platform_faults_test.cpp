@@ -305,6 +305,12 @@ TEST(PlatformChecksums, RefusedWhereTheyCannotRun) {
   EXPECT_THROW(Platform(device(true), {Fidelity::kRtl, true, "", {}}), std::invalid_argument);
   Platform timing_only(device(true), {Fidelity::kTlm, false, "", {}});
   EXPECT_THROW(timing_only.arm_fault(FaultSpec{}), std::invalid_argument);
+  // The host glue is the runtime's, not the device's.
+  Platform platform(device(true), {Fidelity::kTlm, true, "", {}});
+  FaultSpec host;
+  host.site = FaultSite::kHostGlue;
+  EXPECT_THROW(platform.arm_fault(host), std::invalid_argument);
+  EXPECT_FALSE(platform.armed_fault());
 }
 
 }  // namespace

@@ -20,6 +20,7 @@ enum class FaultSite {
   kDeviceMemory,   // a byte of allocated device memory
   kHostLink,       // a byte of a transfer over the host link
   kAttention,      // an output accumulator lane of an attention unit, as its job ends
+  kHostGlue,       // an fp32 value a host op of the runtime produces (never on the device)
 };
 
 struct FaultSiteInfo {
@@ -27,6 +28,7 @@ struct FaultSiteInfo {
   const char* name;     // as the CLI and JSON spell it
   const char* meaning;  // for --help and docs
   bool in_engine;       // inside the GEMM engine, where its checksums reach
+  bool on_host;         // in the host runtime: the device never sees it, the runtime strikes it
 };
 const std::vector<FaultSiteInfo>& fault_sites();
 const FaultSiteInfo& info(FaultSite site);
