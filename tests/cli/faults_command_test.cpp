@@ -130,11 +130,13 @@ TEST(CliFaults, MemoryAndLinkFaultsAreNeverDetectedByTheEngines) {
   }
 }
 
-nlohmann::json decode_campaign(const std::string& checksums) {
+// A decode campaign on stories260K with checksums on or off.
+nlohmann::json decode_campaign(const std::string& site, const std::string& checksums,
+                               const std::string& count, const std::string& steps) {
   const ProcessResult r =
       tessera({"faults", "--workload", "decode", "--model",
-               real_model_file("stories260K.bin").string(), "--site", "accumulator", "--count",
-               "30", "--steps", "16", "--checksums", checksums, "--json", "-q"});
+               real_model_file("stories260K.bin").string(), "--site", site, "--count", count,
+               "--steps", steps, "--checksums", checksums, "--json", "-q"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   return nlohmann::json::parse(r.out);
 }
@@ -144,7 +146,7 @@ nlohmann::json decode_campaign(const std::string& checksums) {
 // compares are those of the fault-free run; without checksums the corrupted ops
 // reach the model and --check finds them.
 TEST(CliFaults, DecodeRecoversEveryDetectedFault) {
-  const nlohmann::json on = decode_campaign("on");
+  const nlohmann::json on = decode_campaign("accumulator", "on", "30", "16");
   EXPECT_EQ(on.at("workload"), "decode");
   EXPECT_FALSE(on.at("text").get<std::string>().empty());
   EXPECT_EQ(on.at("injected"), 30);
@@ -158,7 +160,7 @@ TEST(CliFaults, DecodeRecoversEveryDetectedFault) {
       EXPECT_FALSE(f.at("text_changed").get<bool>());
     }
   }
-  const nlohmann::json off = decode_campaign("off");
+  const nlohmann::json off = decode_campaign("accumulator", "off", "30", "16");
   EXPECT_EQ(off.at("detected"), 0);
   EXPECT_EQ(off.at("text"), on.at("text"));
   EXPECT_GT(off.at("check_failed").get<int>(), 0);
@@ -168,12 +170,7 @@ TEST(CliFaults, DecodeRecoversEveryDetectedFault) {
 // ones that reach the text are silent, and the runtime's --check (every op against
 // the int8 reference) flags each. A GEMM has no attention jobs to strike.
 TEST(CliFaults, AttentionFaultsAreOutsideTheChecksumsReach) {
-  const ProcessResult r =
-      tessera({"faults", "--workload", "decode", "--model",
-               real_model_file("stories260K.bin").string(), "--site", "attention", "--count", "20",
-               "--steps", "16", "--checksums", "on", "--json", "-q"});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  const nlohmann::json j = nlohmann::json::parse(r.out);
+  const nlohmann::json j = decode_campaign("attention", "on", "20", "16");
   EXPECT_FALSE(j.at("within_checksums").get<bool>());
   EXPECT_EQ(j.at("injected"), 20);
   EXPECT_EQ(j.at("detected"), 0);
@@ -191,12 +188,7 @@ TEST(CliFaults, AttentionFaultsAreOutsideTheChecksumsReach) {
 // The host's fp32 glue between the kernels: outside every device check, struck in
 // the runtime, counted by host op (7 per block and the final RMSNorm, per position).
 TEST(CliFaults, HostGlueFaultsAreOutsideTheChecksums) {
-  const ProcessResult r =
-      tessera({"faults", "--workload", "decode", "--model",
-               real_model_file("stories260K.bin").string(), "--site", "host_glue", "--count", "30",
-               "--steps", "8", "--checksums", "on", "--json", "-q"});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  const nlohmann::json j = nlohmann::json::parse(r.out);
+  const nlohmann::json j = decode_campaign("host_glue", "on", "30", "8");
   EXPECT_FALSE(j.at("within_checksums").get<bool>());
   EXPECT_EQ(j.at("events"), 8 * (7 * 5 + 1));  // stories260K: 5 blocks
   EXPECT_EQ(j.at("injected"), 30);

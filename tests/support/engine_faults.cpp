@@ -3,26 +3,13 @@
 #include <gtest/gtest.h>
 
 #include "tessera/hls/kernels.hpp"
+#include "tessera/sim/device_abi.hpp"
 
 namespace tessera::testing {
 namespace {
 
 std::size_t count(long a, long b) {
   return static_cast<std::size_t>(a) * static_cast<std::size_t>(b);
-}
-
-// W's rows in tiles of `tile`: word (t, k) holds column k of rows [t * tile, (t + 1) *
-// tile), rows past n zero.
-std::vector<std::int8_t> tiled(const std::vector<std::int8_t>& w, int n, int k, int tile) {
-  const int tiles = (n + tile - 1) / tile;
-  std::vector<std::int8_t> out(count(tiles, k) * static_cast<std::size_t>(tile), 0);
-  for (int row = 0; row < n; ++row) {
-    for (int kk = 0; kk < k; ++kk) {
-      out[(count(row / tile, k) + static_cast<std::size_t>(kk)) * static_cast<std::size_t>(tile) +
-          static_cast<std::size_t>(row % tile)] = w[count(row, k) + static_cast<std::size_t>(kk)];
-    }
-  }
-  return out;
 }
 
 int pick(std::mt19937& rng, int lo, int hi) {
@@ -97,13 +84,14 @@ EngineModelRun engine_c_model(hls::ArrayShape array, const EngineJob& job,
                               bool checksums, const hls::EngineFault* fault) {
   EngineModelRun run;
   run.c.assign(count(job.m, job.n), 0);
-  std::vector<std::int8_t> w_tiled;
+  std::vector<std::uint8_t> w_tiled;
   hls::GemmArgs g;
   g.a = a.data();
   g.w = w.data();
-  if (job.vector) {
-    w_tiled = tiled(w, job.n, job.k, array.cols);
-    g.w = w_tiled.data();
+  if (job.vector) {  // W as the unit's memory holds it
+    w_tiled.resize(sim::tiled_bytes(job.n, job.k, array.cols));
+    sim::pack_tiled(w.data(), job.n, job.k, array.cols, w_tiled.data());
+    g.w = reinterpret_cast<const std::int8_t*>(w_tiled.data());
     g.w_tile = array.cols;
   }
   g.m = job.m;
