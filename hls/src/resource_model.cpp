@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "tessera/hls/abft.hpp"
+
 namespace tessera::hls {
 namespace {
 
@@ -36,11 +38,10 @@ constexpr long kChecksumFlipFlopsPerLane = 9;
 constexpr long kChecksumLutsPerPe = 134;
 constexpr long kVectorCheckerLuts = 304;
 
-// Adder bits of the vector checksum's tree over `lanes` int8 lanes: level l of
-// clog2(lanes) has 2^(levels - l) adders of 8 + l bits.
-long vector_tree_adder_bits(long lanes) {
-  int levels = 0;
-  while ((1L << levels) < lanes) ++levels;
+// Adder bits of the vector checksum's tree over the array's int8 W lanes: level l of
+// `levels` has 2^(levels - l) adders of 8 + l bits.
+long vector_tree_adder_bits(ArrayShape array) {
+  const int levels = vector_checksum_tree_levels(array);
   long bits = 0;
   for (int l = 1; l <= levels; ++l) bits += (1L << (levels - l)) * (8 + l);
   return bits;
@@ -72,10 +73,11 @@ const std::vector<EngineSynthesis>& gemm_engine_calibration() {
 UnitResources gemm_engine_resources(int rows, int cols, bool checksums) {
   if (checksums) {
     const long edge = rows + cols, lanes = static_cast<long>(rows) * cols;
+    const ArrayShape array{rows, cols};
     UnitResources r = gemm_engine_resources(rows, cols, false);
     r.dsp_slices += edge + kChecksumControlDsps + kVectorChecksumDsps;
     r.flip_flops += edge * kChecksumFlipFlopsPerPe + lanes * kChecksumFlipFlopsPerLane;
-    r.luts += edge * kChecksumLutsPerPe + vector_tree_adder_bits(lanes) + kVectorCheckerLuts;
+    r.luts += edge * kChecksumLutsPerPe + vector_tree_adder_bits(array) + kVectorCheckerLuts;
     return r;
   }
   const long pes = static_cast<long>(rows) * cols;

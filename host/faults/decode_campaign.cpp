@@ -69,9 +69,11 @@ class DecodeWorkload {
     // Opening a device lists the configuration file with the ICD first.
     open();
     if (sim::info(o.site).on_host) {
-      host_glue_ = std::make_unique<HostGlueFaults>();
+      auto glue = std::make_unique<HostGlueFaults>();
+      host_glue_ = glue.get();
+      faults_ = std::move(glue);
     } else {
-      device_ = std::make_unique<DeviceFaults>(name.icd_device());
+      faults_ = std::make_unique<DeviceFaults>(name.icd_device());
     }
   }
 
@@ -106,10 +108,7 @@ class DecodeWorkload {
     return r;
   }
 
-  FaultHooks& faults() {
-    if (host_glue_) return *host_glue_;
-    return *device_;
-  }
+  FaultHooks& faults() { return *faults_; }
 
  private:
   std::unique_ptr<runtime::Device> open() {
@@ -118,8 +117,7 @@ class DecodeWorkload {
     p.place = "accel";
     p.check = true;
     if (host_glue_) {
-      p.host_op_output = [glue = host_glue_.get()](const char* op, int layer,
-                                                   Eigen::VectorXf& output) {
+      p.host_op_output = [glue = host_glue_](const char* op, int layer, Eigen::VectorXf& output) {
         glue->host_op_output(op, layer, output);
       };
     }
@@ -131,8 +129,8 @@ class DecodeWorkload {
   models::Tokenizer tokenizer_;
   std::string accelerator_;
   int steps_ = 0;
-  std::unique_ptr<DeviceFaults> device_;
-  std::unique_ptr<HostGlueFaults> host_glue_;  // the host_glue site: faults in the runtime
+  std::unique_ptr<FaultHooks> faults_;
+  HostGlueFaults* host_glue_ = nullptr;  // faults_, when the site is the runtime's host glue
 };
 
 void check_options(const DecodeCampaignOptions& o) {

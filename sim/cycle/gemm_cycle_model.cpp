@@ -4,6 +4,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "tessera/hls/abft.hpp"
+
 namespace tessera::sim {
 
 std::uint64_t gemm_tile_period(hls::ArrayShape array, int k, bool checksums) {
@@ -66,8 +68,7 @@ GemmTiming gemv_timing(hls::ArrayShape array, int n, int k, bool preloaded,
   // The vector checksum PE runs behind the adder tree over a beat's lanes, the
   // tile's results drain in ROWS beats meanwhile; the checker compares when both are
   // there (rtl/gemm/tessera_gemm_engine.sv).
-  std::uint64_t tree = 0;
-  while ((std::uint64_t{1} << tree) < rows * cols) ++tree;
+  const auto tree = static_cast<std::uint64_t>(hls::vector_checksum_tree_levels(array));
   const std::uint64_t check_cycles = tree + 1 > rows + 2 ? tree + 1 - rows : 2;
   t.compute_cycles =
       tiles * static_cast<std::uint64_t>(k) + rows + 3 + (checksums ? check_cycles : 0);

@@ -114,4 +114,12 @@ ChecksumReport check_gemm_tiles(ArrayShape array, const std::int8_t* a, const st
 ChecksumReport check_gemv_tiles(ArrayShape array, const std::int8_t* a, const std::int8_t* w_tiled,
                                 int n, int k, const std::int32_t* c);
 
+// Register levels of the RTL's adder tree that sums a vector beat's ROWS * COLS W
+// lanes for the vector checksum PE: ceil(log2(ROWS * COLS)).
+inline int vector_checksum_tree_levels(ArrayShape array) {
+  int levels = 0;
+  while ((1L << levels) < static_cast<long>(array.rows) * array.cols) ++levels;
+  return levels;
+}
+
 }  // namespace tessera::hls
