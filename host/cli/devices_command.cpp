@@ -7,7 +7,7 @@
 #include "cli/commands.hpp"
 #include "runtime/device.hpp"
 #include "tessera/hls/hardware_config.hpp"
-#include "tessera/sim/rtl_gemm.hpp"
+#include "tessera/sim/rtl_accelerator.hpp"
 
 namespace tessera::cli {
 namespace {

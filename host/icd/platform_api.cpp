@@ -8,7 +8,7 @@
 
 #include "icd/util.hpp"
 #include "tessera/icd/cl_ext_tessera.h"
-#include "tessera/sim/rtl_gemm.hpp"
+#include "tessera/sim/rtl_accelerator.hpp"
 
 using namespace tessera::icd;
 namespace sim = tessera::sim;

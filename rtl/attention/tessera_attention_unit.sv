@@ -9,6 +9,10 @@
 // their sum and maximum), DIVIDE (one 32-cycle reciprocal), ACCUMULATE (8-bit
 // weights times values into int32), then one result beat: the accumulators and the
 // three integers the host turns into the output scale.
+//
+// The unit keeps the last job's key/value positions. A job started with `replay`
+// takes them again instead of the kv stream (one per cycle, as the stream would give
+// them): the other query heads of a grouped-query (GQA) group over the same K/V.
 module tessera_attention_unit #(
     parameter int HS_MAX  = 16,   // lanes: the largest head size
     parameter int CTX_MAX = 1024  // positions the local buffers hold
@@ -16,6 +20,7 @@ module tessera_attention_unit #(
     input  logic                  clk,
     input  logic                  rst_n,
     input  logic                  start,
+    input  logic                  replay,        // with start: the kept positions
     input  logic [          15:0] positions,     // T, 1..CTX_MAX
     input  logic [  HS_MAX*8-1:0] q,
     input  logic [          31:0] q_scale,
@@ -97,6 +102,7 @@ module tessera_attention_unit #(
   logic signed [31:0] q_exponent;
   logic signed [31:0] max_logit;
   logic signed [31:0] max_exponent;
+  logic signed [31:0] kept_max_exponent;  // the kept values' largest scale exponent
   logic [31:0] max_weight, exp_sum;
   logic [31:0] reciprocal, remainder;
   logic [5:0] divide_step;
@@ -107,24 +113,35 @@ module tessera_attention_unit #(
   logic [23:0] vm_buf[CTX_MAX];
   logic signed [9:0] ve_buf[CTX_MAX];
   logic [HS_MAX*8-1:0] v_buf[CTX_MAX];
+  // Keys and key scales, for replayed jobs; kept_positions: how many the buffers hold.
+  logic [HS_MAX*8-1:0] k_buf[CTX_MAX];
+  logic [31:0] k_scale_buf[CTX_MAX];
+  logic [15:0] kept_positions;
+  logic replaying;
 
   assign busy     = state != IDLE;
-  assign kv_ready = state == LOAD;
+  assign kv_ready = state == LOAD && !replaying;
 
-  // ---- LOAD: score and logit of the arriving position --------------------------------
+  // ---- LOAD: score and logit of the arriving (or kept) position ---------------------
+  logic load_valid;
+  logic [HS_MAX*8-1:0] k_t;
+  logic [31:0] k_scale_t;
+  assign load_valid = replaying || kv_valid;
+  assign k_t        = replaying ? k_buf[CW'(t)] : kv_k;
+  assign k_scale_t  = replaying ? k_scale_buf[CW'(t)] : kv_k_scale;
   logic signed [31:0] score;
   always_comb begin
     score = '0;
     for (int i = 0; i < HS_MAX; i++) begin
-      score = score + 32'($signed(q_q[i*8+:8]) * $signed(kv_k[i*8+:8]));
+      score = score + 32'($signed(q_q[i*8+:8]) * $signed(k_t[i*8+:8]));
     end
   end
   logic [47:0] qk_scale_product;
   logic [24:0] qk_mantissa;
   logic signed [31:0] qk_exponent, logit;
-  assign qk_scale_product = 48'(q_mantissa) * 48'(scale_mantissa(kv_k_scale));
+  assign qk_scale_product = 48'(q_mantissa) * 48'(scale_mantissa(k_scale_t));
   assign qk_mantissa = 25'(rounding_shift_right($signed({16'd0, qk_scale_product}), 32'sd24));
-  assign qk_exponent = q_exponent + scale_exponent(kv_k_scale) + 32'sd24;
+  assign qk_exponent = q_exponent + scale_exponent(k_scale_t) + 32'sd24;
   assign logit = saturate_int32(rounding_shift_right(
       64'(score) * $signed({39'd0, qk_mantissa}), -(qk_exponent + 32'sd8)));
 
@@ -160,11 +177,13 @@ module tessera_attention_unit #(
   assign probability_t = probability_wide[31:24];
 
   always_ff @(posedge clk) begin
-    if (state == LOAD && kv_valid) begin
-      logit_buf[CW'(t)] <= logit;
-      vm_buf[CW'(t)]    <= scale_mantissa(kv_v_scale);
-      ve_buf[CW'(t)]    <= 10'(scale_exponent(kv_v_scale));
-      v_buf[CW'(t)]     <= kv_v;
+    if (state == LOAD && load_valid) logit_buf[CW'(t)] <= logit;
+    if (state == LOAD && kv_valid && !replaying) begin
+      vm_buf[CW'(t)]      <= scale_mantissa(kv_v_scale);
+      ve_buf[CW'(t)]      <= 10'(scale_exponent(kv_v_scale));
+      v_buf[CW'(t)]       <= kv_v;
+      k_buf[CW'(t)]       <= kv_k;
+      k_scale_buf[CW'(t)] <= kv_k_scale;
     end else if (state == WEIGH) begin
       logit_buf[CW'(t)] <= weight_t[31:0];
     end
@@ -188,6 +207,9 @@ module tessera_attention_unit #(
       q_q          <= '0;
       q_mantissa   <= '0;
       q_exponent   <= '0;
+      replaying    <= 1'b0;
+      kept_positions <= '0;
+      kept_max_exponent <= '0;
       for (int i = 0; i < HS_MAX; i++) acc[i] <= '0;
     end else begin
       if (state != IDLE && state != RESULT) cycles <= cycles + 1;
@@ -195,27 +217,42 @@ module tessera_attention_unit #(
         IDLE: begin
           if (start) begin
             cycles <= 64'd1;
-            if (positions == 16'd0 || 32'(positions) > CTX_MAX || scale_invalid(q_scale)) begin
+            // A replay needs the positions the buffers hold (those of the last job
+            // that loaded them to its end).
+            if (positions == 16'd0 || 32'(positions) > CTX_MAX || scale_invalid(q_scale) ||
+                (replay && positions != kept_positions)) begin
               error <= 1'b1;
             end else begin
               error        <= 1'b0;
+              replaying    <= replay;
+              if (!replay) kept_positions <= '0;
               total        <= positions;
               t            <= '0;
               q_q          <= q;
               q_mantissa   <= scale_mantissa(q_scale);
               q_exponent   <= scale_exponent(q_scale);
               max_logit    <= 32'sh80000000;
-              max_exponent <= -32'sd149;
+              max_exponent <= replay ? kept_max_exponent : -32'sd149;
               state        <= LOAD;
             end
           end
         end
         LOAD: begin
-          if (kv_valid) begin
-            if (scale_invalid(kv_k_scale) || scale_invalid(kv_v_scale)) error <= 1'b1;
+          if (load_valid) begin
+            if (!replaying && (scale_invalid(kv_k_scale) || scale_invalid(kv_v_scale))) begin
+              error <= 1'b1;
+            end
             if (logit > max_logit) max_logit <= logit;
-            if (scale_exponent(kv_v_scale) > max_exponent) max_exponent <= scale_exponent(kv_v_scale);
+            if (!replaying && scale_exponent(kv_v_scale) > max_exponent) begin
+              max_exponent <= scale_exponent(kv_v_scale);
+            end
             if (t + 1 == total) begin
+              if (!replaying && !error && !scale_invalid(kv_k_scale) &&
+                  !scale_invalid(kv_v_scale)) begin
+                kept_positions    <= total;
+                kept_max_exponent <= (scale_exponent(kv_v_scale) > max_exponent) ?
+                    scale_exponent(kv_v_scale) : max_exponent;
+              end
               t          <= '0;
               exp_sum    <= '0;
               max_weight <= '0;
@@ -299,5 +336,7 @@ module tessera_attention_unit #(
   c_result_backpressure: cover property (@(posedge clk) rst_n && out_valid && !out_ready);
   c_bad_scale: cover property (@(posedge clk) rst_n && error && !busy);
   c_reset_mid_job: cover property (@(posedge clk) !rst_n && state != IDLE);
+  c_replay: cover property (@(posedge clk) rst_n && state == IDLE && start && replay &&
+                            positions == kept_positions);
 `endif
 endmodule

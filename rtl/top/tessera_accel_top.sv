@@ -17,9 +17,11 @@
 // Vector jobs (CTRL.VECTOR; GEMV): A is K bytes in ceil(K/ROWS) words, W tiled as
 // above. The engine's W stream takes one K step of ROWS row tiles per beat; the DMA
 // gathers each beat from the ROWS words (vt*ROWS + r, k), K words apart in memory,
-// reading only the row tiles that exist (lanes past N_TILES stay zero), at most two
-// beats ahead of the engine so that responses always find room. Results are C in
-// order: the writer drops the engine's rows past N_TILES.
+// reading only the row tiles that exist (lanes past N_TILES stay zero). Responses
+// queue in a FIFO of GATHER_WORDS words, and requests run ahead of the gather by at
+// most that many words, so every response finds room and a memory latency of up to
+// GATHER_WORDS cycles is hidden. Results are C in order: the writer drops the
+// engine's rows past N_TILES.
 //
 // With CHECKSUMS the engine checks every tile (docs/reliability.md): FEATURES bit 0
 // says so, a job with failing tiles ends with STATUS.ERROR and STATUS.CHECKSUM (its
@@ -32,7 +34,8 @@ module tessera_accel_top #(
     parameter int W_DEPTH = 4096,
     parameter int HS_MAX    = 16,   // attention lanes (largest head size)
     parameter int CTX_MAX   = 1024, // attention positions
-    parameter int CHECKSUMS = 0     // 1: the GEMM engine's checksums
+    parameter int CHECKSUMS = 0,    // 1: the GEMM engine's checksums
+    parameter int GATHER_WORDS = 64 // vector W responses in flight or queued
 ) (
     input  logic                    clk,
     input  logic                    rst_n,
@@ -90,7 +93,7 @@ module tessera_accel_top #(
   logic engine_start, engine_busy, engine_done, engine_error;
   logic [63:0] cycles, compute_cycles, stall_cycles, load_wait_cycles;
 
-  logic [15:0] att_positions, att_head_size;
+  logic [15:0] att_positions, att_head_size, att_group;
   logic [63:0] att_q_addr, att_kv_addr, att_out_addr;
   logic att_start, att_busy, att_done, att_error, att_done_flag;
   logic [63:0] att_cycles;
@@ -113,6 +116,7 @@ module tessera_accel_top #(
       engine_finished <= 1'b0;
       att_positions <= '0;
       att_head_size <= '0;
+      att_group <= '0;
       att_q_addr <= '0;
       att_kv_addr <= '0;
       att_out_addr <= '0;
@@ -133,6 +137,7 @@ module tessera_accel_top #(
           REG_C_ADDR_HI: c_addr[63:32] <= csr_wdata;
           REG_ATT_POSITIONS: att_positions <= csr_wdata[15:0];
           REG_ATT_HEAD_SIZE: att_head_size <= csr_wdata[15:0];
+          REG_ATT_GROUP: att_group <= csr_wdata[15:0];
           REG_ATT_Q_ADDR: att_q_addr[31:0] <= csr_wdata;
           REG_ATT_Q_ADDR_HI: att_q_addr[63:32] <= csr_wdata;
           REG_ATT_KV_ADDR: att_kv_addr[31:0] <= csr_wdata;
@@ -188,6 +193,7 @@ module tessera_accel_top #(
         REG_ATT_STATUS: csr_rdata = {29'd0, att_error, att_done_flag, att_busy};
         REG_ATT_POSITIONS: csr_rdata = {16'd0, att_positions};
         REG_ATT_HEAD_SIZE: csr_rdata = {16'd0, att_head_size};
+        REG_ATT_GROUP: csr_rdata = {16'd0, att_group};
         REG_ATT_Q_ADDR: csr_rdata = att_q_addr[31:0];
         REG_ATT_Q_ADDR_HI: csr_rdata = att_q_addr[63:32];
         REG_ATT_KV_ADDR: csr_rdata = att_kv_addr[31:0];
@@ -222,10 +228,12 @@ module tessera_accel_top #(
   logic [63:0] req_tile_off, req_row_off, req_k_off;
   logic [19:0] req_k;
   logic [15:0] req_r, req_tiles_left, req_rows;
-  logic [35:0] beats_requested, beats_consumed;
   assign req_rows = req_tiles_left >= 16'(ROWS) ? 16'(ROWS) : req_tiles_left;
-  logic vector_credit;  // at most two beats between the engine and the requests
-  assign vector_credit = !vector_q || !requesting_w || beats_requested < beats_consumed + 36'd2;
+  // Vector W words requested and not yet taken by the gather: they fit the FIFO.
+  localparam int GW = $clog2(GATHER_WORDS + 1);
+  logic [GW-1:0] gather_reserved;
+  logic vector_credit, gather_pop;
+  assign vector_credit = !vector_q || !requesting_w || 32'(gather_reserved) < GATHER_WORDS;
 
   // Only while the engine is loading: a job whose sizes it rejected fetches nothing.
   logic gemm_rd_valid;
@@ -277,7 +285,6 @@ module tessera_accel_top #(
       req_k           <= '0;
       req_r           <= '0;
       req_tiles_left  <= n_tiles;
-      beats_requested <= '0;
     end else if (gemm_rd_fire && requesting_w && vector_q) begin
       if (req_r + 16'd1 < req_rows) begin
         req_r       <= req_r + 16'd1;
@@ -285,7 +292,6 @@ module tessera_accel_top #(
       end else begin  // the beat is requested: the next k, or the next vector tile
         req_r           <= '0;
         req_row_off     <= '0;
-        beats_requested <= beats_requested + 36'd1;
         if (req_k + 20'd1 < k_len) begin
           req_k     <= req_k + 20'd1;
           req_k_off <= req_k_off + 64'(WORD_BYTES);
@@ -299,16 +305,44 @@ module tessera_accel_top #(
     end
   end
 
+  // The gather FIFO: vector W responses in arrival order.
+  localparam int GQ = $clog2(GATHER_WORDS);
+  logic [ROWS*8-1:0] gather_fifo[GATHER_WORDS];
+  logic [GQ-1:0] gather_head, gather_tail;
+  logic [GW-1:0] gather_queued;
+  logic v_word, gather_word;
+  logic [ROWS*8-1:0] gather_in;
+  assign v_word = w_response && vector_q;
+  assign gather_word = gather_queued != 0;
+  assign gather_in = gather_fifo[gather_head];
+  always_ff @(posedge clk) begin
+    if (v_word) gather_fifo[gather_tail] <= mem_rsp_data;
+  end
+  always_ff @(posedge clk) begin
+    if (!rst_n || engine_start) begin
+      gather_head     <= '0;
+      gather_tail     <= '0;
+      gather_queued   <= '0;
+      gather_reserved <= '0;
+    end else begin
+      if (v_word) gather_tail <= GQ'(32'(gather_tail) + 1 == GATHER_WORDS ? 0 : 32'(gather_tail) + 1);
+      if (gather_pop) gather_head <= GQ'(32'(gather_head) + 1 == GATHER_WORDS ? 0 : 32'(gather_head) + 1);
+      gather_queued <= gather_queued + GW'(v_word) - GW'(gather_pop);
+      gather_reserved <= gather_reserved + GW'(gemm_rd_fire && requesting_w && vector_q) -
+                         GW'(gather_pop);
+    end
+  end
+
   // The gather: a beat's words land in lanes 0.. of gather_data; a complete beat moves
   // to the engine's stream register when that is free or being taken.
   logic [ROWS*COLS*8-1:0] gather_data, v_data;
   logic [15:0] gather_count, gather_tiles_left, gather_rows, lane;
   logic [19:0] gather_k;
-  logic gather_full, v_valid, v_ready, v_take, gather_move, v_word;
+  logic gather_full, v_valid, v_ready, v_take, gather_move;
   assign gather_rows = gather_tiles_left >= 16'(ROWS) ? 16'(ROWS) : gather_tiles_left;
   assign v_take      = v_valid && v_ready;
   assign gather_move = gather_full && (!v_valid || v_take);
-  assign v_word      = w_response && vector_q;
+  assign gather_pop  = gather_word && (!gather_full || gather_move);
   assign lane        = gather_move ? '0 : gather_count;
 
   always_ff @(posedge clk) begin
@@ -319,9 +353,7 @@ module tessera_accel_top #(
       gather_k          <= '0;
       gather_tiles_left <= n_tiles;
       v_valid           <= 1'b0;
-      beats_consumed    <= '0;
     end else begin
-      if (v_take) beats_consumed <= beats_consumed + 36'd1;
       if (gather_move) begin
         v_data      <= gather_data;
         v_valid     <= 1'b1;
@@ -329,12 +361,12 @@ module tessera_accel_top #(
       end else if (v_take) begin
         v_valid <= 1'b0;
       end
-      if (v_word) gather_data[32'(lane)*COLS*8+:COLS*8] <= mem_rsp_data;
-      if (gather_move || v_word) begin
-        gather_count <= lane + 16'(v_word);
-        gather_full  <= v_word && lane + 16'd1 == gather_rows;
+      if (gather_pop) gather_data[32'(lane)*COLS*8+:COLS*8] <= gather_in;
+      if (gather_move || gather_pop) begin
+        gather_count <= lane + 16'(gather_pop);
+        gather_full  <= gather_pop && lane + 16'd1 == gather_rows;
       end
-      if (v_word && lane + 16'd1 == gather_rows) begin  // the beat is complete
+      if (gather_pop && lane + 16'd1 == gather_rows) begin  // the beat is complete
         if (gather_k + 20'd1 < k_len) begin
           gather_k <= gather_k + 20'd1;
         end else begin
@@ -449,6 +481,7 @@ module tessera_accel_top #(
       .start        (att_start),
       .positions    (att_positions),
       .head_size    (att_head_size),
+      .group        (att_group),
       .q_addr       (att_q_addr),
       .kv_addr      (att_kv_addr),
       .out_addr     (att_out_addr),
@@ -484,7 +517,7 @@ module tessera_accel_top #(
                                       (csr_addr == REG_CTRL || csr_addr == REG_ATT_CTRL));
   c_vector_job: cover property (@(posedge clk) rst_n && engine_start &&
                                 csr_wdata[CTRL_VECTOR_BIT]);
-  c_vector_partial_tile: cover property (@(posedge clk) rst_n && v_word &&
+  c_vector_partial_tile: cover property (@(posedge clk) rst_n && gather_pop &&
                                          gather_rows < 16'(ROWS));
   c_vector_waits_for_the_engine: cover property (@(posedge clk) rst_n && vector_q && loading &&
                                                  requesting_w && !vector_credit);
@@ -492,9 +525,10 @@ module tessera_accel_top #(
                                            !result_kept);
   c_address_above_4gib: cover property (@(posedge clk) rst_n && mem_rd_valid &&
                                         mem_rd_addr[63:32] != 32'd0);
-  // The credit keeps a response from arriving while both beat registers are full.
+  // The credit keeps a response from arriving at a full FIFO.
   a_gather_has_room: assert property (@(posedge clk) disable iff (!rst_n)
-                                      !(v_word && gather_full && !gather_move));
+                                      !(v_word && 32'(gather_queued) == GATHER_WORDS && !gather_pop));
+  c_gather_queue_waits: cover property (@(posedge clk) rst_n && gather_word && !gather_pop);
   c_read_waits: cover property (@(posedge clk) rst_n && mem_rd_valid && !mem_rd_ready);
   c_write_waits: cover property (@(posedge clk) rst_n && mem_wr_valid && !mem_wr_ready);
   c_irq: cover property (@(posedge clk) rst_n && irq);

@@ -6,6 +6,11 @@
 // is generated from the C++ one (sim/include/tessera/sim/record_layout.inc): records
 // have `head_size` lanes (ATT_HEAD_SIZE; 0 means HS_MAX), the unit's lanes past them
 // are zero, and a head size above HS_MAX ends the job with `error` at once.
+//
+// A job may hold a grouped-query (GQA) group: `group` query heads (0 means one, at
+// most ATT_GROUP_MAX) over the same K/V records, their query records one after the
+// other from q_addr and their results likewise from out_addr. The K/V records are
+// read once: the first head's job loads them into the unit, the others replay them.
 module tessera_attention_port #(
     parameter int WORD_BYTES = 16,
     parameter int HS_MAX     = 16,
@@ -16,6 +21,7 @@ module tessera_attention_port #(
     input  logic                    start,
     input  logic [            15:0] positions,
     input  logic [            15:0] head_size,
+    input  logic [            15:0] group,
     input  logic [            63:0] q_addr,
     input  logic [            63:0] kv_addr,
     input  logic [            63:0] out_addr,
@@ -34,6 +40,7 @@ module tessera_attention_port #(
     output logic [WORD_BYTES*8-1:0] mem_wr_data
 );
   `include "tessera_records.svh"
+  `include "tessera_registers.svh"  // ATT_GROUP_MAX
   localparam int W = WORD_BYTES * 8;
   localparam int Q_WORDS = (QUERY_BYTES + WORD_BYTES - 1) / WORD_BYTES;
   localparam int KV_WORDS = (KV_BYTES + WORD_BYTES - 1) / WORD_BYTES;
@@ -55,11 +62,14 @@ module tessera_attention_port #(
   logic [31:0] writes_left;
   logic [63:0] write_addr;
   logic [15:0] positions_q;
+  logic [15:0] group_q, head_q;  // heads of the job; the one running
   logic [63:0] q_addr_q, kv_addr_q, out_addr_q;
 
   // The job's lanes and its records' sizes in words.
   logic [15:0] lanes_in, lanes_q;
   assign lanes_in = head_size == 16'd0 ? 16'(HS_MAX) : head_size;
+  logic [15:0] group_in;
+  assign group_in = group == 16'd0 ? 16'd1 : group;
   logic [31:0] q_words, kv_words, out_words;
   function automatic logic [31:0] words_of(input int bytes);
     words_of = 32'((bytes + WORD_BYTES - 1) / WORD_BYTES);
@@ -121,6 +131,7 @@ module tessera_attention_port #(
       .clk           (clk),
       .rst_n         (rst_n),
       .start         (unit_start),
+      .replay        (head_q != 16'd0),
       .positions     (positions_q),
       .q             (q_lanes),
       .q_scale       (q_scale),
@@ -164,6 +175,8 @@ module tessera_attention_port #(
       writes_left     <= '0;
       write_addr      <= '0;
       positions_q     <= '0;
+      group_q         <= 16'd1;
+      head_q          <= '0;
       lanes_q         <= 16'(HS_MAX);
       q_addr_q        <= '0;
       kv_addr_q       <= '0;
@@ -179,7 +192,7 @@ module tessera_attention_port #(
       if (mem_rd_valid && mem_rd_ready) requested <= requested + 1;
       case (state)
         IDLE: begin
-          if (start && 32'(lanes_in) > 32'(HS_MAX)) begin
+          if (start && (32'(lanes_in) > 32'(HS_MAX) || 32'(group_in) > ATT_GROUP_MAX)) begin
             cycles <= 64'd1;
             error  <= 1'b1;
             done   <= 1'b1;
@@ -187,6 +200,8 @@ module tessera_attention_port #(
             cycles      <= 64'd1;
             error       <= 1'b0;
             positions_q <= positions;
+            group_q     <= group_in;
+            head_q      <= '0;
             lanes_q     <= lanes_in;
             q_addr_q    <= q_addr;
             kv_addr_q   <= kv_addr;
@@ -207,7 +222,8 @@ module tessera_attention_port #(
               received        <= '0;
               words_in_record <= '0;
               total_words     <= 32'(positions_q) * kv_words;
-              state           <= READ_KV;
+              // The group's later heads replay the K/V the unit kept.
+              state           <= head_q == 16'd0 ? READ_KV : WAIT_RESULT;
             end
           end
         end
@@ -248,7 +264,15 @@ module tessera_attention_port #(
             out_rec     <= out_rec >> W;
             writes_left <= writes_left - 1;
             write_addr  <= write_addr + 64'(WORD_BYTES);
-            if (writes_left == 1) begin
+            if (writes_left == 1 && head_q + 16'd1 < group_q) begin  // the group's next head
+              head_q      <= head_q + 16'd1;
+              q_addr_q    <= q_addr_q + 64'(q_words) * 64'(WORD_BYTES);
+              out_addr_q  <= out_addr_q + 64'(out_words) * 64'(WORD_BYTES);
+              requested   <= '0;
+              received    <= '0;
+              total_words <= q_words;
+              state       <= READ_Q;
+            end else if (writes_left == 1) begin
               done  <= 1'b1;
               state <= IDLE;
             end
@@ -261,4 +285,10 @@ module tessera_attention_port #(
 
   logic unused;
   assign unused = ^unit_cycles;
+
+`ifndef SYNTHESIS
+  c_group_job: cover property (@(posedge clk) rst_n && state == IDLE && start && group > 16'd1);
+  c_group_refused: cover property (@(posedge clk) rst_n && state == IDLE && start &&
+                                   32'(group_in) > ATT_GROUP_MAX);
+`endif
 endmodule

@@ -53,6 +53,7 @@ std::string registers_svh() {
       << "localparam int STATUS_DONE_BIT = " << __builtin_ctz(reg::kStatusDone) << ";\n"
       << "localparam int STATUS_ERROR_BIT = " << __builtin_ctz(reg::kStatusError) << ";\n"
       << "localparam int STATUS_CHECKSUM_BIT = " << __builtin_ctz(reg::kStatusChecksum) << ";\n"
+      << "localparam int ATT_GROUP_MAX = " << reg::kAttGroupMax << ";\n"
       << "localparam int FEATURE_CHECKSUMS_BIT = " << __builtin_ctz(reg::kFeatureChecksums)
       << ";\n";
   return localparams_svh(

@@ -8,8 +8,6 @@
 #include "tessera/hls/kernels.hpp"
 #include "tessera/sim/attention_cycle_model.hpp"
 #include "tessera/sim/gemm_cycle_model.hpp"
-#include "tessera/sim/rtl_attention.hpp"
-#include "tessera/sim/rtl_gemm.hpp"
 
 namespace tessera::sim {
 namespace {
@@ -113,8 +111,7 @@ class HlsGemmBackend final : public GemmBackend {
         checksums_(config.gemm.checksums),
         timed_(timed) {}
   std::uint64_t run(const std::uint8_t* a_tiled, const std::uint8_t* w_tiled, int m_tiles,
-                    int n_tiles, int k, std::uint8_t* results, sc_core::sc_time,
-                    Observed observed) override {
+                    int n_tiles, int k, std::uint8_t* results, Observed observed) override {
     if (a_tiled != nullptr) {
       hls_gemm(array_, a_tiled, w_tiled, m_tiles, n_tiles, k, results, observed);
     }
@@ -124,7 +121,7 @@ class HlsGemmBackend final : public GemmBackend {
         .total_cycles;
   }
   std::uint64_t run_vector(const std::uint8_t* a, const std::uint8_t* w_tiled, int n_tiles, int k,
-                           std::uint8_t* results, sc_core::sc_time, Observed observed) override {
+                           std::uint8_t* results, Observed observed) override {
     if (a != nullptr) hls_gemv(array_, a, w_tiled, n_tiles, k, results, observed);
     if (!timed_) return 0;
     return gemv_timing(array_, n_tiles * array_.cols, k, /*preloaded=*/true, 1.0, checksums_)
@@ -136,66 +133,6 @@ class HlsGemmBackend final : public GemmBackend {
   int buffer_words_;
   bool checksums_;
   bool timed_;
-};
-
-class RtlGemmBackend final : public GemmBackend {
- public:
-  RtlGemmBackend(const hls::HardwareConfig& config, std::string fst_path, WaveformWindow window)
-      : array_(config.array()),
-        engine_(make_rtl_gemm(array_, config.gemm.buffer_words, config.gemm.checksums)) {
-    waveform_.fst_path = std::move(fst_path);
-    waveform_.fst_window = window;
-    waveform_.clock_mhz = config.clock_mhz;
-  }
-  std::uint64_t run(const std::uint8_t* a_tiled, const std::uint8_t* w_tiled, int m_tiles,
-                    int n_tiles, int k, std::uint8_t* results, sc_core::sc_time start,
-                    Observed observed) override {
-    const int m = m_tiles * array_.rows, n = n_tiles * array_.cols;
-    std::vector<std::int8_t> a(sz(m) * sz(k)), w(sz(n) * sz(k));
-    unpack_tiled(a_tiled, m, k, array_.rows, a.data());
-    unpack_tiled(w_tiled, n, k, array_.cols, w.data());
-    RtlStreamOptions stream = stream_options(start);
-    stream.preload_operands = true;  // the unit's DMA has filled the buffers
-    stream.fault = observed.fault;
-    try {
-      const RtlGemmResult r = engine_->gemm(a.data(), w.data(), m, n, k, stream);
-      pack_results(r.c.data(), m, n, array_.rows, array_.cols, results);
-      if (observed.checks != nullptr) *observed.checks = r.checks;
-      return r.cycles;
-    } catch (const std::exception& e) {
-      throw DeviceError(std::string("rtl GEMM engine: ") + e.what());
-    }
-  }
-  std::uint64_t run_vector(const std::uint8_t* a, const std::uint8_t* w_tiled, int n_tiles, int k,
-                           std::uint8_t* results, sc_core::sc_time start,
-                           Observed observed) override {
-    const int n = n_tiles * array_.cols;
-    std::vector<std::int8_t> w(sz(n) * sz(k));
-    unpack_tiled(w_tiled, n, k, array_.cols, w.data());
-    RtlStreamOptions stream = stream_options(start);
-    stream.preload_operands = true;  // the unit's DMA has filled the A buffer
-    stream.fault = observed.fault;
-    try {
-      const RtlGemmResult r =
-          engine_->gemv(reinterpret_cast<const std::int8_t*>(a), w.data(), n, k, stream);
-      std::memcpy(results, r.c.data(), vector_result_bytes(n_tiles, array_.cols));
-      if (observed.checks != nullptr) *observed.checks = r.checks;
-      return r.cycles;
-    } catch (const std::exception& e) {
-      throw DeviceError(std::string("rtl GEMM engine: ") + e.what());
-    }
-  }
-
- private:
-  RtlStreamOptions stream_options(sc_core::sc_time start) const {
-    RtlStreamOptions options = waveform_;
-    options.start_ps = static_cast<std::uint64_t>(start.to_seconds() * 1e12 + 0.5);
-    return options;
-  }
-
-  hls::ArrayShape array_;
-  std::unique_ptr<RtlGemm> engine_;
-  RtlStreamOptions waveform_;
 };
 
 class AttentionBackendBase : public AttentionBackend {
@@ -239,42 +176,14 @@ class HlsAttentionBackend final : public AttentionBackendBase {
   bool timed_;
 };
 
-class RtlAttentionBackend final : public AttentionBackendBase {
- public:
-  RtlAttentionBackend() : unit_(make_rtl_attention()) {}
-
- protected:
-  std::uint64_t cycles(int) override {
-    throw DeviceError("rtl fidelity: the attention unit needs data (timing-only runs are tlm)");
-  }
-  std::uint64_t compute(const hls::AttentionArgs& args, int) override {
-    try {
-      return unit_->attention(args, RtlStreamOptions{}).cycles;
-    } catch (const std::exception& e) {
-      throw DeviceError(std::string("rtl attention unit: ") + e.what());
-    }
-  }
-
- private:
-  std::unique_ptr<RtlAttention> unit_;
-};
-
 }  // namespace
 
 std::unique_ptr<GemmBackend> make_gemm_backend(const hls::HardwareConfig& config,
-                                               const PlatformOptions& options, int index) {
-  if (options.fidelity == Fidelity::kRtl) {
-    const std::vector<std::string> files = waveform_files(options.fst_path, config.gemm.count);
-    return std::make_unique<RtlGemmBackend>(config, files.empty() ? "" : files[sz(index)],
-                                            options.fst_window);
-  }
+                                               const PlatformOptions& options) {
   return std::make_unique<HlsGemmBackend>(config, options.fidelity == Fidelity::kTlm);
 }
 
-std::unique_ptr<AttentionBackend> make_attention_backend(const hls::HardwareConfig& config,
-                                                         const PlatformOptions& options) {
-  (void)config;
-  if (options.fidelity == Fidelity::kRtl) return std::make_unique<RtlAttentionBackend>();
+std::unique_ptr<AttentionBackend> make_attention_backend(const PlatformOptions& options) {
   return std::make_unique<HlsAttentionBackend>(options.fidelity == Fidelity::kTlm);
 }
 

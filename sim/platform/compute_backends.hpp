@@ -2,7 +2,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <systemc>
 
 #include "tessera/hls/abft.hpp"
 #include "tessera/hls/hardware_config.hpp"
@@ -16,8 +15,7 @@ namespace tessera::sim {
 class GemmBackend {
  public:
   virtual ~GemmBackend() = default;
-  // a_tiled, w_tiled and results may be null (timing only); the engine starts at
-  // `start` (simulated time, for waveforms). With `checks` (the config's checksums)
+  // a_tiled, w_tiled and results may be null (timing only). With `checks` (the config's checksums)
   // the engine checks every output tile and reports there; `fault` strikes the
   // engine's state during the job. Throws DeviceError.
   struct Observed {
@@ -25,13 +23,11 @@ class GemmBackend {
     hls::ChecksumReport* checks = nullptr;
   };
   virtual std::uint64_t run(const std::uint8_t* a_tiled, const std::uint8_t* w_tiled, int m_tiles,
-                            int n_tiles, int k, std::uint8_t* results, sc_core::sc_time start,
-                            Observed observed) = 0;
+                            int n_tiles, int k, std::uint8_t* results, Observed observed) = 0;
   // A vector-mode job: packed A, tiled W of n_tiles row tiles, results in order; the
   // cycles assume W arrives one beat per cycle (the unit overlaps it with memory).
   virtual std::uint64_t run_vector(const std::uint8_t* a, const std::uint8_t* w_tiled, int n_tiles,
-                                   int k, std::uint8_t* results, sc_core::sc_time start,
-                                   Observed observed) = 0;
+                                   int k, std::uint8_t* results, Observed observed) = 0;
 };
 
 class AttentionBackend {
@@ -42,10 +38,9 @@ class AttentionBackend {
                             const std::uint8_t* kv, int positions, std::uint8_t* result) = 0;
 };
 
-// Unit `index` of the config's GEMM units.
+// The func and tlm fidelities' engines (the rtl fidelity's units are tops: TopUnit).
 std::unique_ptr<GemmBackend> make_gemm_backend(const hls::HardwareConfig& config,
-                                               const PlatformOptions& options, int index);
-std::unique_ptr<AttentionBackend> make_attention_backend(const hls::HardwareConfig& config,
-                                                         const PlatformOptions& options);
+                                               const PlatformOptions& options);
+std::unique_ptr<AttentionBackend> make_attention_backend(const PlatformOptions& options);
 
 }  // namespace tessera::sim

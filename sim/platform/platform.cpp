@@ -11,6 +11,7 @@
 #include "platform/fault_injector.hpp"
 #include "platform/host_link.hpp"
 #include "platform/simulation_context.hpp"
+#include "platform/top_unit.hpp"
 #include "platform/units.hpp"
 #include "tessera/sim/device_abi.hpp"
 #include "tessera/sim/memory_bench.hpp"
@@ -107,15 +108,20 @@ struct Platform::Impl {
   Impl(const hls::HardwareConfig& c, const PlatformOptions& o)
       : config(c), options(o), allocator(c.memory.bytes) {
     check_options(config, options);
-    // The backends first: they may refuse the configuration, and SystemC cannot
-    // unwind a half-built module hierarchy.
+    // The backends or tops first: they may refuse the configuration, and SystemC
+    // cannot unwind a half-built module hierarchy.
+    const bool rtl = options.fidelity == Fidelity::kRtl;
     std::vector<std::unique_ptr<GemmBackend>> gemm_backends;
     std::vector<std::unique_ptr<AttentionBackend>> attention_backends;
-    for (int i = 0; i < config.gemm.count; ++i) {
-      gemm_backends.push_back(make_gemm_backend(config, options, i));
-    }
-    for (int i = 0; i < config.attention.count; ++i) {
-      attention_backends.push_back(make_attention_backend(config, options));
+    std::vector<std::unique_ptr<RtlAccelerator>> tops;
+    for (int i = 0; i < config.gemm.count + config.attention.count; ++i) {
+      if (rtl) {
+        tops.push_back(make_rtl_accelerator(config));
+      } else if (i < config.gemm.count) {
+        gemm_backends.push_back(make_gemm_backend(config, options));
+      } else {
+        attention_backends.push_back(make_attention_backend(options));
+      }
     }
     const bool timed = options.fidelity != Fidelity::kFunc;
     memory = std::make_unique<DeviceMemory>("memory", config, timed, options.compute);
@@ -124,14 +130,25 @@ struct Platform::Impl {
     std::vector<Unit*> gemm, attention;
     for (int i = 0; i < config.gemm.count; ++i) {
       const std::string name = "gemm" + std::to_string(i);
-      units.push_back(std::make_unique<GemmUnit>(name.c_str(), i, config, options,
-                                                 std::move(gemm_backends[sz(i)]), faults));
+      if (rtl) {
+        units.push_back(std::make_unique<TopUnit>(name.c_str(), i, TopUnit::Kind::kGemm, config,
+                                                  options, std::move(tops[sz(i)]), faults));
+      } else {
+        units.push_back(std::make_unique<GemmUnit>(name.c_str(), i, config, options,
+                                                   std::move(gemm_backends[sz(i)]), faults));
+      }
       gemm.push_back(units.back().get());
     }
     for (int i = 0; i < config.attention.count; ++i) {
       const std::string name = "attention" + std::to_string(i);
-      units.push_back(std::make_unique<AttentionUnit>(
-          name.c_str(), i, config, options, std::move(attention_backends[sz(i)]), faults));
+      if (rtl) {
+        units.push_back(
+            std::make_unique<TopUnit>(name.c_str(), i, TopUnit::Kind::kAttention, config, options,
+                                      std::move(tops[sz(config.gemm.count + i)]), faults));
+      } else {
+        units.push_back(std::make_unique<AttentionUnit>(
+            name.c_str(), i, config, options, std::move(attention_backends[sz(i)]), faults));
+      }
       attention.push_back(units.back().get());
     }
     for (auto& unit : units) unit->memory.bind(memory->socket);

@@ -1,6 +1,7 @@
 #include "platform/units.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <string>
 
@@ -21,7 +22,9 @@ Unit::Unit(sc_core::sc_module_name name, int index, const hls::HardwareConfig& c
       index_(index),
       timed_(options.fidelity != Fidelity::kFunc),
       stores_data_(options.compute),
-      period_(1.0 / config.clock_mhz, sc_core::SC_US) {
+      period_(1.0 / config.clock_mhz, sc_core::SC_US),
+      port_word_bytes_(config.gemm.rows),
+      memory_latency_(config.memory.latency_ns, sc_core::SC_NS) {
   counters_.name = basename();
   registers.register_b_transport(this, &Unit::register_access);
   set_reg(reg::kId, reg::kIdValue);
@@ -95,8 +98,12 @@ void Unit::thread() {
 
 // Up to kDmaBurstsInFlight bursts are outstanding: a new one issues as soon as the
 // oldest has completed, as a DMA engine with that many outstanding requests does.
+// The unit's memory port moves one word (the array's row of bytes, docs/rtl.md) per
+// clock, so a burst also ends no sooner than its last word has passed the port and
+// then the memory's latency (a read's last word comes back, a write's lands).
 bool Unit::dma(std::uint64_t address, std::uint8_t* data, std::uint64_t bytes, bool write) {
   const sc_time began = sc_core::sc_time_stamp();
+  sc_time port_free = began;
   // Completion times of the bursts in flight, a ring: burst i is in slot i % size.
   std::array<sc_time, kDmaBurstsInFlight> in_flight;
   std::size_t issued = 0;
@@ -113,7 +120,12 @@ bool Unit::dma(std::uint64_t address, std::uint8_t* data, std::uint64_t bytes, b
     sc_time delay = sc_core::SC_ZERO_TIME;
     memory->b_transport(payload, delay);
     if (payload.get_response_status() != tlm::TLM_OK_RESPONSE) return false;
-    const sc_time complete = sc_core::sc_time_stamp() + delay;
+    sc_time complete = sc_core::sc_time_stamp() + delay;
+    if (timed_) {
+      port_free = std::max(port_free, sc_core::sc_time_stamp()) +
+                  period_ * std::ceil(static_cast<double>(piece) / port_word_bytes_);
+      complete = std::max(complete, port_free + memory_latency_);
+    }
     in_flight[issued % kDmaBurstsInFlight] = complete;
     last = std::max(last, complete);
     done += piece;
@@ -136,16 +148,21 @@ bool Unit::dma_read_in_place(std::uint64_t address, std::uint64_t bytes,
   *data = nullptr;
   if (!dma(address, nullptr, bytes, false)) return false;
   if (!stores_data_) return true;
+  *data = memory_data() + address;
+  return true;
+}
+
+std::uint8_t* Unit::memory_data() {
+  if (!stores_data_) return nullptr;
   if (memory_data_ == nullptr) {
-    prepare(payload_, tlm::TLM_READ_COMMAND, address, nullptr, 0);
+    prepare(payload_, tlm::TLM_READ_COMMAND, 0, nullptr, 0);
     tlm::tlm_dmi dmi;
     if (!memory->get_direct_mem_ptr(payload_, dmi) || dmi.get_start_address() != 0) {
       throw DeviceError("device memory grants no direct access to its data");
     }
     memory_data_ = dmi.get_dmi_ptr();
   }
-  *data = memory_data_ + address;
-  return true;
+  return memory_data_;
 }
 
 void Unit::wait_cycles(std::uint64_t cycles) {
@@ -162,10 +179,10 @@ GemmUnit::GemmUnit(sc_core::sc_module_name name, int index, const hls::HardwareC
                    const PlatformOptions& options, std::unique_ptr<GemmBackend> backend,
                    FaultInjector& faults)
     : Unit(name, index, config, options),
+      config_(config),
       array_(config.array()),
       buffer_words_(config.gemm.buffer_words),
       checksums_(config.gemm.checksums),
-      clock_mhz_(config.clock_mhz),
       backend_(std::move(backend)),
       faults_(faults) {
   set_reg(reg::kFeatures, checksums_ ? reg::kFeatureChecksums : 0);
@@ -176,21 +193,26 @@ GemmUnit::GemmUnit(sc_core::sc_module_name name, int index, const hls::HardwareC
                             static_cast<std::uint32_t>(log2_depth) << 24);
 }
 
-GemmBackend::Observed GemmUnit::observe(bool vector, int m_tiles, int n_tiles, int k,
-                                        hls::ChecksumReport& checks) {
+FaultInjector::EngineJob engine_job(const std::string& unit, const hls::HardwareConfig& config,
+                                    bool vector, int m_tiles, int n_tiles, int k) {
   FaultInjector::EngineJob job;
-  job.unit = basename();
-  job.array = array_;
+  job.unit = unit;
+  job.array = config.array();
   job.vector = vector;
   job.m_tiles = m_tiles;
   job.n_tiles = n_tiles;
   job.k = k;
-  job.checksums = checksums_;
+  job.checksums = config.gemm.checksums;
   job.seconds = sc_core::sc_time_stamp().to_seconds();
-  job.clock_mhz = clock_mhz_;
-  job.period = gemm_tile_period(array_, k, checksums_);
+  job.clock_mhz = config.clock_mhz;
+  job.period = gemm_tile_period(job.array, k, job.checksums);
+  return job;
+}
+
+GemmBackend::Observed GemmUnit::observe(bool vector, int m_tiles, int n_tiles, int k,
+                                        hls::ChecksumReport& checks) {
   GemmBackend::Observed observed;
-  observed.fault = faults_.engine_job(job);
+  observed.fault = faults_.engine_job(engine_job(basename(), config_, vector, m_tiles, n_tiles, k));
   observed.checks = checksums_ ? &checks : nullptr;
   return observed;
 }
@@ -224,8 +246,8 @@ Unit::JobResult GemmUnit::run_job() {
   std::uint64_t cycles = 0;
   hls::ChecksumReport checks;
   try {
-    cycles = backend_->run(a, w, m_tiles, n_tiles, k, c, sc_core::sc_time_stamp(),
-                           observe(false, m_tiles, n_tiles, k, checks));
+    cycles =
+        backend_->run(a, w, m_tiles, n_tiles, k, c, observe(false, m_tiles, n_tiles, k, checks));
   } catch (const DeviceError& e) {
     return {e.what(), 0, {}};
   }
@@ -268,12 +290,19 @@ Unit::JobResult GemmUnit::run_vector_job() {
   std::uint64_t cycles = 0;
   hls::ChecksumReport checks;
   try {
-    cycles = backend_->run_vector(a, w, n_tiles, k, c, engine_start,
-                                  observe(true, 0, n_tiles, k, checks));
+    cycles = backend_->run_vector(a, w, n_tiles, k, c, observe(true, 0, n_tiles, k, checks));
   } catch (const DeviceError& e) {
     return {e.what(), 0, {}};
   }
+  // The engine takes a beat (a K step of its vector tile) per cycle at best and ends
+  // its last tile `drain` cycles after that tile's last beat: no sooner than that
+  // after W has arrived.
+  const auto beats = static_cast<std::uint64_t>((n_tiles + array_.rows - 1) / array_.rows) *
+                     static_cast<std::uint64_t>(k);
+  const std::uint64_t drain = cycles > beats ? cycles - beats : 0;
+  const sc_time w_arrived = sc_core::sc_time_stamp();
   wait_cycles_since(engine_start, cycles);
+  wait_cycles_since(w_arrived, drain);
   if (!dma(address(reg::kCAddr, reg::kCAddrHi), c, c_bytes, true)) {
     return {"vector job results outside device memory", cycles};
   }

@@ -67,6 +67,9 @@ class Unit : public sc_core::sc_module {
   bool dma_read_in_place(std::uint64_t address, std::uint64_t bytes, const std::uint8_t** data);
   // A buffer for a job's results (null in timing-only runs).
   std::uint8_t* results(std::size_t bytes);
+  // Device memory's bytes from address 0 (TLM-2.0 DMI); null in timing-only runs.
+  std::uint8_t* memory_data();
+  sc_core::sc_time period() const { return period_; }
   void wait_cycles(std::uint64_t cycles);
   // Waits until `cycles` after `start` (nothing if that has passed).
   void wait_cycles_since(const sc_core::sc_time& start, std::uint64_t cycles);
@@ -88,13 +91,19 @@ class Unit : public sc_core::sc_module {
   bool timed_;
   bool stores_data_;
   sc_core::sc_time period_;
-  const std::uint8_t* memory_data_ = nullptr;  // DMI pointer to address 0, once asked
-  tlm::tlm_generic_payload payload_;           // reused by every DMA burst
+  double port_word_bytes_;               // bytes the memory port moves per clock
+  sc_core::sc_time memory_latency_;      // the memory's, after a burst's last word
+  std::uint8_t* memory_data_ = nullptr;  // DMI pointer to address 0, once asked
+  tlm::tlm_generic_payload payload_;     // reused by every DMA burst
   std::array<std::uint32_t, 64> registers_{};
   sc_core::sc_event start_;
   bool busy_ = false;
   JobDone job_done_;
 };
+
+// What the fault injector needs to know of a GEMM job about to start on `unit`.
+FaultInjector::EngineJob engine_job(const std::string& unit, const hls::HardwareConfig& config,
+                                    bool vector, int m_tiles, int n_tiles, int k);
 
 class GemmUnit final : public Unit {
  public:
@@ -113,10 +122,10 @@ class GemmUnit final : public Unit {
   GemmBackend::Observed observe(bool vector, int m_tiles, int n_tiles, int k,
                                 hls::ChecksumReport& checks);
 
+  hls::HardwareConfig config_;
   hls::ArrayShape array_;
   int buffer_words_;
   bool checksums_;
-  double clock_mhz_;
   std::unique_ptr<GemmBackend> backend_;
   FaultInjector& faults_;
 };

@@ -46,9 +46,12 @@ class VerilatedAttentionUnit final : public RtlAttention {
     rng_.seed(options.seed);
     options_ = options;
     RtlAttentionStats stats;
+    // A GQA group's heads follow each other; all but its first replay the K/V the
+    // unit kept from the first.
+    const int group = g.n_heads / g.n_kv_heads;
     for (int j = 0; j < g.n_queries; ++j) {
       for (int h = 0; h < g.n_heads; ++h) {
-        stats.cycles += run_head(g, j, h);
+        stats.cycles += run_head(g, j, h, h % group != 0);
         ++stats.jobs;
       }
     }
@@ -58,7 +61,7 @@ class VerilatedAttentionUnit final : public RtlAttention {
   void start_then_reset(const hls::AttentionArgs& g, int cycles) override {
     check(g);
     options_ = RtlStreamOptions{};
-    begin(g, 0, 0);
+    begin(g, 0, 0, false);
     int t = 0;
     for (int i = 0; i < cycles; ++i) step(g, 0, 0, t);
     reset();
@@ -91,6 +94,7 @@ class VerilatedAttentionUnit final : public RtlAttention {
   void reset() {
     model_->rst_n = 0;
     model_->start = 0;
+    model_->replay = 0;
     model_->kv_valid = 0;
     model_->out_ready = 0;
     model_->clk = 0;
@@ -103,7 +107,7 @@ class VerilatedAttentionUnit final : public RtlAttention {
     return static_cast<long>(t) * g.n_kv_heads + head / (g.n_heads / g.n_kv_heads);
   }
 
-  void begin(const hls::AttentionArgs& g, int query, int head) {
+  void begin(const hls::AttentionArgs& g, int query, int head, bool replay) {
     const long q_offset = (static_cast<long>(query) * g.n_heads + head) * g.head_size;
     for (int i = 0; i < kHeadMax; ++i) {
       set_byte(model_->q, i, i < g.head_size ? g.q[q_offset + i] : std::int8_t{0});
@@ -111,9 +115,11 @@ class VerilatedAttentionUnit final : public RtlAttention {
     model_->q_scale = float_bits(g.q_scale[static_cast<long>(query) * g.n_heads + head]);
     model_->positions = static_cast<std::uint16_t>(g.first_position + query + 1);
     model_->start = 1;
+    model_->replay = replay ? 1 : 0;
     settle();
     tick();
     model_->start = 0;
+    model_->replay = 0;
     if (model_->error) throw std::runtime_error("rtl attention: the unit rejected the job");
   }
 
@@ -153,12 +159,12 @@ class VerilatedAttentionUnit final : public RtlAttention {
                   static_cast<std::int32_t>(model_->out_exponent)};
   }
 
-  std::uint64_t run_head(const hls::AttentionArgs& g, int query, int head) {
-    begin(g, query, head);
+  std::uint64_t run_head(const hls::AttentionArgs& g, int query, int head, bool replay) {
+    begin(g, query, head, replay);
     const int positions = g.first_position + query + 1;
     const double rate = std::min(options_.operand_valid_rate, options_.result_ready_rate);
     const long limit = static_cast<long>((4.0 * positions + 200) / std::max(rate, 0.01));
-    int t = 0;
+    int t = replay ? positions : 0;  // a replay takes no stream
     for (long i = 0;; ++i) {
       if (i > limit) throw std::runtime_error("rtl attention: the unit stopped making progress");
       if (step(g, query, head, t)) break;

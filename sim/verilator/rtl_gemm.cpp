@@ -56,20 +56,6 @@ std::vector<hls::ArrayShape> rtl_arrays() {
   return arrays;
 }
 
-std::vector<RtlDesign> rtl_fidelity_designs(const hls::HardwareConfig& config) {
-  const RtlEngineEntry& engine =
-      find_engine(config.array(), config.gemm.buffer_words, config.gemm.checksums);
-  return {{TESSERA_RTL_GEMM_MODULE,
-           {{"ROWS", engine.array.rows},
-            {"COLS", engine.array.cols},
-            {"A_DEPTH", engine.buffer_words},
-            {"W_DEPTH", engine.buffer_words},
-            {"CHECKSUMS", engine.checksums ? 1 : 0}}},
-          {TESSERA_RTL_ATTENTION_MODULE,
-           {{"HS_MAX", TESSERA_RTL_ATTENTION_HEAD_MAX},
-            {"CTX_MAX", TESSERA_RTL_ATTENTION_CONTEXT_MAX}}}};
-}
-
 bool has_rtl_engine(hls::ArrayShape array, int buffer_words, bool checksums) {
   for (const RtlEngineEntry& engine : rtl_engines()) {
     if (fits(engine, array, buffer_words, checksums)) return true;
@@ -79,25 +65,6 @@ bool has_rtl_engine(hls::ArrayShape array, int buffer_words, bool checksums) {
 
 std::unique_ptr<RtlGemm> make_rtl_gemm(hls::ArrayShape array, int buffer_words, bool checksums) {
   return find_engine(array, buffer_words, checksums).make();
-}
-
-std::string rtl_unavailable_reason(const hls::HardwareConfig& config) {
-  const hls::ArrayShape array = config.array();
-  const bool checksums = config.gemm.checksums;
-  if (has_rtl_engine(array, config.gemm.buffer_words, checksums)) return "";
-  std::string why = "no Verilated GEMM engine of " +
-                    engine_name(array, config.gemm.buffer_words, checksums) + " built";
-  if (array.rows != array.cols || array.rows > TESSERA_RTL_MAX_ARRAY) {
-    why += " (the build verilates square arrays up to " + std::to_string(TESSERA_RTL_MAX_ARRAY) +
-           (array.rows == array.cols
-                ? "; configure with -DTESSERA_RTL_MAX_ARRAY=" + std::to_string(array.rows) + ")"
-                : ")");
-  } else {
-    why +=
-        " (the build makes one for every board in configs/; add this file to "
-        "-DTESSERA_RTL_CONFIGS=... and rebuild)";
-  }
-  return why;
 }
 
 }  // namespace tessera::sim

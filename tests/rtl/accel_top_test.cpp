@@ -31,8 +31,7 @@ TEST(RtlAcceleratorTop, IdentifiesItself) {
 }
 
 // Every register the map lists as RW reads back what was written (the job counts in
-// their 16 or 20 bits, addresses in all 32 of each half); ATT_GROUP, which this top
-// does not implement, reads 0.
+// their 16 or 20 bits, addresses in all 32 of each half).
 TEST(RtlAcceleratorTop, EveryReadWriteRegisterReadsBack) {
   auto top = make_rtl_accelerator();
   std::uint32_t salt = 0;
@@ -43,7 +42,7 @@ TEST(RtlAcceleratorTop, EveryReadWriteRegisterReadsBack) {
                         offset == reg::kAttGroup;                                                \
     const std::uint32_t value = narrow ? 0x1230u + ++salt : 0x89abcd00u + (++salt << 2);         \
     top->write_register(offset, value);                                                          \
-    EXPECT_EQ(top->read_register(offset), offset == reg::kAttGroup ? 0u : value) << #rtl_name;   \
+    EXPECT_EQ(top->read_register(offset), value) << #rtl_name;                                   \
   }
 #include "tessera/sim/register_map.inc"
 #undef TESSERA_REGISTER
@@ -184,8 +183,9 @@ TEST(RtlAcceleratorTop, StartsWhileBusyAreIgnoredAndShortVectorJobsRefused) {
 
 TEST(RtlAcceleratorTop, SizesBeyondTheBuffersSetError) {
   auto top = make_rtl_accelerator();
-  std::vector<std::int8_t> a(8 * 5000, 1);
-  EXPECT_THROW(top->gemm(a.data(), a.data(), 8, 8, 5000, {}), std::runtime_error);
+  const int k = TESSERA_RTL_BUFFER_WORDS + 1;  // the co-verification top's buffers, and one
+  std::vector<std::int8_t> a(8 * static_cast<std::size_t>(k), 1);
+  EXPECT_THROW(top->gemm(a.data(), a.data(), 8, 8, k, {}), std::runtime_error);
   EXPECT_EQ(top->read_register(reg::kStatus), reg::kStatusDone | reg::kStatusError);
 }
 
@@ -226,6 +226,13 @@ TEST(RtlAcceleratorTop, AttentionJobsWithBadRecordsSetError) {
   top->run(1);
   EXPECT_EQ(top->read_register(reg::kAttStatus), reg::kStatusDone | reg::kStatusError)
       << "refused at once, nothing read";
+  // More query heads than a job takes (ATT_GROUP): refused at once too.
+  top->write_register(reg::kAttHeadSize, 8);
+  top->write_register(reg::kAttGroup, reg::kAttGroupMax + 1);
+  top->write_register(reg::kAttCtrl, reg::kCtrlStart);
+  top->run(1);
+  EXPECT_EQ(top->read_register(reg::kAttStatus), reg::kStatusDone | reg::kStatusError)
+      << "a group beyond ATT_GROUP_MAX";
 }
 
 // Attention through the ATT_* registers and the record layouts, against the HLS model.

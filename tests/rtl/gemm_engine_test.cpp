@@ -10,6 +10,7 @@
 #include "support/random_data.hpp"
 #include "tessera/hls/hardware_config.hpp"
 #include "tessera/hls/kernels.hpp"
+#include "tessera/sim/rtl_accelerator.hpp"
 #include "tessera/sim/rtl_gemm.hpp"
 
 namespace tessera::sim {

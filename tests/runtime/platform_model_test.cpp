@@ -4,6 +4,7 @@
 // fidelity with the same simulated time at tlm and rtl.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "bench/model_bench.hpp"
@@ -144,16 +145,20 @@ TEST(PlatformModel, Llama2DecodeOnU280IsBoundByTheHbmSwitch) {
   EXPECT_NEAR(r.breakdown.total() * r.tokens, r.seconds(), 1e-9 * r.seconds());
 }
 
-// kv260's one DDR4 channel serves both units without a switch: the accelerator's
-// share of a stories110m step streams at 85 % or more of what refresh leaves of the
-// peak, and the Cortex-A53 host's glue and driver time come on top.
-TEST(PlatformModel, Stories110mDecodeOnKv260NearsTheRefreshBound) {
+// kv260's one DDR4 channel serves both units without a switch, and the GEMM unit's
+// memory port moves one 16-byte word per clock (4.8 GB/s at 300 MHz, a quarter of the
+// channel): the accelerator's share of a stories110m step streams at 85 % or more of
+// the lower of the two bounds, and the Cortex-A53 host's glue and driver time come on
+// top.
+TEST(PlatformModel, Stories110mDecodeOnKv260NearsItsMemoryBound) {
   const hls::HardwareConfig config = hls::load_preset("kv260");
   sim::Platform platform(config, {sim::Fidelity::kTlm, false, "", {}});
   const ModelBenchResult r = bench_shape(platform, model_shape("stories110m"), {});
   const double accelerator_gbps = static_cast<double>(r.bytes_needed) / r.simulated_seconds / 1e9;
-  EXPECT_LE(accelerator_gbps, testing::refresh_bound_gbps(config));
-  EXPECT_GE(accelerator_gbps, 0.85 * testing::refresh_bound_gbps(config));
+  const double bound =
+      std::min(testing::refresh_bound_gbps(config), testing::port_bound_gbps(config));
+  EXPECT_LE(accelerator_gbps, bound);
+  EXPECT_GE(accelerator_gbps, 0.85 * bound);
   EXPECT_GT(r.breakdown.host_glue, 0.0);
   EXPECT_NEAR(r.breakdown.host_glue,
               runtime::host_glue_flops_per_token(model_shape("stories110m").config) /
@@ -250,7 +255,9 @@ TEST(PlatformModel, RealModelDecodesAlikeAtEveryFidelity) {
     }
   }
   EXPECT_GT(simulated[1], 0.0);
-  EXPECT_EQ(simulated[1], simulated[2]) << "tlm and rtl take the same simulated time";
+  // tlm models the top the rtl fidelity runs: within the 5 % the CLI's --compare-to
+  // allows (docs/platform.md, "rtl fidelity").
+  EXPECT_NEAR(simulated[2] / simulated[1], 1.0, 0.05) << "tlm's simulated time against rtl's";
 }
 
 }  // namespace

@@ -4,6 +4,10 @@
 
 namespace tessera::testing {
 
+double port_bound_gbps(const hls::HardwareConfig& c) {
+  return c.gemm.rows * c.clock_mhz * 1e6 * c.gemm.count / 1e9;
+}
+
 double refresh_bound_gbps(const hls::HardwareConfig& c) {
   return c.memory.bandwidth_gbps *
          (1.0 - c.memory.dram.refresh_ns / c.memory.dram.refresh_interval_ns);

@@ -9,6 +9,10 @@ namespace tessera::testing {
 // What refresh leaves: each channel stops refresh_ns every refresh interval.
 double refresh_bound_gbps(const hls::HardwareConfig& config);
 
+// What the GEMM units' memory ports move: one word of the array's row of bytes per
+// clock each (docs/rtl.md, "Accelerator top").
+double port_bound_gbps(const hls::HardwareConfig& config);
+
 // Reads that each open a new row: four activates per activate window per channel.
 double activate_bound_gbps(const hls::HardwareConfig& config, double request_bytes);
 

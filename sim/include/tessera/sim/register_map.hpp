@@ -9,14 +9,12 @@
 namespace tessera::sim {
 
 // Register offsets of one unit (rtl/top/tessera_accel_top.sv; the list is
-// tessera/sim/register_map.inc). ADDR_HI: upper address bits for devices with more
-// than 4 GiB (the SystemC platform; the RTL top has a 32-bit address space and reads
-// them as zero). ATT_HEAD_SIZE: lanes per attention record, the head size (the
-// SystemC platform), so a small head moves no padding; 0 means head_size_max, the RTL
-// top's fixed layout. ATT_GROUP: query heads of one job (the SystemC platform): a GQA
-// group's heads share their K/V records, so one job reads them once for all; their
-// query records follow each other at ATT_Q_ADDR, their results at ATT_OUT_ADDR. 0
-// means one head, the RTL top's only mode.
+// tessera/sim/register_map.inc). ADDR_HI: bits 63:32 of the device addresses.
+// ATT_HEAD_SIZE: lanes per attention record, the head size, so a small head moves no
+// padding; 0 means head_size_max. ATT_GROUP: query heads of one job: a GQA group's
+// heads share their K/V records, so one job reads them once for all; their query
+// records follow each other at ATT_Q_ADDR, their results at ATT_OUT_ADDR. 0 means one
+// head.
 namespace reg {
 #define TESSERA_REGISTER(cpp_name, rtl_name, offset, access, meaning) \
   constexpr std::uint8_t cpp_name = offset;

@@ -2,12 +2,16 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "tessera/hls/abft.hpp"
 #include "tessera/hls/array_config.hpp"
 #include "tessera/hls/attention_i8.hpp"
+#include "tessera/hls/hardware_config.hpp"
 #include "tessera/sim/device_abi.hpp"
+#include "tessera/sim/rtl_gemm.hpp"
 
 namespace tessera::sim {
 
@@ -29,6 +33,24 @@ struct AcceleratorRun {
   hls::ChecksumReport checks;  // CHECKSUM_FAILS and CHECKSUM_TILE
 };
 
+// What answers the top's memory port (docs/rtl.md, "Accelerator top"), asked once per
+// clock: a memory model of the tests, or the platform's bridge to its device memory.
+class TopMemoryPort {
+ public:
+  virtual ~TopMemoryPort() = default;
+  // Before the clock edge: the word answering the oldest read if it is due this cycle
+  // (the top always takes it), else null; and whether a read request or a write made
+  // this cycle is accepted.
+  virtual const std::uint8_t* response() = 0;
+  virtual bool read_ready() = 0;
+  virtual bool write_ready() = 0;
+  // At the edge: a read request or a write of one word the port accepted.
+  virtual void read(std::uint64_t address) = 0;
+  virtual void write(std::uint64_t address, const std::uint8_t* word) = 0;
+  // After the edge: one cycle has passed.
+  virtual void clocked() = 0;
+};
+
 // The Verilated accelerator top with a device memory model and a host driver that
 // uses only the register map: it packs tiled operands into device memory, programs
 // the registers, waits for STATUS.DONE and unpacks the results.
@@ -36,6 +58,7 @@ class RtlAccelerator {
  public:
   virtual ~RtlAccelerator() = default;
   virtual hls::ArrayShape array() const = 0;
+  int word_bytes() const { return array().rows; }  // one memory word: ROWS bytes
   virtual std::uint32_t read_register(std::uint8_t offset) = 0;
   virtual void write_register(std::uint8_t offset, std::uint32_t value) = 0;
   virtual AcceleratorRun gemm(const std::int8_t* a, const std::int8_t* w, int m, int n, int k,
@@ -43,19 +66,61 @@ class RtlAccelerator {
   // A vector job (CTRL.VECTOR): c = W a for one K-byte a; needs K >= the array's rows.
   virtual AcceleratorRun gemv(const std::int8_t* a, const std::int8_t* w, int n, int k,
                               const MemoryModel& memory) = 0;
-  // Runs an attention call one (query, head) job at a time through the ATT_*
-  // registers and the record layouts of docs/rtl.md; returns the unit cycles.
+  // Runs an attention call one (query, GQA group) job at a time through the ATT_*
+  // registers (ATT_GROUP the group's heads) and the record layouts of docs/rtl.md;
+  // returns the jobs' cycles.
   virtual std::uint64_t attention(const hls::AttentionArgs& args, const MemoryModel& memory) = 0;
   virtual int head_size_max() const = 0;
   // For register-level tests: the host writing device memory between jobs, and the
   // clock running with the memory model answering the top's ports.
   virtual void write_memory(std::uint64_t address, const std::vector<std::uint8_t>& bytes) = 0;
   virtual void run(int cycles) = 0;
+  // Who answers the memory port from now on: `port`, or (null) the driver's own memory
+  // model, which gemm, gemv, attention and write_memory need.
+  virtual void attach_memory(TopMemoryPort* port) = 0;
+  // From now on an FST waveform of the clocks that follow, as `waveform` says (its
+  // path, window, clock and start time; an empty path: none).
+  virtual void begin_waveform(const RtlStreamOptions& waveform) = 0;
+  // The interrupt output: STATUS.DONE or ATT_STATUS.DONE, as of the last clock.
+  virtual bool interrupt() const = 0;
   // The fault the engine's hooks strike in the coming GEMM jobs (simulation only), with
   // the tiles numbered in each job's order; none when null.
   virtual void arm_fault(const hls::EngineFault* fault) = 0;
 };
 
+// A Verilated top of this build: its sizes (the -G values the build passed) and factory.
+struct RtlTopSizes {
+  int rows = 0;  // == COLS
+  int buffer_words = 0;
+  bool checksums = false;
+  int head_size_max = 0;
+  int context_max = 0;
+  bool operator==(const RtlTopSizes& o) const {
+    return rows == o.rows && buffer_words == o.buffer_words && checksums == o.checksums &&
+           head_size_max == o.head_size_max && context_max == o.context_max;
+  }
+  // Verilog parameters by name, as Verilator took them.
+  std::vector<std::pair<std::string, int>> parameters() const;
+};
+// The sizes of `config`'s device: its GEMM unit's array, buffer depth and checksums,
+// its attention unit's lanes and positions.
+RtlTopSizes rtl_top_sizes(const hls::HardwareConfig& config);
+
 std::unique_ptr<RtlAccelerator> make_rtl_accelerator();  // the 8x8 top, with checksums
+// The top of `config`'s sizes, the device the rtl fidelity runs. Throws
+// std::invalid_argument with rtl_unavailable_reason's text when the build has none.
+std::unique_ptr<RtlAccelerator> make_rtl_accelerator(const hls::HardwareConfig& config);
+// Why the rtl fidelity cannot run `config` in this build (no top of its sizes), or "".
+std::string rtl_unavailable_reason(const hls::HardwareConfig& config);
+
+// A Verilated top module the rtl fidelity runs, with the parameter values it was
+// built with (the -G values the build passed to Verilator).
+struct RtlDesign {
+  std::string module;
+  std::vector<std::pair<std::string, int>> parameters;
+};
+// What the rtl fidelity runs for `config`: the accelerator top of its sizes. Throws
+// std::invalid_argument as make_rtl_accelerator does.
+std::vector<RtlDesign> rtl_fidelity_designs(const hls::HardwareConfig& config);
 
 }  // namespace tessera::sim

@@ -77,16 +77,6 @@ class RtlGemm {
 // Arrays with a co-verified Verilated engine in this build (TESSERA_RTL_BUFFER_WORDS-
 // word buffers); the boards' engines have their own buffer depths besides.
 std::vector<hls::ArrayShape> rtl_arrays();
-// A Verilated top module the rtl fidelity runs, with the parameter values it was
-// built with (the -G values the build passed to Verilator).
-struct RtlDesign {
-  std::string module;
-  std::vector<std::pair<std::string, int>> parameters;
-};
-// What the rtl fidelity runs for `config`: the GEMM engine of its array and buffer
-// depth and the attention unit, each on its own (the platform models the DMA and
-// registers around them). Throws std::invalid_argument as make_rtl_gemm does.
-std::vector<RtlDesign> rtl_fidelity_designs(const hls::HardwareConfig& config);
 // An engine of this array with `buffer_words`-word operand buffers (0: any depth),
 // with or without checksums.
 bool has_rtl_engine(hls::ArrayShape array, int buffer_words = 0, bool checksums = false);
@@ -95,8 +85,5 @@ bool has_rtl_engine(hls::ArrayShape array, int buffer_words = 0, bool checksums 
 // none.
 std::unique_ptr<RtlGemm> make_rtl_gemm(hls::ArrayShape array, int buffer_words = 0,
                                        bool checksums = false);
-// Why the rtl fidelity cannot run `config` in this build, or "" when it can: it needs
-// an engine of the config's array, gemm_units.buffer_words and gemm_units.checksums.
-std::string rtl_unavailable_reason(const hls::HardwareConfig& config);
 
 }  // namespace tessera::sim
