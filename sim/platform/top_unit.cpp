@@ -16,16 +16,23 @@ using sc_core::sc_time;
 
 namespace {
 
-// The job registers a host programs (every RW register of the map); the top
-// ignores the ones it does not have.
-std::vector<std::uint8_t> writable_registers() {
-  std::vector<std::uint8_t> offsets;
+// The job registers a host programs: every RW register of the map.
+const std::vector<std::uint8_t>& writable_registers() {
+  static const std::vector<std::uint8_t> offsets = [] {
+    std::vector<std::uint8_t> list;
 #define TESSERA_REGISTER(cpp_name, rtl_name, offset, access, meaning) \
-  if (std::string(access) == "RW") offsets.push_back(offset);
+  if (std::string(access) == "RW") list.push_back(offset);
 #include "tessera/sim/register_map.inc"
 #undef TESSERA_REGISTER
+    return list;
+  }();
   return offsets;
 }
+
+// A job's clocks are bounded by its words and compute times the memory's delays; a
+// top this far past `work` (the job's words and compute cycles) hangs.
+constexpr std::uint64_t kHangFactor = 1000;
+constexpr std::uint64_t kHangSlack = 100'000;
 
 // How often the unit's thread hands the simulation back to the other processes
 // while the top runs ahead of simulated time (TLM-2.0 temporal decoupling).
@@ -165,7 +172,7 @@ Unit::JobResult TopUnit::run_job() {
   return result;
 }
 
-std::uint32_t TopUnit::run_top(std::uint32_t ctrl) {
+std::uint32_t TopUnit::run_top(std::uint32_t ctrl, std::uint64_t work) {
   for (const std::uint8_t offset : writable_registers()) top_->write_register(offset, reg(offset));
   // The waveform's clock follows the platform's: START is written at the job's time.
   waveform_.start_ps =
@@ -173,9 +180,7 @@ std::uint32_t TopUnit::run_top(std::uint32_t ctrl) {
   top_->begin_waveform(waveform_);
   bridge_->begin(sc_core::sc_time_stamp());
   top_->write_register(ctrl_offset(), ctrl | reg::kCtrlStart);
-  // A job the top takes ends within its memory words' latency and its compute; a
-  // top past this bound hangs (a bug in the RTL or the bridge, reported as such).
-  const std::uint64_t limit = 100'000'000;
+  const std::uint64_t limit = kHangSlack + kHangFactor * work;
   while (!top_->interrupt() || !(top_->read_register(status_offset()) & reg::kStatusDone)) {
     if (bridge_->cycle() > limit) {
       throw DeviceError(std::string(basename()) + ": the RTL top shows no DONE after " +
@@ -202,7 +207,11 @@ Unit::JobResult TopUnit::run_gemm() {
   top_->arm_fault(fault);
   std::uint32_t status = 0;
   try {
-    status = run_top(vector ? reg::kCtrlVector : 0);
+    const auto rows = static_cast<std::uint64_t>(config_.gemm.rows);
+    const std::uint64_t work = (static_cast<std::uint64_t>(m_tiles) + 1) *
+                               (static_cast<std::uint64_t>(n_tiles) + 1) *
+                               (static_cast<std::uint64_t>(k) + 2 * rows) * rows;
+    status = run_top(vector ? reg::kCtrlVector : 0, work);
   } catch (...) {
     top_->arm_fault(nullptr);
     throw;
@@ -234,9 +243,13 @@ Unit::JobResult TopUnit::run_gemm() {
 }
 
 Unit::JobResult TopUnit::run_attention() {
-  const std::uint32_t status = run_top(0);
-  if (bridge_->address_error()) return {"attention records outside device memory", 0};
   const auto head_size = static_cast<int>(reg(reg::kAttHeadSize));
+  const AttentionRecords records = attention_records(config_, head_size);
+  const std::uint32_t group = std::max<std::uint32_t>(1, reg(reg::kAttGroup));
+  const std::uint64_t work = static_cast<std::uint64_t>(std::min(group, reg::kAttGroupMax)) *
+                             (reg(reg::kAttPositions) + 1) * (records.kv_bytes() + 64);
+  const std::uint32_t status = run_top(0, work);
+  if (bridge_->address_error()) return {"attention records outside device memory", 0};
   if (status & reg::kStatusError) {
     return {"attention job of " + std::to_string(reg(reg::kAttPositions)) + " positions, " +
                 std::to_string(reg(reg::kAttGroup)) + " query heads of size " +
@@ -248,8 +261,6 @@ Unit::JobResult TopUnit::run_attention() {
             0};
   }
   // The fault site strikes each head's result record as it stands in memory.
-  const AttentionRecords records = attention_records(config_, head_size);
-  const std::uint32_t group = std::max<std::uint32_t>(1, reg(reg::kAttGroup));
   const std::uint64_t out = address(reg::kAttOutAddr, reg::kAttOutAddrHi);
   for (std::uint32_t h = 0; h < group; ++h) {
     const std::uint64_t accumulators =

@@ -32,8 +32,9 @@ class TopUnit final : public Unit {
   JobResult run_gemm();
   JobResult run_attention();
   // Writes the unit's job registers to the top, then `ctrl` with START, and clocks
-  // the top until that job is done; returns its status register.
-  std::uint32_t run_top(std::uint32_t ctrl);
+  // the top until that job is done; returns its status register. `work`: the job's
+  // words and compute cycles, whose multiple bounds a job that has not hung.
+  std::uint32_t run_top(std::uint32_t ctrl, std::uint64_t work);
   std::uint64_t top_counter(std::uint8_t low, std::uint8_t high);
 
   Kind kind_;
