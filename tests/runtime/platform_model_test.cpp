@@ -1,7 +1,7 @@
 // Whole models on the accelerator: the kernel schedule the timing-only bench replays
 // on the platform is the one Int8Model issues, a real model through the runtime and
 // the ICD is as fast as that replay, and it decodes the same tokens at every
-// fidelity with the same simulated time at tlm and rtl.
+// fidelity, with tlm's simulated time within 5 % of rtl's.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -223,8 +223,8 @@ TEST(PlatformModel, HostLinkBytesPerTokenStayWithinActivationsKvAndCommands) {
   }
 }
 
-// Through the ICD, at every fidelity: the HLS device's logits bit for bit, and the
-// same simulated time at tlm and rtl (func keeps none).
+// Through the ICD, at every fidelity: the HLS device's logits bit for bit, and tlm's
+// simulated time within 5 % of rtl's (func keeps none).
 TEST(PlatformModel, RealModelDecodesAlikeAtEveryFidelity) {
   const models::Checkpoint checkpoint =
       models::Checkpoint::load(testing::real_model_file("stories260K.bin"));
