@@ -106,7 +106,8 @@ struct RtlTopSizes {
 // its attention unit's lanes and positions.
 RtlTopSizes rtl_top_sizes(const hls::HardwareConfig& config);
 
-std::unique_ptr<RtlAccelerator> make_rtl_accelerator();  // the 8x8 top, with checksums
+// The co-verification's top: 8x8 with checksums, 16 attention lanes, 1,024 positions.
+std::unique_ptr<RtlAccelerator> make_rtl_accelerator();
 // The top of `config`'s sizes, the device the rtl fidelity runs. Throws
 // std::invalid_argument with rtl_unavailable_reason's text when the build has none.
 std::unique_ptr<RtlAccelerator> make_rtl_accelerator(const hls::HardwareConfig& config);
