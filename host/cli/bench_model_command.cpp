@@ -247,7 +247,7 @@ std::filesystem::path synthesized_checkpoint(const models::ModelShape& shape, bo
 }
 
 // The ICD's devices (a preset or a configuration file) run rtl where a Verilated
-// engine of the config's array and buffer depth exists.
+// accelerator top of the config's sizes exists.
 void check_model_device(const std::string& preset, const hls::HardwareConfig& config,
                         sim::Fidelity fidelity) {
   if (fidelity != sim::Fidelity::kRtl) return;
@@ -275,7 +275,7 @@ int run_model_bench(const ModelBenchCliOptions& o, bool prefill) {
   if (!o.quiet) options.progress = progress_by_phase();
   if (!o.fst.empty() && fidelity != sim::Fidelity::kRtl && o.compare_to != "rtl") {
     throw CLI::ValidationError("--fst",
-                               "writes the Verilated GEMM engine's waveform: only at the rtl "
+                               "writes the Verilated top's waveform: only at the rtl "
                                "fidelity");
   }
   sim::PlatformOptions platform_options{fidelity, true, o.fst,
@@ -307,7 +307,7 @@ int run_model_bench(const ModelBenchCliOptions& o, bool prefill) {
     if (!o.compare_to.empty()) {
       check_model_device(o.preset, config, sim::parse_fidelity(o.compare_to));
     }
-    // The ICD's rtl devices write the GEMM engine's waveform where this says.
+    // The ICD's rtl devices write the GEMM units' tops' waveforms where this says.
     if (!o.fst.empty()) setenv("TESSERA_ICD_FST", o.fst.c_str(), 1);
     if (!o.fst_window.empty()) setenv("TESSERA_ICD_FST_WINDOW", o.fst_window.c_str(), 1);
     const models::Checkpoint checkpoint = models::Checkpoint::load(
@@ -407,7 +407,7 @@ CLI::App* add_model_bench(CLI::App& bench, const std::string& name, const std::s
     command->add_flag("--quiet", o.quiet, "no progress on stderr");
     return command;
   }
-  command->add_option("--fst", o.fst, "rtl: write the GEMM engine's waveform to this FST file")
+  command->add_option("--fst", o.fst, "rtl: write the GEMM unit's top's waveform to this FST file")
       ->check(writable_file());
   command
       ->add_option("--fst-window", o.fst_window,

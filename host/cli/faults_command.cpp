@@ -123,8 +123,8 @@ Command add_faults_command(CLI::App& app) {
       ->capture_default_str();
   command
       ->add_option("--fidelity", o->fidelity,
-                   "func, tlm or rtl (the Verilated GEMM engine, with checksums if the preset "
-                   "has them: a board file whose engine the build verilates)")
+                   "func, tlm or rtl (the Verilated accelerator top, with checksums if the "
+                   "preset has them: a board file whose top the build verilates)")
       ->capture_default_str()
       ->check(CLI::IsMember({"func", "tlm", "rtl"}));
   command->add_option("--site", o->site, site_help())
