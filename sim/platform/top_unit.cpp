@@ -48,7 +48,7 @@ constexpr std::uint64_t kQuantumCycles = 32;
 class TopUnit::Bridge final : public TopMemoryPort {
  public:
   Bridge(TopUnit& unit, std::size_t word_bytes)
-      : unit_(unit), word_bytes_(word_bytes), word_(word_bytes) {}
+      : unit_(unit), word_bytes_(word_bytes), word_(word_bytes), read_word_(word_bytes) {}
 
   // The clock the top's START is written in (cycle 0) is `start`.
   void begin(sc_time start) {
@@ -69,19 +69,20 @@ class TopUnit::Bridge final : public TopMemoryPort {
   void clear_bytes() { bytes_read_ = bytes_written_ = 0; }
 
   const std::uint8_t* response() override {
-    if (pending_.empty() || pending_.front().due > cycle_) return nullptr;
-    word_ = std::move(pending_.front().word);
-    pending_.pop_front();
+    if (due_.empty() || due_.front() > cycle_) return nullptr;
+    due_.pop_front();
+    std::copy_n(pending_words_.begin(), word_bytes_, word_.begin());
+    pending_words_.erase(pending_words_.begin(),
+                         pending_words_.begin() + static_cast<std::ptrdiff_t>(word_bytes_));
     return word_.data();
   }
   bool read_ready() override { return true; }
   bool write_ready() override { return true; }
   void read(std::uint64_t address) override {
-    Pending p{std::vector<std::uint8_t>(word_bytes_), 0};
-    const sc_time done = transport(tlm::TLM_READ_COMMAND, address, p.word.data());
+    const sc_time done = transport(tlm::TLM_READ_COMMAND, address, read_word_.data());
     const double cycles = std::ceil((done - start_) / unit_.period());
-    p.due = std::max<std::uint64_t>(cycle_ + 1, static_cast<std::uint64_t>(cycles));
-    pending_.push_back(std::move(p));
+    due_.push_back(std::max<std::uint64_t>(cycle_ + 1, static_cast<std::uint64_t>(cycles)));
+    pending_words_.insert(pending_words_.end(), read_word_.begin(), read_word_.end());
     bytes_read_ += word_bytes_;
   }
   void write(std::uint64_t address, const std::uint8_t* word) override {
@@ -90,7 +91,7 @@ class TopUnit::Bridge final : public TopMemoryPort {
     bytes_written_ += word_bytes_;
   }
   void clocked() override {
-    if (!pending_.empty() || local_time() < last_write_) ++busy_cycles_;
+    if (!due_.empty() || local_time() < last_write_) ++busy_cycles_;
     ++cycle_;
     if (cycle_ % kQuantumCycles == 0) catch_up();
   }
@@ -114,15 +115,14 @@ class TopUnit::Bridge final : public TopMemoryPort {
     return now + delay;
   }
 
-  struct Pending {
-    std::vector<std::uint8_t> word;
-    std::uint64_t due;
-  };
-
   TopUnit& unit_;
   std::size_t word_bytes_;
-  std::vector<std::uint8_t> word_;
-  std::deque<Pending> pending_;
+  std::vector<std::uint8_t> word_;       // the response being delivered
+  std::vector<std::uint8_t> read_word_;  // a read's word as the memory returns it
+  // The reads in flight, in order: the clock each is due and their words, back to
+  // back (no allocation per read: the top reads a word a clock).
+  std::deque<std::uint64_t> due_;
+  std::deque<std::uint8_t> pending_words_;
   tlm::tlm_generic_payload payload_;
   sc_time start_, last_write_;
   std::uint64_t cycle_ = 0, busy_cycles_ = 0;
@@ -173,7 +173,14 @@ Unit::JobResult TopUnit::run_job() {
 }
 
 std::uint32_t TopUnit::run_top(std::uint32_t ctrl, std::uint64_t work) {
-  for (const std::uint8_t offset : writable_registers()) top_->write_register(offset, reg(offset));
+  // The top keeps its registers between jobs (a clock per write): only those the
+  // host changed since the last job are written again.
+  for (const std::uint8_t offset : writable_registers()) {
+    std::uint32_t& held = top_registers_[offset / 4];
+    if (held == reg(offset)) continue;
+    held = reg(offset);
+    top_->write_register(offset, held);
+  }
   // The waveform's clock follows the platform's: START is written at the job's time.
   waveform_.start_ps =
       static_cast<std::uint64_t>(sc_core::sc_time_stamp().to_seconds() * 1e12 + 0.5);
@@ -192,10 +199,6 @@ std::uint32_t TopUnit::run_top(std::uint32_t ctrl, std::uint64_t work) {
   if (end > sc_core::sc_time_stamp()) sc_core::wait(end - sc_core::sc_time_stamp());
   counters_.memory_cycles += bridge_->busy_cycles();
   return top_->read_register(status_offset());
-}
-
-std::uint64_t TopUnit::top_counter(std::uint8_t low, std::uint8_t high) {
-  return (static_cast<std::uint64_t>(top_->read_register(high)) << 32) | top_->read_register(low);
 }
 
 Unit::JobResult TopUnit::run_gemm() {
@@ -217,8 +220,8 @@ Unit::JobResult TopUnit::run_gemm() {
     throw;
   }
   top_->arm_fault(nullptr);
-  const std::uint64_t cycles = top_counter(reg::kCyclesLo, reg::kCyclesHi);
-  const std::uint64_t load_wait = top_counter(reg::kLoadWaitLo, reg::kLoadWaitHi);
+  const std::uint64_t cycles = top_->read_register64(reg::kCyclesLo, reg::kCyclesHi);
+  const std::uint64_t load_wait = top_->read_register64(reg::kLoadWaitLo, reg::kLoadWaitHi);
   if (bridge_->address_error()) return {"GEMM operands or results outside device memory", 0};
   if ((status & reg::kStatusError) && !(status & reg::kStatusChecksum)) {
     return {std::string(vector ? "vector job" : "GEMM job") + " of " + std::to_string(m_tiles) +
@@ -233,12 +236,7 @@ Unit::JobResult TopUnit::run_gemm() {
   if (checks.failing_tiles > 0) {
     checks.first_failing_tile = static_cast<int>(top_->read_register(reg::kChecksumTile));
   }
-  const auto tile_macs =
-      static_cast<std::uint64_t>(config_.gemm.rows) * static_cast<std::uint64_t>(config_.gemm.cols);
-  const std::uint64_t row_tiles =
-      vector ? static_cast<std::uint64_t>((n_tiles + config_.gemm.rows - 1) / config_.gemm.rows)
-             : static_cast<std::uint64_t>(m_tiles) * static_cast<std::uint64_t>(n_tiles);
-  counters_.macs += row_tiles * tile_macs * static_cast<std::uint64_t>(k);
+  counters_.macs += job_macs(config_.array(), vector, m_tiles, n_tiles, k);
   return {"", cycles - std::min(cycles, load_wait), checks};
 }
 
@@ -268,7 +266,7 @@ Unit::JobResult TopUnit::run_attention() {
     faults_.attention_job(basename(), head_size > 0 ? head_size : records.head_max,
                           memory_data() + accumulators, sc_core::sc_time_stamp().to_seconds());
   }
-  return {"", top_counter(reg::kAttCyclesLo, reg::kAttCyclesHi)};
+  return {"", top_->read_register64(reg::kAttCyclesLo, reg::kAttCyclesHi)};
 }
 
 }  // namespace tessera::sim

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -35,7 +36,6 @@ class TopUnit final : public Unit {
   // the top until that job is done; returns its status register. `work`: the job's
   // words and compute cycles, whose multiple bounds a job that has not hung.
   std::uint32_t run_top(std::uint32_t ctrl, std::uint64_t work);
-  std::uint64_t top_counter(std::uint8_t low, std::uint8_t high);
 
   Kind kind_;
   hls::HardwareConfig config_;
@@ -43,6 +43,8 @@ class TopUnit final : public Unit {
   std::unique_ptr<Bridge> bridge_;
   FaultInjector& faults_;
   RtlStreamOptions waveform_;  // the unit's FST file, window and clock
+  // The job registers as the top holds them (all zero out of reset).
+  std::array<std::uint32_t, reg::kUnitWindow / 4> top_registers_{};
 };
 
 }  // namespace tessera::sim

@@ -193,6 +193,14 @@ GemmUnit::GemmUnit(sc_core::sc_module_name name, int index, const hls::HardwareC
                             static_cast<std::uint32_t>(log2_depth) << 24);
 }
 
+std::uint64_t job_macs(hls::ArrayShape array, bool vector, int m_tiles, int n_tiles, int k) {
+  const std::uint64_t tiles =
+      vector ? static_cast<std::uint64_t>((n_tiles + array.rows - 1) / array.rows)
+             : static_cast<std::uint64_t>(m_tiles) * static_cast<std::uint64_t>(n_tiles);
+  return tiles * static_cast<std::uint64_t>(array.rows * array.cols) *
+         static_cast<std::uint64_t>(k);
+}
+
 FaultInjector::EngineJob engine_job(const std::string& unit, const hls::HardwareConfig& config,
                                     bool vector, int m_tiles, int n_tiles, int k) {
   FaultInjector::EngineJob job;
@@ -255,9 +263,7 @@ Unit::JobResult GemmUnit::run_job() {
   if (!dma(address(reg::kCAddr, reg::kCAddrHi), c, c_bytes, true)) {
     return {"GEMM results outside device memory", cycles};
   }
-  counters_.macs += static_cast<std::uint64_t>(m_tiles) * static_cast<std::uint64_t>(n_tiles) *
-                    static_cast<std::uint64_t>(array_.rows * array_.cols) *
-                    static_cast<std::uint64_t>(k);
+  counters_.macs += job_macs(array_, false, m_tiles, n_tiles, k);
   return {"", cycles, checks};
 }
 
@@ -306,9 +312,7 @@ Unit::JobResult GemmUnit::run_vector_job() {
   if (!dma(address(reg::kCAddr, reg::kCAddrHi), c, c_bytes, true)) {
     return {"vector job results outside device memory", cycles};
   }
-  counters_.macs += static_cast<std::uint64_t>((n_tiles + array_.rows - 1) / array_.rows) *
-                    static_cast<std::uint64_t>(array_.rows * array_.cols) *
-                    static_cast<std::uint64_t>(k);
+  counters_.macs += job_macs(array_, true, 0, n_tiles, k);
   return {"", cycles, checks};
 }
 

@@ -101,6 +101,10 @@ class Unit : public sc_core::sc_module {
   JobDone job_done_;
 };
 
+// The array MACs a GEMM job runs (tile padding included): a matrix job's m_tiles x
+// n_tiles output tiles, or a vector job's vector tiles of `rows` row tiles each.
+std::uint64_t job_macs(hls::ArrayShape array, bool vector, int m_tiles, int n_tiles, int k);
+
 // What the fault injector needs to know of a GEMM job about to start on `unit`.
 FaultInjector::EngineJob engine_job(const std::string& unit, const hls::HardwareConfig& config,
                                     bool vector, int m_tiles, int n_tiles, int k);

@@ -254,7 +254,7 @@ class VerilatedAccelerator final : public RtlAccelerator {
           &this->at(at.c + static_cast<std::uint64_t>(h) * records.result_bytes()), g.head_size,
           &g.out[q_row * g.head_size], &g.norm[q_row]);
     }
-    return counter(reg::kAttCyclesLo, reg::kAttCyclesHi);
+    return read_register64(reg::kAttCyclesLo, reg::kAttCyclesHi);
   }
 
   using Placement = TestTopMemory::Placement;
@@ -301,17 +301,14 @@ class VerilatedAccelerator final : public RtlAccelerator {
   }
   AcceleratorRun counters() {
     AcceleratorRun run;
-    run.cycles = counter(reg::kCyclesLo, reg::kCyclesHi);
-    run.stall_cycles = counter(reg::kStallLo, reg::kStallHi);
-    run.load_wait_cycles = counter(reg::kLoadWaitLo, reg::kLoadWaitHi);
+    run.cycles = read_register64(reg::kCyclesLo, reg::kCyclesHi);
+    run.stall_cycles = read_register64(reg::kStallLo, reg::kStallHi);
+    run.load_wait_cycles = read_register64(reg::kLoadWaitLo, reg::kLoadWaitHi);
     run.checks.failing_tiles = static_cast<int>(read_register(reg::kChecksumFails));
     if (run.checks.failing_tiles > 0) {
       run.checks.first_failing_tile = static_cast<int>(read_register(reg::kChecksumTile));
     }
     return run;
-  }
-  std::uint64_t counter(std::uint8_t low, std::uint8_t high) {
-    return (static_cast<std::uint64_t>(read_register(high)) << 32) | read_register(low);
   }
 
   // One clock with the attached port (or the test memory) answering the top's ports.

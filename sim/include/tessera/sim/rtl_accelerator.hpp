@@ -61,6 +61,10 @@ class RtlAccelerator {
   int word_bytes() const { return array().rows; }  // one memory word: ROWS bytes
   virtual std::uint32_t read_register(std::uint8_t offset) = 0;
   virtual void write_register(std::uint8_t offset, std::uint32_t value) = 0;
+  // A 64-bit counter from its LO and HI registers.
+  std::uint64_t read_register64(std::uint8_t low, std::uint8_t high) {
+    return (static_cast<std::uint64_t>(read_register(high)) << 32) | read_register(low);
+  }
   virtual AcceleratorRun gemm(const std::int8_t* a, const std::int8_t* w, int m, int n, int k,
                               const MemoryModel& memory) = 0;
   // A vector job (CTRL.VECTOR): c = W a for one K-byte a; needs K >= the array's rows.
