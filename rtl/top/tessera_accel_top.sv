@@ -4,24 +4,32 @@
 // time: a START while the other unit is busy is ignored. The SystemC platform drives
 // these ports.
 //
-// Memory ports move one word of WORD_BYTES = ROWS bytes (the array edge; ROWS ==
-// COLS) at 64-bit byte addresses (*_ADDR low, *_ADDR_HI high halves). Reads: a
-// request handshake (mem_rd_*) and in-order responses that are always accepted
-// (mem_rsp_*). Writes: one handshake per word (mem_wr_*).
+// The memory port is an AXI4 manager's (docs/rtl.md, "Memory port"): read address
+// (mem_ar_*) and data (mem_r_*), write address (mem_aw_*), data (mem_w_*) and
+// response (mem_b_valid) channels, INCR bursts of up to MAX_BEATS beats that never
+// cross 4 KiB, one ID (responses in order), back-pressure on AR, AW and W. A beat is
+// one word of WORD_BYTES = ROWS bytes (the array edge; ROWS == COLS) at 64-bit byte
+// addresses (*_ADDR low, *_ADDR_HI high halves). RREADY and BREADY would always be
+// high (the top has room for every beat it asks for) and the top counts its read
+// beats itself, so the port leaves out RREADY, RLAST and BREADY; an AXI4 wrapper ties
+// them. A job's DONE waits for the B response of its last write burst.
 //
 // Operands in device memory are tiled as the engine consumes them: A at A_ADDR holds
 // m_tiles*K words, word (mt, k) = column k of row tile mt; W at W_ADDR likewise.
 // Results go to C_ADDR, one tile row (COLS int32 = 4 words) after the other, tiles
-// in (mt, nt) order. The ICD packs and unpacks these layouts.
+// in (mt, nt) order, a write burst per tile row. The ICD packs and unpacks these
+// layouts.
 //
 // Vector jobs (CTRL.VECTOR; GEMV): A is K bytes in ceil(K/ROWS) words, W tiled as
 // above. The engine's W stream takes one K step of ROWS row tiles per beat; the DMA
 // gathers each beat from the ROWS words (vt*ROWS + r, k), K words apart in memory,
-// reading only the row tiles that exist (lanes past N_TILES stay zero). Responses
-// queue in a FIFO of GATHER_WORDS words, and requests run ahead of the gather by at
-// most that many words, so every response finds room and a memory latency of up to
-// GATHER_WORDS cycles is hidden. Results are C in order: the writer drops the
-// engine's rows past N_TILES.
+// reading only the row tiles that exist (lanes past N_TILES stay zero). It reads
+// VECTOR_BEATS K steps of each row tile in one burst (a group of beats), into a
+// FIFO of GATHER_GROUPS groups' words; the gather takes each beat's words across the
+// group's bursts, and a group's words are freed when its last beat is gathered.
+// Requests run ahead of the gather by at most the FIFO, so every response finds room
+// and the groups after the one being gathered hide the memory's latency. Results are C in order: the writer drops
+// the engine's rows past N_TILES.
 //
 // With CHECKSUMS the engine checks every tile (docs/reliability.md): FEATURES bit 0
 // says so, a job with failing tiles ends with STATUS.ERROR and STATUS.CHECKSUM (its
@@ -35,7 +43,9 @@ module tessera_accel_top #(
     parameter int HS_MAX    = 16,   // attention lanes (largest head size)
     parameter int CTX_MAX   = 1024, // attention positions
     parameter int CHECKSUMS = 0,    // 1: the GEMM engine's checksums
-    parameter int GATHER_WORDS = 64 // vector W responses in flight or queued
+    parameter int MAX_BEATS = 16,   // beats of a burst (AXI4 INCR: up to 256)
+    parameter int VECTOR_BEATS = 4, // K steps of a row tile a vector job reads at once
+    parameter int GATHER_GROUPS = 4 // such groups of vector W words in flight or queued
 ) (
     input  logic                    clk,
     input  logic                    rst_n,
@@ -46,17 +56,23 @@ module tessera_accel_top #(
     input  logic [            31:0] csr_wdata,
     output logic [            31:0] csr_rdata,
     output logic                    irq,          // STATUS.DONE or ATT_STATUS.DONE
-    // Memory read requests and responses.
-    output logic                    mem_rd_valid,
-    input  logic                    mem_rd_ready,
-    output logic [            63:0] mem_rd_addr,
-    input  logic                    mem_rsp_valid,
-    input  logic [     ROWS*8-1:0] mem_rsp_data,
-    // Memory writes.
-    output logic                    mem_wr_valid,
-    input  logic                    mem_wr_ready,
-    output logic [            63:0] mem_wr_addr,
-    output logic [     ROWS*8-1:0] mem_wr_data
+    // Memory reads: address and data channels.
+    output logic                    mem_ar_valid,
+    input  logic                    mem_ar_ready,
+    output logic [            63:0] mem_ar_addr,
+    output logic [             7:0] mem_ar_len,
+    input  logic                    mem_r_valid,
+    input  logic [      ROWS*8-1:0] mem_r_data,
+    // Memory writes: address, data and response channels.
+    output logic                    mem_aw_valid,
+    input  logic                    mem_aw_ready,
+    output logic [            63:0] mem_aw_addr,
+    output logic [             7:0] mem_aw_len,
+    output logic                    mem_w_valid,
+    input  logic                    mem_w_ready,
+    output logic [      ROWS*8-1:0] mem_w_data,
+    output logic                    mem_w_last,
+    input  logic                    mem_b_valid
 `ifndef SYNTHESIS
     ,
     input  logic [             1:0] fault_site,
@@ -84,7 +100,6 @@ module tessera_accel_top #(
   logic [31:0] engine_checksum_fails, engine_checksum_tile;
   logic checksum_failed;
 
-  logic [$clog2(COLS*4/ROWS+1)-1:0] words_left;  // result writer, below
   logic [15:0] m_tiles, n_tiles;
   logic [19:0] k_len;
   logic [63:0] a_addr, w_addr, c_addr;
@@ -96,9 +111,12 @@ module tessera_accel_top #(
   logic [15:0] att_positions, att_head_size, att_group;
   logic [63:0] att_q_addr, att_kv_addr, att_out_addr;
   logic att_start, att_busy, att_done, att_error, att_done_flag;
+  logic att_finishing;  // the attention unit is done, its last writes not yet answered
   logic [63:0] att_cycles;
+  // Writes in progress: a region the writer holds, or bursts with no B response yet.
+  logic writes_pending;
   logic any_busy;
-  assign any_busy = engine_busy || att_busy || loading || words_left != 0;
+  assign any_busy = engine_busy || att_busy || att_finishing || loading || writes_pending;
   assign engine_start = csr_write && csr_addr == REG_CTRL && csr_wdata[CTRL_START_BIT] && !any_busy;
   assign att_start = csr_write && csr_addr == REG_ATT_CTRL && csr_wdata[CTRL_START_BIT] && !any_busy;
   assign irq = done_flag || att_done_flag;
@@ -121,9 +139,15 @@ module tessera_accel_top #(
       att_kv_addr <= '0;
       att_out_addr <= '0;
       att_done_flag <= 1'b0;
+      att_finishing <= 1'b0;
     end else begin
       if (att_start) att_done_flag <= 1'b0;
-      if (att_done) att_done_flag <= 1'b1;
+      if ((att_done || att_finishing) && !writes_pending) begin
+        att_done_flag <= 1'b1;
+        att_finishing <= 1'b0;
+      end else if (att_done) begin
+        att_finishing <= 1'b1;
+      end
       if (csr_write && !any_busy) begin
         case (csr_addr)
           REG_M_TILES: m_tiles <= csr_wdata[15:0];
@@ -153,7 +177,7 @@ module tessera_accel_top #(
       end
       if (engine_done) engine_finished <= 1'b1;
       // engine_finished is set the cycle after done, when the writer holds the last row.
-      if (engine_finished && words_left == 0 && !engine_start) begin
+      if (engine_finished && !writes_pending && !engine_start) begin
         done_flag       <= 1'b1;
         engine_finished <= 1'b0;
       end
@@ -190,7 +214,7 @@ module tessera_accel_top #(
         REG_STALL_HI: csr_rdata = stall_cycles[63:32];
         REG_LOAD_WAIT_LO: csr_rdata = load_wait_cycles[31:0];
         REG_LOAD_WAIT_HI: csr_rdata = load_wait_cycles[63:32];
-        REG_ATT_STATUS: csr_rdata = {29'd0, att_error, att_done_flag, att_busy};
+        REG_ATT_STATUS: csr_rdata = {29'd0, att_error, att_done_flag, att_busy || att_finishing};
         REG_ATT_POSITIONS: csr_rdata = {16'd0, att_positions};
         REG_ATT_HEAD_SIZE: csr_rdata = {16'd0, att_head_size};
         REG_ATT_GROUP: csr_rdata = {16'd0, att_group};
@@ -207,50 +231,66 @@ module tessera_accel_top #(
     end
   end
 
-  // ---- Operand DMA: request A's words, then W's; route responses in order ------------
+  // ---- Operand DMA: A's region, then W's; responses routed in order -----------------
   localparam logic [35:0] ROWS36 = 36'(ROWS);
-  logic [35:0] a_words, w_words, requested, received;
+  logic [35:0] a_words, w_words, received;
   logic loading;
   // A vector job's A is K bytes; W is every row tile once per K step in both modes.
   assign a_words = vector_q ? (36'(k_len) + ROWS36 - 36'd1) / ROWS36
                             : 36'(m_tiles) * 36'(k_len);
   assign w_words = 36'(n_tiles) * 36'(k_len);
-  logic requesting_w;
-  logic [35:0] w_requested;
-  assign requesting_w = requested >= a_words;
-  assign w_requested  = requested - a_words;
+  logic a_requested, w_requested;  // the region is with the read splitter
 
-  // Vector W requests walk (vector tile, k, row tile in the tile); the response side
-  // walks the same order to know each beat's row count.
+  // Vector W regions walk (vector tile, group of K steps, row tile in the tile): one
+  // region of a group's K steps per row tile.
+  localparam int VB = VECTOR_BEATS;
+  localparam int GATHER_WORDS = GATHER_GROUPS * ROWS * VB;  // a power of two
+  localparam int GQ = $clog2(GATHER_WORDS);
+  localparam int GW = GQ + 1;
   logic [63:0] row_stride, tile_stride;  // bytes between row tiles, vector tiles
   assign row_stride  = 64'(k_len) * 64'(WORD_BYTES);
   assign tile_stride = row_stride * 64'(ROWS);
-  logic [63:0] req_tile_off, req_row_off, req_k_off;
-  logic [19:0] req_k;
+  logic [63:0] req_tile_off, req_row_off;
+  logic [19:0] req_k;  // the group's first K step
   logic [15:0] req_r, req_tiles_left, req_rows;
-  assign req_rows = req_tiles_left >= 16'(ROWS) ? 16'(ROWS) : req_tiles_left;
-  // Vector W words requested and not yet taken by the gather: they fit the FIFO.
-  localparam int GW = $clog2(GATHER_WORDS + 1);
-  logic [GW-1:0] gather_reserved;
-  logic vector_credit, gather_pop;
-  assign vector_credit = !vector_q || !requesting_w || 32'(gather_reserved) < GATHER_WORDS;
+  logic [GW-1:0] req_beats;  // K steps in the group
+  assign req_rows  = req_tiles_left >= 16'(ROWS) ? 16'(ROWS) : req_tiles_left;
+  assign req_beats = k_len - req_k >= 20'(VB) ? GW'(VB) : GW'(k_len - req_k);
+  // Vector W words requested and not yet freed by the gather: they fit the FIFO.
+  logic [GW-1:0] gather_reserved, group_words;
+  logic group_free;
+  logic vector_credit;
+  assign vector_credit = 32'(gather_reserved) + 32'(req_beats) <= GATHER_WORDS;
 
   // Only while the engine is loading: a job whose sizes it rejected fetches nothing.
-  logic gemm_rd_valid;
-  logic [63:0] gemm_rd_addr;
-  assign gemm_rd_valid = loading && engine_busy && requested < a_words + w_words && vector_credit;
+  logic gemm_req_valid, gemm_req_ready, gemm_req_fire, requesting_vector;
+  logic [63:0] gemm_req_addr;
+  logic [35:0] gemm_req_words;
+  assign requesting_vector = vector_q && a_requested && req_tiles_left != 0;
   always_comb begin
-    if (!requesting_w) gemm_rd_addr = a_addr + 64'(requested) * 64'(WORD_BYTES);
-    else if (vector_q) gemm_rd_addr = w_addr + req_tile_off + req_row_off + req_k_off;
-    else gemm_rd_addr = w_addr + 64'(w_requested) * 64'(WORD_BYTES);
+    gemm_req_valid = 1'b0;
+    gemm_req_addr  = a_addr;
+    gemm_req_words = a_words;
+    if (loading && engine_busy) begin
+      if (!a_requested) begin
+        gemm_req_valid = 1'b1;
+      end else if (!vector_q) begin
+        gemm_req_valid = !w_requested;
+        gemm_req_addr  = w_addr;
+        gemm_req_words = w_words;
+      end else begin
+        gemm_req_valid = req_tiles_left != 0 && vector_credit;
+        gemm_req_addr  = w_addr + req_tile_off + req_row_off + 64'(req_k) * 64'(WORD_BYTES);
+        gemm_req_words = 36'(req_beats);
+      end
+    end
   end
-  logic gemm_rd_fire;
-  assign gemm_rd_fire = gemm_rd_valid && mem_rd_ready;
+  assign gemm_req_fire = gemm_req_valid && gemm_req_ready;
 
   // Responses belong to whichever unit is running (only one is).
   logic gemm_rsp_valid, att_rsp_valid;
-  assign att_rsp_valid = mem_rsp_valid && att_busy;
-  assign gemm_rsp_valid = mem_rsp_valid && !att_busy;
+  assign att_rsp_valid = mem_r_valid && att_busy;
+  assign gemm_rsp_valid = mem_r_valid && !att_busy;
   logic a_valid, w_valid, a_ready, w_ready, w_response;
   assign a_valid = gemm_rsp_valid && received < a_words;
   assign w_response = gemm_rsp_valid && received >= a_words;
@@ -258,18 +298,21 @@ module tessera_accel_top #(
 
   always_ff @(posedge clk) begin
     if (!rst_n) begin
-      loading   <= 1'b0;
-      requested <= '0;
-      received  <= '0;
-      vector_q  <= 1'b0;
+      loading     <= 1'b0;
+      a_requested <= 1'b0;
+      w_requested <= 1'b0;
+      received    <= '0;
+      vector_q    <= 1'b0;
     end else begin
       if (engine_start) begin
-        loading   <= 1'b1;
-        requested <= '0;
-        received  <= '0;
-        vector_q  <= csr_wdata[CTRL_VECTOR_BIT];
+        loading     <= 1'b1;
+        a_requested <= 1'b0;
+        w_requested <= 1'b0;
+        received    <= '0;
+        vector_q    <= csr_wdata[CTRL_VECTOR_BIT];
       end else begin
-        if (gemm_rd_fire) requested <= requested + 1;
+        if (gemm_req_fire && a_requested) w_requested <= 1'b1;
+        if (gemm_req_fire) a_requested <= 1'b1;
         if (gemm_rsp_valid) received <= received + 1;
         if (loading && received + 36'(gemm_rsp_valid) == a_words + w_words) loading <= 1'b0;
         if (engine_done) loading <= 1'b0;  // also ends a job the engine rejected
@@ -281,23 +324,20 @@ module tessera_accel_top #(
     if (!rst_n || engine_start) begin
       req_tile_off    <= '0;
       req_row_off     <= '0;
-      req_k_off       <= '0;
       req_k           <= '0;
       req_r           <= '0;
       req_tiles_left  <= n_tiles;
-    end else if (gemm_rd_fire && requesting_w && vector_q) begin
+    end else if (gemm_req_fire && requesting_vector) begin
       if (req_r + 16'd1 < req_rows) begin
         req_r       <= req_r + 16'd1;
         req_row_off <= req_row_off + row_stride;
-      end else begin  // the beat is requested: the next k, or the next vector tile
-        req_r           <= '0;
-        req_row_off     <= '0;
-        if (req_k + 20'd1 < k_len) begin
-          req_k     <= req_k + 20'd1;
-          req_k_off <= req_k_off + 64'(WORD_BYTES);
+      end else begin  // the group is requested: the next one, or the next vector tile
+        req_r       <= '0;
+        req_row_off <= '0;
+        if (req_k + 20'(req_beats) < k_len) begin
+          req_k <= req_k + 20'(req_beats);
         end else begin
           req_k          <= '0;
-          req_k_off      <= '0;
           req_tile_off   <= req_tile_off + tile_stride;
           req_tiles_left <= req_tiles_left - req_rows;
         end
@@ -305,18 +345,19 @@ module tessera_accel_top #(
     end
   end
 
-  // The gather FIFO: vector W responses in arrival order.
-  localparam int GQ = $clog2(GATHER_WORDS);
+  // The gather FIFO: vector W words in arrival order, a group's bursts one after the
+  // other (row tile major). gather_head is the oldest group's first word.
   logic [ROWS*8-1:0] gather_fifo[GATHER_WORDS];
   logic [GQ-1:0] gather_head, gather_tail;
-  logic [GW-1:0] gather_queued;
+  logic [GW-1:0] gather_queued;  // words from gather_head on
   logic v_word, gather_word;
   logic [ROWS*8-1:0] gather_in;
+  logic [GW-1:0] gather_offset;  // of the word the gather takes next, from gather_head
   assign v_word = w_response && vector_q;
-  assign gather_word = gather_queued != 0;
-  assign gather_in = gather_fifo[gather_head];
+  assign gather_word = gather_offset < gather_queued;
+  assign gather_in = gather_fifo[gather_head+GQ'(gather_offset)];
   always_ff @(posedge clk) begin
-    if (v_word) gather_fifo[gather_tail] <= mem_rsp_data;
+    if (v_word) gather_fifo[gather_tail] <= mem_r_data;
   end
   always_ff @(posedge clk) begin
     if (!rst_n || engine_start) begin
@@ -325,11 +366,11 @@ module tessera_accel_top #(
       gather_queued   <= '0;
       gather_reserved <= '0;
     end else begin
-      if (v_word) gather_tail <= GQ'(32'(gather_tail) + 1 == GATHER_WORDS ? 0 : 32'(gather_tail) + 1);
-      if (gather_pop) gather_head <= GQ'(32'(gather_head) + 1 == GATHER_WORDS ? 0 : 32'(gather_head) + 1);
-      gather_queued <= gather_queued + GW'(v_word) - GW'(gather_pop);
-      gather_reserved <= gather_reserved + GW'(gemm_rd_fire && requesting_w && vector_q) -
-                         GW'(gather_pop);
+      if (v_word) gather_tail <= gather_tail + GQ'(1);
+      if (group_free) gather_head <= gather_head + GQ'(group_words);
+      gather_queued <= gather_queued + GW'(v_word) - (group_free ? group_words : '0);
+      gather_reserved <= gather_reserved + (gemm_req_fire && requesting_vector ? req_beats : '0) -
+                         (group_free ? group_words : '0);
     end
   end
 
@@ -337,13 +378,19 @@ module tessera_accel_top #(
   // to the engine's stream register when that is free or being taken.
   logic [ROWS*COLS*8-1:0] gather_data, v_data;
   logic [15:0] gather_count, gather_tiles_left, gather_rows, lane;
-  logic [19:0] gather_k;
-  logic gather_full, v_valid, v_ready, v_take, gather_move;
+  logic [19:0] gather_k;  // the group's first K step
+  logic [GW-1:0] gather_beats, gather_j;  // K steps in the group; the beat being gathered
+  logic gather_full, v_valid, v_ready, v_take, gather_move, gather_pop, beat_done;
   assign gather_rows = gather_tiles_left >= 16'(ROWS) ? 16'(ROWS) : gather_tiles_left;
+  assign gather_beats = k_len - gather_k >= 20'(VB) ? GW'(VB) : GW'(k_len - gather_k);
+  assign group_words = GW'(32'(gather_rows) * 32'(gather_beats));
   assign v_take      = v_valid && v_ready;
   assign gather_move = gather_full && (!v_valid || v_take);
   assign gather_pop  = gather_word && (!gather_full || gather_move);
   assign lane        = gather_move ? '0 : gather_count;
+  assign gather_offset = GW'(32'(lane) * 32'(gather_beats) + 32'(gather_j));
+  assign beat_done   = gather_pop && lane + 16'd1 == gather_rows;
+  assign group_free  = beat_done && gather_j + GW'(1) == gather_beats;
 
   always_ff @(posedge clk) begin
     if (!rst_n || engine_start) begin
@@ -351,6 +398,7 @@ module tessera_accel_top #(
       gather_count      <= '0;
       gather_full       <= 1'b0;
       gather_k          <= '0;
+      gather_j          <= '0;
       gather_tiles_left <= n_tiles;
       v_valid           <= 1'b0;
     end else begin
@@ -364,11 +412,12 @@ module tessera_accel_top #(
       if (gather_pop) gather_data[32'(lane)*COLS*8+:COLS*8] <= gather_in;
       if (gather_move || gather_pop) begin
         gather_count <= lane + 16'(gather_pop);
-        gather_full  <= gather_pop && lane + 16'd1 == gather_rows;
+        gather_full  <= beat_done;
       end
-      if (gather_pop && lane + 16'd1 == gather_rows) begin  // the beat is complete
-        if (gather_k + 20'd1 < k_len) begin
-          gather_k <= gather_k + 20'd1;
+      if (beat_done) gather_j <= group_free ? '0 : gather_j + GW'(1);
+      if (group_free) begin
+        if (gather_k + 20'(gather_beats) < k_len) begin
+          gather_k <= gather_k + 20'(gather_beats);
         end else begin
           gather_k          <= '0;
           gather_tiles_left <= gather_tiles_left - gather_rows;
@@ -377,22 +426,22 @@ module tessera_accel_top #(
     end
   end
 
-  // ---- Result writer: each engine row becomes ROW_WORDS memory words ---------------
+  // ---- Result writer: each kept engine row is a region of ROW_WORDS words ------------
   logic c_valid, c_ready;
   logic [COLS*32-1:0] c_data, row_q;
   logic [63:0] write_addr;
   logic [19:0] results_seen;  // engine rows of the job so far
   logic result_kept;          // the row leaving the engine now is written
-  logic gemm_wr_valid;
+  logic gemm_wr_req_valid, gemm_data_valid, wr_req_ready, wr_data_ready;
   assign result_kept = !vector_q || results_seen < 20'(n_tiles);
-  assign c_ready       = words_left == 0;
-  assign gemm_wr_valid = words_left != 0;
+  assign c_ready = wr_req_ready && !att_busy;
+  assign gemm_wr_req_valid = c_valid && result_kept && !att_busy;
+  assign gemm_data_valid = !att_busy;  // the writer takes words only of a region it holds
 
   always_ff @(posedge clk) begin
     if (!rst_n) begin
-      words_left <= '0;
-      write_addr <= '0;
-      row_q      <= '0;
+      write_addr   <= '0;
+      row_q        <= '0;
       results_seen <= '0;
     end else begin
       if (engine_start) begin
@@ -403,12 +452,10 @@ module tessera_accel_top #(
         results_seen <= results_seen + 20'd1;
         if (result_kept) begin
           row_q      <= c_data;
-          words_left <= ($clog2(ROW_WORDS+1))'(ROW_WORDS);
+          write_addr <= write_addr + 64'(ROW_WORDS * WORD_BYTES);
         end
-      end else if (gemm_wr_valid && mem_wr_ready) begin
-        row_q      <= row_q >> (ROWS * 8);
-        words_left <= words_left - 1'b1;
-        write_addr <= write_addr + 64'(WORD_BYTES);
+      end else if (wr_data_ready && !att_busy) begin
+        row_q <= row_q >> (ROWS * 8);
       end
     end
   end
@@ -433,10 +480,10 @@ module tessera_accel_top #(
       .error           (engine_error),
       .a_valid         (a_valid),
       .a_ready         (a_ready),
-      .a_data          (mem_rsp_data),
+      .a_data          (mem_r_data),
       .w_valid         (w_valid),
       .w_ready         (w_ready),
-      .w_data          (mem_rsp_data),
+      .w_data          (mem_r_data),
       .v_valid         (v_valid),
       .v_ready         (v_ready),
       .v_data          (v_data),
@@ -465,47 +512,94 @@ module tessera_accel_top #(
   );
 
   // ---- Attention unit and its DMA ----------------------------------------------------
-  logic att_rd_valid, att_rd_ready, att_wr_valid, att_wr_ready;
-  logic [63:0] att_rd_addr, att_wr_addr;
-  logic [ROWS*8-1:0] att_wr_data;
-  assign att_rd_ready = mem_rd_ready && att_busy;
-  assign att_wr_ready = mem_wr_ready && att_busy;
+  logic att_rd_req_valid, att_wr_req_valid, att_data_valid;
+  logic [63:0] att_rd_req_addr, att_wr_req_addr;
+  logic [35:0] att_rd_req_words, att_wr_req_words;
+  logic [ROWS*8-1:0] att_data;
 
   tessera_attention_port #(
       .WORD_BYTES(WORD_BYTES),
       .HS_MAX    (HS_MAX),
       .CTX_MAX   (CTX_MAX)
   ) attention (
-      .clk          (clk),
-      .rst_n        (rst_n),
-      .start        (att_start),
-      .positions    (att_positions),
-      .head_size    (att_head_size),
-      .group        (att_group),
-      .q_addr       (att_q_addr),
-      .kv_addr      (att_kv_addr),
-      .out_addr     (att_out_addr),
-      .busy         (att_busy),
-      .done         (att_done),
-      .error        (att_error),
-      .cycles       (att_cycles),
-      .mem_rd_valid (att_rd_valid),
-      .mem_rd_ready (att_rd_ready),
-      .mem_rd_addr  (att_rd_addr),
-      .mem_rsp_valid(att_rsp_valid),
-      .mem_rsp_data (mem_rsp_data),
-      .mem_wr_valid (att_wr_valid),
-      .mem_wr_ready (att_wr_ready),
-      .mem_wr_addr  (att_wr_addr),
-      .mem_wr_data  (att_wr_data)
+      .clk           (clk),
+      .rst_n         (rst_n),
+      .start         (att_start),
+      .positions     (att_positions),
+      .head_size     (att_head_size),
+      .group         (att_group),
+      .q_addr        (att_q_addr),
+      .kv_addr       (att_kv_addr),
+      .out_addr      (att_out_addr),
+      .busy          (att_busy),
+      .done          (att_done),
+      .error         (att_error),
+      .cycles        (att_cycles),
+      .rd_req_valid  (att_rd_req_valid),
+      .rd_req_ready  (rd_req_ready && att_busy),
+      .rd_req_addr   (att_rd_req_addr),
+      .rd_req_words  (att_rd_req_words),
+      .rsp_valid     (att_rsp_valid),
+      .rsp_data      (mem_r_data),
+      .wr_req_valid  (att_wr_req_valid),
+      .wr_req_ready  (wr_req_ready && att_busy),
+      .wr_req_addr   (att_wr_req_addr),
+      .wr_req_words  (att_wr_req_words),
+      .wr_data_valid (att_data_valid),
+      .wr_data_ready (wr_data_ready && att_busy),
+      .wr_data       (att_data)
   );
 
-  // ---- Memory port multiplexing --------------------------------------------------------
-  assign mem_rd_valid = att_busy ? att_rd_valid : gemm_rd_valid;
-  assign mem_rd_addr  = att_busy ? att_rd_addr : gemm_rd_addr;
-  assign mem_wr_valid = att_busy ? att_wr_valid : gemm_wr_valid;
-  assign mem_wr_addr  = att_busy ? att_wr_addr : write_addr;
-  assign mem_wr_data  = att_busy ? att_wr_data : row_q[ROWS*8-1:0];
+  // ---- Memory port: one read splitter and one writer, for the unit running ---------
+  logic rd_req_ready;
+  tessera_burst_splitter #(
+      .WORD_BYTES(WORD_BYTES),
+      .MAX_BEATS (MAX_BEATS)
+  ) reads (
+      .clk      (clk),
+      .rst_n    (rst_n),
+      .req_valid(att_busy ? att_rd_req_valid : gemm_req_valid),
+      .req_ready(rd_req_ready),
+      .req_addr (att_busy ? att_rd_req_addr : gemm_req_addr),
+      .req_words(att_busy ? att_rd_req_words : gemm_req_words),
+      .valid    (mem_ar_valid),
+      .ready    (mem_ar_ready),
+      .addr     (mem_ar_addr),
+      .len      (mem_ar_len)
+  );
+  assign gemm_req_ready = rd_req_ready && !att_busy;
+
+  tessera_burst_writer #(
+      .WORD_BYTES(WORD_BYTES),
+      .MAX_BEATS (MAX_BEATS)
+  ) writes (
+      .clk       (clk),
+      .rst_n     (rst_n),
+      .req_valid (att_busy ? att_wr_req_valid : gemm_wr_req_valid),
+      .req_ready (wr_req_ready),
+      .req_addr  (att_busy ? att_wr_req_addr : write_addr),
+      .req_words (att_busy ? att_wr_req_words : 36'(ROW_WORDS)),
+      .data_valid(att_busy ? att_data_valid : gemm_data_valid),
+      .data_ready(wr_data_ready),
+      .data      (att_busy ? att_data : row_q[ROWS*8-1:0]),
+      .aw_valid  (mem_aw_valid),
+      .aw_ready  (mem_aw_ready),
+      .aw_addr   (mem_aw_addr),
+      .aw_len    (mem_aw_len),
+      .w_valid   (mem_w_valid),
+      .w_ready   (mem_w_ready),
+      .w_data    (mem_w_data),
+      .w_last    (mem_w_last)
+  );
+
+  // Write bursts whose B response has not come: DONE waits for them.
+  logic [15:0] bursts_unanswered;
+  always_ff @(posedge clk) begin
+    if (!rst_n) bursts_unanswered <= '0;
+    else bursts_unanswered <= bursts_unanswered + 16'(mem_aw_valid && mem_aw_ready) -
+                              16'(mem_b_valid);
+  end
+  assign writes_pending = !wr_req_ready || bursts_unanswered != 0;
 
   // Responses are only requested while the engine loads, so it always accepts them.
   logic unused;
@@ -519,18 +613,28 @@ module tessera_accel_top #(
                                 csr_wdata[CTRL_VECTOR_BIT]);
   c_vector_partial_tile: cover property (@(posedge clk) rst_n && gather_pop &&
                                          gather_rows < 16'(ROWS));
-  c_vector_waits_for_the_engine: cover property (@(posedge clk) rst_n && vector_q && loading &&
-                                                 requesting_w && !vector_credit);
+  c_vector_short_group: cover property (@(posedge clk) rst_n && group_free &&
+                                        32'(gather_beats) < VB);
+  c_vector_waits_for_the_engine: cover property (@(posedge clk) rst_n && loading &&
+                                                 requesting_vector && !vector_credit);
   c_vector_result_dropped: cover property (@(posedge clk) rst_n && c_valid && c_ready &&
                                            !result_kept);
-  c_address_above_4gib: cover property (@(posedge clk) rst_n && mem_rd_valid &&
-                                        mem_rd_addr[63:32] != 32'd0);
+  c_address_above_4gib: cover property (@(posedge clk) rst_n && mem_ar_valid &&
+                                        mem_ar_addr[63:32] != 32'd0);
   // The credit keeps a response from arriving at a full FIFO.
   a_gather_has_room: assert property (@(posedge clk) disable iff (!rst_n)
-                                      !(v_word && 32'(gather_queued) == GATHER_WORDS && !gather_pop));
+                                      !(v_word && 32'(gather_queued) == GATHER_WORDS));
+  a_b_expected: assert property (@(posedge clk) disable iff (!rst_n)
+                                 !(mem_b_valid && bursts_unanswered == 0));
   c_gather_queue_waits: cover property (@(posedge clk) rst_n && gather_word && !gather_pop);
-  c_read_waits: cover property (@(posedge clk) rst_n && mem_rd_valid && !mem_rd_ready);
-  c_write_waits: cover property (@(posedge clk) rst_n && mem_wr_valid && !mem_wr_ready);
+  // A word of the beat is still on its way while later words of the group are here.
+  c_gather_waits_for_a_burst: cover property (@(posedge clk) rst_n && vector_q && loading &&
+                                              !gather_word && gather_queued > gather_offset);
+  c_read_waits: cover property (@(posedge clk) rst_n && mem_ar_valid && !mem_ar_ready);
+  c_write_address_waits: cover property (@(posedge clk) rst_n && mem_aw_valid && !mem_aw_ready);
+  c_write_waits: cover property (@(posedge clk) rst_n && mem_w_valid && !mem_w_ready);
+  c_done_waits_for_b: cover property (@(posedge clk) rst_n && (engine_finished || att_finishing) &&
+                                      wr_req_ready && bursts_unanswered != 0);
   c_irq: cover property (@(posedge clk) rst_n && irq);
 `endif
 endmodule

@@ -7,6 +7,9 @@
 // have `head_size` lanes (ATT_HEAD_SIZE; 0 means HS_MAX), the unit's lanes past them
 // are zero, and a head size above HS_MAX ends the job with `error` at once.
 //
+// Its memory traffic is regions of whole words (the top cuts them into AXI4 bursts):
+// the query record, all positions' K/V records at once, and each result record.
+//
 // A job may hold a grouped-query (GQA) group: `group` query heads (0 means one, at
 // most ATT_GROUP_MAX) over the same K/V records, their query records one after the
 // other from q_addr and their results likewise from out_addr. The K/V records are
@@ -29,15 +32,19 @@ module tessera_attention_port #(
     output logic                    done,       // one cycle
     output logic                    error,
     output logic [            63:0] cycles,
-    output logic                    mem_rd_valid,
-    input  logic                    mem_rd_ready,
-    output logic [            63:0] mem_rd_addr,
-    input  logic                    mem_rsp_valid,
-    input  logic [WORD_BYTES*8-1:0] mem_rsp_data,
-    output logic                    mem_wr_valid,
-    input  logic                    mem_wr_ready,
-    output logic [            63:0] mem_wr_addr,
-    output logic [WORD_BYTES*8-1:0] mem_wr_data
+    output logic                    rd_req_valid,
+    input  logic                    rd_req_ready,
+    output logic [            63:0] rd_req_addr,
+    output logic [            35:0] rd_req_words,
+    input  logic                    rsp_valid,
+    input  logic [WORD_BYTES*8-1:0] rsp_data,
+    output logic                    wr_req_valid,
+    input  logic                    wr_req_ready,
+    output logic [            63:0] wr_req_addr,
+    output logic [            35:0] wr_req_words,
+    output logic                    wr_data_valid,
+    input  logic                    wr_data_ready,
+    output logic [WORD_BYTES*8-1:0] wr_data
 );
   `include "tessera_records.svh"
   `include "tessera_registers.svh"  // ATT_GROUP_MAX
@@ -58,9 +65,9 @@ module tessera_attention_port #(
   logic [Q_WORDS*W-1:0] q_rec;
   logic [KV_WORDS*W-1:0] kv_rec;
   logic [OUT_WORDS*W-1:0] out_rec;
-  logic [31:0] requested, received, total_words, words_in_record;
+  logic region_asked;  // the state's region is with the top's splitter
+  logic [31:0] received, total_words, words_in_record;
   logic [31:0] writes_left;
-  logic [63:0] write_addr;
   logic [15:0] positions_q;
   logic [15:0] group_q, head_q;  // heads of the job; the one running
   logic [63:0] q_addr_q, kv_addr_q, out_addr_q;
@@ -154,11 +161,14 @@ module tessera_attention_port #(
 
   assign busy         = state != IDLE;
   assign out_ready    = state == WAIT_RESULT;
-  assign mem_rd_valid = (state == READ_Q || state == READ_KV) && requested < total_words;
-  assign mem_rd_addr  = (state == READ_Q ? q_addr_q : kv_addr_q) + 64'(requested) * 64'(WORD_BYTES);
-  assign mem_wr_valid = state == WRITE && writes_left != 0;
-  assign mem_wr_addr  = write_addr;
-  assign mem_wr_data  = out_rec[W-1:0];
+  assign rd_req_valid  = (state == READ_Q || state == READ_KV) && !region_asked && total_words != 0;
+  assign rd_req_addr   = state == READ_Q ? q_addr_q : kv_addr_q;
+  assign rd_req_words  = 36'(total_words);
+  assign wr_req_valid  = state == WRITE && !region_asked;
+  assign wr_req_addr   = out_addr_q;
+  assign wr_req_words  = 36'(out_words);
+  assign wr_data_valid = state == WRITE && writes_left != 0;
+  assign wr_data       = out_rec[W-1:0];
 
   always_ff @(posedge clk) begin
     if (!rst_n) begin
@@ -168,12 +178,11 @@ module tessera_attention_port #(
       cycles          <= '0;
       unit_start      <= 1'b0;
       kv_valid        <= 1'b0;
-      requested       <= '0;
+      region_asked    <= 1'b0;
       received        <= '0;
       total_words     <= '0;
       words_in_record <= '0;
       writes_left     <= '0;
-      write_addr      <= '0;
       positions_q     <= '0;
       group_q         <= 16'd1;
       head_q          <= '0;
@@ -189,7 +198,7 @@ module tessera_attention_port #(
       unit_start <= 1'b0;
       if (state != IDLE) cycles <= cycles + 1;
       if (kv_valid && kv_ready) kv_valid <= 1'b0;
-      if (mem_rd_valid && mem_rd_ready) requested <= requested + 1;
+      if ((rd_req_valid && rd_req_ready) || (wr_req_valid && wr_req_ready)) region_asked <= 1'b1;
       case (state)
         IDLE: begin
           if (start && (32'(lanes_in) > 32'(HS_MAX) || 32'(group_in) > ATT_GROUP_MAX)) begin
@@ -206,19 +215,19 @@ module tessera_attention_port #(
             q_addr_q    <= q_addr;
             kv_addr_q   <= kv_addr;
             out_addr_q  <= out_addr;
-            requested   <= '0;
+            region_asked <= 1'b0;
             received    <= '0;
             total_words <= words_of(QUERY_BYTES_FOR(32'(lanes_in)));
             state       <= READ_Q;
           end
         end
         READ_Q: begin
-          if (mem_rsp_valid) begin
-            q_rec[received*W+:W] <= mem_rsp_data;
+          if (rsp_valid) begin
+            q_rec[received*W+:W] <= rsp_data;
             received <= received + 1;
             if (received + 1 == q_words) begin
               unit_start      <= 1'b1;
-              requested       <= '0;
+              region_asked    <= 1'b0;
               received        <= '0;
               words_in_record <= '0;
               total_words     <= 32'(positions_q) * kv_words;
@@ -229,8 +238,8 @@ module tessera_attention_port #(
         end
         READ_KV: begin
           if (unit_error) error <= 1'b1;
-          if (mem_rsp_valid) begin
-            kv_rec[words_in_record*W+:W] <= mem_rsp_data;
+          if (rsp_valid) begin
+            kv_rec[words_in_record*W+:W] <= rsp_data;
             received <= received + 1;
             if (words_in_record + 1 == kv_words) begin
               words_in_record <= '0;
@@ -245,7 +254,7 @@ module tessera_attention_port #(
               words_in_record <= words_in_record + 1;
             end
           end
-          if (received == total_words && !kv_valid && !mem_rsp_valid) state <= WAIT_RESULT;
+          if (received == total_words && !kv_valid && !rsp_valid) state <= WAIT_RESULT;
         end
         WAIT_RESULT: begin
           if (unit_error && !unit_busy) begin
@@ -254,21 +263,20 @@ module tessera_attention_port #(
             state <= IDLE;
           end else if (out_valid) begin
             out_rec     <= result_record;
-            writes_left <= out_words;
-            write_addr  <= out_addr_q;
-            state       <= WRITE;
+            writes_left  <= out_words;
+            region_asked <= 1'b0;
+            state        <= WRITE;
           end
         end
         WRITE: begin
-          if (mem_wr_valid && mem_wr_ready) begin
+          if (wr_data_valid && wr_data_ready) begin
             out_rec     <= out_rec >> W;
             writes_left <= writes_left - 1;
-            write_addr  <= write_addr + 64'(WORD_BYTES);
             if (writes_left == 1 && head_q + 16'd1 < group_q) begin  // the group's next head
               head_q      <= head_q + 16'd1;
               q_addr_q    <= q_addr_q + 64'(q_words) * 64'(WORD_BYTES);
               out_addr_q  <= out_addr_q + 64'(out_words) * 64'(WORD_BYTES);
-              requested   <= '0;
+              region_asked <= 1'b0;
               received    <= '0;
               total_words <= q_words;
               state       <= READ_Q;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "platform/transaction.hpp"
+#include "tessera/sim/axi_bursts.hpp"
 #include "tessera/sim/device_abi.hpp"
 
 namespace tessera::sim {
@@ -40,15 +41,17 @@ constexpr std::uint64_t kQuantumCycles = 32;
 
 }  // namespace
 
-// The top's memory port on the device memory: each word a TLM transaction at the
-// top's local time (job start plus its clocks), a read's word due at the clock the
-// memory's delay ends, in order; writes accepted at once. Reads are not limited in
-// number (the memory model's delays bound them; an AXI port's outstanding-read limit
-// would be one more parameter of the top).
+// The top's AXI4 memory port on the device memory: each burst one TLM transaction at
+// the top's local time (job start plus its clocks). A read's last beat is due at the
+// clock the memory's delay ends and the beats before it one clock apart before that
+// (the port's rate), in order; a write burst lands when its address and last beat
+// have both come, and its B response is due when the memory's delay ends. Bursts are
+// not limited in number (the memory model's delays bound them; an AXI port's
+// outstanding-transaction limit would be one more parameter of the top).
 class TopUnit::Bridge final : public TopMemoryPort {
  public:
   Bridge(TopUnit& unit, std::size_t word_bytes)
-      : unit_(unit), word_bytes_(word_bytes), word_(word_bytes), read_word_(word_bytes) {}
+      : unit_(unit), word_bytes_(word_bytes), word_(word_bytes), writes_(word_bytes) {}
 
   // The clock the top's START is written in (cycle 0) is `start`.
   void begin(sc_time start) {
@@ -68,7 +71,7 @@ class TopUnit::Bridge final : public TopMemoryPort {
   std::uint64_t bytes_written() const { return bytes_written_; }
   void clear_bytes() { bytes_read_ = bytes_written_ = 0; }
 
-  const std::uint8_t* response() override {
+  const std::uint8_t* read_data() override {
     if (due_.empty() || due_.front() > cycle_) return nullptr;
     due_.pop_front();
     std::copy_n(pending_words_.begin(), word_bytes_, word_.begin());
@@ -76,22 +79,35 @@ class TopUnit::Bridge final : public TopMemoryPort {
                          pending_words_.begin() + static_cast<std::ptrdiff_t>(word_bytes_));
     return word_.data();
   }
-  bool read_ready() override { return true; }
-  bool write_ready() override { return true; }
-  void read(std::uint64_t address) override {
-    const sc_time done = transport(tlm::TLM_READ_COMMAND, address, read_word_.data());
-    const double cycles = std::ceil((done - start_) / unit_.period());
-    due_.push_back(std::max<std::uint64_t>(cycle_ + 1, static_cast<std::uint64_t>(cycles)));
-    pending_words_.insert(pending_words_.end(), read_word_.begin(), read_word_.end());
-    bytes_read_ += word_bytes_;
+  bool write_response() override {
+    if (responses_.empty() || responses_.front() > cycle_) return false;
+    responses_.pop_front();
+    return true;
   }
-  void write(std::uint64_t address, const std::uint8_t* word) override {
-    std::memcpy(word_.data(), word, word_bytes_);
-    last_write_ = std::max(last_write_, transport(tlm::TLM_WRITE_COMMAND, address, word_.data()));
-    bytes_written_ += word_bytes_;
+  bool read_ready() override { return true; }
+  bool write_address_ready() override { return true; }
+  bool write_ready() override { return true; }
+  void read(std::uint64_t address, int beats) override {
+    check_burst("AR", address, beats, word_bytes_);
+    const auto count = static_cast<std::uint64_t>(beats);
+    burst_.resize(count * word_bytes_);
+    // The last beat no sooner than a clock per beat after the request.
+    const std::uint64_t last =
+        std::max(due_cycle(transport(tlm::TLM_READ_COMMAND, address, burst_)), cycle_ + count);
+    for (std::uint64_t i = 0; i < count; ++i) due_.push_back(last - (count - 1 - i));
+    pending_words_.insert(pending_words_.end(), burst_.begin(), burst_.end());
+    bytes_read_ += burst_.size();
+  }
+  void write_address(std::uint64_t address, int beats) override {
+    writes_.address(address, beats);
+    land_writes();
+  }
+  void write(const std::uint8_t* word, bool last) override {
+    writes_.data(word, last);
+    land_writes();
   }
   void clocked() override {
-    if (!due_.empty() || local_time() < last_write_) ++busy_cycles_;
+    if (!due_.empty() || !responses_.empty() || local_time() < last_write_) ++busy_cycles_;
     ++cycle_;
     if (cycle_ % kQuantumCycles == 0) catch_up();
   }
@@ -102,27 +118,44 @@ class TopUnit::Bridge final : public TopMemoryPort {
   }
 
  private:
-  // One word's transaction at the local time; returns when it completes.
-  sc_time transport(tlm::tlm_command command, std::uint64_t address, std::uint8_t* data) {
-    prepare(payload_, command, address, data, word_bytes_);
+  void land_writes() {
+    std::uint64_t address = 0;
+    while (writes_.complete(&address, &burst_)) {
+      const sc_time landed = transport(tlm::TLM_WRITE_COMMAND, address, burst_);
+      last_write_ = std::max(last_write_, landed);
+      responses_.push_back(due_cycle(landed));
+      bytes_written_ += burst_.size();
+    }
+  }
+  // The first clock at or after `time`, and after this one.
+  std::uint64_t due_cycle(sc_time time) const {
+    const double cycles = std::ceil((time - start_) / unit_.period());
+    return std::max<std::uint64_t>(cycle_ + 1, static_cast<std::uint64_t>(cycles));
+  }
+  // One burst's transaction at the local time; returns when it completes.
+  sc_time transport(tlm::tlm_command command, std::uint64_t address,
+                    std::vector<std::uint8_t>& data) {
+    prepare(payload_, command, address, data.data(), data.size());
     const sc_time now = sc_core::sc_time_stamp(), local = local_time();
     sc_time delay = local > now ? local - now : sc_core::SC_ZERO_TIME;
     unit_.memory->b_transport(payload_, delay);
     if (payload_.get_response_status() != tlm::TLM_OK_RESPONSE) {
       address_error_ = true;
-      std::fill_n(data, word_bytes_, 0);
+      std::fill(data.begin(), data.end(), 0);
     }
     return now + delay;
   }
 
   TopUnit& unit_;
   std::size_t word_bytes_;
-  std::vector<std::uint8_t> word_;       // the response being delivered
-  std::vector<std::uint8_t> read_word_;  // a read's word as the memory returns it
-  // The reads in flight, in order: the clock each is due and their words, back to
-  // back (no allocation per read: the top reads a word a clock).
+  std::vector<std::uint8_t> word_;   // the R beat being delivered
+  std::vector<std::uint8_t> burst_;  // a burst's bytes on their way to or from the memory
+  WriteBurstPairing writes_;
+  // The R beats in flight, in order: the clock each is due and their words, back to
+  // back (no allocation per beat: the top reads a word a clock).
   std::deque<std::uint64_t> due_;
   std::deque<std::uint8_t> pending_words_;
+  std::deque<std::uint64_t> responses_;  // the B responses' due clocks
   tlm::tlm_generic_payload payload_;
   sc_time start_, last_write_;
   std::uint64_t cycle_ = 0, busy_cycles_ = 0;

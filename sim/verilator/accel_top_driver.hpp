@@ -7,13 +7,13 @@
 #include <verilated.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <cstring>
 #include <deque>
 #include <random>
 #include <stdexcept>
 #include <string>
 
+#include "tessera/sim/axi_bursts.hpp"
 #include "tessera/sim/rtl_accelerator.hpp"
 #include "verilator/coverage.hpp"
 #include "verilator/fst_trace.hpp"
@@ -21,11 +21,14 @@
 
 namespace tessera::sim {
 
-// The tests' device memory: the job's regions at their addresses, reads answered
-// `read_latency` cycles after the request, in order, and random back-pressure.
+// The tests' device memory: the job's regions at their addresses, a read burst's
+// beats answered from `read_latency` cycles after its request, in order, a write
+// burst's B response `read_latency` cycles after its last beat, random back-pressure
+// on AR, AW and W, and the AXI4 burst rules checked.
 class TestTopMemory final : public TopMemoryPort {
  public:
-  explicit TestTopMemory(std::size_t word_bytes) : word_bytes_(word_bytes), word_(word_bytes) {}
+  explicit TestTopMemory(std::size_t word_bytes)
+      : word_bytes_(word_bytes), word_(word_bytes), writes_(word_bytes) {}
 
   // Where a job's three regions lie: from memory.operand_address on, one after the
   // other, in a memory that holds just them (filled with 0xcd).
@@ -53,27 +56,45 @@ class TestTopMemory final : public TopMemoryPort {
   }
   int read_latency() const { return memory_.read_latency; }
 
-  const std::uint8_t* response() override {
+  const std::uint8_t* read_data() override {
     if (pending_.empty() || pending_.front().ready_at > cycles_) return nullptr;
     for (std::size_t b = 0; b < word_bytes_; ++b) word_[b] = at(pending_.front().addr + b);
     pending_.pop_front();
     return word_.data();
   }
-  bool read_ready() override { return chance(memory_.read_ready_rate); }
-  bool write_ready() override { return chance(memory_.write_ready_rate); }
-  void read(std::uint64_t address) override {
-    pending_.push_back({address, cycles_ + static_cast<std::uint64_t>(memory_.read_latency)});
+  bool write_response() override {
+    if (responses_.empty() || responses_.front() > cycles_) return false;
+    responses_.pop_front();
+    return true;
   }
-  void write(std::uint64_t address, const std::uint8_t* word) override {
-    for (std::size_t b = 0; b < word_bytes_; ++b) at(address + b) = word[b];
+  bool read_ready() override { return chance(memory_.read_ready_rate); }
+  bool write_address_ready() override { return chance(memory_.write_ready_rate); }
+  bool write_ready() override { return chance(memory_.write_ready_rate); }
+  void read(std::uint64_t address, int beats) override {
+    check_burst("AR", address, beats, word_bytes_);
+    const auto due = cycles_ + static_cast<std::uint64_t>(memory_.read_latency);
+    for (int i = 0; i < beats; ++i) {
+      pending_.push_back({address + static_cast<std::uint64_t>(i) * word_bytes_,
+                          due + static_cast<std::uint64_t>(i)});
+    }
+  }
+  void write_address(std::uint64_t address, int beats) override {
+    writes_.address(address, beats);
+    land_writes();
+  }
+  void write(const std::uint8_t* word, bool last) override {
+    writes_.data(word, last);
+    land_writes();
   }
   void clocked() override { ++cycles_; }
 
  private:
-  static std::string hex(std::uint64_t value) {
-    char text[24];
-    std::snprintf(text, sizeof text, "%llx", static_cast<unsigned long long>(value));
-    return text;
+  void land_writes() {
+    std::uint64_t address = 0;
+    while (writes_.complete(&address, &burst_)) {
+      for (std::size_t b = 0; b < burst_.size(); ++b) at(address + b) = burst_[b];
+      responses_.push_back(cycles_ + static_cast<std::uint64_t>(memory_.read_latency));
+    }
   }
   bool chance(double rate) {
     return rate >= 1.0 || std::uniform_real_distribution<double>(0, 1)(rng_) < rate;
@@ -88,6 +109,9 @@ class TestTopMemory final : public TopMemoryPort {
   std::vector<std::uint8_t> bytes_;
   std::uint64_t base_ = 0;
   std::deque<Pending> pending_;
+  WriteBurstPairing writes_;
+  std::vector<std::uint8_t> burst_;      // a landing write burst's bytes
+  std::deque<std::uint64_t> responses_;  // the B responses' due cycles
   MemoryModel memory_;
   std::mt19937 rng_;
   std::uint64_t cycles_ = 0;
@@ -314,25 +338,32 @@ class VerilatedAccelerator final : public RtlAccelerator {
   // One clock with the attached port (or the test memory) answering the top's ports.
   void cycle() {
     TopMemoryPort& port = port_ != nullptr ? *port_ : test_memory_;
-    const std::uint8_t* response = port.response();
-    model_->mem_rsp_valid = response != nullptr ? 1 : 0;
-    if (response != nullptr) {
+    const std::uint8_t* data = port.read_data();
+    model_->mem_r_valid = data != nullptr ? 1 : 0;
+    if (data != nullptr) {
       for (std::size_t b = 0; b < word_bytes_; ++b) {
-        set_byte(model_->mem_rsp_data, static_cast<int>(b), static_cast<std::int8_t>(response[b]));
+        set_byte(model_->mem_r_data, static_cast<int>(b), static_cast<std::int8_t>(data[b]));
       }
     }
-    model_->mem_rd_ready = port.read_ready() ? 1 : 0;
-    model_->mem_wr_ready = port.write_ready() ? 1 : 0;
+    model_->mem_b_valid = port.write_response() ? 1 : 0;
+    model_->mem_ar_ready = port.read_ready() ? 1 : 0;
+    model_->mem_aw_ready = port.write_address_ready() ? 1 : 0;
+    model_->mem_w_ready = port.write_ready() ? 1 : 0;
     model_->eval();
     trace_.dump(context_->time());
     context_->timeInc(half_period_ps_);
-    if (model_->mem_rd_valid && model_->mem_rd_ready) port.read(model_->mem_rd_addr);
-    if (model_->mem_wr_valid && model_->mem_wr_ready) {
-      const auto* words = reinterpret_cast<const std::uint32_t*>(&model_->mem_wr_data);
+    if (model_->mem_ar_valid && model_->mem_ar_ready) {
+      port.read(model_->mem_ar_addr, model_->mem_ar_len + 1);
+    }
+    if (model_->mem_aw_valid && model_->mem_aw_ready) {
+      port.write_address(model_->mem_aw_addr, model_->mem_aw_len + 1);
+    }
+    if (model_->mem_w_valid && model_->mem_w_ready) {
+      const auto* words = reinterpret_cast<const std::uint32_t*>(&model_->mem_w_data);
       for (std::size_t b = 0; b < word_bytes_; ++b) {
         word_[b] = static_cast<std::uint8_t>(words[b / 4] >> (8 * (b % 4)));
       }
-      port.write(model_->mem_wr_addr, word_.data());
+      port.write(word_.data(), model_->mem_w_last != 0);
     }
     model_->clk = 1;
     model_->eval();

@@ -33,20 +33,25 @@ struct AcceleratorRun {
   hls::ChecksumReport checks;  // CHECKSUM_FAILS and CHECKSUM_TILE
 };
 
-// What answers the top's memory port (docs/rtl.md, "Accelerator top"), asked once per
+// What answers the top's AXI4 memory port (docs/rtl.md, "Memory port"), asked once per
 // clock: a memory model of the tests, or the platform's bridge to its device memory.
+// Responses come in order; the top always takes R beats and B responses.
 class TopMemoryPort {
  public:
   virtual ~TopMemoryPort() = default;
-  // Before the clock edge: the word answering the oldest read if it is due this cycle
-  // (the top always takes it), else null; and whether a read request or a write made
-  // this cycle is accepted.
-  virtual const std::uint8_t* response() = 0;
+  // Before the clock edge: the R beat due this cycle (the oldest read's next word),
+  // else null; whether a B response (the oldest unanswered write burst's) is due; and
+  // whether AR, AW and W handshakes made this cycle are accepted.
+  virtual const std::uint8_t* read_data() = 0;
+  virtual bool write_response() = 0;
   virtual bool read_ready() = 0;
+  virtual bool write_address_ready() = 0;
   virtual bool write_ready() = 0;
-  // At the edge: a read request or a write of one word the port accepted.
-  virtual void read(std::uint64_t address) = 0;
-  virtual void write(std::uint64_t address, const std::uint8_t* word) = 0;
+  // At the edge, what the port accepted: a read burst of `beats` words at `address`
+  // (AR), a write burst's address (AW), a write beat (W; `last` is WLAST).
+  virtual void read(std::uint64_t address, int beats) = 0;
+  virtual void write_address(std::uint64_t address, int beats) = 0;
+  virtual void write(const std::uint8_t* word, bool last) = 0;
   // After the edge: one cycle has passed.
   virtual void clocked() = 0;
 };
