@@ -1,0 +1,257 @@
+// The accelerator top's memory port keeps AXI4's burst rules and uses them: long
+// read bursts for contiguous operands, a burst of VECTOR_BEATS K steps per row tile
+// for a vector job's strided W, a write burst per result tile row with WLAST on its
+// last beat, and DONE only once every write burst has its B response. The memory
+// here is the test's own: it records every AR and AW and answers late on purpose.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <deque>
+#include <random>
+#include <vector>
+
+#include "support/random_data.hpp"
+#include "tessera/sim/axi_bursts.hpp"
+#include "tessera/sim/device_abi.hpp"
+#include "tessera/sim/rtl_accelerator.hpp"
+
+namespace tessera::sim {
+namespace {
+
+struct Burst {
+  std::uint64_t address;
+  int beats;
+};
+
+// A flat memory at `base`: reads answered `latency` clocks after their AR, a beat a
+// clock, B responses held back until release_responses().
+class RecordingMemory final : public TopMemoryPort {
+ public:
+  RecordingMemory(std::size_t word_bytes, std::uint64_t base, std::size_t bytes)
+      : word_bytes_(word_bytes),
+        base_(base),
+        bytes_(bytes, 0),
+        word_(word_bytes),
+        writes_(word_bytes) {}
+
+  std::uint8_t* at(std::uint64_t address) { return &bytes_.at(address - base_); }
+  const std::vector<Burst>& reads() const { return reads_; }
+  const std::vector<Burst>& writes() const { return writes_seen_; }
+  std::size_t responses_held() const { return landed_; }
+  void release_responses() { released_ = true; }
+
+  const std::uint8_t* read_data() override {
+    if (beats_.empty() || beats_.front().second > cycle_) return nullptr;
+    std::copy_n(at(beats_.front().first), word_bytes_, word_.begin());
+    beats_.pop_front();
+    return word_.data();
+  }
+  bool write_response() override {
+    if (!released_ || landed_ == 0) return false;
+    --landed_;
+    return true;
+  }
+  bool read_ready() override { return true; }
+  bool write_address_ready() override { return true; }
+  bool write_ready() override { return true; }
+  void read(std::uint64_t address, int beats) override {
+    check_burst("AR", address, beats, word_bytes_);
+    reads_.push_back({address, beats});
+    for (int i = 0; i < beats; ++i) {
+      beats_.emplace_back(address + static_cast<std::uint64_t>(i) * word_bytes_,
+                          cycle_ + kLatency + static_cast<std::uint64_t>(i));
+    }
+  }
+  void write_address(std::uint64_t address, int beats) override {
+    writes_seen_.push_back({address, beats});
+    writes_.address(address, beats);
+    land();
+  }
+  void write(const std::uint8_t* word, bool last) override {
+    writes_.data(word, last);
+    land();
+  }
+  void clocked() override { ++cycle_; }
+
+ private:
+  static constexpr std::uint64_t kLatency = 9;
+  void land() {
+    std::uint64_t address = 0;
+    std::vector<std::uint8_t> burst;
+    while (writes_.complete(&address, &burst)) {
+      std::copy(burst.begin(), burst.end(), at(address));
+      ++landed_;
+    }
+  }
+
+  std::size_t word_bytes_;
+  std::uint64_t base_;
+  std::vector<std::uint8_t> bytes_, word_;
+  WriteBurstPairing writes_;
+  std::deque<std::pair<std::uint64_t, std::uint64_t>> beats_;  // address, due clock
+  std::vector<Burst> reads_, writes_seen_;
+  std::size_t landed_ = 0;
+  bool released_ = false;
+  std::uint64_t cycle_ = 0;
+};
+
+void program(RtlAccelerator& top, std::uint8_t low, std::uint8_t high, std::uint64_t address) {
+  top.write_register(low, static_cast<std::uint32_t>(address));
+  top.write_register(high, static_cast<std::uint32_t>(address >> 32));
+}
+
+// Runs the programmed GEMM job to DONE, holding the B responses back for a while
+// first: DONE must wait for them.
+void run_holding_responses(RtlAccelerator& top, RecordingMemory& memory, std::uint32_t ctrl) {
+  top.write_register(reg::kCtrl, reg::kCtrlStart | ctrl);
+  int clocks = 0;
+  while (memory.writes().empty() || memory.responses_held() < memory.writes().size()) {
+    ASSERT_LT(++clocks, 200000) << "the job's writes never all landed";
+    top.run(1);
+  }
+  top.run(50);
+  EXPECT_EQ(top.read_register(reg::kStatus) & reg::kStatusDone, 0u)
+      << "DONE before the B responses";
+  memory.release_responses();
+  while (!(top.read_register(reg::kStatus) & reg::kStatusDone)) {
+    ASSERT_LT(++clocks, 200000) << "no DONE after the B responses";
+    top.run(1);
+  }
+}
+
+// C = A W^T by a plain triple loop (independent of the HLS model and the RTL).
+std::vector<std::int32_t> plain_gemm(const std::vector<std::int8_t>& a,
+                                     const std::vector<std::int8_t>& w, int m, int n, int k) {
+  std::vector<std::int32_t> c(static_cast<std::size_t>(m * n), 0);
+  for (int i = 0; i < m; ++i)
+    for (int j = 0; j < n; ++j)
+      for (int x = 0; x < k; ++x)
+        c[static_cast<std::size_t>(i * n + j)] +=
+            a[static_cast<std::size_t>(i * k + x)] * w[static_cast<std::size_t>(j * k + x)];
+  return c;
+}
+
+int total_beats(const std::vector<Burst>& bursts) {
+  int beats = 0;
+  for (const Burst& b : bursts) beats += b.beats;
+  return beats;
+}
+
+TEST(RtlAcceleratorTopBursts, MatrixOperandsStreamInLongBurstsCutAt4KiB) {
+  auto top = make_rtl_accelerator();
+  const int edge = top->array().rows, m = 2 * edge, n = edge + 3, k = 70;
+  const auto word = static_cast<std::uint64_t>(edge);
+  std::mt19937 rng(5);
+  const auto a = testing::random_int8(static_cast<std::size_t>(m * k), rng);
+  const auto w = testing::random_int8(static_cast<std::size_t>(n * k), rng);
+  // A starts 3 words before a 4 KiB boundary: its first burst stops there.
+  const std::uint64_t base = 0x7000, a_at = 0x8000 - 3 * word;
+  const std::size_t a_bytes = tiled_bytes(m, k, edge), w_bytes = tiled_bytes(n, k, edge);
+  // W apart from A: each region's last burst may be short.
+  const std::uint64_t w_at = a_at + a_bytes + 0x100, c_at = w_at + w_bytes;
+  RecordingMemory memory(word, base, c_at - base + result_bytes(m, n, edge, edge));
+  pack_tiled(a.data(), m, k, edge, memory.at(a_at));
+  pack_tiled(w.data(), n, k, edge, memory.at(w_at));
+  top->attach_memory(&memory);
+  top->write_register(reg::kMTiles, 2);
+  top->write_register(reg::kNTiles, 2);
+  top->write_register(reg::kK, static_cast<std::uint32_t>(k));
+  program(*top, reg::kAAddr, reg::kAAddrHi, a_at);
+  program(*top, reg::kWAddr, reg::kWAddrHi, w_at);
+  program(*top, reg::kCAddr, reg::kCAddrHi, c_at);
+  run_holding_responses(*top, memory, 0);
+  top->attach_memory(nullptr);
+
+  const std::vector<Burst>& reads = memory.reads();
+  ASSERT_FALSE(reads.empty());
+  EXPECT_EQ(reads.front().address, a_at);
+  EXPECT_EQ(reads.front().beats, 3) << "the first burst ends at the 4 KiB boundary";
+  EXPECT_EQ(reads[1].beats, 16);
+  EXPECT_EQ(total_beats(reads), 4 * k) << "A's and W's words, each read once";
+  // Every burst but each region's last is as long as the rules allow.
+  for (std::size_t i = 1; i + 1 < reads.size(); ++i) {
+    const std::uint64_t to_boundary = (4096 - reads[i].address % 4096) / word;
+    const auto beats = static_cast<std::uint64_t>(reads[i].beats);
+    const bool region_ends = reads[i + 1].address != reads[i].address + beats * word;
+    if (!region_ends) {
+      EXPECT_EQ(beats, std::min<std::uint64_t>(16, to_boundary)) << "burst " << i;
+    }
+  }
+  // A write burst per tile row: 4 tiles of `edge` rows, each row 4 words.
+  ASSERT_EQ(memory.writes().size(), static_cast<std::size_t>(4 * edge));
+  for (std::size_t i = 0; i < memory.writes().size(); ++i) {
+    EXPECT_EQ(memory.writes()[i].beats, 4);
+    EXPECT_EQ(memory.writes()[i].address, c_at + i * 4 * word);
+  }
+  std::vector<std::int32_t> c(static_cast<std::size_t>(m * n));
+  unpack_results(memory.at(c_at), m, n, edge, edge, c.data());
+  EXPECT_EQ(c, plain_gemm(a, w, m, n, k));
+}
+
+TEST(RtlAcceleratorTopBursts, VectorWeightsComeInBurstsOfKStepsPerRowTile) {
+  auto top = make_rtl_accelerator();
+  // Three row tiles (the last one short); K in groups of 4 K steps and one of 2.
+  const int edge = top->array().rows, n = 3 * edge - 2, n_tiles = 3, k = 2 * edge + 2;
+  const auto word = static_cast<std::uint64_t>(edge);
+  std::mt19937 rng(6);
+  const auto a = testing::random_int8(static_cast<std::size_t>(k), rng);
+  const auto w = testing::random_int8(static_cast<std::size_t>(n * k), rng);
+  const std::uint64_t base = 0x10000, a_at = base;
+  const std::size_t a_bytes = vector_a_bytes(k, edge), w_bytes = tiled_bytes(n, k, edge);
+  const std::uint64_t w_at = a_at + a_bytes, c_at = w_at + w_bytes;
+  RecordingMemory memory(word, base, c_at - base + vector_result_bytes(n_tiles, edge));
+  std::copy_n(reinterpret_cast<const std::uint8_t*>(a.data()), k, memory.at(a_at));
+  pack_tiled(w.data(), n, k, edge, memory.at(w_at));
+  top->attach_memory(&memory);
+  top->write_register(reg::kMTiles, 1);
+  top->write_register(reg::kNTiles, n_tiles);
+  top->write_register(reg::kK, static_cast<std::uint32_t>(k));
+  program(*top, reg::kAAddr, reg::kAAddrHi, a_at);
+  program(*top, reg::kWAddr, reg::kWAddrHi, w_at);
+  program(*top, reg::kCAddr, reg::kCAddrHi, c_at);
+  run_holding_responses(*top, memory, reg::kCtrlVector);
+  top->attach_memory(nullptr);
+
+  // A in one burst, then for each group of K steps one burst per row tile, K words
+  // apart.
+  const std::vector<Burst>& reads = memory.reads();
+  const int groups = (k + 3) / 4;
+  ASSERT_EQ(reads.size(), static_cast<std::size_t>(1 + groups * n_tiles));
+  EXPECT_EQ(reads[0].address, a_at);
+  for (int g = 0; g < groups; ++g) {
+    for (int r = 0; r < n_tiles; ++r) {
+      const Burst& b = reads[static_cast<std::size_t>(1 + g * n_tiles + r)];
+      const auto word_index = static_cast<std::uint64_t>(r * k + 4 * g);
+      EXPECT_EQ(b.address, w_at + word_index * word);
+      EXPECT_EQ(b.beats, std::min(4, k - 4 * g)) << "group " << g << ", row tile " << r;
+    }
+  }
+  std::vector<std::int32_t> c(static_cast<std::size_t>(n));
+  std::copy_n(reinterpret_cast<const std::int32_t*>(memory.at(c_at)), n, c.begin());
+  EXPECT_EQ(c, plain_gemm(a, w, 1, n, k));
+}
+
+TEST(AxiBurstRules, BreachesAreTheTopsBugs) {
+  EXPECT_NO_THROW(check_burst("AR", 0x0f00, 16, 16));
+  EXPECT_THROW(check_burst("AR", 0x0f08, 16, 16), std::logic_error) << "crosses 4 KiB";
+  EXPECT_NO_THROW(check_burst("AR", 0x0ff8, 1, 16)) << "one word that straddles";
+  EXPECT_THROW(check_burst("AW", 0, 0, 16), std::logic_error);
+  EXPECT_THROW(check_burst("AW", 0, 257, 1), std::logic_error);
+  WriteBurstPairing writes(4);
+  const std::uint8_t word[4] = {1, 2, 3, 4};
+  writes.data(word, false);
+  writes.data(word, true);  // the data before its address, as AXI allows
+  std::uint64_t address = 0;
+  std::vector<std::uint8_t> bytes;
+  EXPECT_FALSE(writes.complete(&address, &bytes));
+  writes.address(0x40, 2);
+  ASSERT_TRUE(writes.complete(&address, &bytes));
+  EXPECT_EQ(address, 0x40u);
+  EXPECT_EQ(bytes.size(), 8u);
+  writes.address(0x80, 3);
+  writes.data(word, true);  // WLAST on the first of three beats
+  EXPECT_THROW(writes.complete(&address, &bytes), std::logic_error);
+}
+
+}  // namespace
+}  // namespace tessera::sim
