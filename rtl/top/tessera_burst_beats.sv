@@ -1,5 +1,8 @@
-// The beats of the burst at `addr` with `words` (> 0) left: the words that fit before
-// the next 4 KiB boundary, at most MAX_BEATS, at least one.
+// The beats of the burst at `offset` (the address within its 4 KiB) with `words`
+// (> 0) left: the words that fit before the next 4 KiB boundary, at most MAX_BEATS,
+// at least one. AXI4 bursts may not cross 4 KiB; a word that starts less than a word
+// before the boundary (only at an address that is not a multiple of WORD_BYTES) goes
+// alone in a one-beat burst.
 module tessera_burst_beats #(
     parameter int WORD_BYTES = 16,
     parameter int MAX_BEATS  = 16

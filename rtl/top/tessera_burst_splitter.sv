@@ -1,9 +1,7 @@
-// The top's memory port speaks AXI4's burst rules (docs/rtl.md, "Memory port"): a
-// unit asks for a region of whole words, and these modules cut it into INCR bursts
-// of at most MAX_BEATS beats that never cross a 4 KiB boundary. A word that starts
-// less than a word before a boundary (possible only at a byte address that is not a
-// multiple of WORD_BYTES) goes alone in a one-beat burst.
-
+// The top's memory port keeps AXI4's burst rules (docs/rtl.md, "Memory port"): a
+// unit asks for a region of whole words, and this module cuts it into INCR bursts
+// (tessera_burst_beats says how long each is).
+//
 // One region's address phase: AR (or AW) bursts, one per clock while the channel is
 // ready. The next region is taken in the clock its last burst issues.
 module tessera_burst_splitter #(

@@ -1,6 +1,6 @@
 // A region's writes: the AW bursts (a splitter) and the W beats with WLAST, which may
 // run ahead of their AW as AXI allows. A region is taken when the last one's beats
-// are all gone and its bursts all issued.
+// are all gone and its last burst is issuing or issued.
 module tessera_burst_writer #(
     parameter int WORD_BYTES = 16,
     parameter int MAX_BEATS  = 16
@@ -55,7 +55,7 @@ module tessera_burst_writer #(
   );
   logic [35:0] beats_now;
   assign beats_now  = burst_left == 0 ? beats : burst_left;
-  assign req_ready  = left == 0 && aw_idle && !aw_valid;
+  assign req_ready  = left == 0 && aw_idle;
   assign w_valid    = data_valid && left != 0;
   assign data_ready = w_ready && left != 0;
   assign w_data     = data;
