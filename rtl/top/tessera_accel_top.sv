@@ -627,9 +627,10 @@ module tessera_accel_top #(
   a_b_expected: assert property (@(posedge clk) disable iff (!rst_n)
                                  !(mem_b_valid && bursts_unanswered == 0));
   c_gather_queue_waits: cover property (@(posedge clk) rst_n && gather_word && !gather_pop);
-  // A word of the beat is still on its way while later words of the group are here.
+  // The beat's next word (a later row tile's burst) is still on its way while words
+  // of the group are here.
   c_gather_waits_for_a_burst: cover property (@(posedge clk) rst_n && vector_q && loading &&
-                                              !gather_word && gather_queued > gather_offset);
+                                              !gather_word && gather_queued != 0);
   c_read_waits: cover property (@(posedge clk) rst_n && mem_ar_valid && !mem_ar_ready);
   c_write_address_waits: cover property (@(posedge clk) rst_n && mem_aw_valid && !mem_aw_ready);
   c_write_waits: cover property (@(posedge clk) rst_n && mem_w_valid && !mem_w_ready);

@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "platform/transaction.hpp"
-#include "tessera/sim/axi_bursts.hpp"
 #include "tessera/sim/device_abi.hpp"
 
 namespace tessera::sim {
@@ -48,10 +47,10 @@ constexpr std::uint64_t kQuantumCycles = 32;
 // have both come, and its B response is due when the memory's delay ends. Bursts are
 // not limited in number (the memory model's delays bound them; an AXI port's
 // outstanding-transaction limit would be one more parameter of the top).
-class TopUnit::Bridge final : public TopMemoryPort {
+class TopUnit::Bridge final : public BurstLandingPort {
  public:
   Bridge(TopUnit& unit, std::size_t word_bytes)
-      : unit_(unit), word_bytes_(word_bytes), word_(word_bytes), writes_(word_bytes) {}
+      : BurstLandingPort(word_bytes), unit_(unit), word_bytes_(word_bytes), word_(word_bytes) {}
 
   // The clock the top's START is written in (cycle 0) is `start`.
   void begin(sc_time start) {
@@ -98,14 +97,6 @@ class TopUnit::Bridge final : public TopMemoryPort {
     pending_words_.insert(pending_words_.end(), burst_.begin(), burst_.end());
     bytes_read_ += burst_.size();
   }
-  void write_address(std::uint64_t address, int beats) override {
-    writes_.address(address, beats);
-    land_writes();
-  }
-  void write(const std::uint8_t* word, bool last) override {
-    writes_.data(word, last);
-    land_writes();
-  }
   void clocked() override {
     if (!due_.empty() || !responses_.empty() || local_time() < last_write_) ++busy_cycles_;
     ++cycle_;
@@ -118,14 +109,11 @@ class TopUnit::Bridge final : public TopMemoryPort {
   }
 
  private:
-  void land_writes() {
-    std::uint64_t address = 0;
-    while (writes_.complete(&address, &burst_)) {
-      const sc_time landed = transport(tlm::TLM_WRITE_COMMAND, address, burst_);
-      last_write_ = std::max(last_write_, landed);
-      responses_.push_back(due_cycle(landed));
-      bytes_written_ += burst_.size();
-    }
+  void land(std::uint64_t address, std::vector<std::uint8_t>& bytes) override {
+    const sc_time landed = transport(tlm::TLM_WRITE_COMMAND, address, bytes);
+    last_write_ = std::max(last_write_, landed);
+    responses_.push_back(due_cycle(landed));
+    bytes_written_ += bytes.size();
   }
   // The first clock at or after `time`, and after this one.
   std::uint64_t due_cycle(sc_time time) const {
@@ -149,8 +137,7 @@ class TopUnit::Bridge final : public TopMemoryPort {
   TopUnit& unit_;
   std::size_t word_bytes_;
   std::vector<std::uint8_t> word_;   // the R beat being delivered
-  std::vector<std::uint8_t> burst_;  // a burst's bytes on their way to or from the memory
-  WriteBurstPairing writes_;
+  std::vector<std::uint8_t> burst_;  // a read burst's bytes on their way from the memory
   // The R beats in flight, in order: the clock each is due and their words, back to
   // back (no allocation per beat: the top reads a word a clock).
   std::deque<std::uint64_t> due_;

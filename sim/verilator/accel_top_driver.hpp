@@ -13,7 +13,6 @@
 #include <stdexcept>
 #include <string>
 
-#include "tessera/sim/axi_bursts.hpp"
 #include "tessera/sim/rtl_accelerator.hpp"
 #include "verilator/coverage.hpp"
 #include "verilator/fst_trace.hpp"
@@ -25,10 +24,10 @@ namespace tessera::sim {
 // beats answered from `read_latency` cycles after its request, in order, a write
 // burst's B response `read_latency` cycles after its last beat, random back-pressure
 // on AR, AW and W, and the AXI4 burst rules checked.
-class TestTopMemory final : public TopMemoryPort {
+class TestTopMemory final : public BurstLandingPort {
  public:
   explicit TestTopMemory(std::size_t word_bytes)
-      : word_bytes_(word_bytes), word_(word_bytes), writes_(word_bytes) {}
+      : BurstLandingPort(word_bytes), word_bytes_(word_bytes), word_(word_bytes) {}
 
   // Where a job's three regions lie: from memory.operand_address on, one after the
   // other, in a memory that holds just them (filled with 0xcd).
@@ -78,23 +77,12 @@ class TestTopMemory final : public TopMemoryPort {
                           due + static_cast<std::uint64_t>(i)});
     }
   }
-  void write_address(std::uint64_t address, int beats) override {
-    writes_.address(address, beats);
-    land_writes();
-  }
-  void write(const std::uint8_t* word, bool last) override {
-    writes_.data(word, last);
-    land_writes();
-  }
   void clocked() override { ++cycles_; }
 
  private:
-  void land_writes() {
-    std::uint64_t address = 0;
-    while (writes_.complete(&address, &burst_)) {
-      for (std::size_t b = 0; b < burst_.size(); ++b) at(address + b) = burst_[b];
-      responses_.push_back(cycles_ + static_cast<std::uint64_t>(memory_.read_latency));
-    }
+  void land(std::uint64_t address, std::vector<std::uint8_t>& bytes) override {
+    for (std::size_t b = 0; b < bytes.size(); ++b) at(address + b) = bytes[b];
+    responses_.push_back(cycles_ + static_cast<std::uint64_t>(memory_.read_latency));
   }
   bool chance(double rate) {
     return rate >= 1.0 || std::uniform_real_distribution<double>(0, 1)(rng_) < rate;
@@ -109,8 +97,6 @@ class TestTopMemory final : public TopMemoryPort {
   std::vector<std::uint8_t> bytes_;
   std::uint64_t base_ = 0;
   std::deque<Pending> pending_;
-  WriteBurstPairing writes_;
-  std::vector<std::uint8_t> burst_;      // a landing write burst's bytes
   std::deque<std::uint64_t> responses_;  // the B responses' due cycles
   MemoryModel memory_;
   std::mt19937 rng_;

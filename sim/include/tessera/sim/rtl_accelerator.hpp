@@ -10,6 +10,7 @@
 #include "tessera/hls/array_config.hpp"
 #include "tessera/hls/attention_i8.hpp"
 #include "tessera/hls/hardware_config.hpp"
+#include "tessera/sim/axi_bursts.hpp"
 #include "tessera/sim/device_abi.hpp"
 #include "tessera/sim/rtl_gemm.hpp"
 
@@ -54,6 +55,32 @@ class TopMemoryPort {
   virtual void write(const std::uint8_t* word, bool last) = 0;
   // After the edge: one cycle has passed.
   virtual void clocked() = 0;
+};
+
+// A port whose write bursts land whole: it pairs each AW with its W beats and hands
+// land() every burst once its address and last beat have both come, in order.
+class BurstLandingPort : public TopMemoryPort {
+ public:
+  explicit BurstLandingPort(std::size_t word_bytes) : writes_(word_bytes) {}
+  void write_address(std::uint64_t address, int beats) final {
+    writes_.address(address, beats);
+    land_complete();
+  }
+  void write(const std::uint8_t* word, bool last) final {
+    writes_.data(word, last);
+    land_complete();
+  }
+
+ protected:
+  virtual void land(std::uint64_t address, std::vector<std::uint8_t>& bytes) = 0;
+
+ private:
+  void land_complete() {
+    std::uint64_t address = 0;
+    while (writes_.complete(&address, &burst_)) land(address, burst_);
+  }
+  WriteBurstPairing writes_;
+  std::vector<std::uint8_t> burst_;
 };
 
 // The Verilated accelerator top with a device memory model and a host driver that
