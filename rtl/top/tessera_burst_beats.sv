@@ -16,10 +16,8 @@ module tessera_burst_beats #(
   logic [35:0] room;
   assign room_bytes = 13'd4096 - 13'(offset);
   assign room = 36'(room_bytes) >> WORD_SHIFT;
-  always_comb begin
-    beats = words;
-    if (beats > 36'(MAX_BEATS)) beats = 36'(MAX_BEATS);
-    if (beats > room) beats = room == 0 ? 36'd1 : room;
-  end
+  logic [35:0] capped;
+  assign capped = words > 36'(MAX_BEATS) ? 36'(MAX_BEATS) : words;
+  assign beats  = capped <= room ? capped : room == 0 ? 36'd1 : room;
 endmodule
 
