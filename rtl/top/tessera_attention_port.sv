@@ -14,6 +14,9 @@
 // most ATT_GROUP_MAX) over the same K/V records, their query records one after the
 // other from q_addr and their results likewise from out_addr. The K/V records are
 // read once: the first head's job loads them into the unit, the others replay them.
+// The unit keeps its query at start, so each later head's query record is read while
+// the head before it runs (once the K/V records are in), and the next head starts as
+// soon as the result before it is written.
 module tessera_attention_port #(
     parameter int WORD_BYTES = 16,
     parameter int HS_MAX     = 16,
@@ -65,12 +68,17 @@ module tessera_attention_port #(
   logic [Q_WORDS*W-1:0] q_rec;
   logic [KV_WORDS*W-1:0] kv_rec;
   logic [OUT_WORDS*W-1:0] out_rec;
-  logic region_asked;  // the state's region is with the top's splitter
+  logic region_asked;  // READ_KV's or WRITE's region is with the top's splitter
   logic [31:0] received, total_words, words_in_record;
+  // The query record being read into q_rec (the running head's, or the next head's
+  // while the running one computes): wanted, its region asked, words in, all in.
+  logic q_wanted, q_asked, q_in;
+  logic [31:0] q_received;
+  logic [63:0] q_fetch_addr;
   logic [31:0] writes_left;
   logic [15:0] positions_q;
   logic [15:0] group_q, head_q;  // heads of the job; the one running
-  logic [63:0] q_addr_q, kv_addr_q, out_addr_q;
+  logic [63:0] kv_addr_q, out_addr_q;
 
   // The job's lanes and its records' sizes in words.
   logic [15:0] lanes_in, lanes_q;
@@ -161,9 +169,22 @@ module tessera_attention_port #(
 
   assign busy         = state != IDLE;
   assign out_ready    = state == WAIT_RESULT;
-  assign rd_req_valid  = (state == READ_Q || state == READ_KV) && !region_asked && total_words != 0;
-  assign rd_req_addr   = state == READ_Q ? q_addr_q : kv_addr_q;
-  assign rd_req_words  = 36'(total_words);
+  // One read region at a time: the K/V records in READ_KV, else the query record
+  // wanted (in READ_Q, or the next head's while the unit runs). The top answers in
+  // order, so a word that arrives outside READ_KV is the query record's. A job the
+  // unit failed asks for no more and ends once no query word is still due.
+  logic kv_req_valid, q_req_valid, q_word, q_last_word, unit_failed;
+  // (The unit's error is the last job's until the clock that it takes unit_start.)
+  logic unit_error_now;
+  assign unit_error_now = unit_error && !unit_start;
+  assign unit_failed   = state == WAIT_RESULT && unit_error_now && !unit_busy;
+  assign kv_req_valid  = state == READ_KV && !region_asked && total_words != 0;
+  assign q_req_valid   = state != IDLE && state != READ_KV && q_wanted && !q_asked && !unit_failed;
+  assign rd_req_valid  = kv_req_valid || q_req_valid;
+  assign rd_req_addr   = state == READ_KV ? kv_addr_q : q_fetch_addr;
+  assign rd_req_words  = state == READ_KV ? 36'(total_words) : 36'(q_words);
+  assign q_word        = rsp_valid && state != READ_KV;
+  assign q_last_word   = q_word && q_received + 1 == q_words;
   assign wr_req_valid  = state == WRITE && !region_asked;
   assign wr_req_addr   = out_addr_q;
   assign wr_req_words  = 36'(out_words);
@@ -179,6 +200,11 @@ module tessera_attention_port #(
       unit_start      <= 1'b0;
       kv_valid        <= 1'b0;
       region_asked    <= 1'b0;
+      q_wanted        <= 1'b0;
+      q_asked         <= 1'b0;
+      q_in            <= 1'b0;
+      q_received      <= '0;
+      q_fetch_addr    <= '0;
       received        <= '0;
       total_words     <= '0;
       words_in_record <= '0;
@@ -187,7 +213,6 @@ module tessera_attention_port #(
       group_q         <= 16'd1;
       head_q          <= '0;
       lanes_q         <= 16'(HS_MAX);
-      q_addr_q        <= '0;
       kv_addr_q       <= '0;
       out_addr_q      <= '0;
       q_rec           <= '0;
@@ -198,7 +223,16 @@ module tessera_attention_port #(
       unit_start <= 1'b0;
       if (state != IDLE) cycles <= cycles + 1;
       if (kv_valid && kv_ready) kv_valid <= 1'b0;
-      if ((rd_req_valid && rd_req_ready) || (wr_req_valid && wr_req_ready)) region_asked <= 1'b1;
+      if ((kv_req_valid && rd_req_ready) || (wr_req_valid && wr_req_ready)) region_asked <= 1'b1;
+      if (q_req_valid && rd_req_ready) q_asked <= 1'b1;
+      if (q_word) begin
+        q_rec[q_received*W+:W] <= rsp_data;
+        q_received <= q_last_word ? '0 : q_received + 1;
+        if (q_last_word) begin
+          q_wanted <= 1'b0;
+          q_in     <= 1'b1;
+        end
+      end
       case (state)
         IDLE: begin
           if (start && (32'(lanes_in) > 32'(HS_MAX) || 32'(group_in) > ATT_GROUP_MAX)) begin
@@ -212,32 +246,36 @@ module tessera_attention_port #(
             group_q     <= group_in;
             head_q      <= '0;
             lanes_q     <= lanes_in;
-            q_addr_q    <= q_addr;
             kv_addr_q   <= kv_addr;
             out_addr_q  <= out_addr;
-            region_asked <= 1'b0;
-            received    <= '0;
-            total_words <= words_of(QUERY_BYTES_FOR(32'(lanes_in)));
+            q_fetch_addr <= q_addr;
+            q_wanted    <= 1'b1;
+            q_asked     <= 1'b0;
+            q_in        <= 1'b0;
             state       <= READ_Q;
           end
         end
         READ_Q: begin
-          if (rsp_valid) begin
-            q_rec[received*W+:W] <= rsp_data;
-            received <= received + 1;
-            if (received + 1 == q_words) begin
-              unit_start      <= 1'b1;
-              region_asked    <= 1'b0;
-              received        <= '0;
-              words_in_record <= '0;
-              total_words     <= 32'(positions_q) * kv_words;
-              // The group's later heads replay the K/V the unit kept.
-              state           <= head_q == 16'd0 ? READ_KV : WAIT_RESULT;
+          if (q_in || q_last_word) begin
+            unit_start      <= 1'b1;
+            q_in            <= 1'b0;
+            region_asked    <= 1'b0;
+            received        <= '0;
+            words_in_record <= '0;
+            total_words     <= 32'(positions_q) * kv_words;
+            // The group's later heads replay the K/V the unit kept.
+            state           <= head_q == 16'd0 ? READ_KV : WAIT_RESULT;
+            // The next head's query is read meanwhile: its first word comes clocks
+            // after the unit has taken this one at unit_start.
+            if (head_q + 16'd1 < group_q) begin
+              q_fetch_addr <= q_fetch_addr + 64'(q_words) * 64'(WORD_BYTES);
+              q_wanted     <= 1'b1;
+              q_asked      <= 1'b0;
             end
           end
         end
         READ_KV: begin
-          if (unit_error) error <= 1'b1;
+          if (unit_error_now) error <= 1'b1;
           if (rsp_valid) begin
             kv_rec[words_in_record*W+:W] <= rsp_data;
             received <= received + 1;
@@ -257,7 +295,7 @@ module tessera_attention_port #(
           if (received == total_words && !kv_valid && !rsp_valid) state <= WAIT_RESULT;
         end
         WAIT_RESULT: begin
-          if (unit_error && !unit_busy) begin
+          if (unit_failed && !(q_wanted && q_asked)) begin
             error <= 1'b1;
             done  <= 1'b1;
             state <= IDLE;
@@ -274,11 +312,7 @@ module tessera_attention_port #(
             writes_left <= writes_left - 1;
             if (writes_left == 1 && head_q + 16'd1 < group_q) begin  // the group's next head
               head_q      <= head_q + 16'd1;
-              q_addr_q    <= q_addr_q + 64'(q_words) * 64'(WORD_BYTES);
               out_addr_q  <= out_addr_q + 64'(out_words) * 64'(WORD_BYTES);
-              region_asked <= 1'b0;
-              received    <= '0;
-              total_words <= q_words;
               state       <= READ_Q;
             end else if (writes_left == 1) begin
               done  <= 1'b1;
@@ -296,6 +330,10 @@ module tessera_attention_port #(
 
 `ifndef SYNTHESIS
   c_group_job: cover property (@(posedge clk) rst_n && state == IDLE && start && group > 16'd1);
+  c_next_query_early: cover property (@(posedge clk) rst_n && state == READ_Q && head_q != 16'd0 &&
+                                      q_in);
+  c_failed_with_query_due: cover property (@(posedge clk) rst_n && unit_failed && q_wanted &&
+                                           q_asked);
   c_group_refused: cover property (@(posedge clk) rst_n && state == IDLE && start &&
                                    32'(group_in) > ATT_GROUP_MAX);
 `endif

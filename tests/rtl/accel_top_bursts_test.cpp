@@ -6,10 +6,13 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstring>
 #include <deque>
+#include <limits>
 #include <random>
 #include <vector>
 
+#include "support/attention_case.hpp"
 #include "support/random_data.hpp"
 #include "tessera/sim/axi_bursts.hpp"
 #include "tessera/sim/device_abi.hpp"
@@ -21,6 +24,7 @@ namespace {
 struct Burst {
   std::uint64_t address;
   int beats;
+  std::uint64_t clock;  // when it issued (AR) or landed (AW and its last W)
 };
 
 // A flat memory at `base`: reads answered `latency` clocks after their AR, a beat a
@@ -39,6 +43,10 @@ class RecordingMemory final : public BurstLandingPort {
   const std::vector<Burst>& writes() const { return writes_; }
   std::size_t responses_held() const { return unanswered_; }
   void release_responses() { released_ = true; }
+  void clear_log() {
+    reads_.clear();
+    writes_.clear();
+  }
 
   const std::uint8_t* read_data() override {
     if (beats_.empty() || beats_.front().second > cycle_) return nullptr;
@@ -56,7 +64,7 @@ class RecordingMemory final : public BurstLandingPort {
   bool write_ready() override { return true; }
   void read(std::uint64_t address, int beats) override {
     check_burst("AR", address, beats, word_bytes_);
-    reads_.push_back({address, beats});
+    reads_.push_back({address, beats, cycle_});
     for (int i = 0; i < beats; ++i) {
       beats_.emplace_back(address + static_cast<std::uint64_t>(i) * word_bytes_,
                           cycle_ + kLatency + static_cast<std::uint64_t>(i));
@@ -67,7 +75,7 @@ class RecordingMemory final : public BurstLandingPort {
  private:
   static constexpr std::uint64_t kLatency = 9;
   void land(std::uint64_t address, std::vector<std::uint8_t>& bytes) override {
-    writes_.push_back({address, static_cast<int>(bytes.size() / word_bytes_)});
+    writes_.push_back({address, static_cast<int>(bytes.size() / word_bytes_), cycle_});
     std::copy(bytes.begin(), bytes.end(), at(address));
     ++unanswered_;
   }
@@ -87,6 +95,14 @@ void program(RtlAccelerator& top, std::uint8_t low, std::uint8_t high, std::uint
   top.write_register(high, static_cast<std::uint32_t>(address >> 32));
 }
 
+// A GEMM job's registers: its sizes, where its operands and results lie, its CTRL.
+struct Job {
+  std::uint32_t m_tiles, n_tiles;
+  int k;
+  std::uint64_t a, w, c;
+  std::uint32_t ctrl;
+};
+
 // Runs the programmed GEMM job to DONE, holding the B responses back until all its
 // `bursts` write bursts have landed and a while after: DONE must wait for them.
 void run_holding_responses(RtlAccelerator& top, RecordingMemory& memory, std::uint32_t ctrl,
@@ -105,6 +121,20 @@ void run_holding_responses(RtlAccelerator& top, RecordingMemory& memory, std::ui
     ASSERT_LT(++clocks, 200000) << "no DONE after the B responses";
     top.run(1);
   }
+}
+
+// Programs `job` into the top with `memory` on its port and runs it to DONE as
+// run_holding_responses does; the top's own memory model answers again afterwards.
+void run_job(RtlAccelerator& top, RecordingMemory& memory, const Job& job, std::size_t bursts) {
+  top.attach_memory(&memory);
+  top.write_register(reg::kMTiles, job.m_tiles);
+  top.write_register(reg::kNTiles, job.n_tiles);
+  top.write_register(reg::kK, static_cast<std::uint32_t>(job.k));
+  program(top, reg::kAAddr, reg::kAAddrHi, job.a);
+  program(top, reg::kWAddr, reg::kWAddrHi, job.w);
+  program(top, reg::kCAddr, reg::kCAddrHi, job.c);
+  run_holding_responses(top, memory, job.ctrl, bursts);
+  top.attach_memory(nullptr);
 }
 
 // C = A W^T by a plain triple loop (independent of the HLS model and the RTL).
@@ -140,15 +170,7 @@ TEST(RtlAcceleratorTopBursts, MatrixOperandsStreamInLongBurstsCutAt4KiB) {
   RecordingMemory memory(word, base, c_at - base + result_bytes(m, n, edge, edge));
   pack_tiled(a.data(), m, k, edge, memory.at(a_at));
   pack_tiled(w.data(), n, k, edge, memory.at(w_at));
-  top->attach_memory(&memory);
-  top->write_register(reg::kMTiles, 2);
-  top->write_register(reg::kNTiles, 2);
-  top->write_register(reg::kK, static_cast<std::uint32_t>(k));
-  program(*top, reg::kAAddr, reg::kAAddrHi, a_at);
-  program(*top, reg::kWAddr, reg::kWAddrHi, w_at);
-  program(*top, reg::kCAddr, reg::kCAddrHi, c_at);
-  run_holding_responses(*top, memory, 0, static_cast<std::size_t>(4 * edge));
-  top->attach_memory(nullptr);
+  run_job(*top, memory, {2, 2, k, a_at, w_at, c_at, 0}, static_cast<std::size_t>(4 * edge));
 
   const std::vector<Burst>& reads = memory.reads();
   ASSERT_FALSE(reads.empty());
@@ -190,15 +212,7 @@ TEST(RtlAcceleratorTopBursts, VectorWeightsComeInBurstsOfKStepsPerRowTile) {
   RecordingMemory memory(word, base, c_at - base + vector_result_bytes(n_tiles, edge));
   std::copy_n(reinterpret_cast<const std::uint8_t*>(a.data()), k, memory.at(a_at));
   pack_tiled(w.data(), n, k, edge, memory.at(w_at));
-  top->attach_memory(&memory);
-  top->write_register(reg::kMTiles, 1);
-  top->write_register(reg::kNTiles, n_tiles);
-  top->write_register(reg::kK, static_cast<std::uint32_t>(k));
-  program(*top, reg::kAAddr, reg::kAAddrHi, a_at);
-  program(*top, reg::kWAddr, reg::kWAddrHi, w_at);
-  program(*top, reg::kCAddr, reg::kCAddrHi, c_at);
-  run_holding_responses(*top, memory, reg::kCtrlVector, n_tiles);
-  top->attach_memory(nullptr);
+  run_job(*top, memory, {1, n_tiles, k, a_at, w_at, c_at, reg::kCtrlVector}, n_tiles);
 
   // A in one burst, then for each group of K steps one burst per row tile, K words
   // apart.
@@ -235,15 +249,7 @@ TEST(RtlAcceleratorTopBursts, AWordAcrossA4KiBBoundaryGoesAlone) {
   RecordingMemory memory(word, base, c_at - base + result_bytes(m, n, edge, edge));
   pack_tiled(a.data(), m, k, edge, memory.at(a_at));
   pack_tiled(w.data(), n, k, edge, memory.at(w_at));
-  top->attach_memory(&memory);
-  top->write_register(reg::kMTiles, 1);
-  top->write_register(reg::kNTiles, 1);
-  top->write_register(reg::kK, static_cast<std::uint32_t>(k));
-  program(*top, reg::kAAddr, reg::kAAddrHi, a_at);
-  program(*top, reg::kWAddr, reg::kWAddrHi, w_at);
-  program(*top, reg::kCAddr, reg::kCAddrHi, c_at);
-  run_holding_responses(*top, memory, 0, static_cast<std::size_t>(edge));
-  top->attach_memory(nullptr);
+  run_job(*top, memory, {1, 1, k, a_at, w_at, c_at, 0}, static_cast<std::size_t>(edge));
 
   ASSERT_GE(memory.reads().size(), 2u);
   EXPECT_EQ(memory.reads()[0].address, a_at);
@@ -253,6 +259,93 @@ TEST(RtlAcceleratorTopBursts, AWordAcrossA4KiBBoundaryGoesAlone) {
   std::vector<std::int32_t> c(static_cast<std::size_t>(m * n));
   unpack_results(memory.at(c_at), m, n, edge, edge, c.data());
   EXPECT_EQ(c, plain_gemm(a, w, m, n, k));
+}
+
+// A grouped-query job: the K/V records are read once, and each later head's query
+// record while the head before it runs, so the next head starts as soon as the
+// result before it is written, not a read latency later.
+TEST(RtlAcceleratorTopBursts, AGroupsNextQueryIsReadWhileTheHeadBeforeItRuns) {
+  auto top = make_rtl_accelerator();
+  const int word = top->array().rows;
+  constexpr int kHeads = 3, kPositions = 6;
+  const testing::AttentionShape shape{kHeads, 1, 8, kPositions - 1, 1};
+  std::mt19937 rng(8);
+  const auto in = testing::random_attention_input(shape, rng);
+  models::int8_reference::AttentionOutput out;
+  const hls::AttentionArgs args = testing::attention_args(in, out);
+  const AttentionRecords records{shape.head_size, word};
+  const auto query_at = [&](int h) { return 0x20000 + std::uint64_t(h) * records.query_bytes(); };
+  const std::uint64_t kv_at = query_at(kHeads);
+  const auto kv_record_at = [&](int t) { return kv_at + std::uint64_t(t) * records.kv_bytes(); };
+  const auto result_at = [&](int h) {
+    return kv_record_at(kPositions) + std::uint64_t(h) * records.result_bytes();
+  };
+  RecordingMemory memory(static_cast<std::size_t>(word), query_at(0),
+                         result_at(kHeads) - query_at(0));
+  for (int h = 0; h < kHeads; ++h) records.pack_query(args, 0, h, memory.at(query_at(h)));
+  for (int t = 0; t < kPositions; ++t) records.pack_kv(args, t, 0, memory.at(kv_record_at(t)));
+
+  top->attach_memory(&memory);
+  memory.release_responses();
+  top->write_register(reg::kAttPositions, kPositions);
+  top->write_register(reg::kAttHeadSize, static_cast<std::uint32_t>(shape.head_size));
+  top->write_register(reg::kAttGroup, kHeads);
+  program(*top, reg::kAttQAddr, reg::kAttQAddrHi, query_at(0));
+  program(*top, reg::kAttKvAddr, reg::kAttKvAddrHi, kv_at);
+  program(*top, reg::kAttOutAddr, reg::kAttOutAddrHi, result_at(0));
+  const auto run_to_done = [&] {
+    top->write_register(reg::kAttCtrl, reg::kCtrlStart);
+    int clocks = 0;
+    while (!(top->read_register(reg::kAttStatus) & reg::kStatusDone) && ++clocks < 100000) {
+      top->run(1);
+    }
+    return top->read_register(reg::kAttStatus);
+  };
+  // A middle head the unit refuses (a NaN query scale) ends the job with ERROR once
+  // the next head's query, already asked for, is in: none of its words is left over
+  // for the job after it, which runs right.
+  const std::uint64_t head1_scale = query_at(1) + record::kQueryScale.at(shape.head_size);
+  std::uint8_t saved[4];
+  std::copy_n(memory.at(head1_scale), 4, saved);
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  std::memcpy(memory.at(head1_scale), &nan, 4);
+  EXPECT_EQ(run_to_done(), reg::kStatusDone | reg::kStatusError);
+  std::copy_n(saved, 4, memory.at(head1_scale));
+  memory.clear_log();
+  EXPECT_EQ(run_to_done(), reg::kStatusDone);
+  top->attach_memory(nullptr);
+
+  // Reads: head 0's query, the K/V records (once), a query record per later head,
+  // each issued before the result of the head before it landed.
+  const std::vector<Burst>& writes = memory.writes();
+  ASSERT_EQ(writes.size(), static_cast<std::size_t>(kHeads));
+  std::vector<std::uint64_t> query_read;
+  std::uint64_t kv_bytes = 0;
+  for (const Burst& b : memory.reads()) {
+    if (b.address >= kv_at)
+      kv_bytes += static_cast<std::uint64_t>(b.beats) * std::uint64_t(word);
+    else
+      query_read.push_back(b.clock);
+  }
+  EXPECT_EQ(kv_bytes, kPositions * records.kv_bytes()) << "K/V read once for the group";
+  ASSERT_EQ(query_read.size(), static_cast<std::size_t>(kHeads));
+  for (std::size_t h = 1; h < query_read.size(); ++h) {
+    EXPECT_LT(query_read[h], writes[h - 1].clock)
+        << "head " << h << "'s query was read after head " << h - 1 << "'s result landed";
+  }
+  // Each head's result against the int8 reference (models/), not the HLS model.
+  const auto expected = models::int8_reference::attention(in);
+  for (int h = 0; h < kHeads; ++h) {
+    const auto head = static_cast<std::size_t>(h);
+    EXPECT_EQ(writes[head].address, result_at(h));
+    std::vector<std::int32_t> acc(static_cast<std::size_t>(shape.head_size));
+    numerics::AttentionNorm norm{};
+    records.unpack_result(memory.at(result_at(h)), shape.head_size, acc.data(), &norm);
+    EXPECT_TRUE(std::equal(acc.begin(), acc.end(), expected.acc.begin() + h * shape.head_size))
+        << "head " << h;
+    EXPECT_EQ(norm.exp_sum, expected.norms[head].exp_sum);
+    EXPECT_EQ(norm.exponent, expected.norms[head].exponent);
+  }
 }
 
 TEST(AxiBurstRules, BreachesAreTheTopsBugs) {
