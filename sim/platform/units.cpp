@@ -96,41 +96,64 @@ void Unit::thread() {
   }
 }
 
+namespace {
+
+void wait_until(const sc_time& when) {
+  if (when > sc_core::sc_time_stamp()) sc_core::wait(when - sc_core::sc_time_stamp());
+}
+
+}  // namespace
+
 // Up to kDmaBurstsInFlight bursts are outstanding: a new one issues as soon as the
 // oldest has completed, as a DMA engine with that many outstanding requests does.
 // The unit's memory port moves one word (the array's row of bytes, docs/rtl.md) per
 // clock, so a burst also ends no sooner than its last word has passed the port and
 // then the memory's latency (a read's last word comes back, a write's lands).
+class Unit::BurstStream {
+ public:
+  explicit BurstStream(Unit& unit) : unit_(unit), port_free_(sc_core::sc_time_stamp()) {}
+
+  // Issues a transfer's bursts behind those issued before; `arrived` is when its last
+  // burst completes (not waited for). False on an address error.
+  bool transfer(std::uint64_t address, std::uint8_t* data, std::uint64_t bytes, bool write,
+                sc_time& arrived) {
+    arrived = sc_core::sc_time_stamp();
+    for (std::uint64_t done = 0; done < bytes; ++issued_) {
+      if (issued_ >= kDmaBurstsInFlight) wait_until(in_flight_[issued_ % kDmaBurstsInFlight]);
+      const std::uint64_t piece = std::min(kDmaBurstBytes, bytes - done);
+      tlm::tlm_generic_payload& payload = unit_.payload_;
+      prepare(payload, write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND, address + done,
+              data == nullptr ? nullptr : data + done, piece);
+      sc_time delay = sc_core::SC_ZERO_TIME;
+      unit_.memory->b_transport(payload, delay);
+      if (payload.get_response_status() != tlm::TLM_OK_RESPONSE) return false;
+      sc_time complete = sc_core::sc_time_stamp() + delay;
+      if (unit_.timed_) {
+        port_free_ = std::max(port_free_, sc_core::sc_time_stamp()) +
+                     unit_.period_ * std::ceil(static_cast<double>(piece) / unit_.port_word_bytes_);
+        complete = std::max(complete, port_free_ + unit_.memory_latency_);
+      }
+      in_flight_[issued_ % kDmaBurstsInFlight] = complete;
+      arrived = std::max(arrived, complete);
+      done += piece;
+    }
+    return true;
+  }
+
+ private:
+  Unit& unit_;
+  sc_time port_free_;
+  // Completion times of the bursts in flight, a ring: burst i is in slot i % size.
+  std::array<sc_time, kDmaBurstsInFlight> in_flight_{};
+  std::size_t issued_ = 0;
+};
+
 bool Unit::dma(std::uint64_t address, std::uint8_t* data, std::uint64_t bytes, bool write) {
   const sc_time began = sc_core::sc_time_stamp();
-  sc_time port_free = began;
-  // Completion times of the bursts in flight, a ring: burst i is in slot i % size.
-  std::array<sc_time, kDmaBurstsInFlight> in_flight;
-  std::size_t issued = 0;
-  sc_time last = began;
-  for (std::uint64_t done = 0; done < bytes; ++issued) {
-    if (issued >= kDmaBurstsInFlight) {
-      const sc_time& oldest = in_flight[issued % kDmaBurstsInFlight];
-      if (oldest > sc_core::sc_time_stamp()) sc_core::wait(oldest - sc_core::sc_time_stamp());
-    }
-    const std::uint64_t piece = std::min(kDmaBurstBytes, bytes - done);
-    tlm::tlm_generic_payload& payload = payload_;
-    prepare(payload, write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND, address + done,
-            data == nullptr ? nullptr : data + done, piece);
-    sc_time delay = sc_core::SC_ZERO_TIME;
-    memory->b_transport(payload, delay);
-    if (payload.get_response_status() != tlm::TLM_OK_RESPONSE) return false;
-    sc_time complete = sc_core::sc_time_stamp() + delay;
-    if (timed_) {
-      port_free = std::max(port_free, sc_core::sc_time_stamp()) +
-                  period_ * std::ceil(static_cast<double>(piece) / port_word_bytes_);
-      complete = std::max(complete, port_free + memory_latency_);
-    }
-    in_flight[issued % kDmaBurstsInFlight] = complete;
-    last = std::max(last, complete);
-    done += piece;
-  }
-  if (last > sc_core::sc_time_stamp()) sc_core::wait(last - sc_core::sc_time_stamp());
+  BurstStream stream(*this);
+  sc_time arrived;
+  if (!stream.transfer(address, data, bytes, write, arrived)) return false;
+  wait_until(arrived);
   (write ? counters_.bytes_written : counters_.bytes_read) += bytes;
   counters_.memory_cycles +=
       static_cast<std::uint64_t>((sc_core::sc_time_stamp() - began) / period_);
@@ -143,13 +166,22 @@ std::uint8_t* Unit::results(std::size_t bytes) {
   return results_.data();
 }
 
-bool Unit::dma_read_in_place(std::uint64_t address, std::uint64_t bytes,
-                             const std::uint8_t** data) {
-  *data = nullptr;
-  if (!dma(address, nullptr, bytes, false)) return false;
-  if (!stores_data_) return true;
-  *data = memory_data() + address;
-  return true;
+std::size_t Unit::read_in_place(InPlaceRead* regions, std::size_t count) {
+  const sc_time began = sc_core::sc_time_stamp();
+  BurstStream stream(*this);
+  sc_time last = began;
+  for (std::size_t i = 0; i < count; ++i) {
+    InPlaceRead& region = regions[i];
+    region.data = nullptr;
+    if (!stream.transfer(region.address, nullptr, region.bytes, false, region.arrived)) return i;
+    last = std::max(last, region.arrived);
+    if (stores_data_) region.data = memory_data() + region.address;
+  }
+  wait_until(last);
+  for (std::size_t i = 0; i < count; ++i) counters_.bytes_read += regions[i].bytes;
+  counters_.memory_cycles +=
+      static_cast<std::uint64_t>((sc_core::sc_time_stamp() - began) / period_);
+  return count;
 }
 
 std::uint8_t* Unit::memory_data() {
@@ -245,11 +277,13 @@ Unit::JobResult GemmUnit::run_job() {
   const std::size_t w_bytes = tiled_bytes(n_tiles * array_.cols, k, array_.cols);
   const std::size_t c_bytes =
       result_bytes(m_tiles * array_.rows, n_tiles * array_.cols, array_.rows, array_.cols);
-  const std::uint8_t *a = nullptr, *w = nullptr;
-  if (!dma_read_in_place(address(reg::kAAddr, reg::kAAddrHi), a_bytes, &a) ||
-      !dma_read_in_place(address(reg::kWAddr, reg::kWAddrHi), w_bytes, &w)) {
+  // W's bursts follow A's without a gap, as the top's burst splitter issues them.
+  std::array<InPlaceRead, 2> operands{{{address(reg::kAAddr, reg::kAAddrHi), a_bytes},
+                                       {address(reg::kWAddr, reg::kWAddrHi), w_bytes}}};
+  if (read_in_place(operands.data(), operands.size()) < operands.size()) {
     return {"GEMM operands outside device memory", 0};
   }
+  const std::uint8_t *a = operands[0].data, *w = operands[1].data;
   std::uint8_t* c = results(c_bytes);
   std::uint64_t cycles = 0;
   hls::ChecksumReport checks;
@@ -283,15 +317,16 @@ Unit::JobResult GemmUnit::run_vector_job() {
   const std::size_t w_bytes = static_cast<std::size_t>(n_tiles) * static_cast<std::size_t>(k) *
                               static_cast<std::size_t>(array_.cols);
   const std::size_t c_bytes = vector_result_bytes(n_tiles, array_.cols);
-  const std::uint8_t *a = nullptr, *w = nullptr;
-  if (!dma_read_in_place(address(reg::kAAddr, reg::kAAddrHi), a_bytes, &a)) {
-    return {"vector job A outside device memory", 0};
+  // W's bursts follow A's without a gap and stream into the engine, which starts
+  // once A is in: the job waits for both.
+  std::array<InPlaceRead, 2> operands{{{address(reg::kAAddr, reg::kAAddrHi), a_bytes},
+                                       {address(reg::kWAddr, reg::kWAddrHi), w_bytes}}};
+  const std::size_t read = read_in_place(operands.data(), operands.size());
+  if (read < operands.size()) {
+    return {std::string("vector job ") + (read == 0 ? "A" : "W") + " outside device memory", 0};
   }
-  // W streams into the running engine: both start now, the job waits for both.
-  const sc_time engine_start = sc_core::sc_time_stamp();
-  if (!dma_read_in_place(address(reg::kWAddr, reg::kWAddrHi), w_bytes, &w)) {
-    return {"vector job W outside device memory", 0};
-  }
+  const std::uint8_t *a = operands[0].data, *w = operands[1].data;
+  const sc_time engine_start = operands[0].arrived, w_arrived = operands[1].arrived;
   std::uint8_t* c = results(c_bytes);
   std::uint64_t cycles = 0;
   hls::ChecksumReport checks;
@@ -306,7 +341,6 @@ Unit::JobResult GemmUnit::run_vector_job() {
   const auto beats = static_cast<std::uint64_t>((n_tiles + array_.rows - 1) / array_.rows) *
                      static_cast<std::uint64_t>(k);
   const std::uint64_t drain = cycles > beats ? cycles - beats : 0;
-  const sc_time w_arrived = sc_core::sc_time_stamp();
   wait_cycles_since(engine_start, cycles);
   wait_cycles_since(w_arrived, drain);
   if (!dma(address(reg::kCAddr, reg::kCAddrHi), c, c_bytes, true)) {
@@ -352,18 +386,18 @@ Unit::JobResult AttentionUnit::run_job() {
   const AttentionRecords records = attention_records(config_, head_size);
   const std::size_t kv_bytes = static_cast<std::size_t>(positions) * records.kv_bytes();
   const std::size_t query_bytes = records.query_bytes(), result_bytes = records.result_bytes();
-  const std::uint8_t *query = nullptr, *kv = nullptr;
-  if (!dma_read_in_place(address(reg::kAttQAddr, reg::kAttQAddrHi), group * query_bytes, &query)) {
-    return {"attention records outside device memory", 0};
-  }
-  // The K/V records stream into the running unit, which takes one per cycle in its
-  // load phase (the first `positions` of a job's cycles, docs/rtl.md): the phase ends
-  // when the last record has arrived and `positions` cycles have passed, whichever is
+  // The unit starts once the query records are in (the RTL port reads a later head's
+  // while the one before it runs, for no more latency); the K/V records, asked for
+  // only then, stream into the running unit, which takes one per cycle in its load
+  // phase (the first `positions` of a job's cycles, docs/rtl.md): the phase ends when
+  // the last record has arrived and `positions` cycles have passed, whichever is
   // later, and the rest of the job's cycles follow.
+  InPlaceRead query_records{address(reg::kAttQAddr, reg::kAttQAddrHi), group * query_bytes};
+  if (read_in_place(&query_records, 1) < 1) return {"attention records outside device memory", 0};
   const sc_time unit_start = sc_core::sc_time_stamp();
-  if (!dma_read_in_place(address(reg::kAttKvAddr, reg::kAttKvAddrHi), kv_bytes, &kv)) {
-    return {"attention records outside device memory", 0};
-  }
+  InPlaceRead kv_records{address(reg::kAttKvAddr, reg::kAttKvAddrHi), kv_bytes};
+  if (read_in_place(&kv_records, 1) < 1) return {"attention records outside device memory", 0};
+  const std::uint8_t *query = query_records.data, *kv = kv_records.data;
   std::uint8_t* result = results(group * result_bytes);
   // The group's heads one after another over the K/V records the unit holds.
   std::uint64_t cycles = 0;

@@ -61,10 +61,21 @@ class Unit : public sc_core::sc_module {
   // window of bursts in flight; waits for the transfer and returns false on an
   // address error.
   bool dma(std::uint64_t address, std::uint8_t* data, std::uint64_t bytes, bool write);
-  // Reads `bytes` at `address` by DMA (the transfer's timing) and points `data` at
-  // them in device memory (TLM-2.0 DMI), so the job reads its operands in place;
-  // null in timing-only runs. Returns false on an address error.
-  bool dma_read_in_place(std::uint64_t address, std::uint64_t bytes, const std::uint8_t** data);
+  // A region a job reads in place: `data` points at its bytes in device memory
+  // (TLM-2.0 DMI) once read, null in timing-only runs; `arrived` is when its last
+  // burst completed.
+  struct InPlaceRead {
+    InPlaceRead(std::uint64_t at, std::uint64_t size) : address(at), bytes(size) {}
+    std::uint64_t address;
+    std::uint64_t bytes;
+    const std::uint8_t* data = nullptr;
+    sc_core::sc_time arrived;
+  };
+  // Reads the regions by DMA one after the other through the same window of bursts,
+  // a region's first burst issuing behind the last one's (as the RTL top's burst
+  // splitter takes the next region), and waits for all of them. Returns the index of
+  // the first region outside device memory, or `count` when all were read.
+  std::size_t read_in_place(InPlaceRead* regions, std::size_t count);
   // A buffer for a job's results (null in timing-only runs).
   std::uint8_t* results(std::size_t bytes);
   // Device memory's bytes from address 0 (TLM-2.0 DMI); null in timing-only runs.
@@ -86,6 +97,9 @@ class Unit : public sc_core::sc_module {
 
   void register_access(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
   void thread();
+  // The bursts of DMA transfers issued back to back: each keeps the window and the
+  // port's clock where the one before it left them.
+  class BurstStream;
 
   int index_;
   bool timed_;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <random>
 
 #include "support/attention_case.hpp"
@@ -198,6 +199,43 @@ TEST(Platform, AttentionReadsEachKvRecordOncePerGroup) {
       EXPECT_EQ(out.acc, models::int8_reference::attention(input).acc) << to_string(fidelity);
     }
   }
+}
+
+// A GEMV job's DMA on kv260 (one 16x16 unit): A, W and the results cross the port a
+// word per clock, and only the last burst of the reads and of the write waits for the
+// memory's latency, since W's bursts issue right behind A's as the RTL top's burst
+// splitter issues them (docs/platform.md "Timing"). The bound comes from the config:
+// words through the port plus two latencies, and a few clocks for the DRAM's first
+// activate; reading W only after A had arrived took a third latency. The job is the
+// second of two, so that the weights' upload is no longer queued at the memory.
+TEST(Platform, AGemmJobsWBurstsFollowItsABurstsWithoutALatencyBetween) {
+  const hls::HardwareConfig kv260 = hls::load_preset("kv260");
+  std::mt19937 rng(11);
+  const int n = 256, k = 512;
+  const auto a = random_int8(static_cast<std::size_t>(k), rng);
+  const auto w = random_int8(static_cast<std::size_t>(n * k), rng);
+  Platform platform(kv260, {Fidelity::kTlm, true, "", {}});
+  PlatformDriver driver(platform);
+  const auto weights = driver.upload_weights(w.data(), n, k);
+  std::vector<std::int32_t> c(static_cast<std::size_t>(n));
+  hls::GemmArgs g;
+  g.a = a.data();
+  g.m = 1;
+  g.n = n;
+  g.k = k;
+  g.c_int32 = c.data();
+  driver.gemm(g, weights);
+  platform.reset_counters();
+  driver.gemm(g, weights);
+  const UnitCounters& unit = platform.counters().units.front();
+  ASSERT_EQ(unit.jobs, 1u);
+  const auto word = static_cast<std::uint64_t>(kv260.gemm.rows);
+  const std::uint64_t port_clocks = (unit.bytes_read + unit.bytes_written) / word;
+  const auto latency =
+      static_cast<std::uint64_t>(std::ceil(kv260.memory.latency_ns * kv260.clock_mhz / 1000.0));
+  EXPECT_GE(unit.memory_cycles, port_clocks + 2 * latency);
+  EXPECT_LE(unit.memory_cycles, port_clocks + 2 * latency + latency / 2)
+      << port_clocks << " port clocks, a latency of " << latency;
 }
 
 TEST(Platform, UnitsContendForMemory) {
