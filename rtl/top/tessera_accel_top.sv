@@ -24,7 +24,7 @@
 // above. The engine's W stream takes one K step of ROWS row tiles per beat; the DMA
 // gathers each beat from the ROWS words (vt*ROWS + r, k), K words apart in memory,
 // reading only the row tiles that exist (lanes past N_TILES stay zero). It reads
-// VECTOR_BEATS K steps of each row tile in one burst (a group of beats), into a
+// VECTOR_BURST_BEATS K steps of each row tile in one burst (a group of beats), into a
 // FIFO of GATHER_GROUPS groups' words; the gather takes each beat's words across the
 // group's bursts, and a group's words are freed when its last beat is gathered.
 // Requests run ahead of the gather by at most the FIFO, so every response finds room
@@ -43,9 +43,7 @@ module tessera_accel_top #(
     parameter int HS_MAX    = 16,   // attention lanes (largest head size)
     parameter int CTX_MAX   = 1024, // attention positions
     parameter int CHECKSUMS = 0,    // 1: the GEMM engine's checksums
-    parameter int MAX_BEATS = 16,   // beats of a burst (AXI4 INCR: up to 256)
-    parameter int VECTOR_BEATS = 4, // K steps of a row tile a vector job reads at once
-    parameter int GATHER_GROUPS = 4 // such groups of vector W words in flight or queued
+    parameter int MAX_BEATS = 16    // beats of a burst (AXI4 INCR: up to 256)
 ) (
     input  logic                    clk,
     input  logic                    rst_n,
@@ -94,6 +92,8 @@ module tessera_accel_top #(
   // REG_* offsets, ID_VALUE, VERSION_VALUE: generated from the C++ register map
   // (sim/include/tessera/sim/register_map.inc) by the build.
   `include "tessera_registers.svh"
+  // VECTOR_BURST_BEATS and GATHER_GROUPS (tessera/sim/dma_shape.hpp).
+  `include "tessera_dma.svh"
 
   // The engine's checksum report of its last job (zero without CHECKSUMS); STATUS
   // shows a failure once the job is done.
@@ -243,7 +243,7 @@ module tessera_accel_top #(
 
   // Vector W regions walk (vector tile, group of K steps, row tile in the tile): one
   // region of a group's K steps per row tile.
-  localparam int VB = VECTOR_BEATS;
+  localparam int VB = VECTOR_BURST_BEATS;
   localparam int GATHER_WORDS = GATHER_GROUPS * ROWS * VB;  // a power of two
   localparam int GQ = $clog2(GATHER_WORDS);
   localparam int GW = GQ + 1;

@@ -1,9 +1,10 @@
 // Writes the copies of the device ABI and the numeric contract that languages other
 // than C++ need, from their one C++ definition: the register map
-// (tessera/sim/register_map.inc), the attention records' layout
-// (tessera/sim/record_layout.inc) and the exp2 table (numerics::kExp2Table).
+// (tessera/sim/register_map.inc), the vector W DMA's shape (tessera/sim/dma_shape.hpp),
+// the attention records' layout (tessera/sim/record_layout.inc) and the exp2 table
+// (numerics::kExp2Table).
 //   generate_hardware_headers OUT_DIR
-// writes OUT_DIR/tessera_registers.svh, OUT_DIR/tessera_records.svh,
+// writes OUT_DIR/tessera_registers.svh, OUT_DIR/tessera_dma.svh, OUT_DIR/tessera_records.svh,
 // OUT_DIR/tessera_exp2_table.svh (included by the RTL) and
 // OUT_DIR/tessera_exp2_table.cl (pasted into the OpenCL C kernels). The build runs
 // it; nothing it writes is kept in the source tree.
@@ -15,6 +16,7 @@
 #include <string>
 
 #include "tessera/numerics/int8.hpp"
+#include "tessera/sim/dma_shape.hpp"
 #include "tessera/sim/record_layout.hpp"
 #include "tessera/sim/register_map.hpp"
 
@@ -58,6 +60,15 @@ std::string registers_svh() {
       << ";\n";
   return localparams_svh(
       "// The register map of one unit (tessera/sim/register_map.inc, docs/rtl.md).\n", out.str());
+}
+
+std::string dma_svh() {
+  std::ostringstream out;
+  out << "localparam int VECTOR_BURST_BEATS = " << tessera::sim::dma::kVectorBurstBeats << ";\n"
+      << "localparam int GATHER_GROUPS = " << tessera::sim::dma::kGatherGroups << ";\n";
+  return localparams_svh(
+      "// How the top's DMA reads a vector job's W (tessera/sim/dma_shape.hpp, docs/rtl.md).\n",
+      out.str());
 }
 
 // Byte offsets and sizes in terms of the including module's HS_MAX (record lanes,
@@ -133,6 +144,7 @@ int main(int argc, char** argv) {
     const char* name;
     std::string text;
   } files[] = {{"tessera_registers.svh", registers_svh()},
+               {"tessera_dma.svh", dma_svh()},
                {"tessera_records.svh", records_svh()},
                {"tessera_exp2_table.svh", exp2_table_svh()},
                {"tessera_exp2_table.cl", exp2_table_cl()}};

@@ -7,6 +7,7 @@
 
 #include "platform/transaction.hpp"
 #include "tessera/sim/device_abi.hpp"
+#include "tessera/sim/dma_shape.hpp"
 #include "tessera/sim/dram_model.hpp"
 #include "tessera/sim/gemm_cycle_model.hpp"
 
@@ -111,32 +112,62 @@ void wait_until(const sc_time& when) {
 // then the memory's latency (a read's last word comes back, a write's lands).
 class Unit::BurstStream {
  public:
-  explicit BurstStream(Unit& unit) : unit_(unit), port_free_(sc_core::sc_time_stamp()) {}
+  // At most `window` bursts outstanding.
+  BurstStream(Unit& unit, std::size_t window = kDmaBurstsInFlight)
+      : unit_(unit), port_free_(sc_core::sc_time_stamp()), in_flight_(window) {}
 
   // Issues a transfer's bursts behind those issued before; `arrived` is when its last
   // burst completes (not waited for). False on an address error.
   bool transfer(std::uint64_t address, std::uint8_t* data, std::uint64_t bytes, bool write,
                 sc_time& arrived) {
     arrived = sc_core::sc_time_stamp();
-    for (std::uint64_t done = 0; done < bytes; ++issued_) {
-      if (issued_ >= kDmaBurstsInFlight) wait_until(in_flight_[issued_ % kDmaBurstsInFlight]);
+    for (std::uint64_t done = 0; done < bytes;) {
       const std::uint64_t piece = std::min(kDmaBurstBytes, bytes - done);
-      tlm::tlm_generic_payload& payload = unit_.payload_;
-      prepare(payload, write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND, address + done,
-              data == nullptr ? nullptr : data + done, piece);
-      sc_time delay = sc_core::SC_ZERO_TIME;
-      unit_.memory->b_transport(payload, delay);
-      if (payload.get_response_status() != tlm::TLM_OK_RESPONSE) return false;
-      sc_time complete = sc_core::sc_time_stamp() + delay;
-      if (unit_.timed_) {
-        port_free_ = std::max(port_free_, sc_core::sc_time_stamp()) +
-                     unit_.period_ * std::ceil(static_cast<double>(piece) / unit_.port_word_bytes_);
-        complete = std::max(complete, port_free_ + unit_.memory_latency_);
+      if (!burst(address + done, data == nullptr ? nullptr : data + done, piece, write, arrived)) {
+        return false;
       }
-      in_flight_[issued_ % kDmaBurstsInFlight] = complete;
-      arrived = std::max(arrived, complete);
       done += piece;
     }
+    return true;
+  }
+
+  // A vector job's W in the gather's bursts (VectorGather), from `address`.
+  bool gather(std::uint64_t address, const VectorGather& shape, sc_time& arrived) {
+    arrived = sc_core::sc_time_stamp();
+    const auto word = static_cast<std::uint64_t>(shape.word_bytes);
+    const auto k = static_cast<std::uint64_t>(shape.k);
+    for (int first = 0; first < shape.row_tiles; first += shape.rows) {
+      const int tiles = std::min(shape.rows, shape.row_tiles - first);
+      for (std::uint64_t step = 0; step < k; step += dma::kVectorBurstBeats) {
+        const std::uint64_t beats = std::min<std::uint64_t>(dma::kVectorBurstBeats, k - step);
+        for (int r = first; r < first + tiles; ++r) {
+          const std::uint64_t at = address + (static_cast<std::uint64_t>(r) * k + step) * word;
+          if (!burst(at, nullptr, beats * word, false, arrived)) return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  // One burst of `bytes` at `address`; `arrived` moves to its completion if later.
+  bool burst(std::uint64_t address, std::uint8_t* data, std::uint64_t bytes, bool write,
+             sc_time& arrived) {
+    const std::size_t window = in_flight_.size();
+    if (issued_ >= window) wait_until(in_flight_[issued_ % window]);
+    tlm::tlm_generic_payload& payload = unit_.payload_;
+    prepare(payload, write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND, address, data, bytes);
+    sc_time delay = sc_core::SC_ZERO_TIME;
+    unit_.memory->b_transport(payload, delay);
+    if (payload.get_response_status() != tlm::TLM_OK_RESPONSE) return false;
+    sc_time complete = sc_core::sc_time_stamp() + delay;
+    if (unit_.timed_) {
+      port_free_ = std::max(port_free_, sc_core::sc_time_stamp()) +
+                   unit_.period_ * std::ceil(static_cast<double>(bytes) / unit_.port_word_bytes_);
+      complete = std::max(complete, port_free_ + unit_.memory_latency_);
+    }
+    in_flight_[issued_ % window] = complete;
+    ++issued_;
+    arrived = std::max(arrived, complete);
     return true;
   }
 
@@ -144,7 +175,7 @@ class Unit::BurstStream {
   Unit& unit_;
   sc_time port_free_;
   // Completion times of the bursts in flight, a ring: burst i is in slot i % size.
-  std::array<sc_time, kDmaBurstsInFlight> in_flight_{};
+  std::vector<sc_time> in_flight_;
   std::size_t issued_ = 0;
 };
 
@@ -168,12 +199,22 @@ std::uint8_t* Unit::results(std::size_t bytes) {
 
 std::size_t Unit::read_in_place(InPlaceRead* regions, std::size_t count) {
   const sc_time began = sc_core::sc_time_stamp();
-  BurstStream stream(*this);
+  // The gather's FIFO bounds its bursts in flight: kGatherGroups groups of a burst
+  // per row tile.
+  std::size_t window = kDmaBurstsInFlight;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (regions[i].gather)
+      window = dma::kGatherGroups * static_cast<std::size_t>(regions[i].gather->rows);
+  }
+  BurstStream stream(*this, window);
   sc_time last = began;
   for (std::size_t i = 0; i < count; ++i) {
     InPlaceRead& region = regions[i];
     region.data = nullptr;
-    if (!stream.transfer(region.address, nullptr, region.bytes, false, region.arrived)) return i;
+    const bool read = region.gather ? stream.gather(region.address, *region.gather, region.arrived)
+                                    : stream.transfer(region.address, nullptr, region.bytes, false,
+                                                      region.arrived);
+    if (!read) return i;
     last = std::max(last, region.arrived);
     if (stores_data_) region.data = memory_data() + region.address;
   }
@@ -301,6 +342,19 @@ Unit::JobResult GemmUnit::run_job() {
   return {"", cycles, checks};
 }
 
+// The top's gather takes one word a cycle, a beat's words across the bursts of its
+// group (docs/rtl.md "GEMM engine"): the last beat of the last group is complete
+// (rows - 1)·(beats - 1) + 1 cycles after the group's last word has arrived, for that
+// group's row tiles and K steps, as the words of its other beats wait in the FIFO.
+std::uint64_t GemmUnit::gather_lag(int n_tiles, int k) const {
+  const auto rows = static_cast<std::uint64_t>(array_.rows);
+  const auto tiles = static_cast<std::uint64_t>(n_tiles), steps = static_cast<std::uint64_t>(k);
+  const std::uint64_t last_rows = tiles - (tiles - 1) / rows * rows;
+  const std::uint64_t last_beats =
+      steps - (steps - 1) / dma::kVectorBurstBeats * dma::kVectorBurstBeats;
+  return (last_rows - 1) * (last_beats - 1) + 1;
+}
+
 // A GEMV job: A into the buffer, then W streams from memory while the engine runs,
 // so the job takes as long as the slower of the two.
 Unit::JobResult GemmUnit::run_vector_job() {
@@ -321,6 +375,7 @@ Unit::JobResult GemmUnit::run_vector_job() {
   // once A is in: the job waits for both.
   std::array<InPlaceRead, 2> operands{{{address(reg::kAAddr, reg::kAAddrHi), a_bytes},
                                        {address(reg::kWAddr, reg::kWAddrHi), w_bytes}}};
+  operands[1].gather = VectorGather{k, n_tiles, array_.rows, array_.cols};
   const std::size_t read = read_in_place(operands.data(), operands.size());
   if (read < operands.size()) {
     return {std::string("vector job ") + (read == 0 ? "A" : "W") + " outside device memory", 0};
@@ -337,12 +392,13 @@ Unit::JobResult GemmUnit::run_vector_job() {
   }
   // The engine takes a beat (a K step of its vector tile) per cycle at best and ends
   // its last tile `drain` cycles after that tile's last beat: no sooner than that
-  // after W has arrived.
+  // after the gather has the last beat, which it has `gather_lag` cycles after W's
+  // last word has arrived.
   const auto beats = static_cast<std::uint64_t>((n_tiles + array_.rows - 1) / array_.rows) *
                      static_cast<std::uint64_t>(k);
   const std::uint64_t drain = cycles > beats ? cycles - beats : 0;
   wait_cycles_since(engine_start, cycles);
-  wait_cycles_since(w_arrived, drain);
+  wait_cycles_since(w_arrived, gather_lag(n_tiles, k) + drain);
   if (!dma(address(reg::kCAddr, reg::kCAddrHi), c, c_bytes, true)) {
     return {"vector job results outside device memory", cycles};
   }

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <systemc>
 #include <tlm>
@@ -64,12 +65,23 @@ class Unit : public sc_core::sc_module {
   // A region a job reads in place: `data` points at its bytes in device memory
   // (TLM-2.0 DMI) once read, null in timing-only runs; `arrived` is when its last
   // burst completed.
+  // A vector job's tiled W as the top's gather reads it (docs/rtl.md "GEMM engine"):
+  // for each vector tile of `rows` row tiles, dma::kVectorBurstBeats K steps of each
+  // row tile per burst, row tile after row tile, at most dma::kGatherGroups groups
+  // of bursts in flight (the gather FIFO's words).
+  struct VectorGather {
+    int k = 0;
+    int row_tiles = 0;
+    int rows = 0;        // row tiles per vector tile
+    int word_bytes = 0;  // a tiled W word: a row tile's `cols` bytes
+  };
   struct InPlaceRead {
     InPlaceRead(std::uint64_t at, std::uint64_t size) : address(at), bytes(size) {}
     std::uint64_t address;
     std::uint64_t bytes;
     const std::uint8_t* data = nullptr;
     sc_core::sc_time arrived;
+    std::optional<VectorGather> gather;  // unset: one contiguous region
   };
   // Reads the regions by DMA one after the other through the same window of bursts,
   // a region's first burst issuing behind the last one's (as the RTL top's burst
@@ -136,6 +148,8 @@ class GemmUnit final : public Unit {
   std::uint8_t cycles_offset() const override;
   JobResult run_job() override;
   JobResult run_vector_job();
+  // Cycles from a vector job's last W word to the gather's last beat.
+  std::uint64_t gather_lag(int n_tiles, int k) const;
   // The fault (if any) and the checksum report of a job about to run.
   GemmBackend::Observed observe(bool vector, int m_tiles, int n_tiles, int k,
                                 hls::ChecksumReport& checks);

@@ -1,5 +1,5 @@
 // The accelerator top's memory port keeps AXI4's burst rules and uses them: long
-// read bursts for contiguous operands, a burst of VECTOR_BEATS K steps per row tile
+// read bursts for contiguous operands, a burst of VECTOR_BURST_BEATS K steps per row tile
 // for a vector job's strided W, a write burst per result tile row with WLAST on its
 // last beat, and DONE only once every write burst has its B response. The memory
 // here is the test's own: it records every AR and AW and answers late on purpose.
@@ -16,6 +16,7 @@
 #include "support/random_data.hpp"
 #include "tessera/sim/axi_bursts.hpp"
 #include "tessera/sim/device_abi.hpp"
+#include "tessera/sim/dma_shape.hpp"
 #include "tessera/sim/rtl_accelerator.hpp"
 
 namespace tessera::sim {
@@ -200,8 +201,10 @@ TEST(RtlAcceleratorTopBursts, MatrixOperandsStreamInLongBurstsCutAt4KiB) {
 
 TEST(RtlAcceleratorTopBursts, VectorWeightsComeInBurstsOfKStepsPerRowTile) {
   auto top = make_rtl_accelerator();
-  // Three row tiles (the last one short); K in groups of 4 K steps and one of 2.
-  const int edge = top->array().rows, n = 3 * edge - 2, n_tiles = 3, k = 2 * edge + 2;
+  // Three row tiles (the last one short); K in two groups of VECTOR_BURST_BEATS K
+  // steps and one of 2.
+  const int beats = static_cast<int>(dma::kVectorBurstBeats);
+  const int edge = top->array().rows, n = 3 * edge - 2, n_tiles = 3, k = 2 * beats + 2;
   const auto word = static_cast<std::uint64_t>(edge);
   std::mt19937 rng(6);
   const auto a = testing::random_int8(static_cast<std::size_t>(k), rng);
@@ -217,15 +220,15 @@ TEST(RtlAcceleratorTopBursts, VectorWeightsComeInBurstsOfKStepsPerRowTile) {
   // A in one burst, then for each group of K steps one burst per row tile, K words
   // apart.
   const std::vector<Burst>& reads = memory.reads();
-  const int groups = (k + 3) / 4;
+  const int groups = (k + beats - 1) / beats;
   ASSERT_EQ(reads.size(), static_cast<std::size_t>(1 + groups * n_tiles));
   EXPECT_EQ(reads[0].address, a_at);
   for (int g = 0; g < groups; ++g) {
     for (int r = 0; r < n_tiles; ++r) {
       const Burst& b = reads[static_cast<std::size_t>(1 + g * n_tiles + r)];
-      const auto word_index = static_cast<std::uint64_t>(r * k + 4 * g);
+      const auto word_index = static_cast<std::uint64_t>(r * k + beats * g);
       EXPECT_EQ(b.address, w_at + word_index * word);
-      EXPECT_EQ(b.beats, std::min(4, k - 4 * g)) << "group " << g << ", row tile " << r;
+      EXPECT_EQ(b.beats, std::min(beats, k - beats * g)) << "group " << g << ", row tile " << r;
     }
   }
   std::vector<std::int32_t> c(static_cast<std::size_t>(n));

@@ -1,6 +1,6 @@
-// The RTL's register map and exp2 table are generated from the C++ definitions
-// (sim/gen/generate_hardware_headers.cpp): the generated files say what the C++ says,
-// and no hand-kept copy is left in rtl/ to drift from them.
+// The RTL's register map, DMA shape, record layout and exp2 table are generated from
+// the C++ definitions (sim/gen/generate_hardware_headers.cpp): the generated files say
+// what the C++ says, and no hand-kept copy is left in rtl/ to drift from them.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -11,6 +11,7 @@
 #include <string>
 
 #include "tessera/numerics/int8.hpp"
+#include "tessera/sim/dma_shape.hpp"
 #include "tessera/sim/record_layout.hpp"
 #include "tessera/sim/register_map.hpp"
 
@@ -39,6 +40,19 @@ TEST(HardwareHeaders, RegistersAreTheCppRegisterMap) {
 #undef TESSERA_REGISTER
   EXPECT_EQ(generated, expected);
   EXPECT_NE(svh.find("ID_VALUE = 32'h54535241;"), std::string::npos) << svh;
+}
+
+TEST(HardwareHeaders, DmaShapeIsTheCppShape) {
+  const std::string svh = read_text(TESSERA_DMA_SVH);
+  std::map<std::string, std::size_t> generated;
+  const std::regex entry(R"(localparam int (\w+) = (\d+);)");
+  for (auto it = std::sregex_iterator(svh.begin(), svh.end(), entry); it != std::sregex_iterator();
+       ++it) {
+    generated[(*it)[1]] = std::stoul((*it)[2]);
+  }
+  const std::map<std::string, std::size_t> expected = {
+      {"VECTOR_BURST_BEATS", dma::kVectorBurstBeats}, {"GATHER_GROUPS", dma::kGatherGroups}};
+  EXPECT_EQ(generated, expected);
 }
 
 TEST(HardwareHeaders, RecordLayoutIsTheCppLayout) {
@@ -85,7 +99,8 @@ TEST(HardwareHeaders, Exp2TableIsTheContracts) {
 
 // A register offset or table entry written by hand in rtl/ would be a second source.
 TEST(HardwareHeaders, NoHandKeptCopiesInTheRtl) {
-  const std::regex copies(R"(localparam[^;]*\bREG_\w+\s*=|exp2_table\s*=\s*17'd|32'h54535241)");
+  const std::regex copies(R"(localparam[^;]*\bREG_\w+\s*=|exp2_table\s*=\s*17'd|32'h54535241|)"
+                          R"(\b(VECTOR_BURST_BEATS|GATHER_GROUPS)\s*=\s*\d)");
   int files = 0;
   for (const auto& entry :
        std::filesystem::recursive_directory_iterator(TESSERA_SOURCE_DIR "/rtl")) {
