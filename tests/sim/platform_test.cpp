@@ -201,20 +201,13 @@ TEST(Platform, AttentionReadsEachKvRecordOncePerGroup) {
   }
 }
 
-// A GEMV job's DMA on kv260 (one 16x16 unit): A, W and the results cross the port a
-// word per clock, and only the last burst of the reads and of the write waits for the
-// memory's latency, since W's bursts issue right behind A's as the RTL top's burst
-// splitter issues them (docs/platform.md "Timing"). The bound comes from the config:
-// words through the port plus two latencies, and a few clocks for the DRAM's first
-// activate; reading W only after A had arrived took a third latency. The job is the
-// second of two, so that the weights' upload is no longer queued at the memory.
-TEST(Platform, AGemmJobsWBurstsFollowItsABurstsWithoutALatencyBetween) {
-  const hls::HardwareConfig kv260 = hls::load_preset("kv260");
-  std::mt19937 rng(11);
-  const int n = 256, k = 512;
+// The counters of one GEMV job (1 x n x k) on `config`'s first unit: the second of two
+// alike, so that the weights' upload is no longer queued at the memory.
+UnitCounters second_gemv_job(const hls::HardwareConfig& config, Fidelity fidelity, int n, int k,
+                             std::mt19937& rng) {
   const auto a = random_int8(static_cast<std::size_t>(k), rng);
   const auto w = random_int8(static_cast<std::size_t>(n * k), rng);
-  Platform platform(kv260, {Fidelity::kTlm, true, "", {}});
+  Platform platform(config, {fidelity, true, "", {}});
   PlatformDriver driver(platform);
   const auto weights = driver.upload_weights(w.data(), n, k);
   std::vector<std::int32_t> c(static_cast<std::size_t>(n));
@@ -227,7 +220,19 @@ TEST(Platform, AGemmJobsWBurstsFollowItsABurstsWithoutALatencyBetween) {
   driver.gemm(g, weights);
   platform.reset_counters();
   driver.gemm(g, weights);
-  const UnitCounters& unit = platform.counters().units.front();
+  return platform.counters().units.front();
+}
+
+// A GEMV job's DMA on kv260 (one 16x16 unit): A, W and the results cross the port a
+// word per clock, and only the last burst of the reads and of the write waits for the
+// memory's latency, since W's bursts issue right behind A's as the RTL top's burst
+// splitter issues them (docs/platform.md "Timing"). The bound comes from the config:
+// words through the port plus two latencies, and a few clocks for the DRAM's first
+// activate; reading W only after A had arrived took a third latency.
+TEST(Platform, AGemmJobsWBurstsFollowItsABurstsWithoutALatencyBetween) {
+  const hls::HardwareConfig kv260 = hls::load_preset("kv260");
+  std::mt19937 rng(11);
+  const UnitCounters unit = second_gemv_job(kv260, Fidelity::kTlm, 256, 512, rng);
   ASSERT_EQ(unit.jobs, 1u);
   const auto word = static_cast<std::uint64_t>(kv260.gemm.rows);
   const std::uint64_t port_clocks = (unit.bytes_read + unit.bytes_written) / word;
@@ -246,27 +251,12 @@ TEST(Platform, AGemmJobsWBurstsFollowItsABurstsWithoutALatencyBetween) {
 // drift shows here first.
 TEST(Platform, AGemvJobAtTlmTakesTheRtlTopsCycles) {
   const hls::HardwareConfig kv260 = hls::load_preset("kv260");
-  std::mt19937 rng(12);
   const std::vector<std::pair<int, int>> shapes = {{256, 64}, {64, 512}, {1000, 300}, {768, 768}};
   for (const auto& [n, k] : shapes) {
-    const auto a = random_int8(static_cast<std::size_t>(k), rng);
-    const auto w = random_int8(static_cast<std::size_t>(n * k), rng);
     std::uint64_t cycles[2] = {0, 0};
     for (const Fidelity fidelity : {Fidelity::kTlm, Fidelity::kRtl}) {
-      Platform platform(kv260, {fidelity, true, "", {}});
-      PlatformDriver driver(platform);
-      const auto weights = driver.upload_weights(w.data(), n, k);
-      std::vector<std::int32_t> c(static_cast<std::size_t>(n));
-      hls::GemmArgs g;
-      g.a = a.data();
-      g.m = 1;
-      g.n = n;
-      g.k = k;
-      g.c_int32 = c.data();
-      driver.gemm(g, weights);  // the second job finds no upload queued at the memory
-      platform.reset_counters();
-      driver.gemm(g, weights);
-      const UnitCounters& unit = platform.counters().units.front();
+      std::mt19937 rng(static_cast<unsigned>(n + k));  // the same operands at both
+      const UnitCounters unit = second_gemv_job(kv260, fidelity, n, k, rng);
       ASSERT_EQ(unit.jobs, 1u);
       cycles[fidelity == Fidelity::kRtl] = unit.busy_cycles;
     }
