@@ -227,14 +227,18 @@ void validate(const HardwareConfig& c, const Reader& r) {
                "wide products), more than board.dsp_slices = " +
                std::to_string(c.board.dsp_slices));
   }
+  // Logic is an estimate: refused when even its low end is over the board; a design
+  // over by less is valid, and fits_board() says it does not fit.
   const auto logic = [&](const char* field, long needed, long available) {
-    if (available > 0 && needed > available) {
+    if (available > 0 && static_cast<double>(needed) * (1.0 - kLogicEstimateError) >
+                             static_cast<double>(available)) {
       r.fail(std::string("gemm_units/attention_units"),
              "need about " + std::to_string(needed) + " " + field + " (" +
                  std::to_string(c.macs_per_cycle()) + " GEMM PEs and " +
                  std::to_string(c.attention.count) + " attention units of " +
                  std::to_string(c.attention.head_size_max) + " lanes), more than board." + field +
-                 " = " + std::to_string(available));
+                 " = " + std::to_string(available) + " even at the estimate's " +
+                 std::to_string(static_cast<int>(kLogicEstimateError * 100)) + " % error");
     }
   };
   logic("luts", c.luts_needed(), c.board.luts);
@@ -263,11 +267,30 @@ long HardwareConfig::dsp_slices_lower_bound() const {
   const long multipliers = macs_per_cycle() + attention_multipliers();
   return dsp_slices_needed() - multipliers + (multipliers + 1) / 2;
 }
-bool HardwareConfig::fits_board() const {
+bool HardwareConfig::fits_board() const { return fit_shortfall().empty(); }
+
+std::string HardwareConfig::fit_shortfall() const {
   const UnitResources r = resources_needed();
-  return r.dsp_slices <= board.dsp_slices && (board.luts == 0 || r.luts <= board.luts) &&
-         (board.flip_flops == 0 || r.flip_flops <= board.flip_flops) &&
-         on_chip_bits_needed() <= on_chip_bits_available();
+  std::string shortfall;
+  const auto over = [&](long needed, long available, const std::string& what,
+                        const std::string& field) {
+    if (available == 0 || needed <= available) return;
+    shortfall += (shortfall.empty() ? "" : "; ") + std::string("needs ") + std::to_string(needed) +
+                 " " + what + ", more than board." + field + " = " + std::to_string(available);
+  };
+  over(r.dsp_slices, board.dsp_slices,
+       "DSP slices as the RTL maps them (one per int8 multiplier; fits only with two "
+       "products per slice)",
+       "dsp_slices");
+  over(r.luts, board.luts, "LUTs (an estimate)", "luts");
+  over(r.flip_flops, board.flip_flops, "flip-flops (an estimate)", "flip_flops");
+  if (on_chip_bits_needed() > on_chip_bits_available()) {
+    shortfall += (shortfall.empty() ? "" : "; ") + std::string("needs ") +
+                 std::to_string(on_chip_bits_needed()) +
+                 " bits of on-chip buffers, more than the board's " +
+                 std::to_string(on_chip_bits_available());
+  }
+  return shortfall;
 }
 long HardwareConfig::luts_needed() const { return resources_needed().luts; }
 long HardwareConfig::flip_flops_needed() const { return resources_needed().flip_flops; }

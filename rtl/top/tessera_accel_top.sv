@@ -346,20 +346,18 @@ module tessera_accel_top #(
   end
 
   // The gather FIFO: vector W words in arrival order, a group's bursts one after the
-  // other (row tile major). gather_head is the oldest group's first word. It is read
-  // a clock after the gather takes a word (a registered read, so that it maps to
-  // block RAM): the word lands in its lane of gather_data then.
+  // other (row tile major). gather_head is the oldest group's first word.
   logic [ROWS*8-1:0] gather_fifo[GATHER_WORDS];
   logic [GQ-1:0] gather_head, gather_tail;
   logic [GW-1:0] gather_queued;  // words from gather_head on
-  logic v_word, gather_word, gather_pop;  // gather_pop: the gather takes a word
+  logic v_word, gather_word;
   logic [ROWS*8-1:0] gather_in;
   logic [GW-1:0] gather_offset;  // of the word the gather takes next, from gather_head
   assign v_word = w_response && vector_q;
   assign gather_word = gather_offset < gather_queued;
+  assign gather_in = gather_fifo[gather_head+GQ'(gather_offset)];
   always_ff @(posedge clk) begin
     if (v_word) gather_fifo[gather_tail] <= mem_r_data;
-    if (gather_pop) gather_in <= gather_fifo[gather_head+GQ'(gather_offset)];
   end
   always_ff @(posedge clk) begin
     if (!rst_n || engine_start) begin
@@ -377,19 +375,12 @@ module tessera_accel_top #(
   end
 
   // The gather: a beat's words land in lanes 0.. of gather_data; a complete beat moves
-  // to the engine's stream register when that is free or being taken, with the word
-  // taken the clock before (in_flight, read from the FIFO now) in its lane.
-  logic [ROWS*COLS*8-1:0] gather_data, v_data, gather_beat;
-  logic in_flight;
-  logic [15:0] in_flight_lane;
-  always_comb begin
-    gather_beat = gather_data;
-    if (in_flight) gather_beat[32'(in_flight_lane)*COLS*8+:COLS*8] = gather_in;
-  end
+  // to the engine's stream register when that is free or being taken.
+  logic [ROWS*COLS*8-1:0] gather_data, v_data;
   logic [15:0] gather_count, gather_tiles_left, gather_rows, lane;
   logic [19:0] gather_k;  // the group's first K step
   logic [GW-1:0] gather_beats, gather_j;  // K steps in the group; the beat being gathered
-  logic gather_full, v_valid, v_ready, v_take, gather_move, beat_done;
+  logic gather_full, v_valid, v_ready, v_take, gather_move, gather_pop, beat_done;
   assign gather_rows = gather_tiles_left >= 16'(ROWS) ? 16'(ROWS) : gather_tiles_left;
   assign gather_beats = k_len - gather_k >= 20'(VB) ? GW'(VB) : GW'(k_len - gather_k);
   assign group_words = GW'(32'(gather_rows) * 32'(gather_beats));
@@ -410,19 +401,15 @@ module tessera_accel_top #(
       gather_j          <= '0;
       gather_tiles_left <= n_tiles;
       v_valid           <= 1'b0;
-      in_flight         <= 1'b0;
-      in_flight_lane    <= '0;
     end else begin
       if (gather_move) begin
-        v_data      <= gather_beat;
+        v_data      <= gather_data;
         v_valid     <= 1'b1;
         gather_data <= '0;
-      end else begin
-        gather_data <= gather_beat;
-        if (v_take) v_valid <= 1'b0;
+      end else if (v_take) begin
+        v_valid <= 1'b0;
       end
-      in_flight      <= gather_pop;
-      in_flight_lane <= lane;
+      if (gather_pop) gather_data[32'(lane)*COLS*8+:COLS*8] <= gather_in;
       if (gather_move || gather_pop) begin
         gather_count <= lane + 16'(gather_pop);
         gather_full  <= beat_done;

@@ -39,8 +39,9 @@ TEST(CliSweep, SmallSpecRunsResumesAndGivesTheSameTable) {
   const std::string out = (dir / "a").string();
   const ProcessResult first = tessera({"sweep", small_spec(), "--out", out, "-j", "2"});
   ASSERT_EQ(first.exit_code, 0) << first.err;
-  // Two 16x16 units and the attention unit need more LUTs than the K26 has.
-  EXPECT_NE(first.err.find("8 points (6 ok, 2 over the board's budget"), std::string::npos)
+  // Two 16x16 units and the attention unit need more LUTs than the K26 has, by less
+  // than the estimate's error: timed, and marked as not fitting.
+  EXPECT_NE(first.err.find("8 points (8 ok, 0 over the board's budget"), std::string::npos)
       << first.err;
   const std::string csv = read(std::filesystem::path(out) / "results.csv");
   EXPECT_EQ(lines(csv), 1 + 8);
@@ -54,8 +55,9 @@ TEST(CliSweep, SmallSpecRunsResumesAndGivesTheSameTable) {
   for (const auto& point : json.at("points")) {
     const bool two_16x16 = point.at("settings").at("gemm_units").at("rows") == 16 &&
                            point.at("settings").at("gemm_units.count") == 2;
-    EXPECT_EQ(point.at("status"), two_16x16 ? "over_budget" : "ok") << point.dump();
-    EXPECT_EQ(point.contains("metrics"), !two_16x16) << point.dump();
+    EXPECT_EQ(point.at("status"), "ok") << point.dump();
+    EXPECT_EQ(point.at("fits_board"), !two_16x16) << point.dump();
+    EXPECT_TRUE(point.contains("metrics")) << point.dump();
   }
   // Twice the bandwidth, same array and units: decode is faster.
   const auto rate = [&](std::size_t i) {

@@ -105,6 +105,9 @@ struct HardwareConfig {
   long dsp_slices_lower_bound() const;
   // Whether the units, as the RTL maps them, fit the board's DSPs, logic and memory.
   bool fits_board() const;
+  // What does not fit, one clause per resource ("needs N DSP slices ..., more than
+  // board.dsp_slices = M"), "; "-separated; empty when fits_board().
+  std::string fit_shortfall() const;
   long luts_needed() const;
   long flip_flops_needed() const;
   // Memory bytes per accelerator cycle at peak bandwidth.

@@ -39,4 +39,10 @@ UnitResources gemm_engine_resources(int rows, int cols, bool checksums = false);
 // one synthesis (an estimate for other sizes).
 UnitResources attention_unit_resources(int lanes);
 
+// How far the LUT and flip-flop estimates may be from Yosys (the calibration holds
+// them within it, tests/hls/resource_model_test.cpp). A configuration whose estimate
+// is over the board by less than this is valid and marked as not fitting; beyond it,
+// the validator refuses it.
+constexpr double kLogicEstimateError = 0.15;
+
 }  // namespace tessera::hls

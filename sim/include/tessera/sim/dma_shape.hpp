@@ -9,10 +9,13 @@
 namespace tessera::sim::dma {
 
 // K steps of one row tile that one burst of a vector job's W reads: a group of
-// beats. 16 beats of a 16-byte word are 256 bytes, so a burst keeps a DRAM row open
-// for four of its 64-byte bursts: with 4 beats, the ROWS bursts of a group, a row
-// tile (K words) apart, changed DRAM rows on nearly every burst at K = 768 on kv260.
-constexpr std::size_t kVectorBurstBeats = 16;
+// beats, 64 bytes at 16x16. The ROWS bursts of a group are a row tile (K words) apart,
+// so at large K the DRAM reopens a row for nearly every burst: 16 K steps (256 B)
+// made a stories110m decode on kv260 3.5 % faster at rtl, but its 16 KiB FIFO (read
+// through a register, in block RAM) and the beat assembly took 3,302 more LUTs, which
+// the u280 preset's eight tops do not have, and the longer gather lag cost
+// stories260K's small jobs 2.2 % (docs/rtl.md "GEMM engine").
+constexpr std::size_t kVectorBurstBeats = 4;
 // Groups of vector W words the gather FIFO holds, in flight or queued: the groups
 // after the one being gathered hide the memory's latency.
 constexpr std::size_t kGatherGroups = 4;
