@@ -272,11 +272,14 @@ bool HardwareConfig::fits_board() const { return fit_shortfall().empty(); }
 std::string HardwareConfig::fit_shortfall() const {
   const UnitResources r = resources_needed();
   std::string shortfall;
+  const auto add = [&](const std::string& clause) {
+    shortfall += (shortfall.empty() ? "" : "; ") + clause;
+  };
   const auto over = [&](long needed, long available, const std::string& what,
                         const std::string& field) {
     if (available == 0 || needed <= available) return;
-    shortfall += (shortfall.empty() ? "" : "; ") + std::string("needs ") + std::to_string(needed) +
-                 " " + what + ", more than board." + field + " = " + std::to_string(available);
+    add("needs " + std::to_string(needed) + " " + what + ", more than board." + field + " = " +
+        std::to_string(available));
   };
   over(r.dsp_slices, board.dsp_slices,
        "DSP slices as the RTL maps them (one per int8 multiplier; fits only with two "
@@ -285,10 +288,9 @@ std::string HardwareConfig::fit_shortfall() const {
   over(r.luts, board.luts, "LUTs (an estimate)", "luts");
   over(r.flip_flops, board.flip_flops, "flip-flops (an estimate)", "flip_flops");
   if (on_chip_bits_needed() > on_chip_bits_available()) {
-    shortfall += (shortfall.empty() ? "" : "; ") + std::string("needs ") +
-                 std::to_string(on_chip_bits_needed()) +
-                 " bits of on-chip buffers, more than the board's " +
-                 std::to_string(on_chip_bits_available());
+    add("needs " + std::to_string(on_chip_bits_needed()) +
+        " bits of on-chip buffers, more than the board's " +
+        std::to_string(on_chip_bits_available()));
   }
   return shortfall;
 }

@@ -113,7 +113,7 @@ void wait_until(const sc_time& when) {
 class Unit::BurstStream {
  public:
   // At most `window` bursts outstanding.
-  BurstStream(Unit& unit, std::size_t window = kDmaBurstsInFlight)
+  explicit BurstStream(Unit& unit, std::size_t window = kDmaBurstsInFlight)
       : unit_(unit), port_free_(sc_core::sc_time_stamp()), in_flight_(window) {}
 
   // Issues a transfer's bursts behind those issued before; `arrived` is when its last
@@ -179,6 +179,11 @@ class Unit::BurstStream {
   std::size_t issued_ = 0;
 };
 
+void Unit::count_memory_time(const sc_time& began) {
+  counters_.memory_cycles +=
+      static_cast<std::uint64_t>((sc_core::sc_time_stamp() - began) / period_);
+}
+
 bool Unit::dma(std::uint64_t address, std::uint8_t* data, std::uint64_t bytes, bool write) {
   const sc_time began = sc_core::sc_time_stamp();
   BurstStream stream(*this);
@@ -186,8 +191,7 @@ bool Unit::dma(std::uint64_t address, std::uint8_t* data, std::uint64_t bytes, b
   if (!stream.transfer(address, data, bytes, write, arrived)) return false;
   wait_until(arrived);
   (write ? counters_.bytes_written : counters_.bytes_read) += bytes;
-  counters_.memory_cycles +=
-      static_cast<std::uint64_t>((sc_core::sc_time_stamp() - began) / period_);
+  count_memory_time(began);
   return true;
 }
 
@@ -220,8 +224,7 @@ std::size_t Unit::read_in_place(InPlaceRead* regions, std::size_t count) {
   }
   wait_until(last);
   for (std::size_t i = 0; i < count; ++i) counters_.bytes_read += regions[i].bytes;
-  counters_.memory_cycles +=
-      static_cast<std::uint64_t>((sc_core::sc_time_stamp() - began) / period_);
+  count_memory_time(began);
   return count;
 }
 

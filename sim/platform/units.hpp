@@ -62,9 +62,6 @@ class Unit : public sc_core::sc_module {
   // window of bursts in flight; waits for the transfer and returns false on an
   // address error.
   bool dma(std::uint64_t address, std::uint8_t* data, std::uint64_t bytes, bool write);
-  // A region a job reads in place: `data` points at its bytes in device memory
-  // (TLM-2.0 DMI) once read, null in timing-only runs; `arrived` is when its last
-  // burst completed.
   // A vector job's tiled W as the top's gather reads it (docs/rtl.md "GEMM engine"):
   // for each vector tile of `rows` row tiles, dma::kVectorBurstBeats K steps of each
   // row tile per burst, row tile after row tile, at most dma::kGatherGroups groups
@@ -75,6 +72,9 @@ class Unit : public sc_core::sc_module {
     int rows = 0;        // row tiles per vector tile
     int word_bytes = 0;  // a tiled W word: a row tile's `cols` bytes
   };
+  // A region a job reads in place: `data` points at its bytes in device memory
+  // (TLM-2.0 DMI) once read, null in timing-only runs; `arrived` is when its last
+  // burst completed.
   struct InPlaceRead {
     InPlaceRead(std::uint64_t at, std::uint64_t size) : address(at), bytes(size) {}
     std::uint64_t address;
@@ -109,6 +109,8 @@ class Unit : public sc_core::sc_module {
 
   void register_access(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
   void thread();
+  // Adds the time since `began`, a DMA transfer's, to the memory cycles.
+  void count_memory_time(const sc_core::sc_time& began);
   // The bursts of DMA transfers issued back to back: each keeps the window and the
   // port's clock where the one before it left them.
   class BurstStream;
