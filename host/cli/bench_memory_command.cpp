@@ -94,8 +94,10 @@ Command add_memory_bench_command(CLI::App& bench) {
       ->capture_default_str()
       ->check(CLI::Range(std::uint64_t{64}, std::uint64_t{1} << 40));
   memory
-      ->add_option("--units", request->options.ports,
-                   "ports that generate traffic (default: every unit's port)")
+      ->add_option(
+          "--units", request->options.ports,
+          "ports that generate traffic (default: every unit's port; at most that or one per "
+          "memory channel, as Shuhai measures HBM)")
       ->check(CLI::Range(1, 4096));
   memory
       ->add_option("--request", request->options.request_bytes,

@@ -111,11 +111,15 @@ struct Port {
   std::deque<double> in_flight;  // completion times, oldest first
 };
 
+// Up to one generator per unit port, or per memory channel where the memory has more
+// (Shuhai drives one AXI port per HBM pseudo-channel).
 void check(const hls::HardwareConfig& config, MemoryBenchOptions& options, int unit_ports) {
   if (options.ports == 0) options.ports = unit_ports;
-  if (options.ports < 1 || options.ports > unit_ports) {
+  const int most = std::max(unit_ports, config.memory.channels);
+  if (options.ports < 1 || options.ports > most) {
     throw std::invalid_argument("--units " + std::to_string(options.ports) + " must be 1.." +
-                                std::to_string(unit_ports) + " (the units of " + config.name + ")");
+                                std::to_string(most) + " (the units of " + config.name +
+                                ", or one port per memory channel)");
   }
   const bool small =
       options.pattern == MemoryPattern::kStrided || options.pattern == MemoryPattern::kRandom;

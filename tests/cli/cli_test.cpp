@@ -987,13 +987,14 @@ TEST(CliBenchModel, ResolvesModelNamesAsRunDoes) {
 }
 
 TEST(CliBenchMemory, ReportsBandwidthAgainstTheBoardsMeasurement) {
-  const ProcessResult u280 =
-      tessera({"bench", "memory", "--preset", "u280", "--pattern", "sequential", "--json"});
+  // Shuhai's setup: a traffic generator on each of the 32 pseudo-channels' ports.
+  const ProcessResult u280 = tessera({"bench", "memory", "--preset", "u280", "--pattern",
+                                      "sequential", "--units", "32", "--json"});
   ASSERT_EQ(u280.exit_code, 0) << u280.err;
   const auto json = nlohmann::json::parse(u280.out);
   const double measured = json.at("measured_gbps").get<double>();  // Shuhai, in the config
   EXPECT_NEAR(json.at("achieved_gbps").get<double>(), measured, 0.03 * measured);
-  EXPECT_EQ(json.at("ports"), 16);
+  EXPECT_EQ(json.at("ports"), 32);
   EXPECT_GT(json.at("idle_latency_ns").get<double>(), 150.0);  // more than the fixed latency
 
   const ProcessResult random = tessera({"bench", "memory", "--preset", "kv260", "--pattern",
@@ -1012,6 +1013,10 @@ TEST(CliBenchMemory, RejectsImpossibleOptions) {
   const ProcessResult ports = tessera({"bench", "memory", "--preset", "kv260", "--units", "5"});
   EXPECT_EQ(ports.exit_code, 2);
   EXPECT_NE(ports.err.find("--units 5 must be 1..2"), std::string::npos) << ports.err;
+  // u280 has more pseudo-channels than unit ports: one generator per channel at most.
+  const ProcessResult channels = tessera({"bench", "memory", "--preset", "u280", "--units", "33"});
+  EXPECT_EQ(channels.exit_code, 2);
+  EXPECT_NE(channels.err.find("--units 33 must be 1..32"), std::string::npos) << channels.err;
   const ProcessResult pattern = tessera({"bench", "memory", "--pattern", "zigzag"});
   EXPECT_EQ(pattern.exit_code, 2);
   const ProcessResult request = tessera({"bench", "memory", "--request", "3000"});

@@ -44,27 +44,25 @@ TEST(HardwareConfig, PresetsLoadAndFitTheirBoards) {
     EXPECT_LE(c.dsp_slices_lower_bound(), c.board.dsp_slices);
     EXPECT_LE(c.on_chip_bits_needed(), c.on_chip_bits_available());
     EXPECT_GT(c.board.luts, 0) << "presets give the board's fabric";
-    // Logic within the board at the estimate's error (u280's eight tops are over its
-    // LUTs by 0.1 %, and do not fit: fits_board() says so).
+    // Logic within the board at the estimate's error.
     EXPECT_LE(static_cast<double>(c.luts_needed()) * (1.0 - kLogicEstimateError),
               static_cast<double>(c.board.luts));
     EXPECT_LE(static_cast<double>(c.flip_flops_needed()) * (1.0 - kLogicEstimateError),
               static_cast<double>(c.board.flip_flops));
     EXPECT_LE(c.memory.bytes, std::uint64_t{1} << c.address_bits);
   }
-  // As the RTL maps them (one DSP slice per int8 multiplier), kv260 fits; u280's
-  // eight 32x32 units and eight attention units need 10,376 of its 9,024 slices
-  // (docs/configs.md "Resources": it needs two products per slice in the engine).
+  // As the RTL maps them (one DSP slice per int8 multiplier) both fit: u280's seven
+  // 32x32 engines take 1,027 slices each and its four 128-lane attention units 270.
   EXPECT_TRUE(load_preset("kv260").fits_board());
   EXPECT_EQ(load_preset("kv260").dsp_slices_needed(), 529);
-  EXPECT_FALSE(load_preset("u280").fits_board());
-  EXPECT_EQ(load_preset("u280").dsp_slices_needed(), 10376);
+  EXPECT_TRUE(load_preset("u280").fits_board());
+  EXPECT_EQ(load_preset("u280").dsp_slices_needed(), 7 * 1027 + 4 * 270);
   const HardwareConfig kv260 = load_preset("kv260");
   EXPECT_EQ(kv260.array().rows, 16);
   EXPECT_DOUBLE_EQ(kv260.memory.bandwidth_gbps, 19.2);
   EXPECT_NEAR(kv260.memory_bytes_per_cycle(), 64.0, 1e-9);
   const HardwareConfig u280 = load_preset("u280");
-  EXPECT_EQ(u280.macs_per_cycle(), 8 * 32 * 32);
+  EXPECT_EQ(u280.macs_per_cycle(), 7 * 32 * 32);
   EXPECT_EQ(u280.memory.channels, 32);
 }
 

@@ -270,7 +270,7 @@ TEST(OpenClDeviceInfo, MatchesTheConfiguration) {
     cl_uint units;
   };
   for (const Expected& e : {Expected{"kv260 (tlm)", 32, 4ull << 30, 300, 1},
-                            Expected{"u280 (tlm)", 64, 8ull << 30, 300, 8}}) {
+                            Expected{"u280 (tlm)", 64, 8ull << 30, 300, 7}}) {
     SCOPED_TRACE(e.device);
     const cl_device_id device = tessera_device(e.device);
     cl_uint bits = 0, clock = 0, units = 0;
