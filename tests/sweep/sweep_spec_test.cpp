@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <set>
 #include <string>
 
@@ -111,6 +112,21 @@ TEST(SweepSpec, PointIdsSurviveAGrowingGrid) {
   const auto small = ids("[9.6, 19.2]"), grown = ids("[4.8, 9.6, 19.2]");
   for (const std::string& id : small) EXPECT_EQ(grown.count(id), 1u) << id;
   EXPECT_EQ(grown.size(), 3u);
+}
+
+// A shipped specification broken by a change to the configuration's fields would
+// fail here, not in a user's first sweep.
+TEST(SweepSpec, ShippedSpecificationsLoadAndExpand) {
+  int specs = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(TESSERA_SWEEPS_DIR)) {
+    if (entry.path().extension() != ".json") continue;
+    SCOPED_TRACE(entry.path().string());
+    ++specs;
+    const SweepSpec spec = load_spec(entry.path());
+    EXPECT_EQ(spec.name, entry.path().stem().string());
+    EXPECT_FALSE(expand(spec).empty());
+  }
+  EXPECT_GE(specs, 3);
 }
 
 // Points the validator rejects are kept and marked: for the board's budget with
