@@ -12,9 +12,9 @@ namespace tessera::sim::dma {
 // beats, 64 bytes at 16x16. The ROWS bursts of a group are a row tile (K words) apart,
 // so at large K the DRAM reopens a row for nearly every burst: 16 K steps (256 B)
 // made a stories110m decode on kv260 3.5 % faster at rtl, but its 16 KiB FIFO (read
-// through a register, in block RAM) and the beat assembly took 3,302 more LUTs, which
-// the u280 preset's eight tops do not have, and the longer gather lag cost
-// stories260K's small jobs 2.2 % (docs/rtl.md "GEMM engine").
+// through a register, in block RAM) and the beat assembly took 3,302 more LUTs (2.8 %
+// of the K26's), and the longer gather lag cost stories260K's small jobs 2.2 %
+// (docs/rtl.md "GEMM engine").
 constexpr std::size_t kVectorBurstBeats = 4;
 // Groups of vector W words the gather FIFO holds, in flight or queued: the groups
 // after the one being gathered hide the memory's latency.
