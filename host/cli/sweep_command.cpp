@@ -111,8 +111,12 @@ std::vector<std::string> split_words(const std::string& text) {
 }
 
 // Submits the points to Slurm; true when the tables are written (with --wait).
-bool run_slurm(const SweepOptions& o, const std::vector<sweep::Point>& points) {
+bool run_slurm(const SweepOptions& o, const sweep::SweepFolder& folder,
+               const std::vector<sweep::Point>& points) {
   sweep::SlurmSubmission submission;
+  for (const sweep::Point& p : points) {
+    if (!folder.has_result(p)) submission.pending.push_back(p.index);
+  }
   submission.program = std::filesystem::read_symlink("/proc/self/exe");
   submission.spec = std::filesystem::absolute(o.spec);
   submission.out = std::filesystem::absolute(o.out);
@@ -123,9 +127,9 @@ bool run_slurm(const SweepOptions& o, const std::vector<sweep::Point>& points) {
   const sweep::SlurmJobs jobs = sweep::submit_to_slurm(submission);
   if (!o.quiet) {
     std::fprintf(stderr,
-                 "sweep: Slurm job array %s (%d tasks) runs the points; job %s writes the "
+                 "sweep: Slurm job array %s (%d of %d tasks) runs the points; job %s writes the "
                  "tables when it has finished (logs in %s)\n",
-                 jobs.array_job.c_str(), jobs.tasks, jobs.aggregate_job.c_str(),
+                 jobs.array_job.c_str(), jobs.tasks, jobs.workers, jobs.aggregate_job.c_str(),
                  (submission.out / "slurm").c_str());
   }
   if (o.wait && !jobs.aggregated) {
@@ -152,7 +156,8 @@ int run_sweep(const SweepOptions& o) {
   int failed = 0;
   if (pending > 0 && !o.aggregate_only) {
     if (o.executor == "slurm") {
-      if (!run_slurm(o, points)) return 0;  // submitted; the aggregation job writes the tables
+      if (!run_slurm(o, folder, points))
+        return 0;  // submitted; the aggregation job writes the tables
     } else {
       failed = run_local(o, folder, points, pending);
     }

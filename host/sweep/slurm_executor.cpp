@@ -77,6 +77,19 @@ std::string job_id(const Output& out, const std::string& what) {
 
 }  // namespace
 
+std::string array_ranges(const std::vector<int>& ascending) {
+  std::string out;
+  for (std::size_t i = 0; i < ascending.size();) {
+    std::size_t j = i;
+    while (j + 1 < ascending.size() && ascending[j + 1] == ascending[j] + 1) ++j;
+    if (!out.empty()) out += ',';
+    out += std::to_string(ascending[i]);
+    if (j > i) out += '-' + std::to_string(ascending[j]);
+    i = j + 1;
+  }
+  return out;
+}
+
 int slurm_max_array_size() {
   const Output out = capture({"scontrol", "show", "config"});
   std::smatch match;
@@ -92,17 +105,23 @@ SlurmJobs submit_to_slurm(const SlurmSubmission& s) {
   std::filesystem::create_directories(folder);
   SlurmJobs jobs;
   // Array indices run from 0 to MaxArraySize - 1.
-  jobs.tasks = std::max(1, std::min(s.points, slurm_max_array_size() - 1));
+  jobs.workers = std::max(1, std::min(s.points, slurm_max_array_size() - 1));
+  std::vector<int> tasks;
+  for (int point : s.pending) tasks.push_back(point % jobs.workers);
+  std::sort(tasks.begin(), tasks.end());
+  tasks.erase(std::unique(tasks.begin(), tasks.end()), tasks.end());
+  if (tasks.empty()) throw std::invalid_argument("sweep: no point left to submit to Slurm");
+  jobs.tasks = static_cast<int>(tasks.size());
   const std::string sweep = quoted(s.program.string()) + " sweep " + quoted(s.spec.string()) +
                             " --out " + quoted(s.out.string()) + " --quiet";
   write_script(folder / "points.sh", sweep + " --worker \"$SLURM_ARRAY_TASK_ID\" --workers " +
-                                         std::to_string(jobs.tasks));
+                                         std::to_string(jobs.workers));
   write_script(folder / "aggregate.sh", sweep + " --aggregate-only");
 
-  std::vector<std::string> array = {"sbatch", "--parsable", "--job-name=tessera-sweep",
-                                    "--array=0-" + std::to_string(jobs.tasks - 1) +
-                                        (s.throttle > 0 ? "%" + std::to_string(s.throttle) : ""),
-                                    "--output=" + (folder / "task-%A_%a.log").string()};
+  std::vector<std::string> array = {
+      "sbatch", "--parsable", "--job-name=tessera-sweep",
+      "--array=" + array_ranges(tasks) + (s.throttle > 0 ? "%" + std::to_string(s.throttle) : ""),
+      "--output=" + (folder / "task-%A_%a.log").string()};
   array.insert(array.end(), s.sbatch_args.begin(), s.sbatch_args.end());
   array.push_back((folder / "points.sh").string());
   jobs.array_job = job_id(capture(array), "job array");

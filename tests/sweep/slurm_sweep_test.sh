@@ -26,5 +26,6 @@ lost=$(ls "$work/slurm/points" | head -n 1)
 rm "$work/slurm/points/$lost" "$work/slurm/results.csv"
 again=$("$tessera" sweep "$spec" --out "$work/slurm" --executor slurm --wait 2>&1)
 echo "$again" | grep -q "7 of 8 points already done" || { echo "$again" >&2; exit 1; }
+echo "$again" | grep -q "(1 of 8 tasks)" || { echo "submitted more than the lost point's task: $again" >&2; exit 1; }
 cmp "$work/local/results.csv" "$work/slurm/results.csv"
 echo "slurm and local executors agree"
