@@ -51,8 +51,7 @@ json timed(const Point& point, const hls::HardwareConfig& config) {
   bench.tokens = point.workload.tokens;
   bench.context = point.workload.context;
   bench.prefill = point.workload.prefill;
-  const bench::ModelBenchResult r =
-      bench::bench_shape(platform, models::model_shape(point.workload.model_shape), bench);
+  const bench::ModelBenchResult r = bench::bench_shape(platform, point.workload.shape, bench);
   json metrics = {
       {"tokens_per_s", r.tokens_per_s()},
       {"seconds_per_token", r.seconds() / r.tokens},

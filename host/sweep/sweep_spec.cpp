@@ -7,6 +7,7 @@
 
 #include "tessera/hls/hardware_config.hpp"
 #include "tessera/models/model_shapes.hpp"
+#include "tessera/models/model_summary.hpp"
 
 namespace tessera::sweep {
 
@@ -16,8 +17,8 @@ using json = nlohmann::ordered_json;
 
 const std::vector<std::string> kSpecFields = {"name",     "description", "base",
                                               "fidelity", "vary",        "workloads"};
-const std::vector<std::string> kWorkloadFields = {"name", "model_shape", "mode", "tokens",
-                                                  "context"};
+const std::vector<std::string> kWorkloadFields = {"name", "model_shape", "model",
+                                                  "mode", "tokens",      "context"};
 
 std::string joined(const std::vector<std::string>& names) {
   std::string out;
@@ -60,20 +61,54 @@ std::string text_field(const std::filesystem::path& file, const json& node, cons
   return node.at(key).get<std::string>();
 }
 
+// A known shape by name.
+models::ModelShape known_shape(const std::filesystem::path& file, const json& node,
+                               const std::string& where) {
+  const std::vector<std::string> shapes = models::model_shape_names();
+  if (!node.at("model_shape").is_string()) {
+    fail(file, where + ".model_shape must be a string (one of " + joined(shapes) + ")");
+  }
+  const std::string name = node.at("model_shape").get<std::string>();
+  if (std::find(shapes.begin(), shapes.end(), name) == shapes.end()) {
+    fail(file, where + ".model_shape '" + name + "' is not a known shape (" + joined(shapes) + ")");
+  }
+  return models::model_shape(name);
+}
+
+// A checkpoint's shape, from its header (llama2.c or GGUF; no weights are read).
+models::ModelShape checkpoint_shape(const std::filesystem::path& file,
+                                    const std::string& model_file, const std::string& where) {
+  const std::filesystem::path path = std::filesystem::path(model_file).is_absolute()
+                                         ? std::filesystem::path(model_file)
+                                         : file.parent_path() / model_file;
+  models::ModelSummary summary;
+  try {
+    summary = models::summarize_model_file(path, std::nullopt);
+  } catch (const std::exception& e) {
+    fail(file, where + ".model: " + e.what());
+  }
+  if (!summary.config) {
+    fail(file, where + ".model: " + path.string() + ": " + summary.config_problem);
+  }
+  return models::model_shape(path.stem().string(), *summary.config);
+}
+
 Workload read_workload(const std::filesystem::path& file, const json& node, std::size_t i) {
   const std::string where = "workloads[" + std::to_string(i) + "]";
   if (!node.is_object()) fail(file, where + " must be an object");
   reject_unknown(file, node, kWorkloadFields, "workload");
   Workload w;
-  if (!node.contains("model_shape") || !node.at("model_shape").is_string()) {
-    fail(file,
-         where + ".model_shape is missing (one of " + joined(models::model_shape_names()) + ")");
+  if (node.contains("model_shape") == node.contains("model")) {
+    fail(file, where + " needs exactly one of model_shape (one of " +
+                   joined(models::model_shape_names()) +
+                   ") or model (a llama2.c or GGUF checkpoint)");
   }
-  w.model_shape = node.at("model_shape").get<std::string>();
-  const std::vector<std::string> shapes = models::model_shape_names();
-  if (std::find(shapes.begin(), shapes.end(), w.model_shape) == shapes.end()) {
-    fail(file, where + ".model_shape '" + w.model_shape + "' is not a known shape (" +
-                   joined(shapes) + ")");
+  if (node.contains("model_shape")) {
+    w.shape = known_shape(file, node, where);
+    w.model_shape = w.shape.name;
+  } else {
+    w.model_file = text_field(file, node, "model", "", where + ".");
+    w.shape = checkpoint_shape(file, w.model_file, where);
   }
   const std::string mode = text_field(file, node, "mode", "decode", where + ".");
   if (mode != "decode" && mode != "prefill") {
@@ -83,7 +118,7 @@ Workload read_workload(const std::filesystem::path& file, const json& node, std:
   w.tokens = whole_number(file, node, "tokens", w.tokens, 1);
   w.context = whole_number(file, node, "context", w.context, 0);
   w.name = text_field(file, node, "name",
-                      w.model_shape + " " + mode + " " + std::to_string(w.tokens) +
+                      w.shape.name + " " + mode + " " + std::to_string(w.tokens) +
                           (w.context > 0 ? " @" + std::to_string(w.context) : ""),
                       where + ".");
   return w;
@@ -164,11 +199,26 @@ std::string hash_id(const std::string& text) {
 }  // namespace
 
 nlohmann::ordered_json Workload::to_json() const {
-  return {{"name", name},
-          {"model_shape", model_shape},
-          {"mode", prefill ? "prefill" : "decode"},
-          {"tokens", tokens},
-          {"context", context}};
+  json out = {{"name", name}};
+  if (model_file.empty()) {
+    out["model_shape"] = model_shape;
+  } else {
+    // The shape read from the file, so a point's id changes with what is timed.
+    const models::ModelConfig& c = shape.config;
+    out["model"] = model_file;
+    out["shape"] = {{"dim", c.dim},
+                    {"hidden_dim", c.hidden_dim},
+                    {"n_layers", c.n_layers},
+                    {"n_heads", c.n_heads},
+                    {"n_kv_heads", c.n_kv_heads},
+                    {"vocab_size", c.vocab_size},
+                    {"seq_len", c.seq_len},
+                    {"shared_classifier", c.shared_classifier}};
+  }
+  out["mode"] = prefill ? "prefill" : "decode";
+  out["tokens"] = tokens;
+  out["context"] = context;
+  return out;
 }
 
 nlohmann::ordered_json Point::manifest_line() const {

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "tessera/models/model_shapes.hpp"
+
 namespace tessera::sweep {
 
 // A sweep specification that cannot be run: bad JSON, an unknown or missing key, an
@@ -16,12 +18,14 @@ class SpecError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// One workload every hardware point runs: a known model's shape, timed without
-// weights (docs/sweeps.md).
+// One workload every hardware point runs: a known model's shape or a checkpoint's,
+// timed without weights (docs/sweeps.md).
 struct Workload {
-  std::string name;         // as the results name it: "stories110m decode 4"
-  std::string model_shape;  // models::model_shape_names()
-  bool prefill = false;     // a prompt block of `tokens`; otherwise `tokens` decode steps
+  std::string name;          // as the results name it: "stories110m decode 4"
+  std::string model_shape;   // models::model_shape_names(), or empty with model_file
+  std::string model_file;    // a checkpoint as the spec names it (relative to its folder)
+  models::ModelShape shape;  // what is timed: the known shape, or the checkpoint's header
+  bool prefill = false;      // a prompt block of `tokens`; otherwise `tokens` decode steps
   int tokens = 4;
   int context = 0;  // positions already in the KV cache
   nlohmann::ordered_json to_json() const;

@@ -2,12 +2,14 @@
 #include "sweep/sweep_spec.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <set>
 #include <string>
 
 #include "sweep/sweep_point.hpp"
+#include "tessera/models/synthetic_model.hpp"
 
 namespace tessera::sweep {
 namespace {
@@ -53,6 +55,11 @@ TEST(SweepSpec, MistakesAreNamedOnOneLine) {
       {base + R"("workloads": [{"model_shape": "stories15m", "tokens": 0}])",
        "tokens = 0 must be a whole number from 1"},
       {base + R"("workloads": [])", "workloads must be a non-empty list"},
+      {base + R"("workloads": [{"model_shape": "stories15m", "model": "m.bin"}])",
+       "workloads[0] needs exactly one of model_shape"},
+      {base + R"("workloads": [{"mode": "decode"}])", "workloads[0] needs exactly one of"},
+      {base + R"("workloads": [{"model": "/no/such/model.bin"}])",
+       "workloads[0].model: /no/such/model.bin: cannot open"},
       {base + R"("fidelity": "rtl", )" + kWorkload, "only tlm does"},
       {kWorkload, "base is missing"},
       {R"("base": "zx81", )" + std::string(kWorkload), "base: unknown preset 'zx81'"},
@@ -112,6 +119,35 @@ TEST(SweepSpec, PointIdsSurviveAGrowingGrid) {
   const auto small = ids("[9.6, 19.2]"), grown = ids("[4.8, 9.6, 19.2]");
   for (const std::string& id : small) EXPECT_EQ(grown.count(id), 1u) << id;
   EXPECT_EQ(grown.size(), 3u);
+}
+
+// A checkpoint is timed by the shape its header gives, as that shape by name is; the
+// point's id names the file's shape, so it differs from the named shape's.
+TEST(SweepSpec, ACheckpointWorkloadIsTimedByItsHeadersShape) {
+  const models::ModelShape stories = models::model_shape("stories260k");
+  const std::filesystem::path folder =
+      std::filesystem::temp_directory_path() / ("tessera-sweep-spec-" + std::to_string(getpid()));
+  std::filesystem::create_directories(folder);
+  models::write_synthetic_checkpoint(stories.config, folder / "tiny.bin", {});
+  const SweepSpec spec = parse_spec(R"({"base": "kv260", "workloads": [
+      {"model": "tiny.bin", "mode": "prefill", "tokens": 8},
+      {"model_shape": "stories260k", "mode": "prefill", "tokens": 8}]})",
+                                    folder / "spec.json");
+  std::filesystem::remove_all(folder);
+  ASSERT_EQ(spec.workloads.size(), 2u);
+  const Workload& file = spec.workloads[0];
+  EXPECT_EQ(file.name, "tiny prefill 8");
+  EXPECT_EQ(file.shape.config.dim, stories.config.dim);
+  EXPECT_EQ(file.shape.config.n_kv_heads, stories.config.n_kv_heads);
+  EXPECT_EQ(file.shape.config.vocab_size, stories.config.vocab_size);
+  EXPECT_EQ(file.to_json().at("model"), "tiny.bin");
+  EXPECT_EQ(file.to_json().at("shape").at("hidden_dim"), stories.config.hidden_dim);
+  const std::vector<Point> points = expand(spec);
+  ASSERT_EQ(points.size(), 2u);
+  EXPECT_NE(points[0].id, points[1].id);
+  const auto timed = run_point(points[0]), named = run_point(points[1]);
+  ASSERT_EQ(timed.at("status"), "ok") << timed.dump();
+  EXPECT_EQ(timed.at("metrics"), named.at("metrics"));
 }
 
 // A shipped specification broken by a change to the configuration's fields would
