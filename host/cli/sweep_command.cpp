@@ -156,8 +156,8 @@ int run_sweep(const SweepOptions& o) {
   int failed = 0;
   if (pending > 0 && !o.aggregate_only) {
     if (o.executor == "slurm") {
-      if (!run_slurm(o, folder, points))
-        return 0;  // submitted; the aggregation job writes the tables
+      // Without --wait the aggregation job writes the tables.
+      if (!run_slurm(o, folder, points)) return 0;
     } else {
       failed = run_local(o, folder, points, pending);
     }

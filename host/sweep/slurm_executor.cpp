@@ -110,7 +110,7 @@ SlurmJobs submit_to_slurm(const SlurmSubmission& s) {
   for (int point : s.pending) tasks.push_back(point % jobs.workers);
   std::sort(tasks.begin(), tasks.end());
   tasks.erase(std::unique(tasks.begin(), tasks.end()), tasks.end());
-  if (tasks.empty()) throw std::invalid_argument("sweep: no point left to submit to Slurm");
+  if (tasks.empty()) throw std::runtime_error("sweep: no point left to submit to Slurm");
   jobs.tasks = static_cast<int>(tasks.size());
   const std::string sweep = quoted(s.program.string()) + " sweep " + quoted(s.spec.string()) +
                             " --out " + quoted(s.out.string()) + " --quiet";

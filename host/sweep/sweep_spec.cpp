@@ -105,7 +105,6 @@ Workload read_workload(const std::filesystem::path& file, const json& node, std:
   }
   if (node.contains("model_shape")) {
     w.shape = known_shape(file, node, where);
-    w.model_shape = w.shape.name;
   } else {
     w.model_file = text_field(file, node, "model", "", where + ".");
     w.shape = checkpoint_shape(file, w.model_file, where);
@@ -201,7 +200,7 @@ std::string hash_id(const std::string& text) {
 nlohmann::ordered_json Workload::to_json() const {
   json out = {{"name", name}};
   if (model_file.empty()) {
-    out["model_shape"] = model_shape;
+    out["model_shape"] = shape.name;
   } else {
     // The shape read from the file, so a point's id changes with what is timed.
     const models::ModelConfig& c = shape.config;

@@ -22,9 +22,8 @@ class SpecError : public std::runtime_error {
 // timed without weights (docs/sweeps.md).
 struct Workload {
   std::string name;          // as the results name it: "stories110m decode 4"
-  std::string model_shape;   // models::model_shape_names(), or empty with model_file
   std::string model_file;    // a checkpoint as the spec names it (relative to its folder)
-  models::ModelShape shape;  // what is timed: the known shape, or the checkpoint's header
+  models::ModelShape shape;  // what is timed: a known shape, or the checkpoint's header
   bool prefill = false;      // a prompt block of `tokens`; otherwise `tokens` decode steps
   int tokens = 4;
   int context = 0;  // positions already in the KV cache
