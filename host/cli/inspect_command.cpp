@@ -7,6 +7,7 @@
 
 #include "cli/commands.hpp"
 #include "tessera/models/gguf.hpp"
+#include "tessera/models/model_config_json.hpp"
 #include "tessera/models/model_paths.hpp"
 #include "tessera/models/model_summary.hpp"
 
@@ -22,27 +23,13 @@ struct InspectOptions {
   bool json = false;
 };
 
-nlohmann::ordered_json config_json(const models::ModelConfig& c) {
-  return {{"dim", c.dim},
-          {"hidden_dim", c.hidden_dim},
-          {"n_layers", c.n_layers},
-          {"n_heads", c.n_heads},
-          {"n_kv_heads", c.n_kv_heads},
-          {"head_size", c.head_size()},
-          {"vocab_size", c.vocab_size},
-          {"seq_len", c.seq_len},
-          {"shared_classifier", c.shared_classifier},
-          {"rms_norm_epsilon", c.rms_norm_epsilon},
-          {"rope_theta", c.rope_theta}};
-}
-
 void print_json(const models::ModelSummary& s) {
   nlohmann::ordered_json out = {{"path", s.path.string()},
                                 {"bytes", s.file_bytes},
                                 {"format", s.format},
                                 {"shape_order", s.shape_order}};
   if (s.config) {
-    out["config"] = config_json(*s.config);
+    out["config"] = models::model_config_json(*s.config);
   } else {
     out["config_error"] = s.config_problem;
   }

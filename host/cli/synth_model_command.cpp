@@ -8,6 +8,7 @@
 #include "cli/commands.hpp"
 #include "cli/progress.hpp"
 #include "tessera/models/error.hpp"
+#include "tessera/models/model_config_json.hpp"
 #include "tessera/models/model_shapes.hpp"
 #include "tessera/models/synthetic_model.hpp"
 
@@ -112,14 +113,7 @@ int run_synth_model(const SynthModelOptions& o) {
     out["path"] = o.out;
     out["format"] = o.format;
     out["seed"] = o.seed;
-    out["config"] = {{"dim", c.dim},
-                     {"hidden_dim", c.hidden_dim},
-                     {"n_layers", c.n_layers},
-                     {"n_heads", c.n_heads},
-                     {"n_kv_heads", c.n_kv_heads},
-                     {"vocab_size", c.vocab_size},
-                     {"seq_len", c.seq_len},
-                     {"shared_classifier", c.shared_classifier}};
+    out["config"] = models::model_config_json(c);
     out["parameters"] = models::parameter_count(c);
     out["bytes"] = bytes;
     out["tokenizer"] =

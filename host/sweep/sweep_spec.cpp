@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "tessera/hls/hardware_config.hpp"
+#include "tessera/models/model_config_json.hpp"
 #include "tessera/models/model_shapes.hpp"
 #include "tessera/models/model_summary.hpp"
 
@@ -203,16 +204,8 @@ nlohmann::ordered_json Workload::to_json() const {
     out["model_shape"] = shape.name;
   } else {
     // The shape read from the file, so a point's id changes with what is timed.
-    const models::ModelConfig& c = shape.config;
     out["model"] = model_file;
-    out["shape"] = {{"dim", c.dim},
-                    {"hidden_dim", c.hidden_dim},
-                    {"n_layers", c.n_layers},
-                    {"n_heads", c.n_heads},
-                    {"n_kv_heads", c.n_kv_heads},
-                    {"vocab_size", c.vocab_size},
-                    {"seq_len", c.seq_len},
-                    {"shared_classifier", c.shared_classifier}};
+    out["shape"] = models::model_config_json(shape.config);
   }
   out["mode"] = prefill ? "prefill" : "decode";
   out["tokens"] = tokens;
