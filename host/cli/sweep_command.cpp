@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "cli/commands.hpp"
@@ -43,6 +44,16 @@ int count_finished(const sweep::SweepFolder& folder, const std::vector<sweep::Po
   int done = 0;
   for (const sweep::Point& p : points) done += folder.has_result(p) ? 1 : 0;
   return done;
+}
+
+// The indices of the points without a result, ascending.
+std::vector<int> unfinished(const sweep::SweepFolder& folder,
+                            const std::vector<sweep::Point>& points) {
+  std::vector<int> indices;
+  for (const sweep::Point& p : points) {
+    if (!folder.has_result(p)) indices.push_back(p.index);
+  }
+  return indices;
 }
 
 // The worker's share: every point of its residue without a result yet.
@@ -111,12 +122,10 @@ std::vector<std::string> split_words(const std::string& text) {
 }
 
 // Submits the points to Slurm; true when the tables are written (with --wait).
-bool run_slurm(const SweepOptions& o, const sweep::SweepFolder& folder,
-               const std::vector<sweep::Point>& points) {
+bool run_slurm(const SweepOptions& o, const std::vector<sweep::Point>& points,
+               std::vector<int> pending) {
   sweep::SlurmSubmission submission;
-  for (const sweep::Point& p : points) {
-    if (!folder.has_result(p)) submission.pending.push_back(p.index);
-  }
+  submission.pending = std::move(pending);
   submission.program = std::filesystem::read_symlink("/proc/self/exe");
   submission.spec = std::filesystem::absolute(o.spec);
   submission.out = std::filesystem::absolute(o.out);
@@ -148,7 +157,8 @@ int run_sweep(const SweepOptions& o) {
 
   const auto start = std::chrono::steady_clock::now();
   if (!o.aggregate_only) folder.prepare(points);
-  const int pending = static_cast<int>(points.size()) - count_finished(folder, points);
+  std::vector<int> unfinished_points = unfinished(folder, points);
+  const int pending = static_cast<int>(unfinished_points.size());
   if (!o.quiet && !o.aggregate_only && pending < static_cast<int>(points.size())) {
     std::fprintf(stderr, "sweep: %d of %zu points already done in %s\n",
                  static_cast<int>(points.size()) - pending, points.size(), o.out.c_str());
@@ -157,7 +167,7 @@ int run_sweep(const SweepOptions& o) {
   if (pending > 0 && !o.aggregate_only) {
     if (o.executor == "slurm") {
       // Without --wait the aggregation job writes the tables.
-      if (!run_slurm(o, folder, points)) return 0;
+      if (!run_slurm(o, points, std::move(unfinished_points))) return 0;
     } else {
       failed = run_local(o, folder, points, pending);
     }

@@ -76,12 +76,16 @@ models::ModelShape known_shape(const std::filesystem::path& file, const json& no
   return models::model_shape(name);
 }
 
+// A file the spec names: as given when absolute, else beside the spec.
+std::filesystem::path beside_spec(const std::filesystem::path& file, const std::string& name) {
+  return std::filesystem::path(name).is_absolute() ? std::filesystem::path(name)
+                                                   : file.parent_path() / name;
+}
+
 // A checkpoint's shape, from its header (llama2.c or GGUF; no weights are read).
 models::ModelShape checkpoint_shape(const std::filesystem::path& file,
                                     const std::string& model_file, const std::string& where) {
-  const std::filesystem::path path = std::filesystem::path(model_file).is_absolute()
-                                         ? std::filesystem::path(model_file)
-                                         : file.parent_path() / model_file;
+  const std::filesystem::path path = beside_spec(file, model_file);
   models::ModelSummary summary;
   try {
     summary = models::summarize_model_file(path, std::nullopt);
@@ -140,8 +144,7 @@ void apply(json& config, const std::string& field, const json& value) {
 json read_base(const std::filesystem::path& file, const std::string& base) {
   std::filesystem::path config_file;
   if (hls::names_a_file(base)) {
-    config_file = std::filesystem::path(base).is_absolute() ? std::filesystem::path(base)
-                                                            : file.parent_path() / base;
+    config_file = beside_spec(file, base);
   } else {
     try {
       hls::load_preset(base);  // an unknown name: the message lists the presets
