@@ -96,7 +96,7 @@ const json& config_schema() {
   static const json schema = json::parse(R"({
     "name": null, "description": null, "clock_mhz": null,
     "gemm_units": {"count": null, "rows": null, "cols": null, "buffer_words": null,
-                   "checksums": null},
+                   "checksums": null, "memory_port_words": null},
     "attention_units": {"count": null, "head_size_max": null, "context_max": null},
     "memory": {"bytes": null, "bandwidth_gbps": null, "latency_ns": null, "channels": null,
                "dram": {"page_bytes": null, "banks": null, "row_miss_ns": null,
@@ -200,6 +200,12 @@ void validate(const HardwareConfig& c, const Reader& r) {
     r.fail("gemm_units.buffer_words", "= " + std::to_string(c.gemm.buffer_words) +
                                           " is smaller than one tile's K chunk (" +
                                           std::to_string(kGemmKTile) + " words)");
+  }
+  const int port = c.gemm.memory_port_words;
+  if (port != 1 && port != kWidePortWords) {
+    r.fail("gemm_units.memory_port_words",
+           "= " + std::to_string(port) + " must be 1 (a word of the array's rows a beat) or " +
+               std::to_string(kWidePortWords) + " (a vector job's gather group a beat)");
   }
   if (c.attention.head_size_max > kAttentionHeadMax) {
     r.fail("attention_units.head_size_max", "= " + std::to_string(c.attention.head_size_max) +
@@ -332,6 +338,9 @@ HardwareConfig parse_hardware_config(const std::string& json_text, const std::st
   c.gemm.cols = r.positive_int("gemm_units.cols", 256);
   c.gemm.buffer_words = r.positive_int("gemm_units.buffer_words", 1 << 24);
   c.gemm.checksums = r.flag("gemm_units.checksums", false);
+  c.gemm.memory_port_words = r.has("gemm_units.memory_port_words")
+                                 ? r.positive_int("gemm_units.memory_port_words", 1 << 16)
+                                 : 1;
   c.attention.count = r.positive_int("attention_units.count", 1024);
   c.attention.head_size_max = r.positive_int("attention_units.head_size_max", 1 << 16);
   c.attention.context_max = r.positive_int("attention_units.context_max", 1 << 24);

@@ -7,12 +7,15 @@
 // The memory port is an AXI4 manager's (docs/rtl.md, "Memory port"): read address
 // (mem_ar_*) and data (mem_r_*), write address (mem_aw_*), data (mem_w_*) and
 // response (mem_b_valid) channels, INCR bursts of up to MAX_BEATS beats that never
-// cross 4 KiB, one ID (responses in order), back-pressure on AR, AW and W. A beat is
-// one word of WORD_BYTES = ROWS bytes (the array edge; ROWS == COLS) at 64-bit byte
-// addresses (*_ADDR low, *_ADDR_HI high halves). RREADY and BREADY would always be
-// high (the top has room for every beat it asks for) and the top counts its read
-// beats itself, so the port leaves out RREADY, RLAST and BREADY; an AXI4 wrapper ties
-// them. A job's DONE waits for the B response of its last write burst.
+// cross 4 KiB, one ID (responses in order), back-pressure on AR, AW and W, at 64-bit
+// byte addresses (*_ADDR low, *_ADDR_HI high halves). The data bus is MEM_BYTES: one
+// word of WORD_BYTES = ROWS bytes (the array edge; ROWS == COLS) or four. A beat is a
+// word (ARSIZE/AWSIZE; on a four-word bus a narrow transfer on the lanes its address
+// selects, WSTRB naming them), except a vector job's W on a four-word bus, below.
+// RREADY and BREADY would always be high (the top has room for every beat it asks
+// for) and the top counts its read beats itself, so the port leaves out RREADY, RLAST
+// and BREADY; an AXI4 wrapper ties them. A job's DONE waits for the B response of its
+// last write burst.
 //
 // Operands in device memory are tiled as the engine consumes them: A at A_ADDR holds
 // m_tiles*K words, word (mt, k) = column k of row tile mt; W at W_ADDR likewise.
@@ -24,12 +27,14 @@
 // above. The engine's W stream takes one K step of ROWS row tiles per beat; the DMA
 // gathers each beat from the ROWS words (vt*ROWS + r, k), K words apart in memory,
 // reading only the row tiles that exist (lanes past N_TILES stay zero). It reads
-// VECTOR_BURST_BEATS K steps of each row tile in one burst (a group of beats), into a
-// FIFO of GATHER_GROUPS groups' words; the gather takes each beat's words across the
-// group's bursts, and a group's words are freed when its last beat is gathered.
+// VECTOR_BURST_BEATS K steps of each row tile in one burst (a group of beats) into a
+// FIFO of entries of BW words (the bus's); the gather takes an entry a cycle, lane r
+// of BW beats at once, and a group's entries are freed when its last beat is
+// gathered. On a four-word bus a group's burst for one row tile is one whole-bus
+// beat when W_ADDR is bus-aligned and K a multiple of VECTOR_BURST_BEATS, else words.
 // Requests run ahead of the gather by at most the FIFO, so every response finds room
-// and the groups after the one being gathered hide the memory's latency. Results are C in order: the writer drops
-// the engine's rows past N_TILES.
+// and the groups after the one being gathered hide the memory's latency. Results are
+// C in order: the writer drops the engine's rows past N_TILES.
 //
 // With CHECKSUMS the engine checks every tile (docs/reliability.md): FEATURES bit 0
 // says so, a job with failing tiles ends with STATUS.ERROR and STATUS.CHECKSUM (its
@@ -43,7 +48,8 @@ module tessera_accel_top #(
     parameter int HS_MAX    = 16,   // attention lanes (largest head size)
     parameter int CTX_MAX   = 1024, // attention positions
     parameter int CHECKSUMS = 0,    // 1: the GEMM engine's checksums
-    parameter int MAX_BEATS = 16    // beats of a burst (AXI4 INCR: up to 256)
+    parameter int MAX_BEATS = 16,   // beats of a burst (AXI4 INCR: up to 256)
+    parameter int MEM_BYTES = 16    // data bus: ROWS, or ROWS * VECTOR_BURST_BEATS
 ) (
     input  logic                    clk,
     input  logic                    rst_n,
@@ -59,16 +65,19 @@ module tessera_accel_top #(
     input  logic                    mem_ar_ready,
     output logic [            63:0] mem_ar_addr,
     output logic [             7:0] mem_ar_len,
+    output logic [             2:0] mem_ar_size,
     input  logic                    mem_r_valid,
-    input  logic [      ROWS*8-1:0] mem_r_data,
+    input  logic [ MEM_BYTES*8-1:0] mem_r_data,
     // Memory writes: address, data and response channels.
     output logic                    mem_aw_valid,
     input  logic                    mem_aw_ready,
     output logic [            63:0] mem_aw_addr,
     output logic [             7:0] mem_aw_len,
+    output logic [             2:0] mem_aw_size,
     output logic                    mem_w_valid,
     input  logic                    mem_w_ready,
-    output logic [      ROWS*8-1:0] mem_w_data,
+    output logic [ MEM_BYTES*8-1:0] mem_w_data,
+    output logic [   MEM_BYTES-1:0] mem_w_strb,
     output logic                    mem_w_last,
     input  logic                    mem_b_valid
 `ifndef SYNTHESIS
@@ -94,6 +103,22 @@ module tessera_accel_top #(
   `include "tessera_registers.svh"
   // VECTOR_BURST_BEATS and GATHER_GROUPS (tessera/sim/dma_shape.hpp).
   `include "tessera_dma.svh"
+  localparam int VB = VECTOR_BURST_BEATS;
+  // Words a bus beat carries: one, or a gather group of a row tile (BW == VB).
+  localparam int BW = MEM_BYTES / ROWS;
+  localparam bit WIDE_BUS = BW > 1;
+  localparam int LANE_BITS = WIDE_BUS ? $clog2(BW) : 1;
+  localparam logic [2:0] WORD_SIZE = 3'($clog2(WORD_BYTES));  // ARSIZE of a word
+  localparam logic [2:0] BUS_SIZE = 3'($clog2(MEM_BYTES));
+  // The gather FIFO's entries (a power of two): GATHER_GROUPS groups of words on a
+  // narrow port; as many entries of BW words on a wide one, whose bursts (one entry
+  // each) then cover the memory's latency at a beat a clock.
+  localparam int GATHER_ENTRIES = GATHER_GROUPS * ROWS * VB;
+  localparam int GQ = $clog2(GATHER_ENTRIES);
+  localparam int GW = GQ + 2;
+  if (MEM_BYTES != ROWS && MEM_BYTES != ROWS * VB) begin : g_bad_bus
+    $error("MEM_BYTES must be ROWS or ROWS * VECTOR_BURST_BEATS");
+  end
 
   // The engine's checksum report of its last job (zero without CHECKSUMS); STATUS
   // shows a failure once the job is done.
@@ -233,59 +258,123 @@ module tessera_accel_top #(
 
   // ---- Operand DMA: A's region, then W's; responses routed in order -----------------
   localparam logic [35:0] ROWS36 = 36'(ROWS);
-  logic [35:0] a_words, w_words, received;
+  logic [35:0] a_words, w_beats, received;
   logic loading;
+  // A vector job's W comes in whole-bus beats, one gather group of a row tile each,
+  // when the bus is that wide, W_ADDR is bus-aligned and K a multiple of the group's K
+  // steps (no group is short); else a word a beat as in matrix jobs.
+  logic wide_w;
+  assign wide_w = WIDE_BUS && vector_q && (w_addr & (64'(MEM_BYTES) - 64'd1)) == 0 &&
+                  k_len % 20'(VB) == 0;
   // A vector job's A is K bytes; W is every row tile once per K step in both modes.
   assign a_words = vector_q ? (36'(k_len) + ROWS36 - 36'd1) / ROWS36
                             : 36'(m_tiles) * 36'(k_len);
-  assign w_words = 36'(n_tiles) * 36'(k_len);
+  assign w_beats = wide_w ? 36'(n_tiles) * (36'(k_len) / 36'(VB)) : 36'(n_tiles) * 36'(k_len);
   logic a_requested, w_requested;  // the region is with the read splitter
 
   // Vector W regions walk (vector tile, group of K steps, row tile in the tile): one
   // region of a group's K steps per row tile.
-  localparam int VB = VECTOR_BURST_BEATS;
-  localparam int GATHER_WORDS = GATHER_GROUPS * ROWS * VB;  // a power of two
-  localparam int GQ = $clog2(GATHER_WORDS);
-  localparam int GW = GQ + 1;
   logic [63:0] row_stride, tile_stride;  // bytes between row tiles, vector tiles
   assign row_stride  = 64'(k_len) * 64'(WORD_BYTES);
   assign tile_stride = row_stride * 64'(ROWS);
   logic [63:0] req_tile_off, req_row_off;
   logic [19:0] req_k;  // the group's first K step
   logic [15:0] req_r, req_tiles_left, req_rows;
-  logic [GW-1:0] req_beats;  // K steps in the group
+  logic [GW-1:0] req_beats, req_entries;  // K steps in the group; FIFO entries of a row tile's
   assign req_rows  = req_tiles_left >= 16'(ROWS) ? 16'(ROWS) : req_tiles_left;
   assign req_beats = k_len - req_k >= 20'(VB) ? GW'(VB) : GW'(k_len - req_k);
-  // Vector W words requested and not yet freed by the gather: they fit the FIFO.
-  logic [GW-1:0] gather_reserved, group_words;
+  assign req_entries = (req_beats + GW'(BW - 1)) / GW'(BW);
+  // FIFO entries requested and not yet freed by the gather: they fit the FIFO.
+  logic [GW-1:0] gather_reserved, group_entries;
   logic group_free;
   logic vector_credit;
-  assign vector_credit = 32'(gather_reserved) + 32'(req_beats) <= GATHER_WORDS;
+  assign vector_credit = 32'(gather_reserved) + 32'(req_entries) <= GATHER_ENTRIES;
 
   // Only while the engine is loading: a job whose sizes it rejected fetches nothing.
   logic gemm_req_valid, gemm_req_ready, gemm_req_fire, requesting_vector;
   logic [63:0] gemm_req_addr;
   logic [35:0] gemm_req_words;
+  logic [2:0] gemm_req_size;
   assign requesting_vector = vector_q && a_requested && req_tiles_left != 0;
   always_comb begin
     gemm_req_valid = 1'b0;
     gemm_req_addr  = a_addr;
     gemm_req_words = a_words;
+    gemm_req_size  = WORD_SIZE;
     if (loading && engine_busy) begin
       if (!a_requested) begin
         gemm_req_valid = 1'b1;
       end else if (!vector_q) begin
         gemm_req_valid = !w_requested;
         gemm_req_addr  = w_addr;
-        gemm_req_words = w_words;
+        gemm_req_words = w_beats;
       end else begin
         gemm_req_valid = req_tiles_left != 0 && vector_credit;
         gemm_req_addr  = w_addr + req_tile_off + req_row_off + 64'(req_k) * 64'(WORD_BYTES);
-        gemm_req_words = 36'(req_beats);
+        gemm_req_words = wide_w ? 36'd1 : 36'(req_beats);
+        gemm_req_size  = wide_w ? BUS_SIZE : WORD_SIZE;
       end
     end
   end
   assign gemm_req_fire = gemm_req_valid && gemm_req_ready;
+
+  // Which word of the bus an R beat carries: a word-sized beat's lane follows its
+  // address (AXI4 narrow transfers). The read bursts in flight, oldest first, say so;
+  // AR waits while TRACKED are in flight.
+  logic [ROWS*8-1:0] r_word;
+  logic r_whole;  // the beat is a whole-bus beat
+  logic ar_room, splitter_valid;
+  logic [2:0] splitter_size;
+  if (WIDE_BUS) begin : g_read_lanes
+    localparam int TRACKED = GATHER_ENTRIES;
+    localparam int TQ = $clog2(TRACKED);
+    logic [LANE_BITS-1:0] first_lane[TRACKED];
+    logic [7:0] burst_len[TRACKED];
+    logic whole[TRACKED];
+    logic [TQ-1:0] head, tail;
+    logic [TQ:0] count;
+    logic [7:0] beat;  // of the oldest burst, received so far
+    logic [LANE_BITS-1:0] lane;
+    logic ar_fire, last_beat;
+    assign ar_fire = mem_ar_valid && mem_ar_ready;
+    assign lane = first_lane[head] + LANE_BITS'(beat);
+    assign last_beat = mem_r_valid && beat == burst_len[head];
+    assign ar_room = count != (TQ + 1)'(TRACKED);
+    assign r_whole = whole[head];
+    assign r_word = mem_r_data[32'(lane)*ROWS*8+:ROWS*8];
+    always_ff @(posedge clk) begin
+      if (ar_fire) begin
+        first_lane[tail] <= mem_ar_addr[$clog2(MEM_BYTES)-1:$clog2(ROWS)];
+        burst_len[tail]  <= mem_ar_len;
+        whole[tail]      <= mem_ar_size == BUS_SIZE;
+      end
+    end
+    always_ff @(posedge clk) begin
+      if (!rst_n) begin
+        head  <= '0;
+        tail  <= '0;
+        count <= '0;
+        beat  <= '0;
+      end else begin
+        if (ar_fire) tail <= tail + TQ'(1);
+        if (last_beat) head <= head + TQ'(1);
+        count <= count + (TQ + 1)'(ar_fire) - (TQ + 1)'(last_beat);
+        if (mem_r_valid) beat <= last_beat ? '0 : beat + 8'd1;
+      end
+    end
+`ifndef SYNTHESIS
+    c_reads_wait_for_the_tracker: cover property (@(posedge clk) rst_n && splitter_valid &&
+                                                  !ar_room);
+    a_beat_expected: assert property (@(posedge clk) disable iff (!rst_n)
+                                      !(mem_r_valid && count == 0));
+`endif
+  end else begin : g_one_lane
+    assign ar_room = 1'b1;
+    assign r_whole = 1'b0;
+    assign r_word  = mem_r_data;
+  end
+  assign mem_ar_valid = splitter_valid && ar_room;
+  assign mem_ar_size  = splitter_size;
 
   // Responses belong to whichever unit is running (only one is).
   logic gemm_rsp_valid, att_rsp_valid;
@@ -314,7 +403,7 @@ module tessera_accel_top #(
         if (gemm_req_fire && a_requested) w_requested <= 1'b1;
         if (gemm_req_fire) a_requested <= 1'b1;
         if (gemm_rsp_valid) received <= received + 1;
-        if (loading && received + 36'(gemm_rsp_valid) == a_words + w_words) loading <= 1'b0;
+        if (loading && received + 36'(gemm_rsp_valid) == a_words + w_beats) loading <= 1'b0;
         if (engine_done) loading <= 1'b0;  // also ends a job the engine rejected
       end
     end
@@ -345,19 +434,67 @@ module tessera_accel_top #(
     end
   end
 
-  // The gather FIFO: vector W words in arrival order, a group's bursts one after the
-  // other (row tile major). gather_head is the oldest group's first word.
-  logic [ROWS*8-1:0] gather_fifo[GATHER_WORDS];
+  // The gather FIFO: entries of BW words (K steps of one row tile), a group's row
+  // tiles one after the other, each in ceil(K steps / BW) entries. gather_head is the
+  // oldest group's first entry. A whole-bus beat fills an entry; word beats fill its
+  // lanes in turn, and a row tile's last word closes its entry.
+  logic [MEM_BYTES*8-1:0] gather_fifo[GATHER_ENTRIES];
   logic [GQ-1:0] gather_head, gather_tail;
-  logic [GW-1:0] gather_queued;  // words from gather_head on
-  logic v_word, gather_word;
-  logic [ROWS*8-1:0] gather_in;
-  logic [GW-1:0] gather_offset;  // of the word the gather takes next, from gather_head
+  logic [GW-1:0] gather_queued;  // entries from gather_head on
+  logic v_word, entry_closed;
+  logic [LANE_BITS-1:0] fill_lane;  // the lane a word beat fills
   assign v_word = w_response && vector_q;
-  assign gather_word = gather_offset < gather_queued;
-  assign gather_in = gather_fifo[gather_head+GQ'(gather_offset)];
+  if (WIDE_BUS) begin : g_fill
+    // Where the word beats are: the word within its row tile's burst, and the group's
+    // K steps, walking the groups as the requests do.
+    logic [GW-1:0] fill_word, fill_beats;
+    logic [15:0] fill_r, fill_tiles_left, fill_rows;
+    logic [19:0] fill_k;
+    logic tile_ends;
+    assign fill_rows  = fill_tiles_left >= 16'(ROWS) ? 16'(ROWS) : fill_tiles_left;
+    assign fill_beats = k_len - fill_k >= 20'(VB) ? GW'(VB) : GW'(k_len - fill_k);
+    assign tile_ends  = r_whole || fill_word + GW'(1) == fill_beats;
+    assign fill_lane  = LANE_BITS'(fill_word);
+    assign entry_closed = v_word && (tile_ends || 32'(fill_lane) == BW - 1);
+    always_ff @(posedge clk) begin
+      if (!rst_n || engine_start) begin
+        fill_word       <= '0;
+        fill_r          <= '0;
+        fill_k          <= '0;
+        fill_tiles_left <= n_tiles;
+      end else if (v_word) begin
+        fill_word <= tile_ends ? '0 : fill_word + GW'(1);
+        if (tile_ends) begin
+          if (fill_r + 16'd1 < fill_rows) begin
+            fill_r <= fill_r + 16'd1;
+          end else begin
+            fill_r <= '0;
+            if (fill_k + 20'(fill_beats) < k_len) begin
+              fill_k <= fill_k + 20'(fill_beats);
+            end else begin
+              fill_k          <= '0;
+              fill_tiles_left <= fill_tiles_left - fill_rows;
+            end
+          end
+        end
+      end
+    end
+`ifndef SYNTHESIS
+    c_vector_whole_beat: cover property (@(posedge clk) rst_n && v_word && r_whole);
+    c_vector_words_on_a_wide_bus: cover property (@(posedge clk) rst_n && v_word && !r_whole &&
+                                                  32'(fill_lane) == BW - 1);
+`endif
+  end else begin : g_fill_words
+    assign fill_lane = '0;
+    assign entry_closed = v_word;
+  end
   always_ff @(posedge clk) begin
-    if (v_word) gather_fifo[gather_tail] <= mem_r_data;
+    if (v_word) begin
+      for (int b = 0; b < BW; b++) begin
+        if (r_whole) gather_fifo[gather_tail][b*ROWS*8+:ROWS*8] <= mem_r_data[b*ROWS*8+:ROWS*8];
+        else if (32'(fill_lane) == b) gather_fifo[gather_tail][b*ROWS*8+:ROWS*8] <= r_word;
+      end
+    end
   end
   always_ff @(posedge clk) begin
     if (!rst_n || engine_start) begin
@@ -366,31 +503,46 @@ module tessera_accel_top #(
       gather_queued   <= '0;
       gather_reserved <= '0;
     end else begin
-      if (v_word) gather_tail <= gather_tail + GQ'(1);
-      if (group_free) gather_head <= gather_head + GQ'(group_words);
-      gather_queued <= gather_queued + GW'(v_word) - (group_free ? group_words : '0);
-      gather_reserved <= gather_reserved + (gemm_req_fire && requesting_vector ? req_beats : '0) -
-                         (group_free ? group_words : '0);
+      if (entry_closed) gather_tail <= gather_tail + GQ'(1);
+      if (group_free) gather_head <= gather_head + GQ'(group_entries);
+      gather_queued <= gather_queued + GW'(entry_closed) - (group_free ? group_entries : '0);
+      gather_reserved <= gather_reserved +
+                         (gemm_req_fire && requesting_vector ? req_entries : '0) -
+                         (group_free ? group_entries : '0);
     end
   end
 
-  // The gather: a beat's words land in lanes 0.. of gather_data; a complete beat moves
-  // to the engine's stream register when that is free or being taken.
-  logic [ROWS*COLS*8-1:0] gather_data, v_data;
+  // The gather: an entry of each of the group's row tiles fills lane r of BW beats
+  // (K steps) at once; the complete set moves to the engine's stream buffer when that
+  // is empty or giving its last beat, and the engine takes a beat a clock from it.
+  localparam int BEAT_BITS = ROWS * COLS * 8;
+  logic [BW*BEAT_BITS-1:0] gather_data, v_set;
+  logic [BEAT_BITS-1:0] v_data;
   logic [15:0] gather_count, gather_tiles_left, gather_rows, lane;
   logic [19:0] gather_k;  // the group's first K step
-  logic [GW-1:0] gather_beats, gather_j;  // K steps in the group; the beat being gathered
-  logic gather_full, v_valid, v_ready, v_take, gather_move, gather_pop, beat_done;
+  logic [GW-1:0] gather_beats, gather_e;  // K steps in the group; the entry being gathered
+  logic [GW-1:0] set_steps, gather_steps, v_left, v_index;  // K steps of a set of beats
+  logic gather_full, v_valid, v_ready, v_take, gather_move, gather_pop, set_done, gather_entry;
+  logic [GW-1:0] gather_offset;  // of the entry the gather takes next, from gather_head
+  logic [MEM_BYTES*8-1:0] gather_in;
   assign gather_rows = gather_tiles_left >= 16'(ROWS) ? 16'(ROWS) : gather_tiles_left;
   assign gather_beats = k_len - gather_k >= 20'(VB) ? GW'(VB) : GW'(k_len - gather_k);
-  assign group_words = GW'(32'(gather_rows) * 32'(gather_beats));
+  logic [GW-1:0] tile_entries;  // a row tile's entries in the group
+  assign tile_entries = (gather_beats + GW'(BW - 1)) / GW'(BW);
+  assign group_entries = GW'(32'(gather_rows) * 32'(tile_entries));
+  assign gather_steps = gather_beats - gather_e * GW'(BW) >= GW'(BW) ? GW'(BW) :
+                        gather_beats - gather_e * GW'(BW);
+  assign v_valid     = v_left != 0;
   assign v_take      = v_valid && v_ready;
-  assign gather_move = gather_full && (!v_valid || v_take);
-  assign gather_pop  = gather_word && (!gather_full || gather_move);
+  assign v_data      = v_set[32'(v_index)*BEAT_BITS+:BEAT_BITS];
+  assign gather_move = gather_full && (v_left == 0 || (v_left == GW'(1) && v_take));
+  assign gather_entry = gather_offset < gather_queued;
+  assign gather_pop  = gather_entry && (!gather_full || gather_move);
   assign lane        = gather_move ? '0 : gather_count;
-  assign gather_offset = GW'(32'(lane) * 32'(gather_beats) + 32'(gather_j));
-  assign beat_done   = gather_pop && lane + 16'd1 == gather_rows;
-  assign group_free  = beat_done && gather_j + GW'(1) == gather_beats;
+  assign gather_offset = GW'(32'(lane) * 32'(tile_entries) + 32'(gather_e));
+  assign gather_in   = gather_fifo[gather_head+GQ'(gather_offset)];
+  assign set_done    = gather_pop && lane + 16'd1 == gather_rows;
+  assign group_free  = set_done && (gather_e + GW'(1)) * GW'(BW) >= gather_beats;
 
   always_ff @(posedge clk) begin
     if (!rst_n || engine_start) begin
@@ -398,23 +550,34 @@ module tessera_accel_top #(
       gather_count      <= '0;
       gather_full       <= 1'b0;
       gather_k          <= '0;
-      gather_j          <= '0;
+      gather_e          <= '0;
       gather_tiles_left <= n_tiles;
-      v_valid           <= 1'b0;
+      set_steps         <= '0;
+      v_left            <= '0;
+      v_index           <= '0;
     end else begin
       if (gather_move) begin
-        v_data      <= gather_data;
-        v_valid     <= 1'b1;
+        v_set       <= gather_data;
+        v_left      <= set_steps;
+        v_index     <= '0;
         gather_data <= '0;
       end else if (v_take) begin
-        v_valid <= 1'b0;
+        v_left  <= v_left - GW'(1);
+        v_index <= v_index + GW'(1);
       end
-      if (gather_pop) gather_data[32'(lane)*COLS*8+:COLS*8] <= gather_in;
+      if (gather_pop) begin
+        for (int b = 0; b < BW; b++) begin
+          gather_data[(b*ROWS+32'(lane))*COLS*8+:COLS*8] <= gather_in[b*ROWS*8+:ROWS*8];
+        end
+      end
       if (gather_move || gather_pop) begin
         gather_count <= lane + 16'(gather_pop);
-        gather_full  <= beat_done;
+        gather_full  <= set_done;
       end
-      if (beat_done) gather_j <= group_free ? '0 : gather_j + GW'(1);
+      if (set_done) begin
+        set_steps <= gather_steps;
+        gather_e  <= group_free ? '0 : gather_e + GW'(1);
+      end
       if (group_free) begin
         if (gather_k + 20'(gather_beats) < k_len) begin
           gather_k <= gather_k + 20'(gather_beats);
@@ -480,10 +643,10 @@ module tessera_accel_top #(
       .error           (engine_error),
       .a_valid         (a_valid),
       .a_ready         (a_ready),
-      .a_data          (mem_r_data),
+      .a_data          (r_word),
       .w_valid         (w_valid),
       .w_ready         (w_ready),
-      .w_data          (mem_r_data),
+      .w_data          (r_word),
       .v_valid         (v_valid),
       .v_ready         (v_ready),
       .v_data          (v_data),
@@ -540,7 +703,7 @@ module tessera_accel_top #(
       .rd_req_addr   (att_rd_req_addr),
       .rd_req_words  (att_rd_req_words),
       .rsp_valid     (att_rsp_valid),
-      .rsp_data      (mem_r_data),
+      .rsp_data      (r_word),
       .wr_req_valid  (att_wr_req_valid),
       .wr_req_ready  (wr_req_ready && att_busy),
       .wr_req_addr   (att_wr_req_addr),
@@ -562,15 +725,18 @@ module tessera_accel_top #(
       .req_ready(rd_req_ready),
       .req_addr (att_busy ? att_rd_req_addr : gemm_req_addr),
       .req_words(att_busy ? att_rd_req_words : gemm_req_words),
-      .valid    (mem_ar_valid),
-      .ready    (mem_ar_ready),
+      .req_size (att_busy ? WORD_SIZE : gemm_req_size),
+      .valid    (splitter_valid),
+      .ready    (mem_ar_ready && ar_room),
       .addr     (mem_ar_addr),
-      .len      (mem_ar_len)
+      .len      (mem_ar_len),
+      .size     (splitter_size)
   );
   assign gemm_req_ready = rd_req_ready && !att_busy;
 
   tessera_burst_writer #(
       .WORD_BYTES(WORD_BYTES),
+      .BUS_BYTES (MEM_BYTES),
       .MAX_BEATS (MAX_BEATS)
   ) writes (
       .clk       (clk),
@@ -586,9 +752,11 @@ module tessera_accel_top #(
       .aw_ready  (mem_aw_ready),
       .aw_addr   (mem_aw_addr),
       .aw_len    (mem_aw_len),
+      .aw_size   (mem_aw_size),
       .w_valid   (mem_w_valid),
       .w_ready   (mem_w_ready),
       .w_data    (mem_w_data),
+      .w_strb    (mem_w_strb),
       .w_last    (mem_w_last)
   );
 
@@ -615,6 +783,8 @@ module tessera_accel_top #(
                                          gather_rows < 16'(ROWS));
   c_vector_short_group: cover property (@(posedge clk) rst_n && group_free &&
                                         32'(gather_beats) < VB);
+  c_vector_set_waits_for_the_engine: cover property (@(posedge clk) rst_n && gather_full &&
+                                                     !gather_move);
   c_vector_waits_for_the_engine: cover property (@(posedge clk) rst_n && loading &&
                                                  requesting_vector && !vector_credit);
   c_vector_result_dropped: cover property (@(posedge clk) rst_n && c_valid && c_ready &&
@@ -623,14 +793,14 @@ module tessera_accel_top #(
                                         mem_ar_addr[63:32] != 32'd0);
   // The credit keeps a response from arriving at a full FIFO.
   a_gather_has_room: assert property (@(posedge clk) disable iff (!rst_n)
-                                      !(v_word && 32'(gather_queued) == GATHER_WORDS));
+                                      !(entry_closed && 32'(gather_queued) == GATHER_ENTRIES));
   a_b_expected: assert property (@(posedge clk) disable iff (!rst_n)
                                  !(mem_b_valid && bursts_unanswered == 0));
-  c_gather_queue_waits: cover property (@(posedge clk) rst_n && gather_word && !gather_pop);
+  c_gather_queue_waits: cover property (@(posedge clk) rst_n && gather_entry && !gather_pop);
   // The beat's next word (a later row tile's burst) is still on its way while words
   // of the group are here.
   c_gather_waits_for_a_burst: cover property (@(posedge clk) rst_n && vector_q && loading &&
-                                              !gather_word && gather_queued != 0);
+                                              !gather_entry && gather_queued != 0);
   c_read_waits: cover property (@(posedge clk) rst_n && mem_ar_valid && !mem_ar_ready);
   c_write_address_waits: cover property (@(posedge clk) rst_n && mem_aw_valid && !mem_aw_ready);
   c_write_waits: cover property (@(posedge clk) rst_n && mem_w_valid && !mem_w_ready);

@@ -49,8 +49,8 @@ constexpr std::uint64_t kQuantumCycles = 32;
 // outstanding-transaction limit would be one more parameter of the top).
 class TopUnit::Bridge final : public BurstLandingPort {
  public:
-  Bridge(TopUnit& unit, std::size_t word_bytes)
-      : BurstLandingPort(word_bytes), unit_(unit), word_bytes_(word_bytes), word_(word_bytes) {}
+  Bridge(TopUnit& unit, DataBus bus)
+      : BurstLandingPort(bus), unit_(unit), bus_(bus), beat_(bus.bytes) {}
 
   // The clock the top's START is written in (cycle 0) is `start`.
   void begin(sc_time start) {
@@ -71,12 +71,14 @@ class TopUnit::Bridge final : public BurstLandingPort {
   void clear_bytes() { bytes_read_ = bytes_written_ = 0; }
 
   const std::uint8_t* read_data() override {
-    if (due_.empty() || due_.front() > cycle_) return nullptr;
+    if (due_.empty() || due_.front().cycle > cycle_) return nullptr;
+    const Beat beat = due_.front();
     due_.pop_front();
-    std::copy_n(pending_words_.begin(), word_bytes_, word_.begin());
-    pending_words_.erase(pending_words_.begin(),
-                         pending_words_.begin() + static_cast<std::ptrdiff_t>(word_bytes_));
-    return word_.data();
+    const auto bytes = static_cast<std::ptrdiff_t>(beat.bytes);
+    std::copy_n(pending_bytes_.begin(), bytes,
+                beat_.begin() + static_cast<std::ptrdiff_t>(beat.lane));
+    pending_bytes_.erase(pending_bytes_.begin(), pending_bytes_.begin() + bytes);
+    return beat_.data();
   }
   bool write_response() override {
     if (responses_.empty() || responses_.front() > cycle_) return false;
@@ -86,15 +88,19 @@ class TopUnit::Bridge final : public BurstLandingPort {
   bool read_ready() override { return true; }
   bool write_address_ready() override { return true; }
   bool write_ready() override { return true; }
-  void read(std::uint64_t address, int beats) override {
-    check_burst("AR", address, beats, word_bytes_);
+  void read(std::uint64_t address, int beats, std::size_t beat_bytes) override {
+    bus_.check_size("AR", beat_bytes);
+    check_burst("AR", address, beats, beat_bytes);
     const auto count = static_cast<std::uint64_t>(beats);
-    burst_.resize(count * word_bytes_);
+    burst_.resize(count * beat_bytes);
     // The last beat no sooner than a clock per beat after the request.
     const std::uint64_t last =
         std::max(due_cycle(transport(tlm::TLM_READ_COMMAND, address, burst_)), cycle_ + count);
-    for (std::uint64_t i = 0; i < count; ++i) due_.push_back(last - (count - 1 - i));
-    pending_words_.insert(pending_words_.end(), burst_.begin(), burst_.end());
+    for (std::uint64_t i = 0; i < count; ++i) {
+      due_.push_back(
+          {last - (count - 1 - i), bus_.lane(address + i * beat_bytes, beat_bytes), beat_bytes});
+    }
+    pending_bytes_.insert(pending_bytes_.end(), burst_.begin(), burst_.end());
     bytes_read_ += burst_.size();
   }
   void clocked() override {
@@ -134,14 +140,20 @@ class TopUnit::Bridge final : public BurstLandingPort {
     return now + delay;
   }
 
+  // An R beat in flight: the clock it is due, its lanes and bytes.
+  struct Beat {
+    std::uint64_t cycle;
+    std::size_t lane, bytes;
+  };
+
   TopUnit& unit_;
-  std::size_t word_bytes_;
-  std::vector<std::uint8_t> word_;   // the R beat being delivered
+  DataBus bus_;
+  std::vector<std::uint8_t> beat_;   // the R beat being delivered (lanes it leaves: stale)
   std::vector<std::uint8_t> burst_;  // a read burst's bytes on their way from the memory
-  // The R beats in flight, in order: the clock each is due and their words, back to
-  // back (no allocation per beat: the top reads a word a clock).
-  std::deque<std::uint64_t> due_;
-  std::deque<std::uint8_t> pending_words_;
+  // The R beats in flight, in order, and their bytes back to back (no allocation per
+  // beat: the top reads a beat a clock).
+  std::deque<Beat> due_;
+  std::deque<std::uint8_t> pending_bytes_;
   std::deque<std::uint64_t> responses_;  // the B responses' due clocks
   tlm::tlm_generic_payload payload_;
   sc_time start_, last_write_;
@@ -157,7 +169,8 @@ TopUnit::TopUnit(sc_core::sc_module_name name, int index, Kind kind,
       kind_(kind),
       config_(config),
       top_(std::move(top)),
-      bridge_(std::make_unique<Bridge>(*this, static_cast<std::size_t>(top_->word_bytes()))),
+      bridge_(
+          std::make_unique<Bridge>(*this, DataBus{static_cast<std::size_t>(top_->bus_bytes())})),
       faults_(faults) {
   // The identification registers are the top's own.
   for (const std::uint8_t offset : {reg::kId, reg::kVersion, reg::kConfig, reg::kFeatures}) {

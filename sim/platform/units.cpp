@@ -136,22 +136,26 @@ class Unit::BurstStream {
     arrived = sc_core::sc_time_stamp();
     const auto word = static_cast<std::uint64_t>(shape.word_bytes);
     const auto k = static_cast<std::uint64_t>(shape.k);
+    const double port_bytes =
+        std::max(unit_.port_word_bytes_, static_cast<double>(shape.beat_bytes));
     for (int first = 0; first < shape.row_tiles; first += shape.rows) {
       const int tiles = std::min(shape.rows, shape.row_tiles - first);
       for (std::uint64_t step = 0; step < k; step += dma::kVectorBurstBeats) {
         const std::uint64_t beats = std::min<std::uint64_t>(dma::kVectorBurstBeats, k - step);
         for (int r = first; r < first + tiles; ++r) {
           const std::uint64_t at = address + (static_cast<std::uint64_t>(r) * k + step) * word;
-          if (!burst(at, nullptr, beats * word, false, arrived)) return false;
+          if (!burst(at, nullptr, beats * word, false, arrived, port_bytes)) return false;
         }
       }
     }
     return true;
   }
 
-  // One burst of `bytes` at `address`; `arrived` moves to its completion if later.
+  // One burst of `bytes` at `address`, `port_bytes` a clock (0: a word);
+  // `arrived` moves to its completion if later.
   bool burst(std::uint64_t address, std::uint8_t* data, std::uint64_t bytes, bool write,
-             sc_time& arrived) {
+             sc_time& arrived, double port_bytes = 0) {
+    if (port_bytes == 0) port_bytes = unit_.port_word_bytes_;
     const std::size_t window = in_flight_.size();
     if (issued_ >= window) wait_until(in_flight_[issued_ % window]);
     tlm::tlm_generic_payload& payload = unit_.payload_;
@@ -162,7 +166,7 @@ class Unit::BurstStream {
     sc_time complete = sc_core::sc_time_stamp() + delay;
     if (unit_.timed_) {
       port_free_ = std::max(port_free_, sc_core::sc_time_stamp()) +
-                   unit_.period_ * std::ceil(static_cast<double>(bytes) / unit_.port_word_bytes_);
+                   unit_.period_ * std::ceil(static_cast<double>(bytes) / port_bytes);
       complete = std::max(complete, port_free_ + unit_.memory_latency_);
     }
     in_flight_[issued_ % window] = complete;
@@ -204,11 +208,14 @@ std::uint8_t* Unit::results(std::size_t bytes) {
 std::size_t Unit::read_in_place(InPlaceRead* regions, std::size_t count) {
   const sc_time began = sc_core::sc_time_stamp();
   // The gather's FIFO bounds its bursts in flight: kGatherGroups groups of a burst
-  // per row tile.
+  // per row tile a word a beat; with whole-bus beats as many bursts as those groups'
+  // words (a burst fills one of the FIFO's entries).
   std::size_t window = kDmaBurstsInFlight;
   for (std::size_t i = 0; i < count; ++i) {
-    if (regions[i].gather)
-      window = dma::kGatherGroups * static_cast<std::size_t>(regions[i].gather->rows);
+    if (!regions[i].gather) continue;
+    const VectorGather& gather = *regions[i].gather;
+    window = dma::kGatherGroups * static_cast<std::size_t>(gather.rows) *
+             (gather.beat_bytes > gather.word_bytes ? dma::kVectorBurstBeats : 1);
   }
   BurstStream stream(*this, window);
   sc_time last = began;
@@ -258,6 +265,7 @@ GemmUnit::GemmUnit(sc_core::sc_module_name name, int index, const hls::HardwareC
       config_(config),
       array_(config.array()),
       buffer_words_(config.gemm.buffer_words),
+      memory_port_bytes_(config.gemm.port_bytes()),
       checksums_(config.gemm.checksums),
       backend_(std::move(backend)),
       faults_(faults) {
@@ -345,17 +353,27 @@ Unit::JobResult GemmUnit::run_job() {
   return {"", cycles, checks};
 }
 
-// The top's gather takes one word a cycle, a beat's words across the bursts of its
-// group (docs/rtl.md "GEMM engine"): the last beat of the last group is complete
-// (rows - 1)·(beats - 1) + 1 cycles after the group's last word has arrived, for that
-// group's row tiles and K steps, as the words of its other beats wait in the FIFO.
-std::uint64_t GemmUnit::gather_lag(int n_tiles, int k) const {
+// The top's gather takes one FIFO entry a cycle (docs/rtl.md "GEMM engine"). With
+// words a beat, an entry is a word and a beat's words come across the bursts of its
+// group: the last beat of the last group is complete (rows - 1)·(beats - 1) + 1 cycles
+// after the group's last word has arrived, for that group's row tiles and K steps, as
+// the words of its other beats wait in the FIFO. With whole-bus beats an entry holds
+// all the group's K steps of a row tile: the last entry completes every beat of the
+// group at once, and the engine takes them a cycle each.
+std::uint64_t GemmUnit::gather_lag(int n_tiles, int k, bool whole_bus_beats) const {
   const auto rows = static_cast<std::uint64_t>(array_.rows);
   const auto tiles = static_cast<std::uint64_t>(n_tiles), steps = static_cast<std::uint64_t>(k);
   const std::uint64_t last_rows = tiles - (tiles - 1) / rows * rows;
   const std::uint64_t last_beats =
       steps - (steps - 1) / dma::kVectorBurstBeats * dma::kVectorBurstBeats;
+  if (whole_bus_beats) return last_beats;
   return (last_rows - 1) * (last_beats - 1) + 1;
+}
+
+bool GemmUnit::whole_bus_beats(std::uint64_t w_address, int k) const {
+  const auto bus = static_cast<std::uint64_t>(memory_port_bytes_);
+  return memory_port_bytes_ > array_.rows && w_address % bus == 0 &&
+         static_cast<std::size_t>(k) % dma::kVectorBurstBeats == 0;
 }
 
 // A GEMV job: A into the buffer, then W streams from memory while the engine runs,
@@ -378,7 +396,9 @@ Unit::JobResult GemmUnit::run_vector_job() {
   // once A is in: the job waits for both.
   std::array<InPlaceRead, 2> operands{{{address(reg::kAAddr, reg::kAAddrHi), a_bytes},
                                        {address(reg::kWAddr, reg::kWAddrHi), w_bytes}}};
-  operands[1].gather = VectorGather{k, n_tiles, array_.rows, array_.cols};
+  const bool whole_beats = whole_bus_beats(operands[1].address, k);
+  operands[1].gather = VectorGather{k, n_tiles, array_.rows, array_.cols,
+                                    whole_beats ? memory_port_bytes_ : array_.cols};
   const std::size_t read = read_in_place(operands.data(), operands.size());
   if (read < operands.size()) {
     return {std::string("vector job ") + (read == 0 ? "A" : "W") + " outside device memory", 0};
@@ -401,7 +421,7 @@ Unit::JobResult GemmUnit::run_vector_job() {
                      static_cast<std::uint64_t>(k);
   const std::uint64_t drain = cycles > beats ? cycles - beats : 0;
   wait_cycles_since(engine_start, cycles);
-  wait_cycles_since(w_arrived, gather_lag(n_tiles, k) + drain);
+  wait_cycles_since(w_arrived, gather_lag(n_tiles, k, whole_beats) + drain);
   if (!dma(address(reg::kCAddr, reg::kCAddrHi), c, c_bytes, true)) {
     return {"vector job results outside device memory", cycles};
   }

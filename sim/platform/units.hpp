@@ -64,13 +64,15 @@ class Unit : public sc_core::sc_module {
   bool dma(std::uint64_t address, std::uint8_t* data, std::uint64_t bytes, bool write);
   // A vector job's tiled W as the top's gather reads it (docs/rtl.md "GEMM engine"):
   // for each vector tile of `rows` row tiles, dma::kVectorBurstBeats K steps of each
-  // row tile per burst, row tile after row tile, at most dma::kGatherGroups groups
-  // of bursts in flight (the gather FIFO's words).
+  // row tile per burst, row tile after row tile, at most the gather FIFO's entries
+  // in flight (dma::kGatherGroups groups of words a word a beat). On a four-word port
+  // each burst may be one beat of the whole bus (`beat_bytes`), else a word a beat.
   struct VectorGather {
     int k = 0;
     int row_tiles = 0;
     int rows = 0;        // row tiles per vector tile
     int word_bytes = 0;  // a tiled W word: a row tile's `cols` bytes
+    int beat_bytes = 0;  // the port's beats: word_bytes or the whole bus
   };
   // A region a job reads in place: `data` points at its bytes in device memory
   // (TLM-2.0 DMI) once read, null in timing-only runs; `arrived` is when its last
@@ -151,7 +153,9 @@ class GemmUnit final : public Unit {
   JobResult run_job() override;
   JobResult run_vector_job();
   // Cycles from a vector job's last W word to the gather's last beat.
-  std::uint64_t gather_lag(int n_tiles, int k) const;
+  std::uint64_t gather_lag(int n_tiles, int k, bool whole_bus_beats) const;
+  // Whether a vector job's W comes in whole-bus beats (the RTL top's rule).
+  bool whole_bus_beats(std::uint64_t w_address, int k) const;
   // The fault (if any) and the checksum report of a job about to run.
   GemmBackend::Observed observe(bool vector, int m_tiles, int n_tiles, int k,
                                 hls::ChecksumReport& checks);
@@ -159,6 +163,7 @@ class GemmUnit final : public Unit {
   hls::HardwareConfig config_;
   hls::ArrayShape array_;
   int buffer_words_;
+  int memory_port_bytes_;
   bool checksums_;
   std::unique_ptr<GemmBackend> backend_;
   FaultInjector& faults_;

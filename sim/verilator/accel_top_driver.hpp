@@ -23,14 +23,16 @@ namespace tessera::sim {
 // The tests' device memory: the job's regions at their addresses, a read burst's
 // beats answered from `read_latency` cycles after its request, in order, a write
 // burst's B response `read_latency` cycles after its last beat, random back-pressure
-// on AR, AW and W, and the AXI4 burst rules checked.
+// on AR, AW and W, and the AXI4 burst rules checked. An R beat carries the whole
+// bus-aligned row of memory its address falls in, as a wide memory would, so the top
+// must take a narrow beat's word from the right lanes.
 class TestTopMemory final : public BurstLandingPort {
  public:
-  explicit TestTopMemory(std::size_t word_bytes)
-      : BurstLandingPort(word_bytes), word_bytes_(word_bytes), word_(word_bytes) {}
+  explicit TestTopMemory(DataBus bus) : BurstLandingPort(bus), bus_(bus), beat_(bus.bytes) {}
 
   // Where a job's three regions lie: from memory.operand_address on, one after the
-  // other, in a memory that holds just them (filled with 0xcd).
+  // other (each on a bus multiple if memory.bus_aligned_regions), in a memory that
+  // holds just them (filled with 0xcd).
   struct Placement {
     std::uint64_t a, w, c;
   };
@@ -38,8 +40,13 @@ class TestTopMemory final : public BurstLandingPort {
                   std::size_t c_bytes) {
     use(memory);
     base_ = memory.operand_address;
-    bytes_.assign(a_bytes + w_bytes + c_bytes, 0xcd);
-    return {base_, base_ + a_bytes, base_ + a_bytes + w_bytes};
+    const auto next = [&](std::uint64_t end) {
+      const std::uint64_t bus = bus_.bytes;
+      return memory.bus_aligned_regions ? (end + bus - 1) / bus * bus : end;
+    };
+    const std::uint64_t w = next(base_ + a_bytes), c = next(w + w_bytes);
+    bytes_.assign(c + c_bytes - base_, 0xcd);
+    return {base_, w, c};
   }
   void use(const MemoryModel& memory) {
     memory_ = memory;
@@ -57,9 +64,14 @@ class TestTopMemory final : public BurstLandingPort {
 
   const std::uint8_t* read_data() override {
     if (pending_.empty() || pending_.front().ready_at > cycles_) return nullptr;
-    for (std::size_t b = 0; b < word_bytes_; ++b) word_[b] = at(pending_.front().addr + b);
+    const Pending beat = pending_.front();
     pending_.pop_front();
-    return word_.data();
+    const std::uint64_t row = beat.addr / bus_.bytes * bus_.bytes;
+    for (std::size_t b = 0; b < bus_.bytes; ++b) beat_[b] = byte_or_zero(row + b);
+    // A word-aligned narrow beat is inside its row; the bytes it asked for win.
+    const std::size_t lane = bus_.lane(beat.addr, beat.bytes);
+    for (std::size_t b = 0; b < beat.bytes; ++b) beat_[lane + b] = at(beat.addr + b);
+    return beat_.data();
   }
   bool write_response() override {
     if (responses_.empty() || responses_.front() > cycles_) return false;
@@ -69,12 +81,13 @@ class TestTopMemory final : public BurstLandingPort {
   bool read_ready() override { return chance(memory_.read_ready_rate); }
   bool write_address_ready() override { return chance(memory_.write_ready_rate); }
   bool write_ready() override { return chance(memory_.write_ready_rate); }
-  void read(std::uint64_t address, int beats) override {
-    check_burst("AR", address, beats, word_bytes_);
+  void read(std::uint64_t address, int beats, std::size_t beat_bytes) override {
+    bus_.check_size("AR", beat_bytes);
+    check_burst("AR", address, beats, beat_bytes);
     const auto due = cycles_ + static_cast<std::uint64_t>(memory_.read_latency);
     for (int i = 0; i < beats; ++i) {
-      pending_.push_back({address + static_cast<std::uint64_t>(i) * word_bytes_,
-                          due + static_cast<std::uint64_t>(i)});
+      pending_.push_back({address + static_cast<std::uint64_t>(i) * beat_bytes,
+                          due + static_cast<std::uint64_t>(i), beat_bytes});
     }
   }
   void clocked() override { ++cycles_; }
@@ -84,16 +97,20 @@ class TestTopMemory final : public BurstLandingPort {
     for (std::size_t b = 0; b < bytes.size(); ++b) at(address + b) = bytes[b];
     responses_.push_back(cycles_ + static_cast<std::uint64_t>(memory_.read_latency));
   }
+  std::uint8_t byte_or_zero(std::uint64_t address) const {
+    return address >= base_ && address - base_ < bytes_.size() ? bytes_[address - base_] : 0;
+  }
   bool chance(double rate) {
     return rate >= 1.0 || std::uniform_real_distribution<double>(0, 1)(rng_) < rate;
   }
   struct Pending {
     std::uint64_t addr;
     std::uint64_t ready_at;
+    std::size_t bytes;
   };
 
-  std::size_t word_bytes_;
-  std::vector<std::uint8_t> word_;  // the response being delivered
+  DataBus bus_;
+  std::vector<std::uint8_t> beat_;  // the response being delivered
   std::vector<std::uint8_t> bytes_;
   std::uint64_t base_ = 0;
   std::deque<Pending> pending_;
@@ -109,9 +126,10 @@ class VerilatedAccelerator final : public RtlAccelerator {
   explicit VerilatedAccelerator(const RtlTopSizes& sizes)
       : sizes_(sizes),
         word_bytes_(static_cast<std::size_t>(sizes.rows)),
+        bus_{static_cast<std::size_t>(sizes.memory_port_bytes)},
         context_(std::make_unique<VerilatedContext>()),
-        test_memory_(word_bytes_),
-        word_(word_bytes_) {
+        test_memory_(bus_),
+        beat_(bus_.bytes) {
     context_->traceEverOn(true);
     model_ = std::make_unique<Model>(context_.get());
     model_->rst_n = 0;
@@ -128,6 +146,7 @@ class VerilatedAccelerator final : public RtlAccelerator {
   }
 
   hls::ArrayShape array() const override { return {sizes_.rows, sizes_.rows}; }
+  int bus_bytes() const override { return sizes_.memory_port_bytes; }
   int head_size_max() const override { return sizes_.head_size_max; }
 
   std::uint64_t attention(const hls::AttentionArgs& g, const MemoryModel& memory) override {
@@ -327,7 +346,7 @@ class VerilatedAccelerator final : public RtlAccelerator {
     const std::uint8_t* data = port.read_data();
     model_->mem_r_valid = data != nullptr ? 1 : 0;
     if (data != nullptr) {
-      for (std::size_t b = 0; b < word_bytes_; ++b) {
+      for (std::size_t b = 0; b < bus_.bytes; ++b) {
         set_byte(model_->mem_r_data, static_cast<int>(b), static_cast<std::int8_t>(data[b]));
       }
     }
@@ -339,17 +358,19 @@ class VerilatedAccelerator final : public RtlAccelerator {
     trace_.dump(context_->time());
     context_->timeInc(half_period_ps_);
     if (model_->mem_ar_valid && model_->mem_ar_ready) {
-      port.read(model_->mem_ar_addr, model_->mem_ar_len + 1);
+      port.read(model_->mem_ar_addr, model_->mem_ar_len + 1, std::size_t{1} << model_->mem_ar_size);
     }
     if (model_->mem_aw_valid && model_->mem_aw_ready) {
-      port.write_address(model_->mem_aw_addr, model_->mem_aw_len + 1);
+      port.write_address(model_->mem_aw_addr, model_->mem_aw_len + 1,
+                         std::size_t{1} << model_->mem_aw_size);
     }
     if (model_->mem_w_valid && model_->mem_w_ready) {
       const auto* words = reinterpret_cast<const std::uint32_t*>(&model_->mem_w_data);
-      for (std::size_t b = 0; b < word_bytes_; ++b) {
-        word_[b] = static_cast<std::uint8_t>(words[b / 4] >> (8 * (b % 4)));
+      for (std::size_t b = 0; b < bus_.bytes; ++b) {
+        beat_[b] = static_cast<std::uint8_t>(words[b / 4] >> (8 * (b % 4)));
       }
-      port.write(word_.data(), model_->mem_w_last != 0);
+      port.write(beat_.data(), static_cast<std::uint64_t>(model_->mem_w_strb),
+                 model_->mem_w_last != 0);
     }
     model_->clk = 1;
     model_->eval();
@@ -361,12 +382,13 @@ class VerilatedAccelerator final : public RtlAccelerator {
 
   RtlTopSizes sizes_;
   std::size_t word_bytes_;
+  DataBus bus_;
   std::unique_ptr<VerilatedContext> context_;
   std::unique_ptr<Model> model_;
   TestTopMemory test_memory_;
   TopMemoryPort* port_ = nullptr;
   MemoryModel memory_model_;
-  std::vector<std::uint8_t> word_;  // a write's bytes
+  std::vector<std::uint8_t> beat_;  // a write beat's bus
   FstTrace trace_;
   std::uint64_t half_period_ps_ = FstTrace::half_period_ps(300);
 };

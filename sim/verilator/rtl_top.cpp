@@ -11,7 +11,8 @@ std::string describe(const RtlTopSizes& s) {
   return std::to_string(s.rows) + "x" + std::to_string(s.rows) + " with " +
          std::to_string(s.buffer_words) + "-word buffers" + (s.checksums ? ", checksums" : "") +
          ", " + std::to_string(s.head_size_max) + " attention lanes and " +
-         std::to_string(s.context_max) + " positions";
+         std::to_string(s.context_max) + " positions, a " + std::to_string(s.memory_port_bytes) +
+         "-byte memory port";
 }
 
 const RtlTopEntry* find_top(const RtlTopSizes& sizes) {
@@ -30,7 +31,8 @@ std::vector<std::pair<std::string, int>> RtlTopSizes::parameters() const {
           {"W_DEPTH", buffer_words},
           {"HS_MAX", head_size_max},
           {"CTX_MAX", context_max},
-          {"CHECKSUMS", checksums ? 1 : 0}};
+          {"CHECKSUMS", checksums ? 1 : 0},
+          {"MEM_BYTES", memory_port_bytes}};
 }
 
 RtlTopSizes rtl_top_sizes(const hls::HardwareConfig& config) {
@@ -40,6 +42,7 @@ RtlTopSizes rtl_top_sizes(const hls::HardwareConfig& config) {
   sizes.checksums = config.gemm.checksums;
   sizes.head_size_max = config.attention.head_size_max;
   sizes.context_max = config.attention.context_max;
+  sizes.memory_port_bytes = config.gemm.port_bytes();
   return sizes;
 }
 

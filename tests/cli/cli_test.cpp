@@ -1036,7 +1036,8 @@ TEST(CliBenchModel, RtlRunsTheEngineOfTheBoardFile) {
   const auto json = nlohmann::json::parse(r.out);
   EXPECT_EQ(json.at("rtl_parameters").at("tessera_accel_top"),
             nlohmann::json::parse(R"({"ROWS": 8, "COLS": 8, "A_DEPTH": 256, "W_DEPTH": 256,
-                                      "HS_MAX": 32, "CTX_MAX": 1024, "CHECKSUMS": 0})"));
+                                      "HS_MAX": 32, "CTX_MAX": 1024, "CHECKSUMS": 0,
+                                      "MEM_BYTES": 32})"));
   EXPECT_EQ(json.at("comparison").at("same_tokens"), true);
   EXPECT_EQ(json.at("platform").at("units").at(0).at("unit"), "gemm0");
 
@@ -1086,7 +1087,8 @@ TEST(CliBenchModel, ComparesTwoFidelitiesOnTheSameSteps) {
   EXPECT_EQ(json.at("rtl_design"), nlohmann::json::array({"tessera_accel_top"}));
   EXPECT_EQ(json.at("rtl_parameters").at("tessera_accel_top"),
             nlohmann::json::parse(R"({"ROWS": 16, "COLS": 16, "A_DEPTH": 4096, "W_DEPTH": 4096,
-                                      "HS_MAX": 128, "CTX_MAX": 4096, "CHECKSUMS": 0})"));
+                                      "HS_MAX": 128, "CTX_MAX": 4096, "CHECKSUMS": 0,
+                                      "MEM_BYTES": 64})"));
   const auto& comparison = json.at("comparison");
   EXPECT_EQ(comparison.at("fidelity"), "tlm");
   EXPECT_EQ(comparison.at("same_tokens"), true);

@@ -104,6 +104,20 @@ TEST(HardwareConfig, RejectsBuffersSmallerThanATile) {
             std::string::npos);
 }
 
+// The top's data bus is one word of the array's row or a gather group of four.
+TEST(HardwareConfig, MemoryPortIsOneWordOrFour) {
+  json c = kv260_json();
+  c["gemm_units"].erase("memory_port_words");
+  EXPECT_EQ(parse_hardware_config(c.dump(), "test.json").gemm.port_bytes(), 16);
+  c["gemm_units"]["memory_port_words"] = 4;
+  EXPECT_EQ(parse_hardware_config(c.dump(), "test.json").gemm.port_bytes(), 64);
+  c["gemm_units"]["memory_port_words"] = 2;
+  EXPECT_NE(error_for(c).find("gemm_units.memory_port_words = 2 must be 1"), std::string::npos);
+  c["gemm_units"]["memory_port_words"] = 0;
+  EXPECT_NE(error_for(c).find("gemm_units.memory_port_words = 0 must be positive"),
+            std::string::npos);
+}
+
 TEST(HardwareConfig, ChecksumsAreAFlagOffByDefaultAndCostPes) {
   json c = kv260_json();
   const HardwareConfig plain = parse_hardware_config(c.dump(), "test.json");

@@ -14,6 +14,7 @@
 
 #include "support/attention_case.hpp"
 #include "support/random_data.hpp"
+#include "tessera/hls/hardware_config.hpp"
 #include "tessera/sim/axi_bursts.hpp"
 #include "tessera/sim/device_abi.hpp"
 #include "tessera/sim/dma_shape.hpp"
@@ -26,18 +27,21 @@ struct Burst {
   std::uint64_t address;
   int beats;
   std::uint64_t clock;  // when it issued (AR) or landed (AW and its last W)
+  std::size_t beat_bytes;
 };
 
 // A flat memory at `base`: reads answered `latency` clocks after their AR, a beat a
 // clock, B responses held back until release_responses().
 class RecordingMemory final : public BurstLandingPort {
  public:
-  RecordingMemory(std::size_t word_bytes, std::uint64_t base, std::size_t bytes)
-      : BurstLandingPort(word_bytes),
-        word_bytes_(word_bytes),
+  // A memory of `bytes` at `base` for `top`'s port.
+  RecordingMemory(const RtlAccelerator& top, std::uint64_t base, std::size_t bytes)
+      : BurstLandingPort(DataBus{static_cast<std::size_t>(top.bus_bytes())}),
+        bus_{static_cast<std::size_t>(top.bus_bytes())},
+        word_bytes_(static_cast<std::size_t>(top.word_bytes())),
         base_(base),
         bytes_(bytes, 0),
-        word_(word_bytes) {}
+        beat_(bus_.bytes) {}
 
   std::uint8_t* at(std::uint64_t address) { return &bytes_.at(address - base_); }
   const std::vector<Burst>& reads() const { return reads_; }
@@ -50,10 +54,13 @@ class RecordingMemory final : public BurstLandingPort {
   }
 
   const std::uint8_t* read_data() override {
-    if (beats_.empty() || beats_.front().second > cycle_) return nullptr;
-    std::copy_n(at(beats_.front().first), word_bytes_, word_.begin());
+    if (beats_.empty() || beats_.front().due > cycle_) return nullptr;
+    const Beat beat = beats_.front();
     beats_.pop_front();
-    return word_.data();
+    std::fill(beat_.begin(), beat_.end(), 0);
+    std::copy_n(at(beat.address), beat.bytes,
+                beat_.begin() + static_cast<std::ptrdiff_t>(bus_.lane(beat.address, beat.bytes)));
+    return beat_.data();
   }
   bool write_response() override {
     if (!released_ || unanswered_ == 0) return false;
@@ -63,12 +70,13 @@ class RecordingMemory final : public BurstLandingPort {
   bool read_ready() override { return true; }
   bool write_address_ready() override { return true; }
   bool write_ready() override { return true; }
-  void read(std::uint64_t address, int beats) override {
-    check_burst("AR", address, beats, word_bytes_);
-    reads_.push_back({address, beats, cycle_});
+  void read(std::uint64_t address, int beats, std::size_t beat_bytes) override {
+    bus_.check_size("AR", beat_bytes);
+    check_burst("AR", address, beats, beat_bytes);
+    reads_.push_back({address, beats, cycle_, beat_bytes});
     for (int i = 0; i < beats; ++i) {
-      beats_.emplace_back(address + static_cast<std::uint64_t>(i) * word_bytes_,
-                          cycle_ + kLatency + static_cast<std::uint64_t>(i));
+      beats_.push_back({address + static_cast<std::uint64_t>(i) * beat_bytes,
+                        cycle_ + kLatency + static_cast<std::uint64_t>(i), beat_bytes});
     }
   }
   void clocked() override { ++cycle_; }
@@ -76,16 +84,21 @@ class RecordingMemory final : public BurstLandingPort {
  private:
   static constexpr std::uint64_t kLatency = 9;
   void land(std::uint64_t address, std::vector<std::uint8_t>& bytes) override {
-    writes_.push_back({address, static_cast<int>(bytes.size() / word_bytes_), cycle_});
+    writes_.push_back({address, static_cast<int>(bytes.size() / word_bytes_), cycle_, word_bytes_});
     std::copy(bytes.begin(), bytes.end(), at(address));
     ++unanswered_;
   }
 
-  std::size_t word_bytes_;
+  struct Beat {
+    std::uint64_t address, due;
+    std::size_t bytes;
+  };
+  DataBus bus_;
+  std::size_t word_bytes_;  // the top writes words
   std::uint64_t base_;
-  std::vector<std::uint8_t> bytes_, word_;
-  std::deque<std::pair<std::uint64_t, std::uint64_t>> beats_;  // address, due clock
-  std::vector<Burst> reads_, writes_;                          // as they issued; as they landed
+  std::vector<std::uint8_t> bytes_, beat_;
+  std::deque<Beat> beats_;
+  std::vector<Burst> reads_, writes_;  // as they issued; as they landed
   std::size_t unanswered_ = 0;
   bool released_ = false;
   std::uint64_t cycle_ = 0;
@@ -168,7 +181,7 @@ TEST(RtlAcceleratorTopBursts, MatrixOperandsStreamInLongBurstsCutAt4KiB) {
   const std::size_t a_bytes = tiled_bytes(m, k, edge), w_bytes = tiled_bytes(n, k, edge);
   // W apart from A: each region's last burst may be short.
   const std::uint64_t w_at = a_at + a_bytes + 0x100, c_at = w_at + w_bytes;
-  RecordingMemory memory(word, base, c_at - base + result_bytes(m, n, edge, edge));
+  RecordingMemory memory(*top, base, c_at - base + result_bytes(m, n, edge, edge));
   pack_tiled(a.data(), m, k, edge, memory.at(a_at));
   pack_tiled(w.data(), n, k, edge, memory.at(w_at));
   run_job(*top, memory, {2, 2, k, a_at, w_at, c_at, 0}, static_cast<std::size_t>(4 * edge));
@@ -212,7 +225,7 @@ TEST(RtlAcceleratorTopBursts, VectorWeightsComeInBurstsOfKStepsPerRowTile) {
   const std::uint64_t base = 0x10000, a_at = base;
   const std::size_t a_bytes = vector_a_bytes(k, edge), w_bytes = tiled_bytes(n, k, edge);
   const std::uint64_t w_at = a_at + a_bytes, c_at = w_at + w_bytes;
-  RecordingMemory memory(word, base, c_at - base + vector_result_bytes(n_tiles, edge));
+  RecordingMemory memory(*top, base, c_at - base + vector_result_bytes(n_tiles, edge));
   std::copy_n(reinterpret_cast<const std::uint8_t*>(a.data()), k, memory.at(a_at));
   pack_tiled(w.data(), n, k, edge, memory.at(w_at));
   run_job(*top, memory, {1, n_tiles, k, a_at, w_at, c_at, reg::kCtrlVector}, n_tiles);
@@ -236,6 +249,57 @@ TEST(RtlAcceleratorTopBursts, VectorWeightsComeInBurstsOfKStepsPerRowTile) {
   EXPECT_EQ(c, plain_gemm(a, w, 1, n, k));
 }
 
+// On a four-word port (the kv260-8x8 test board's 32 bytes) a vector job's W comes a
+// gather group a beat: one whole-bus beat (ARSIZE = the bus) per row tile and group,
+// when W is bus-aligned and K a multiple of the group's K steps. A's reads stay
+// narrow (ARSIZE = a word) and so do the result writes, WSTRB on the lanes of each
+// word's address (the memory checks it). W a word off the bus, or a K of other
+// multiples, goes a word a beat as on a narrow port; the results are the same.
+TEST(RtlAcceleratorTopBursts, VectorWeightsComeAGroupABeatOnAWidePort) {
+  auto top = make_rtl_accelerator(
+      hls::load_hardware_config(TESSERA_SOURCE_DIR "/tests/configs/kv260-8x8.json"));
+  const auto beats = dma::kVectorBurstBeats;
+  const int edge = top->array().rows, n_tiles = 3, n = n_tiles * edge - 2;
+  const auto word = static_cast<std::size_t>(edge),
+             bus = static_cast<std::size_t>(top->bus_bytes());
+  ASSERT_EQ(bus, word * beats);
+  std::mt19937 rng(8);
+  for (const auto& [k, w_skew] : {std::pair{3 * static_cast<int>(beats), std::size_t{0}},
+                                  std::pair{3 * static_cast<int>(beats), word},
+                                  std::pair{3 * static_cast<int>(beats) + 1, std::size_t{0}}}) {
+    SCOPED_TRACE("K = " + std::to_string(k) + ", W " + std::to_string(w_skew) +
+                 " bytes past the bus");
+    const auto a = testing::random_int8(static_cast<std::size_t>(k), rng);
+    const auto w = testing::random_int8(static_cast<std::size_t>(n * k), rng);
+    const std::uint64_t base = 0x10000, a_at = base;
+    const std::size_t a_bytes = vector_a_bytes(k, edge), w_bytes = tiled_bytes(n, k, edge);
+    const std::uint64_t w_at = (a_at + a_bytes + bus - 1) / bus * bus + w_skew;
+    const std::uint64_t c_at = w_at + w_bytes;
+    RecordingMemory memory(*top, base, c_at - base + vector_result_bytes(n_tiles, edge));
+    std::copy_n(reinterpret_cast<const std::uint8_t*>(a.data()), k, memory.at(a_at));
+    pack_tiled(w.data(), n, k, edge, memory.at(w_at));
+    run_job(*top, memory, {1, n_tiles, k, a_at, w_at, c_at, reg::kCtrlVector}, n_tiles);
+
+    const bool whole = w_skew == 0 && static_cast<std::size_t>(k) % beats == 0;
+    const std::vector<Burst>& reads = memory.reads();
+    const auto groups = (static_cast<std::size_t>(k) + beats - 1) / beats;
+    ASSERT_EQ(reads.size(), 1 + groups * n_tiles);
+    EXPECT_EQ(reads[0].beat_bytes, word) << "A a word a beat";
+    for (std::size_t g = 0; g < groups; ++g) {
+      for (std::size_t r = 0; r < n_tiles; ++r) {
+        const Burst& b = reads[1 + g * n_tiles + r];
+        EXPECT_EQ(b.address, w_at + (r * static_cast<std::size_t>(k) + beats * g) * word);
+        const auto steps = std::min(beats, static_cast<std::size_t>(k) - beats * g);
+        EXPECT_EQ(b.beat_bytes, whole ? bus : word);
+        EXPECT_EQ(static_cast<std::size_t>(b.beats), whole ? 1 : steps);
+      }
+    }
+    std::vector<std::int32_t> c(static_cast<std::size_t>(n));
+    std::copy_n(reinterpret_cast<const std::int32_t*>(memory.at(c_at)), n, c.begin());
+    EXPECT_EQ(c, plain_gemm(a, w, 1, n, k));
+  }
+}
+
 // Addresses that are not word multiples are outside the ABI (the ICD's are); the top
 // still keeps every burst inside 4 KiB, except a word that straddles a boundary, which
 // goes alone, and the results are right.
@@ -249,7 +313,7 @@ TEST(RtlAcceleratorTopBursts, AWordAcrossA4KiBBoundaryGoesAlone) {
   const std::uint64_t base = 0x7000, a_at = 0x8000 - word + 3;
   const std::size_t a_bytes = tiled_bytes(m, k, edge), w_bytes = tiled_bytes(n, k, edge);
   const std::uint64_t w_at = a_at + a_bytes, c_at = w_at + w_bytes;
-  RecordingMemory memory(word, base, c_at - base + result_bytes(m, n, edge, edge));
+  RecordingMemory memory(*top, base, c_at - base + result_bytes(m, n, edge, edge));
   pack_tiled(a.data(), m, k, edge, memory.at(a_at));
   pack_tiled(w.data(), n, k, edge, memory.at(w_at));
   run_job(*top, memory, {1, 1, k, a_at, w_at, c_at, 0}, static_cast<std::size_t>(edge));
@@ -283,8 +347,7 @@ TEST(RtlAcceleratorTopBursts, AGroupsNextQueryIsReadWhileTheHeadBeforeItRuns) {
   const auto result_at = [&](int h) {
     return kv_record_at(kPositions) + std::uint64_t(h) * records.result_bytes();
   };
-  RecordingMemory memory(static_cast<std::size_t>(word), query_at(0),
-                         result_at(kHeads) - query_at(0));
+  RecordingMemory memory(*top, query_at(0), result_at(kHeads) - query_at(0));
   for (int h = 0; h < kHeads; ++h) records.pack_query(args, 0, h, memory.at(query_at(h)));
   for (int t = 0; t < kPositions; ++t) records.pack_kv(args, t, 0, memory.at(kv_record_at(t)));
 
@@ -357,19 +420,19 @@ TEST(AxiBurstRules, BreachesAreTheTopsBugs) {
   EXPECT_NO_THROW(check_burst("AR", 0x0ff8, 1, 16)) << "one word that straddles";
   EXPECT_THROW(check_burst("AW", 0, 0, 16), std::logic_error);
   EXPECT_THROW(check_burst("AW", 0, 257, 1), std::logic_error);
-  WriteBurstPairing writes(4);
+  WriteBurstPairing writes(DataBus{4});
   const std::uint8_t word[4] = {1, 2, 3, 4};
-  writes.data(word, false);
-  writes.data(word, true);  // the data before its address, as AXI allows
+  writes.data(word, 0xf, false);
+  writes.data(word, 0xf, true);  // the data before its address, as AXI allows
   std::uint64_t address = 0;
   std::vector<std::uint8_t> bytes;
   EXPECT_FALSE(writes.complete(&address, &bytes));
-  writes.address(0x40, 2);
+  writes.address(0x40, 2, 4);
   ASSERT_TRUE(writes.complete(&address, &bytes));
   EXPECT_EQ(address, 0x40u);
   EXPECT_EQ(bytes.size(), 8u);
-  writes.address(0x80, 3);
-  writes.data(word, true);  // WLAST on the first of three beats
+  writes.address(0x80, 3, 4);
+  writes.data(word, 0xf, true);  // WLAST on the first of three beats
   EXPECT_THROW(writes.complete(&address, &bytes), std::logic_error);
 }
 

@@ -2,13 +2,18 @@
 // platform and the ICD will use it, against the HLS model.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <random>
+#include <string>
+#include <vector>
 
 #include "support/attention_case.hpp"
 #include "support/engine_faults.hpp"
 #include "support/random_data.hpp"
+#include "tessera/hls/hardware_config.hpp"
 #include "tessera/hls/kernels.hpp"
 #include "tessera/sim/rtl_accelerator.hpp"
 
@@ -16,6 +21,24 @@ namespace tessera::sim {
 namespace {
 
 using testing::random_int8;
+
+// The tops whose memory ports differ: the default (8x8 with checksums, a word a beat)
+// and the four-word ports of the kv260-8x8 test board (32 bytes) and kv260 (16x16,
+// 64 bytes), where a vector job's W comes a gather group a beat and the other
+// transfers are narrow beats on the lanes their addresses select.
+std::vector<std::unique_ptr<RtlAccelerator>> tops_of_every_port() {
+  std::vector<std::unique_ptr<RtlAccelerator>> tops;
+  tops.push_back(make_rtl_accelerator());
+  tops.push_back(make_rtl_accelerator(
+      hls::load_hardware_config(TESSERA_SOURCE_DIR "/tests/configs/kv260-8x8.json")));
+  tops.push_back(make_rtl_accelerator(hls::load_preset("kv260")));
+  return tops;
+}
+
+std::string describe(const RtlAccelerator& top) {
+  return std::to_string(top.array().rows) + "x" + std::to_string(top.array().rows) + ", " +
+         std::to_string(top.bus_bytes()) + "-byte port";
+}
 
 TEST(RtlAcceleratorTop, IdentifiesItself) {
   auto top = make_rtl_accelerator();
@@ -50,30 +73,52 @@ TEST(RtlAcceleratorTop, EveryReadWriteRegisterReadsBack) {
 }
 
 TEST(RtlAcceleratorTop, GemmsThroughMemoryMatchTheHlsModel) {
-  auto top = make_rtl_accelerator();
-  std::mt19937 rng(23);
-  std::uniform_int_distribution<int> dim(1, 30), depth(1, 90);
-  for (int i = 0; i < 14; ++i) {
-    // The first cases end on a full tile: its last row is real data, written last.
-    const int m = i == 0 ? 16 : i == 1 ? 8 : dim(rng);
-    const int n = i == 0 ? 16 : i == 1 ? 8 : dim(rng);
-    const int k = i == 1 ? 1 : depth(rng);
-    const auto a = random_int8(static_cast<std::size_t>(m * k), rng);
-    const auto w = random_int8(static_cast<std::size_t>(n * k), rng);
-    const auto expected = testing::hls_gemm_int32(top->array(), a, w, m, n, k);
-    MemoryModel memory;
-    memory.read_latency = 1 + i % 7;
-    memory.read_ready_rate = i % 3 ? 1.0 : 0.4;
-    memory.write_ready_rate = i % 2 ? 0.3 : 1.0;
-    memory.seed = static_cast<std::uint32_t>(i + 1);
-    // Some jobs straddle the 4 GiB boundary or lie above it: 64-bit addresses.
-    if (i % 4 == 2) memory.operand_address = 0xffffff00u;
-    if (i % 4 == 3) memory.operand_address = 0x2345600000ull;
-    const AcceleratorRun run = top->gemm(a.data(), w.data(), m, n, k, memory);
-    ASSERT_EQ(run.c, expected) << m << "x" << n << "x" << k << " latency " << memory.read_latency;
-    EXPECT_GT(run.cycles, static_cast<std::uint64_t>(k));
-    EXPECT_EQ(top->read_register(reg::kStatus), reg::kStatusDone);
+  for (const auto& top : tops_of_every_port()) {
+    SCOPED_TRACE(describe(*top));
+    std::mt19937 rng(23);
+    std::uniform_int_distribution<int> dim(1, 30), depth(1, 90);
+    const int rows = top->array().rows;
+    // CONFIG bits 16..23: log2 of the operand buffers' words.
+    const int buffer_words = 1 << ((top->read_register(reg::kConfig) >> 16) & 0xff);
+    for (int i = 0; i < 14; ++i) {
+      // The first cases end on a full tile: its last row is real data, written last.
+      const int m = i == 0 ? 16 : i == 1 ? 8 : dim(rng);
+      const int n = i == 0 ? 16 : i == 1 ? 8 : dim(rng);
+      const int tiles = (std::max(m, n) + rows - 1) / rows;
+      const int k = i == 1 ? 1 : std::min(depth(rng), buffer_words / tiles);
+      const auto a = random_int8(static_cast<std::size_t>(m * k), rng);
+      const auto w = random_int8(static_cast<std::size_t>(n * k), rng);
+      const auto expected = testing::hls_gemm_int32(top->array(), a, w, m, n, k);
+      MemoryModel memory;
+      memory.read_latency = 1 + i % 7;
+      memory.read_ready_rate = i % 3 ? 1.0 : 0.4;
+      memory.write_ready_rate = i % 2 ? 0.3 : 1.0;
+      memory.seed = static_cast<std::uint32_t>(i + 1);
+      // Some jobs straddle the 4 GiB boundary or lie above it: 64-bit addresses.
+      if (i % 4 == 2) memory.operand_address = 0xffffff00u;
+      if (i % 4 == 3) memory.operand_address = 0x2345600000ull;
+      memory.bus_aligned_regions = i % 3 != 1;
+      const AcceleratorRun run = top->gemm(a.data(), w.data(), m, n, k, memory);
+      ASSERT_EQ(run.c, expected) << m << "x" << n << "x" << k << " latency " << memory.read_latency;
+      EXPECT_GT(run.cycles, static_cast<std::uint64_t>(k));
+      EXPECT_EQ(top->read_register(reg::kStatus), reg::kStatusDone);
+    }
   }
+}
+
+// On a wide port the top keeps, per read burst in flight, which lanes its beats use;
+// with a memory this slow a GEMM's A and W bursts (256 each at K = 4096) outrun that
+// record, and AR waits for room: the results are the same.
+TEST(RtlAcceleratorTop, ReadsWaitForTheLaneRecordOfASlowMemory) {
+  auto top = make_rtl_accelerator(hls::load_preset("kv260"));
+  const int rows = top->array().rows, k = 4096;
+  std::mt19937 rng(71);
+  const auto a = random_int8(static_cast<std::size_t>(rows * k), rng);
+  const auto w = random_int8(static_cast<std::size_t>(rows * k), rng);
+  MemoryModel memory;
+  memory.read_latency = 700;
+  const AcceleratorRun run = top->gemm(a.data(), w.data(), rows, rows, k, memory);
+  EXPECT_EQ(run.c, testing::hls_gemm_int32(top->array(), a, w, rows, rows, k));
 }
 
 // Waits for `bit` in register `status`; the clock runs meanwhile.
@@ -89,26 +134,31 @@ std::uint32_t wait_for(RtlAccelerator& top, std::uint8_t status, std::uint32_t b
 
 // Vector jobs (GEMV) through the DMA's gather of strided W words: every K from the
 // minimum (the array's rows) up, N in and past whole vector tiles (rows x rows
-// outputs), memory that waits, at addresses across and above 4 GiB.
+// outputs), memory that waits, at addresses across and above 4 GiB; on a wide port W
+// in whole-bus beats where it is bus-aligned and K a multiple of the gather group, a
+// word a beat where not.
 TEST(RtlAcceleratorTop, GemvsThroughMemoryMatchTheHlsModel) {
-  auto top = make_rtl_accelerator();
-  const int rows = top->array().rows;
-  std::mt19937 rng(41);
-  int i = 0;
-  for (const int n : {1, rows, rows * rows - 1, rows * rows, rows * rows + 3, 3 * rows * rows}) {
-    for (const int k : {rows, rows + 1, 40, 131}) {
-      const auto a = random_int8(static_cast<std::size_t>(k), rng);
-      const auto w = random_int8(static_cast<std::size_t>(n * k), rng);
-      const auto expected = testing::hls_gemm_int32(top->array(), a, w, 1, n, k);
-      MemoryModel memory;
-      memory.read_latency = 1 + i % 5;
-      memory.read_ready_rate = i % 3 ? 1.0 : 0.5;
-      memory.write_ready_rate = i % 2 ? 0.2 : 1.0;
-      memory.seed = static_cast<std::uint32_t>(++i);
-      memory.operand_address = i % 2 ? 0xfffffe00u : 0x100000000ull;
-      const AcceleratorRun run = top->gemv(a.data(), w.data(), n, k, memory);
-      ASSERT_EQ(run.c, expected) << "N = " << n << ", K = " << k;
-      EXPECT_EQ(top->read_register(reg::kStatus), reg::kStatusDone);
+  for (const auto& top : tops_of_every_port()) {
+    SCOPED_TRACE(describe(*top));
+    const int rows = top->array().rows;
+    std::mt19937 rng(41);
+    int i = 0;
+    for (const int n : {1, rows, rows * rows - 1, rows * rows, rows * rows + 3, 3 * rows * rows}) {
+      for (const int k : {rows, rows + 1, 40, 131}) {
+        const auto a = random_int8(static_cast<std::size_t>(k), rng);
+        const auto w = random_int8(static_cast<std::size_t>(n * k), rng);
+        const auto expected = testing::hls_gemm_int32(top->array(), a, w, 1, n, k);
+        MemoryModel memory;
+        memory.read_latency = 1 + i % 5;
+        memory.read_ready_rate = i % 3 ? 1.0 : 0.5;
+        memory.write_ready_rate = i % 2 ? 0.2 : 1.0;
+        memory.seed = static_cast<std::uint32_t>(++i);
+        memory.operand_address = i % 2 ? 0xfffffe00u : 0x100000000ull;
+        memory.bus_aligned_regions = i % 3 != 0;
+        const AcceleratorRun run = top->gemv(a.data(), w.data(), n, k, memory);
+        ASSERT_EQ(run.c, expected) << "N = " << n << ", K = " << k;
+        EXPECT_EQ(top->read_register(reg::kStatus), reg::kStatusDone);
+      }
     }
   }
 }
@@ -237,29 +287,31 @@ TEST(RtlAcceleratorTop, AttentionJobsWithBadRecordsSetError) {
 
 // Attention through the ATT_* registers and the record layouts, against the HLS model.
 TEST(RtlAcceleratorTop, AttentionThroughMemoryMatchesTheHlsModel) {
-  auto top = make_rtl_accelerator();
-  std::mt19937 rng(31);
-  for (const testing::AttentionShape shape :
-       {testing::AttentionShape{8, 4, 8, 20, 2}, testing::AttentionShape{2, 1, 16, 60, 1},
-        testing::AttentionShape{4, 4, 5, 0, 3}}) {
-    const auto in = testing::random_attention_input(shape, rng);
-    models::int8_reference::AttentionOutput hls_result, rtl_result;
-    ASSERT_EQ(hls::attention(testing::attention_args(in, hls_result)), hls::Status::kOk);
-    MemoryModel memory;
-    memory.read_latency = 3;
-    memory.write_ready_rate = 0.5;
-    if (shape.n_heads == 2) memory.operand_address = 0xfffffff0u;  // records across 4 GiB
-    EXPECT_GT(top->attention(testing::attention_args(in, rtl_result), memory), 0u);
-    ASSERT_EQ(rtl_result.acc, hls_result.acc) << shape.n_heads << "/" << shape.n_kv_heads;
-    for (std::size_t i = 0; i < hls_result.norms.size(); ++i) {
-      EXPECT_EQ(rtl_result.norms[i].max_weight, hls_result.norms[i].max_weight);
-      EXPECT_EQ(rtl_result.norms[i].exp_sum, hls_result.norms[i].exp_sum);
-      EXPECT_EQ(rtl_result.norms[i].exponent, hls_result.norms[i].exponent);
+  for (const auto& top : tops_of_every_port()) {
+    SCOPED_TRACE(describe(*top));
+    std::mt19937 rng(31);
+    for (const testing::AttentionShape shape :
+         {testing::AttentionShape{8, 4, 8, 20, 2}, testing::AttentionShape{2, 1, 16, 60, 1},
+          testing::AttentionShape{4, 4, 5, 0, 3}}) {
+      const auto in = testing::random_attention_input(shape, rng);
+      models::int8_reference::AttentionOutput hls_result, rtl_result;
+      ASSERT_EQ(hls::attention(testing::attention_args(in, hls_result)), hls::Status::kOk);
+      MemoryModel memory;
+      memory.read_latency = 3;
+      memory.write_ready_rate = 0.5;
+      if (shape.n_heads == 2) memory.operand_address = 0xfffffff0u;  // records across 4 GiB
+      EXPECT_GT(top->attention(testing::attention_args(in, rtl_result), memory), 0u);
+      ASSERT_EQ(rtl_result.acc, hls_result.acc) << shape.n_heads << "/" << shape.n_kv_heads;
+      for (std::size_t i = 0; i < hls_result.norms.size(); ++i) {
+        EXPECT_EQ(rtl_result.norms[i].max_weight, hls_result.norms[i].max_weight);
+        EXPECT_EQ(rtl_result.norms[i].exp_sum, hls_result.norms[i].exp_sum);
+        EXPECT_EQ(rtl_result.norms[i].exponent, hls_result.norms[i].exponent);
+      }
     }
+    // GEMM and attention jobs alternate on the one memory port.
+    std::vector<std::int8_t> a(8 * 8, 3);
+    EXPECT_EQ(top->gemm(a.data(), a.data(), 8, 8, 8, {}).c[0], 8 * 9);
   }
-  // GEMM and attention jobs alternate on the one memory port.
-  std::vector<std::int8_t> a(8 * 8, 3);
-  EXPECT_EQ(top->gemm(a.data(), a.data(), 8, 8, 8, {}).c[0], 8 * 9);
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "support/memory_bounds.hpp"
 #include "support/model_files.hpp"
 #include "tessera/hls/hardware_config.hpp"
+#include "tessera/sim/dma_shape.hpp"
 
 namespace tessera::runtime {
 namespace {
@@ -146,19 +147,23 @@ TEST(PlatformModel, Llama2DecodeOnU280IsBoundByTheHbmSwitch) {
 }
 
 // kv260's one DDR4 channel serves both units without a switch, and the GEMM unit's
-// memory port moves one 16-byte word per clock (4.8 GB/s at 300 MHz, a quarter of the
-// channel): the accelerator's share of a stories110m step streams at 85 % or more of
-// the lower of the two bounds, and the Cortex-A53 host's glue and driver time come on
-// top.
+// memory port moves 64 bytes per clock (19.2 GB/s at 300 MHz, the channel's peak). A
+// decode step is mostly the vector jobs' W, read in 64-byte gather bursts whose row
+// tiles lie K words apart (12 KiB and 32 KiB at stories110m, past the 8 KiB DRAM row):
+// each burst opens a row, and four activates per activate window bound them. The
+// accelerator's share of a stories110m step streams under the refresh and port bounds
+// and at 70 % or more of the activate bound, and the Cortex-A53 host's glue and driver
+// time come on top.
 TEST(PlatformModel, Stories110mDecodeOnKv260NearsItsMemoryBound) {
   const hls::HardwareConfig config = hls::load_preset("kv260");
   sim::Platform platform(config, {sim::Fidelity::kTlm, false, "", {}});
   const ModelBenchResult r = bench_shape(platform, model_shape("stories110m"), {});
   const double accelerator_gbps = static_cast<double>(r.bytes_needed) / r.simulated_seconds / 1e9;
-  const double bound =
-      std::min(testing::refresh_bound_gbps(config), testing::port_bound_gbps(config));
-  EXPECT_LE(accelerator_gbps, bound);
-  EXPECT_GE(accelerator_gbps, 0.85 * bound);
+  EXPECT_LE(accelerator_gbps,
+            std::min(testing::refresh_bound_gbps(config), testing::port_bound_gbps(config)));
+  const double gather_burst_bytes =
+      static_cast<double>(config.gemm.rows) * static_cast<double>(sim::dma::kVectorBurstBeats);
+  EXPECT_GE(accelerator_gbps, 0.7 * testing::activate_bound_gbps(config, gather_burst_bytes));
   EXPECT_GT(r.breakdown.host_glue, 0.0);
   EXPECT_NEAR(r.breakdown.host_glue,
               runtime::host_glue_flops_per_token(model_shape("stories110m").config) /

@@ -19,10 +19,11 @@ namespace {
 
 using testing::random_int8;
 
-// The sizes of tests/configs/kv260-8x8.json, whose top the build verilates.
+// The sizes and memory port of tests/configs/kv260-8x8.json, whose top the build
+// verilates.
 hls::HardwareConfig device(bool checksums) {
   hls::HardwareConfig c = hls::load_preset("kv260");
-  c.gemm = {1, 8, 8, 256, checksums};
+  c.gemm = {1, 8, 8, 256, checksums, hls::kWidePortWords};
   c.attention.head_size_max = 32;
   c.attention.context_max = 1024;
   return c;
@@ -274,8 +275,10 @@ TEST(PlatformChecksums, CheckingCostsTheCycleModelsExtraCycles) {
 // registers).
 TEST(PlatformChecksums, RtlEndsEveryFaultAsTheCModelDoes) {
   hls::HardwareConfig config = device(true);
-  // The build's 8x8 top with checksums (tests/configs/kv260-8x8-checksums.json).
+  // The build's 8x8 top with checksums (tests/configs/kv260-8x8-checksums.json), a
+  // word a beat.
   config.gemm.buffer_words = 8192;
+  config.gemm.memory_port_words = 1;
   config.attention.head_size_max = 16;
   config.attention.context_max = 1024;
   const Gemm matrix(24, 20, 70), vector(1, 150, 70);

@@ -19,11 +19,12 @@ namespace {
 using testing::random_int8;
 
 // A small device that makes the driver split work: two 8x8 GEMM units with
-// 256-word buffers (K in chunks, few tiles per job), two attention units. Its rtl
-// top is the one the build makes for tests/configs/kv260-8x8.json.
+// 256-word buffers (K in chunks, few tiles per job) and kv260's four-word memory
+// port, two attention units. Its rtl top is the one the build makes for
+// tests/configs/kv260-8x8.json.
 hls::HardwareConfig small_device() {
   hls::HardwareConfig c = hls::load_preset("kv260");
-  c.gemm = {2, 8, 8, 256, false};
+  c.gemm = {2, 8, 8, 256, false, hls::kWidePortWords};
   c.attention = {2, 32, 1024};
   return c;
 }
@@ -35,11 +36,11 @@ struct GemmRun {
   std::vector<UnitCounters> units;
 };
 
-// No unit moves more than one word of its memory port (the array's row of bytes) per
-// clock in each direction, at any timed fidelity: an analytic bound from the config.
+// No unit moves more than its memory port's data bus per clock in each direction, at
+// any timed fidelity: an analytic bound from the config.
 void expect_port_bound(const std::vector<UnitCounters>& units, const hls::HardwareConfig& config,
                        const std::string& what) {
-  const auto word = static_cast<std::uint64_t>(config.gemm.rows);
+  const auto word = static_cast<std::uint64_t>(config.gemm.port_bytes());
   for (const UnitCounters& u : units) {
     EXPECT_GE(u.busy_cycles * word, std::max(u.bytes_read, u.bytes_written)) << what << u.name;
   }
@@ -230,7 +231,8 @@ UnitCounters second_gemv_job(const hls::HardwareConfig& config, Fidelity fidelit
 // words through the port plus two latencies, and a few clocks for the DRAM's first
 // activate; reading W only after A had arrived took a third latency.
 TEST(Platform, AGemmJobsWBurstsFollowItsABurstsWithoutALatencyBetween) {
-  const hls::HardwareConfig kv260 = hls::load_preset("kv260");
+  hls::HardwareConfig kv260 = hls::load_preset("kv260");
+  kv260.gemm.memory_port_words = 1;  // a port-bound job; 64 bytes a clock are DRAM-bound
   std::mt19937 rng(11);
   const UnitCounters unit = second_gemv_job(kv260, Fidelity::kTlm, 256, 512, rng);
   ASSERT_EQ(unit.jobs, 1u);

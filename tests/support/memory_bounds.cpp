@@ -5,7 +5,7 @@
 namespace tessera::testing {
 
 double port_bound_gbps(const hls::HardwareConfig& c) {
-  return c.gemm.rows * c.clock_mhz * 1e6 * c.gemm.count / 1e9;
+  return c.gemm.port_bytes() * c.clock_mhz * 1e6 * c.gemm.count / 1e9;
 }
 
 double refresh_bound_gbps(const hls::HardwareConfig& c) {

@@ -16,6 +16,9 @@ constexpr ArrayShape kDefaultArray{16, 16};
 constexpr int kGemmKTile = 64;          // K elements per operand-buffer fill
 constexpr int kAttentionHeadMax = 256;  // largest head size the attention unit holds
 constexpr int kAttentionContextMax = 4096;
+// K steps of one row tile that one burst of a vector job's W reads (the DMA's gather
+// group, tessera/sim/dma_shape.hpp), and so the words a wide memory port's beat holds.
+constexpr int kWidePortWords = 4;
 
 std::vector<ArrayShape> supported_arrays();
 bool is_supported(ArrayShape shape);

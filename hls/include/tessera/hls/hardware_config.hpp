@@ -24,6 +24,11 @@ struct HardwareConfig {
     int cols = 0;
     int buffer_words = 0;    // depth of each operand buffer (words of rows or cols bytes)
     bool checksums = false;  // Huang-Abraham checksums of every output tile (tessera/hls/abft.hpp)
+    // The unit's memory data bus in words of `rows` bytes: 1 (a word a beat) or
+    // kWidePortWords (a vector job's W a gather group of a row tile a beat; docs/rtl.md
+    // "Memory port").
+    int memory_port_words = 1;
+    int port_bytes() const { return rows * memory_port_words; }
   } gemm;
   struct AttentionUnits {
     int count = 0;

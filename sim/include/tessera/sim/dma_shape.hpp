@@ -6,6 +6,8 @@
 
 #include <cstddef>
 
+#include "tessera/hls/array_config.hpp"
+
 namespace tessera::sim::dma {
 
 // K steps of one row tile that one burst of a vector job's W reads: a group of
@@ -15,9 +17,11 @@ namespace tessera::sim::dma {
 // through a register, in block RAM) and the beat assembly took 3,302 more LUTs (2.8 %
 // of the K26's), and the longer gather lag cost stories260K's small jobs 2.2 %
 // (docs/rtl.md "GEMM engine").
-constexpr std::size_t kVectorBurstBeats = 4;
-// Groups of vector W words the gather FIFO holds, in flight or queued: the groups
-// after the one being gathered hide the memory's latency.
+constexpr std::size_t kVectorBurstBeats = hls::kWidePortWords;
+// Groups of vector W words the gather FIFO holds on a one-word memory port, in
+// flight or queued: the groups after the one being gathered hide the memory's
+// latency. A four-word port's FIFO has as many entries, each a group's K steps of a
+// row tile, so its one-beat bursts hide the latency at a beat a clock.
 constexpr std::size_t kGatherGroups = 4;
 
 }  // namespace tessera::sim::dma

@@ -24,6 +24,10 @@ struct MemoryModel {
   // Where the driver puts a job's first operand (the rest follow): above 4 GiB, or
   // across the boundary, to exercise the 64-bit addresses.
   std::uint64_t operand_address = 0x1000;
+  // Whether each region (A, W, results; an attention job's records) starts on a
+  // multiple of the data bus, as the ICD's buffers do, or right behind the one before
+  // (word-aligned only: a wide top reads a vector job's W a word a beat then).
+  bool bus_aligned_regions = true;
 };
 
 struct AcceleratorRun {
@@ -36,23 +40,26 @@ struct AcceleratorRun {
 
 // What answers the top's AXI4 memory port (docs/rtl.md, "Memory port"), asked once per
 // clock: a memory model of the tests, or the platform's bridge to its device memory.
-// Responses come in order; the top always takes R beats and B responses.
+// Responses come in order; the top always takes R beats and B responses. Beats are
+// `beat_bytes` (ARSIZE/AWSIZE: a word or the whole data bus) on the bus's lanes that
+// their address selects (DataBus).
 class TopMemoryPort {
  public:
   virtual ~TopMemoryPort() = default;
-  // Before the clock edge: the R beat due this cycle (the oldest read's next word),
-  // else null; whether a B response (the oldest unanswered write burst's) is due; and
-  // whether AR, AW and W handshakes made this cycle are accepted.
+  // Before the clock edge: the R beat due this cycle (the oldest read's next beat, the
+  // whole data bus), else null; whether a B response (the oldest unanswered write
+  // burst's) is due; and whether AR, AW and W handshakes made this cycle are accepted.
   virtual const std::uint8_t* read_data() = 0;
   virtual bool write_response() = 0;
   virtual bool read_ready() = 0;
   virtual bool write_address_ready() = 0;
   virtual bool write_ready() = 0;
-  // At the edge, what the port accepted: a read burst of `beats` words at `address`
-  // (AR), a write burst's address (AW), a write beat (W; `last` is WLAST).
-  virtual void read(std::uint64_t address, int beats) = 0;
-  virtual void write_address(std::uint64_t address, int beats) = 0;
-  virtual void write(const std::uint8_t* word, bool last) = 0;
+  // At the edge, what the port accepted: a read burst of `beats` beats at `address`
+  // (AR), a write burst's address (AW), a write beat (W: the data bus, WSTRB one bit a
+  // byte, `last` is WLAST).
+  virtual void read(std::uint64_t address, int beats, std::size_t beat_bytes) = 0;
+  virtual void write_address(std::uint64_t address, int beats, std::size_t beat_bytes) = 0;
+  virtual void write(const std::uint8_t* data, std::uint64_t strobe, bool last) = 0;
   // After the edge: one cycle has passed.
   virtual void clocked() = 0;
 };
@@ -61,13 +68,13 @@ class TopMemoryPort {
 // land() every burst once its address and last beat have both come, in order.
 class BurstLandingPort : public TopMemoryPort {
  public:
-  explicit BurstLandingPort(std::size_t word_bytes) : writes_(word_bytes) {}
-  void write_address(std::uint64_t address, int beats) final {
-    writes_.address(address, beats);
+  explicit BurstLandingPort(DataBus bus) : writes_(bus) {}
+  void write_address(std::uint64_t address, int beats, std::size_t beat_bytes) final {
+    writes_.address(address, beats, beat_bytes);
     land_complete();
   }
-  void write(const std::uint8_t* word, bool last) final {
-    writes_.data(word, last);
+  void write(const std::uint8_t* data, std::uint64_t strobe, bool last) final {
+    writes_.data(data, strobe, last);
     land_complete();
   }
 
@@ -91,6 +98,7 @@ class RtlAccelerator {
   virtual ~RtlAccelerator() = default;
   virtual hls::ArrayShape array() const = 0;
   int word_bytes() const { return array().rows; }  // one memory word: ROWS bytes
+  virtual int bus_bytes() const = 0;               // the memory port's data bus
   virtual std::uint32_t read_register(std::uint8_t offset) = 0;
   virtual void write_register(std::uint8_t offset, std::uint32_t value) = 0;
   // A 64-bit counter from its LO and HI registers.
@@ -131,9 +139,11 @@ struct RtlTopSizes {
   bool checksums = false;
   int head_size_max = 0;
   int context_max = 0;
+  int memory_port_bytes = 0;
   bool operator==(const RtlTopSizes& o) const {
     return rows == o.rows && buffer_words == o.buffer_words && checksums == o.checksums &&
-           head_size_max == o.head_size_max && context_max == o.context_max;
+           head_size_max == o.head_size_max && context_max == o.context_max &&
+           memory_port_bytes == o.memory_port_bytes;
   }
   // Verilog parameters by name, as Verilator took them.
   std::vector<std::pair<std::string, int>> parameters() const;
