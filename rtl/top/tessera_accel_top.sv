@@ -273,7 +273,14 @@ module tessera_accel_top #(
   logic a_requested, w_requested;  // the region is with the read splitter
 
   // Vector W regions walk (vector tile, group of K steps, row tile in the tile): one
-  // region of a group's K steps per row tile.
+  // region of a group's K steps per row tile. The requests, the FIFO's filling and
+  // the gather each walk the groups: after the group of `beats` K steps from `k`,
+  // the next of the vector tile, or the first of the next one (`rows` row tiles on).
+  function automatic logic [35:0] next_group(logic [19:0] k, logic [15:0] tiles_left,
+                                             logic [GW-1:0] beats, logic [15:0] rows);
+    if (k + 20'(beats) < k_len) next_group = {k + 20'(beats), tiles_left};
+    else next_group = {20'd0, tiles_left - rows};
+  endfunction
   logic [63:0] row_stride, tile_stride;  // bytes between row tiles, vector tiles
   assign row_stride  = 64'(k_len) * 64'(WORD_BYTES);
   assign tile_stride = row_stride * 64'(ROWS);
@@ -423,13 +430,8 @@ module tessera_accel_top #(
       end else begin  // the group is requested: the next one, or the next vector tile
         req_r       <= '0;
         req_row_off <= '0;
-        if (req_k + 20'(req_beats) < k_len) begin
-          req_k <= req_k + 20'(req_beats);
-        end else begin
-          req_k          <= '0;
-          req_tile_off   <= req_tile_off + tile_stride;
-          req_tiles_left <= req_tiles_left - req_rows;
-        end
+        {req_k, req_tiles_left} <= next_group(req_k, req_tiles_left, req_beats, req_rows);
+        if (req_k + 20'(req_beats) >= k_len) req_tile_off <= req_tile_off + tile_stride;
       end
     end
   end
@@ -469,12 +471,7 @@ module tessera_accel_top #(
             fill_r <= fill_r + 16'd1;
           end else begin
             fill_r <= '0;
-            if (fill_k + 20'(fill_beats) < k_len) begin
-              fill_k <= fill_k + 20'(fill_beats);
-            end else begin
-              fill_k          <= '0;
-              fill_tiles_left <= fill_tiles_left - fill_rows;
-            end
+            {fill_k, fill_tiles_left} <= next_group(fill_k, fill_tiles_left, fill_beats, fill_rows);
           end
         end
       end
@@ -579,12 +576,8 @@ module tessera_accel_top #(
         gather_e  <= group_free ? '0 : gather_e + GW'(1);
       end
       if (group_free) begin
-        if (gather_k + 20'(gather_beats) < k_len) begin
-          gather_k <= gather_k + 20'(gather_beats);
-        end else begin
-          gather_k          <= '0;
-          gather_tiles_left <= gather_tiles_left - gather_rows;
-        end
+        {gather_k, gather_tiles_left} <= next_group(gather_k, gather_tiles_left, gather_beats,
+                                                    gather_rows);
       end
     end
   end
