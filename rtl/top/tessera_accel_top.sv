@@ -274,13 +274,8 @@ module tessera_accel_top #(
 
   // Vector W regions walk (vector tile, group of K steps, row tile in the tile): one
   // region of a group's K steps per row tile. The requests, the FIFO's filling and
-  // the gather each walk the groups: after the group of `beats` K steps from `k`,
-  // the next of the vector tile, or the first of the next one (`rows` row tiles on).
-  function automatic logic [35:0] next_group(logic [19:0] k, logic [15:0] tiles_left,
-                                             logic [GW-1:0] beats, logic [15:0] rows);
-    if (k + 20'(beats) < k_len) next_group = {k + 20'(beats), tiles_left};
-    else next_group = {20'd0, tiles_left - rows};
-  endfunction
+  // the gather each walk the groups ({K step, row tiles left} of the next group: the
+  // next of the vector tile, or the first of the next one).
   logic [63:0] row_stride, tile_stride;  // bytes between row tiles, vector tiles
   assign row_stride  = 64'(k_len) * 64'(WORD_BYTES);
   assign tile_stride = row_stride * 64'(ROWS);
@@ -291,6 +286,9 @@ module tessera_accel_top #(
   assign req_rows  = req_tiles_left >= 16'(ROWS) ? 16'(ROWS) : req_tiles_left;
   assign req_beats = k_len - req_k >= 20'(VB) ? GW'(VB) : GW'(k_len - req_k);
   assign req_entries = (req_beats + GW'(BW - 1)) / GW'(BW);
+  logic [35:0] req_next;
+  assign req_next = req_k + 20'(req_beats) < k_len ? {req_k + 20'(req_beats), req_tiles_left}
+                                                   : {20'd0, req_tiles_left - req_rows};
   // FIFO entries requested and not yet freed by the gather: they fit the FIFO.
   logic [GW-1:0] gather_reserved, group_entries;
   logic group_free;
@@ -430,8 +428,8 @@ module tessera_accel_top #(
       end else begin  // the group is requested: the next one, or the next vector tile
         req_r       <= '0;
         req_row_off <= '0;
-        {req_k, req_tiles_left} <= next_group(req_k, req_tiles_left, req_beats, req_rows);
-        if (req_k + 20'(req_beats) >= k_len) req_tile_off <= req_tile_off + tile_stride;
+        {req_k, req_tiles_left} <= req_next;
+        if (req_next[35:16] == 0) req_tile_off <= req_tile_off + tile_stride;
       end
     end
   end
@@ -456,6 +454,10 @@ module tessera_accel_top #(
     assign fill_rows  = fill_tiles_left >= 16'(ROWS) ? 16'(ROWS) : fill_tiles_left;
     assign fill_beats = k_len - fill_k >= 20'(VB) ? GW'(VB) : GW'(k_len - fill_k);
     assign tile_ends  = r_whole || fill_word + GW'(1) == fill_beats;
+    logic [35:0] fill_next;
+    assign fill_next = fill_k + 20'(fill_beats) < k_len
+                     ? {fill_k + 20'(fill_beats), fill_tiles_left}
+                     : {20'd0, fill_tiles_left - fill_rows};
     assign fill_lane  = LANE_BITS'(fill_word);
     assign entry_closed = v_word && (tile_ends || 32'(fill_lane) == BW - 1);
     always_ff @(posedge clk) begin
@@ -471,7 +473,7 @@ module tessera_accel_top #(
             fill_r <= fill_r + 16'd1;
           end else begin
             fill_r <= '0;
-            {fill_k, fill_tiles_left} <= next_group(fill_k, fill_tiles_left, fill_beats, fill_rows);
+            {fill_k, fill_tiles_left} <= fill_next;
           end
         end
       end
@@ -540,6 +542,10 @@ module tessera_accel_top #(
   assign gather_in   = gather_fifo[gather_head+GQ'(gather_offset)];
   assign set_done    = gather_pop && lane + 16'd1 == gather_rows;
   assign group_free  = set_done && (gather_e + GW'(1)) * GW'(BW) >= gather_beats;
+  logic [35:0] gather_next;
+  assign gather_next = gather_k + 20'(gather_beats) < k_len
+                     ? {gather_k + 20'(gather_beats), gather_tiles_left}
+                     : {20'd0, gather_tiles_left - gather_rows};
 
   always_ff @(posedge clk) begin
     if (!rst_n || engine_start) begin
@@ -576,8 +582,7 @@ module tessera_accel_top #(
         gather_e  <= group_free ? '0 : gather_e + GW'(1);
       end
       if (group_free) begin
-        {gather_k, gather_tiles_left} <= next_group(gather_k, gather_tiles_left, gather_beats,
-                                                    gather_rows);
+        {gather_k, gather_tiles_left} <= gather_next;
       end
     end
   end
