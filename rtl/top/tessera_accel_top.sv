@@ -346,7 +346,11 @@ module tessera_accel_top #(
     assign last_beat = mem_r_valid && beat == burst_len[head];
     assign ar_room = count != (TQ + 1)'(TRACKED);
     assign r_whole = whole[head];
-    assign r_word = mem_r_data[32'(lane)*ROWS*8+:ROWS*8];
+    logic [ROWS*8-1:0] bus_words[BW];
+    for (genvar b = 0; b < BW; b++) begin : g_words
+      assign bus_words[b] = mem_r_data[b*ROWS*8+:ROWS*8];
+    end
+    assign r_word = bus_words[lane];
     always_ff @(posedge clk) begin
       if (ar_fire) begin
         first_lane[tail] <= mem_ar_addr[$clog2(MEM_BYTES)-1:$clog2(ROWS)];
@@ -514,13 +518,16 @@ module tessera_accel_top #(
   // The gather: an entry of each of the group's row tiles fills lane r of BW beats
   // (K steps) at once; the complete set moves to the engine's stream buffer when that
   // is empty or giving its last beat, and the engine takes a beat a clock from it.
-  localparam int BEAT_BITS = ROWS * COLS * 8;
-  logic [BW*BEAT_BITS-1:0] gather_data, v_set;
-  logic [BEAT_BITS-1:0] v_data;
+  // A set's beats lane by lane (word b·ROWS + r: beat b's lane r), indexed by narrow
+  // counters so that synthesis builds decoders and a BW-way choice, not shifters.
+  localparam int RB = $clog2(ROWS);
+  logic [COLS*8-1:0] gather_set[BW*ROWS], v_set[BW*ROWS];
+  logic [ROWS*COLS*8-1:0] v_data;
   logic [15:0] gather_count, gather_tiles_left, gather_rows, lane;
   logic [19:0] gather_k;  // the group's first K step
   logic [GW-1:0] gather_beats, gather_e;  // K steps in the group; the entry being gathered
-  logic [GW-1:0] set_steps, gather_steps, v_left, v_index;  // K steps of a set of beats
+  logic [GW-1:0] set_steps, gather_steps, v_left;  // K steps of a set of beats
+  logic [LANE_BITS-1:0] v_pick;  // the set's beat the engine takes next
   logic gather_full, v_valid, v_ready, v_take, gather_move, gather_pop, set_done, gather_entry;
   logic [GW-1:0] gather_offset;  // of the entry the gather takes next, from gather_head
   logic [MEM_BYTES*8-1:0] gather_in;
@@ -533,7 +540,13 @@ module tessera_accel_top #(
                         gather_beats - gather_e * GW'(BW);
   assign v_valid     = v_left != 0;
   assign v_take      = v_valid && v_ready;
-  assign v_data      = v_set[32'(v_index)*BEAT_BITS+:BEAT_BITS];
+  for (genvar r = 0; r < ROWS; r++) begin : g_v_lanes
+    if (BW == 1) begin : g_one
+      assign v_data[r*COLS*8+:COLS*8] = v_set[r];
+    end else begin : g_pick
+      assign v_data[r*COLS*8+:COLS*8] = v_set[32'(v_pick)*ROWS+r];
+    end
+  end
   assign gather_move = gather_full && (v_left == 0 || (v_left == GW'(1) && v_take));
   assign gather_entry = gather_offset < gather_queued;
   assign gather_pop  = gather_entry && (!gather_full || gather_move);
@@ -549,7 +562,7 @@ module tessera_accel_top #(
 
   always_ff @(posedge clk) begin
     if (!rst_n || engine_start) begin
-      gather_data       <= '0;
+      for (int i = 0; i < BW * ROWS; i++) gather_set[i] <= '0;
       gather_count      <= '0;
       gather_full       <= 1'b0;
       gather_k          <= '0;
@@ -557,20 +570,22 @@ module tessera_accel_top #(
       gather_tiles_left <= n_tiles;
       set_steps         <= '0;
       v_left            <= '0;
-      v_index           <= '0;
+      v_pick            <= '0;
     end else begin
       if (gather_move) begin
-        v_set       <= gather_data;
-        v_left      <= set_steps;
-        v_index     <= '0;
-        gather_data <= '0;
+        for (int i = 0; i < BW * ROWS; i++) begin
+          v_set[i]      <= gather_set[i];
+          gather_set[i] <= '0;
+        end
+        v_left <= set_steps;
+        v_pick <= '0;
       end else if (v_take) begin
-        v_left  <= v_left - GW'(1);
-        v_index <= v_index + GW'(1);
+        v_left <= v_left - GW'(1);
+        v_pick <= v_pick + LANE_BITS'(1);
       end
       if (gather_pop) begin
         for (int b = 0; b < BW; b++) begin
-          gather_data[(b*ROWS+32'(lane))*COLS*8+:COLS*8] <= gather_in[b*ROWS*8+:ROWS*8];
+          gather_set[b*ROWS+32'(lane[RB-1:0])] <= gather_in[b*ROWS*8+:ROWS*8];
         end
       end
       if (gather_move || gather_pop) begin
