@@ -259,7 +259,11 @@ void validate(const HardwareConfig& c, const Reader& r) {
 }  // namespace
 
 UnitResources HardwareConfig::resources_needed() const {
-  const UnitResources gemm_unit = gemm_engine_resources(gemm.rows, gemm.cols, gemm.checksums);
+  UnitResources gemm_unit = gemm_engine_resources(gemm.rows, gemm.cols, gemm.checksums);
+  const UnitResources port = memory_port_resources(gemm.rows, gemm.memory_port_words);
+  gemm_unit.dsp_slices += port.dsp_slices;
+  gemm_unit.luts += port.luts;
+  gemm_unit.flip_flops += port.flip_flops;
   const UnitResources attention_unit = attention_unit_resources(attention.head_size_max);
   const auto total = [&](long UnitResources::*field) {
     return gemm.count * gemm_unit.*field + attention.count * attention_unit.*field;

@@ -58,6 +58,13 @@ constexpr int kTopRows = 16;
 constexpr int kTopLanes = 128;
 // Two int8 multipliers per attention lane (scores and P·V), one slice each.
 constexpr long kDspsPerLane = 2;
+// The same top with a four-word memory port (gemm_units.memory_port_words 4, kv260's;
+// docs/rtl.md "Synthesis"): 110,895 LUTs, 55,000 flip-flops and 530 DSP48E2. The
+// difference is the port's: the gather's beat sets (four beats instead of one, in the
+// set being gathered and the engine's) and its wider FIFO, lane selects and strobes.
+constexpr long kWidePortLuts = 110895 - kTopLuts;
+constexpr long kWidePortFlipFlops = 55000 - kTopFlipFlops;
+constexpr long kWidePortDsps = 530 - kTopDsps;
 
 }  // namespace
 
@@ -99,6 +106,15 @@ UnitResources gemm_engine_resources(int rows, int cols, bool checksums) {
       static_cast<double>(low.measured.luts) + slope * static_cast<double>(pes - pes_of(low));
   r.luts = std::max(1L, static_cast<long>(luts + 0.5));
   return r;
+}
+
+UnitResources memory_port_resources(int rows, int words) {
+  if (words <= 1) return {};
+  // The beat sets and the FIFO hold rows x rows bytes per beat: scaled by the array's
+  // area from the one 16x16 synthesis (an estimate at other sizes).
+  const double area = static_cast<double>(rows) * rows / (kTopRows * kTopRows);
+  return {kWidePortDsps, static_cast<long>(static_cast<double>(kWidePortLuts) * area + 0.5),
+          static_cast<long>(static_cast<double>(kWidePortFlipFlops) * area + 0.5)};
 }
 
 UnitResources attention_unit_resources(int lanes) {

@@ -36,12 +36,20 @@ TEST(ResourceModel, ReproducesItsCalibrationPoints) {
   EXPECT_EQ(checked.dsp_slices, 86);
   expect_within(checked.luts, 5934, 0.15, "LUTs with checksums");
   expect_within(checked.flip_flops, 6354, 0.15, "flip-flops with checksums");
-  // The kv260 top (scripts/synth --preset kv260: 529 DSP48E2, 110,496 LUTs, 42,582
-  // flip-flops) is its engine and its attention unit.
-  const UnitResources kv260 = load_preset("kv260").resources_needed();
-  EXPECT_EQ(kv260.dsp_slices, 529);
-  expect_within(kv260.luts, 110496, 0.15, "kv260 LUTs");
-  expect_within(kv260.flip_flops, 42582, 0.15, "kv260 flip-flops");
+  // The kv260 top (scripts/synth --preset kv260: 530 DSP48E2, 110,895 LUTs, 55,000
+  // flip-flops with its four-word memory port; 529, 110,496 and 42,582 with one) is
+  // its engine, its attention unit and the port.
+  HardwareConfig kv260 = load_preset("kv260");
+  ASSERT_EQ(kv260.gemm.memory_port_words, 4);
+  const UnitResources wide = kv260.resources_needed();
+  EXPECT_EQ(wide.dsp_slices, 530);
+  expect_within(wide.luts, 110895, 0.15, "kv260 LUTs");
+  expect_within(wide.flip_flops, 55000, 0.15, "kv260 flip-flops");
+  kv260.gemm.memory_port_words = 1;
+  const UnitResources narrow = kv260.resources_needed();
+  EXPECT_EQ(narrow.dsp_slices, 529);
+  expect_within(narrow.luts, 110496, 0.15, "kv260 LUTs, one-word port");
+  expect_within(narrow.flip_flops, 42582, 0.15, "kv260 flip-flops, one-word port");
 }
 
 TEST(ResourceModel, GrowsWithTheArrayBeyondTheCalibration) {

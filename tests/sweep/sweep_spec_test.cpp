@@ -178,7 +178,7 @@ TEST(SweepPoint, InfeasiblePointsAreMarkedNotTimed) {
   EXPECT_EQ(fits.at("status"), "ok");
   EXPECT_EQ(fits.at("fits_board"), true);
   EXPECT_GT(fits.at("metrics").at("tokens_per_s").get<double>(), 0.0);
-  EXPECT_EQ(fits.at("resources").at("dsp_slices"), 529);
+  EXPECT_EQ(fits.at("resources").at("dsp_slices"), 530);  // kv260's top with its four-word port
 
   const auto over = run_point(points[2]);
   EXPECT_EQ(over.at("status"), "over_budget");

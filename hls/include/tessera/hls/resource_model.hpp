@@ -39,6 +39,11 @@ UnitResources gemm_engine_resources(int rows, int cols, bool checksums = false);
 // one synthesis (an estimate for other sizes).
 UnitResources attention_unit_resources(int lanes);
 
+// What a GEMM unit's top adds with a memory port of `words` words (1: nothing, the
+// attention unit's share holds the one-word port): measured on the kv260 top with four,
+// scaled by the array's area elsewhere (an estimate).
+UnitResources memory_port_resources(int rows, int words);
+
 // How far the LUT and flip-flop estimates may be from Yosys (the calibration holds
 // them within it, tests/hls/resource_model_test.cpp). A configuration whose estimate
 // is over the board by less than this is valid and marked as not fitting; beyond it,
