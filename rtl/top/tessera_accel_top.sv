@@ -282,7 +282,7 @@ module tessera_accel_top #(
   logic [63:0] req_tile_off, req_row_off;
   logic [19:0] req_k;  // the group's first K step
   logic [15:0] req_r, req_tiles_left, req_rows;
-  logic [GW-1:0] req_beats, req_entries;  // K steps in the group; FIFO entries of a row tile's
+  logic [GW-1:0] req_beats, req_entries;  // K steps in the group; its FIFO entries a row tile
   assign req_rows  = req_tiles_left >= 16'(ROWS) ? 16'(ROWS) : req_tiles_left;
   assign req_beats = k_len - req_k >= 20'(VB) ? GW'(VB) : GW'(k_len - req_k);
   assign req_entries = (req_beats + GW'(BW - 1)) / GW'(BW);
